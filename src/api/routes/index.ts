@@ -1,0 +1,9 @@
+// Routes that are not plain resources (quotas, availability, auto-allocation...). Each
+// module registers its own paths; the server calls them all.
+import type { FastifyInstance } from 'fastify';
+import type { App } from '../../app.ts';
+import { registerQuotaRoutes } from './quotas.ts';
+
+export type RouteModule = (server: FastifyInstance, app: App) => void;
+
+export const extraRoutes: RouteModule[] = [registerQuotaRoutes];

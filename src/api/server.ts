@@ -1,0 +1,76 @@
+// The HTTP server: Fastify with Neutron's conventions (JSON bodies, NeutronError
+// rendering, request ids), authentication into a RequestContext, then the generic
+// resource routes and the few special routes.
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { App } from '../app.ts';
+import { NeutronError } from './errors.ts';
+import { noauthAuthenticator, type Authenticator, type RequestContext } from './context.ts';
+import { registerResourceRoutes } from './resource-routes.ts';
+import { registerDiscoveryRoutes } from './discovery.ts';
+import { extraRoutes } from './routes/index.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    ctx: RequestContext;
+  }
+}
+
+export interface ServerOptions {
+  authenticator?: Authenticator;
+  /** Paths served without authentication (version documents). */
+  public?: (url: string) => boolean;
+}
+
+const PUBLIC = (url: string) => url === '/' || url === '/v2.0' || url === '/v2.0/';
+
+export function buildServer(app: App, options: ServerOptions = {}): FastifyInstance {
+  const authenticate = options.authenticator ?? noauthAuthenticator;
+  const isPublic = options.public ?? PUBLIC;
+  const server = Fastify({
+    logger: false,
+    ignoreTrailingSlash: true,
+    bodyLimit: 64 * 1024 * 1024,
+    maxParamLength: 1000,
+  });
+
+  // Neutron accepts JSON with or without a content type, and empty bodies on DELETE.
+  server.removeAllContentTypeParsers();
+  server.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
+    const text = (body as string).trim();
+    if (!text) return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(new NeutronError(400, 'HTTPBadRequest', 'Malformed request body'), undefined);
+    }
+  });
+
+  server.decorateRequest('ctx', null as unknown as RequestContext);
+  server.addHook('onRequest', async (req, reply) => {
+    const path = req.url.split('?')[0];
+    req.ctx = isPublic(path) ? { requestId: `req-${req.id}`, userId: null, projectId: null, roles: [], isAdmin: false } : await authenticate(req);
+    reply.header('x-openstack-request-id', req.ctx.requestId);
+  });
+
+  server.setErrorHandler((err, req, reply) => {
+    if (err instanceof NeutronError) {
+      if (err.status === 401) reply.header('www-authenticate', 'Keystone uri="' + (req.ctx?.extra?.authUri ?? '') + '"');
+      return reply.code(err.status).send(err.toJSON());
+    }
+    const status = (err as { statusCode?: number }).statusCode;
+    if (status && status >= 400 && status < 500) {
+      return reply.code(status).send(new NeutronError(status, 'HTTPBadRequest', (err as Error).message).toJSON());
+    }
+    app.log.error({ err, url: req.url, method: req.method }, 'request failed');
+    return reply.code(500).send(new NeutronError(500, 'HTTPInternalServerError', 'Request Failed: internal server error while processing your request.').toJSON());
+  });
+  server.setNotFoundHandler((req, reply) => {
+    reply.code(404).send(new NeutronError(404, 'HTTPNotFound', `The resource could not be found.`).toJSON());
+    void req;
+  });
+
+  registerDiscoveryRoutes(server, app);
+  for (const register of extraRoutes) register(server, app);
+  for (const service of app.services.all()) registerResourceRoutes(server, app, service);
+  return server;
+}

@@ -1,0 +1,169 @@
+// Configuration: built-in defaults, overlaid by one YAML file, overlaid by environment
+// variables. Every key has an environment form: NEUTRINO_<SECTION>_<KEY> in upper case,
+// e.g. api.port -> NEUTRINO_API_PORT, database.url -> NEUTRINO_DATABASE_URL.
+// See docs/configuration.md for the meaning of each key.
+import fs from 'node:fs';
+import YAML from 'yaml';
+
+export interface NeutrinoConfig {
+  api: {
+    host: string;
+    port: number;
+    /** Public URL clients are told to use (links, catalog); derived from host/port when empty. */
+    public_url: string;
+    /** Maximum items a list returns when the client gives no limit (0 = unlimited). */
+    pagination_max_limit: number;
+  };
+  database: {
+    /** `sqlite:<path>` (embedded default) or `postgres://user@host:port/db`. */
+    url: string;
+    pool_size: number;
+  };
+  auth: {
+    /** `noauth` (trust X-Project-Id / X-Roles headers), `embedded` (built-in Keystone v3), `keystone` (external). */
+    strategy: 'noauth' | 'embedded' | 'keystone';
+    token_ttl_seconds: number;
+    admin_user: string;
+    admin_project: string;
+    /** Admin password; when empty on first bootstrap one is generated and printed once. */
+    admin_password: string;
+    region: string;
+    /** Embedded identity listens here (`0` disables a separate listener). */
+    identity_port: number;
+    identity_host: string;
+    /** External Keystone (strategy `keystone`). */
+    keystone_url: string;
+    keystone_service_user: string;
+    keystone_service_password: string;
+    keystone_service_project: string;
+    keystone_cache_seconds: number;
+    policy_file: string;
+  };
+  network: {
+    base_mac: string;
+    default_mtu: number;
+    tenant_network_types: string[];
+    /** `physnet:min:max` entries for VLAN tenant networks. */
+    network_vlan_ranges: string[];
+    /** `min:max` VNI ranges for VXLAN tenant networks. */
+    vni_ranges: string[];
+    flat_networks: string[];
+    dns_domain: string;
+    default_availability_zones: string[];
+    ipv6_pd_enabled: boolean;
+  };
+  quotas: Record<string, number>;
+  log: { level: string };
+}
+
+export const DEFAULT_CONFIG: NeutrinoConfig = {
+  api: { host: '127.0.0.1', port: 9696, public_url: '', pagination_max_limit: 0 },
+  database: { url: 'sqlite:./data/neutrino.db', pool_size: 10 },
+  auth: {
+    strategy: 'embedded',
+    token_ttl_seconds: 3600,
+    admin_user: 'admin',
+    admin_project: 'admin',
+    admin_password: '',
+    region: 'RegionOne',
+    identity_port: 5000,
+    identity_host: '127.0.0.1',
+    keystone_url: '',
+    keystone_service_user: 'neutron',
+    keystone_service_password: '',
+    keystone_service_project: 'service',
+    keystone_cache_seconds: 60,
+    policy_file: '',
+  },
+  network: {
+    base_mac: 'fa:16:3e:00:00:00',
+    default_mtu: 1500,
+    tenant_network_types: ['vxlan'],
+    network_vlan_ranges: ['physnet1:1000:2999'],
+    vni_ranges: ['1:65535'],
+    flat_networks: ['*'],
+    dns_domain: 'openstacklocal.',
+    default_availability_zones: ['nova'],
+    ipv6_pd_enabled: false,
+  },
+  quotas: {
+    network: 100,
+    subnet: 100,
+    port: 500,
+    subnetpool: -1,
+    router: 10,
+    floatingip: 50,
+    security_group: 10,
+    security_group_rule: 100,
+    rbac_policy: 10,
+  },
+  log: { level: 'info' },
+};
+
+type Section = Record<string, unknown>;
+
+function coerce(current: unknown, raw: string): unknown {
+  if (typeof current === 'number') {
+    const n = Number(raw);
+    if (!Number.isFinite(n)) throw new Error(`expected a number, got ${JSON.stringify(raw)}`);
+    return n;
+  }
+  if (typeof current === 'boolean') return /^(1|true|yes|on)$/i.test(raw);
+  if (Array.isArray(current)) return raw.split(',').map((s) => s.trim()).filter(Boolean);
+  return raw;
+}
+
+function merge(target: Section, source: Section, path: string): void {
+  for (const [key, value] of Object.entries(source)) {
+    if (!(key in target) && path !== 'quotas') throw new Error(`unknown configuration key ${path}.${key}`);
+    const current = target[key];
+    if (current && typeof current === 'object' && !Array.isArray(current) && value && typeof value === 'object') {
+      merge(current as Section, value as Section, `${path}.${key}`);
+    } else {
+      target[key] = value;
+    }
+  }
+}
+
+/** Loads the configuration: defaults < file (if any) < environment. */
+export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; overrides?: Partial<Record<string, unknown>> } = {}): NeutrinoConfig {
+  const env = options.env ?? process.env;
+  const config = structuredClone(DEFAULT_CONFIG) as unknown as Section;
+  const file = options.file ?? env.NEUTRINO_CONFIG ?? (fs.existsSync('neutrino.yaml') ? 'neutrino.yaml' : undefined);
+  if (file) {
+    const parsed = YAML.parse(fs.readFileSync(file, 'utf8')) ?? {};
+    for (const [section, values] of Object.entries(parsed as Section)) {
+      if (!(section in config)) throw new Error(`unknown configuration section ${section} in ${file}`);
+      merge(config[section] as Section, values as Section, section);
+    }
+  }
+  for (const [section, values] of Object.entries(config)) {
+    for (const key of Object.keys(values as Section)) {
+      const name = `NEUTRINO_${section}_${key}`.toUpperCase();
+      const raw = env[name];
+      if (raw !== undefined) (values as Section)[key] = coerce((values as Section)[key], raw);
+    }
+    if (section === 'quotas') {
+      // Quota defaults for resources added later: NEUTRINO_QUOTAS_<RESOURCE>.
+      for (const [name, raw] of Object.entries(env)) {
+        const m = /^NEUTRINO_QUOTAS_([A-Z_]+)$/.exec(name);
+        if (m && raw !== undefined) (values as Section)[m[1].toLowerCase()] = Number(raw);
+      }
+    }
+  }
+  // Short forms operators of containers expect.
+  if (env.DATABASE_URL && !env.NEUTRINO_DATABASE_URL) (config.database as Section).url = env.DATABASE_URL;
+  if (options.overrides) {
+    for (const [dotted, value] of Object.entries(options.overrides)) {
+      const [section, key] = dotted.split('.');
+      (config[section] as Section)[key] = value;
+    }
+  }
+  return config as unknown as NeutrinoConfig;
+}
+
+export function publicUrl(config: NeutrinoConfig): string {
+  if (config.api.public_url) return config.api.public_url.replace(/\/+$/, '');
+  const host = config.api.host === '0.0.0.0' || config.api.host === '::' ? '127.0.0.1' : config.api.host;
+  return `http://${host}:${config.api.port}`;
+}

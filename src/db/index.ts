@@ -1,0 +1,112 @@
+// Database access: Kysely over better-sqlite3 (embedded default) or pg (scale-out).
+// The rest of the code sees one `Database` object: a Kysely handle, the dialect name,
+// `transaction()` with retries on PostgreSQL serialization failures, and row locking that
+// is a no-op on SQLite (whose single connection already serializes every transaction).
+import fs from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import pg from 'pg';
+import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
+import { migrateToLatest } from './migrate.ts';
+
+// PostgreSQL returns int8/numeric as strings by default; our counts fit in a JS number.
+pg.types.setTypeParser(20, (v) => Number(v));
+
+export type Dialect = 'sqlite' | 'postgres';
+// Tables are created by migrations and addressed by name from resource definitions,
+// so the generic layer works with an untyped schema.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Db = Kysely<any>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Tx = Transaction<any> | Kysely<any>;
+
+export class Database {
+  constructor(
+    readonly db: Db,
+    readonly dialect: Dialect,
+  ) {}
+
+  /**
+   * Runs fn in one transaction. On PostgreSQL, serialization failures and deadlocks
+   * (and unique-key races that the caller marks retryable) are retried a few times
+   * with jitter, so concurrent clients see success, never a 500.
+   */
+  async transaction<T>(fn: (trx: Transaction<any>) => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.db.transaction().execute(fn);
+      } catch (err) {
+        if (attempt < 8 && isRetryable(err)) {
+          await new Promise((r) => setTimeout(r, Math.random() * 5 * (attempt + 1)));
+          continue;
+        }
+        throw err;
+      }
+    }
+  }
+
+  /** Locks rows for the rest of the transaction (PostgreSQL); SQLite is already serialized. */
+  async lock(trx: Tx, table: string, column: string, value: string): Promise<void> {
+    if (this.dialect !== 'postgres') return;
+    await sql`select 1 from ${sql.table(table)} where ${sql.ref(column)} = ${value} for update`.execute(trx);
+  }
+
+  /**
+   * A lock on an arbitrary key for the rest of the transaction (quota counting, default
+   * security group creation). PostgreSQL: a transaction-scoped advisory lock.
+   */
+  async lockKey(trx: Tx, key: string): Promise<void> {
+    if (this.dialect !== 'postgres') return;
+    await sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`.execute(trx);
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+}
+
+/** Marks an error so that Database.transaction retries the whole transaction. */
+export class RetryTransaction extends Error {}
+
+function isRetryable(err: unknown): boolean {
+  if (err instanceof RetryTransaction) return true;
+  const code = (err as { code?: string })?.code;
+  return code === '40001' || code === '40P01' || code === 'SQLITE_BUSY';
+}
+
+export function isUniqueViolation(err: unknown): boolean {
+  const code = (err as { code?: string })?.code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+export function isForeignKeyViolation(err: unknown): boolean {
+  const code = (err as { code?: string })?.code;
+  return code === '23503' || code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
+}
+
+export function dialectOf(url: string): Dialect {
+  if (url.startsWith('sqlite:')) return 'sqlite';
+  if (/^postgres(ql)?:\/\//.test(url)) return 'postgres';
+  throw new Error(`unsupported database url ${url}: use sqlite:<path> or postgres://…`);
+}
+
+/** Opens the database named by url and brings its schema to the latest migration. */
+export async function openDatabase(url: string, options: { poolSize?: number; migrate?: boolean } = {}): Promise<Database> {
+  const dialect = dialectOf(url);
+  let db: Db;
+  if (dialect === 'sqlite') {
+    const file = url.slice('sqlite:'.length).replace(/^\/\//, '') || ':memory:';
+    if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    const sqlite = new SQLite(file);
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = NORMAL');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma('busy_timeout = 10000');
+    db = new Kysely({ dialect: new SqliteDialect({ database: sqlite }) });
+  } else {
+    db = new Kysely({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 }) }) });
+  }
+  const database = new Database(db, dialect);
+  if (options.migrate !== false) await migrateToLatest(database);
+  return database;
+}

@@ -1,0 +1,18 @@
+// Versioned schema migrations (Kysely's Migrator). Each file in ./migrations is one
+// version; they run in name order, once, and are recorded in kysely_migration.
+import { Migrator, type Migration, type MigrationProvider } from 'kysely';
+import type { Database } from './index.ts';
+import { migrations } from './migrations/index.ts';
+
+class StaticProvider implements MigrationProvider {
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return migrations;
+  }
+}
+
+export async function migrateToLatest(database: Database): Promise<string[]> {
+  const migrator = new Migrator({ db: database.db, provider: new StaticProvider() });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

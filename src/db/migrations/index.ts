@@ -1,0 +1,8 @@
+// The ordered list of schema versions. Add a new file for every change; never edit a
+// migration that has landed.
+import type { Migration } from 'kysely';
+import * as m0001 from './0001_core.ts';
+
+export const migrations: Record<string, Migration> = {
+  '0001_core': m0001,
+};

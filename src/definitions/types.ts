@@ -1,0 +1,116 @@
+// The vocabulary of resource definitions. One file per API extension (like neutron-lib's
+// api/definitions) describes its alias, its resources and the attributes it adds to other
+// resources; the generic API layer (src/api/) serves every resource from these.
+
+export type AttrType =
+  | 'string'
+  | 'uuid'
+  | 'boolean'
+  | 'integer'
+  | 'ip' // an IPv4 or IPv6 address
+  | 'cidr'
+  | 'mac'
+  | 'list'
+  | 'dict'
+  | 'any';
+
+export interface AttributeDef {
+  type: AttrType;
+  /** May be given on create (POST). */
+  allowPost?: boolean;
+  /** May be changed on update (PUT). */
+  allowPut?: boolean;
+  /** Shown in responses (default true). */
+  visible?: boolean;
+  /** Must be given on create. */
+  required?: boolean;
+  /** Value on create when absent; a function is called per create. */
+  default?: unknown | ((ctx: { projectId: string | null }) => unknown);
+  /** null is an accepted value. */
+  nullable?: boolean;
+  /** '' counts as null for validation and is stored as null (gateway_ip style). */
+  emptyIsNull?: boolean;
+  maxLength?: number;
+  enum?: readonly unknown[];
+  min?: number;
+  max?: number;
+  /** Element type of a list (validated one by one). */
+  items?: AttrType;
+  /** Returns an error message when value is invalid (after type checks). */
+  validate?: (value: any) => string | undefined;
+  /** Normalizes an accepted value before it is stored (e.g. lower-case MAC). */
+  convert?: (value: any) => unknown;
+  /**
+   * Where the value lives:
+   * - column: a column of the resource's table (filterable and sortable in SQL)
+   * - json: a text column holding JSON (lists and dicts)
+   * - computed: filled by the service when rendering (no column)
+   * Default: column for scalars, json for list/dict.
+   */
+  storage?: 'column' | 'json' | 'computed';
+  /** Column name; default is the attribute name with ':' replaced by '_'. */
+  column?: string;
+  /** Accepted as a list filter (default true for column storage). */
+  filter?: boolean;
+  /** Accepted as sort_key (default true for column storage). */
+  sort?: boolean;
+  /**
+   * Guarded by a policy rule `<action>:<attribute>` (Neutron's enforce_policy), e.g.
+   * provider:* and binding:* are admin only.
+   */
+  enforcePolicy?: boolean;
+}
+
+export interface ActionDef {
+  /** HTTP method (Neutron uses PUT for member actions such as add_router_interface). */
+  method: 'PUT' | 'POST' | 'GET' | 'DELETE';
+  /** Service method name called with (ctx, id, body). */
+  handler: string;
+}
+
+export interface ResourceDef {
+  /** Plural URL segment and response key: `networks`. */
+  collection: string;
+  /** Singular body key: `network`. */
+  member: string;
+  /** Table that holds it. */
+  table: string;
+  /** Attributes other than the standard ones (id, project_id, tenant_id, description, timestamps, revision, tags). */
+  attributes: Record<string, AttributeDef>;
+  /** Standard attributes the resource has (default all). `name` is opt-out for nameless resources. */
+  standard?: { name?: boolean; description?: boolean; tags?: boolean; timestamps?: boolean; revision?: boolean; project?: boolean };
+  /** Member actions: PUT /networks/{id}/<name>. */
+  actions?: Record<string, ActionDef>;
+  /** Sub-resource under a parent: /floatingips/{id}/port_forwardings. */
+  parent?: { collection: string; member: string; column: string };
+  /** Quota resource name when creates count against a quota. */
+  quota?: string;
+  /** Collection-level actions other than CRUD are not part of the generic layer. */
+  allowBulk?: boolean;
+}
+
+export interface ExtensionDef {
+  /** Core resources (networks, subnets, ports, subnetpools) are served but not listed in /extensions. */
+  core?: boolean;
+  alias: string;
+  name: string;
+  description: string;
+  updated: string;
+  /** New resources this extension serves. */
+  resources?: ResourceDef[];
+  /** Attributes this extension adds to other resources, by collection. */
+  extendAttributes?: Record<string, Record<string, AttributeDef>>;
+  /** Aliases this one needs. */
+  requires?: string[];
+}
+
+/** The standard attribute names every resource renders (subject to ResourceDef.standard). */
+export const STANDARD_ATTRIBUTES = ['id', 'project_id', 'tenant_id', 'name', 'description', 'created_at', 'updated_at', 'revision_number', 'tags'] as const;
+
+export function columnOf(name: string, def: AttributeDef): string {
+  return def.column ?? name.replace(/:/g, '_');
+}
+
+export function storageOf(def: AttributeDef): 'column' | 'json' | 'computed' {
+  return def.storage ?? (def.type === 'list' || def.type === 'dict' ? 'json' : 'column');
+}

@@ -1,0 +1,35 @@
+// Builds every resource's service. Each generic resource without behaviour of its own is
+// served by the plain ResourceService; those with behaviour get their subclass here.
+import type { App } from '../app.ts';
+import { ResourceService } from './resource-service.ts';
+import { NetworkService } from './core/network-service.ts';
+
+/** Services by collection name, plus typed accessors for those other services call. */
+export class Services {
+  private readonly byCollection = new Map<string, ResourceService>();
+
+  add<T extends ResourceService>(service: T): T {
+    this.byCollection.set(service.resource.collection, service);
+    return service;
+  }
+
+  get(collection: string): ResourceService | undefined {
+    return this.byCollection.get(collection);
+  }
+
+  all(): ResourceService[] {
+    return [...this.byCollection.values()];
+  }
+
+  networks!: NetworkService;
+}
+
+export function createServices(app: App): Services {
+  const services = new Services();
+  services.networks = services.add(new NetworkService(app));
+  // Every other defined resource gets the generic service.
+  for (const collection of app.registry.resources.keys()) {
+    if (!services.get(collection)) services.add(new ResourceService(app, collection));
+  }
+  return services;
+}
