@@ -11,10 +11,12 @@ import { EventBus, type ResourceEvent } from './events/index.ts';
 import { DefaultPolicy, type PolicyEngine } from './policy/index.ts';
 import { QuotaService } from './services/quotas/quota-service.ts';
 import { createServices, type Services } from './services/index.ts';
+import { Hooks } from './services/hooks.ts';
 
 export class App {
   readonly registry: Registry;
   readonly events = new EventBus();
+  readonly hooks = new Hooks();
   readonly quotas: QuotaService;
   policy: PolicyEngine = new DefaultPolicy();
   readonly services: Services;

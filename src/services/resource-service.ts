@@ -141,6 +141,7 @@ export class ResourceService {
     if (items.length === 0) return;
     if (this.resource.hasTags) await this.loadTags(q, items);
     await this.extend(q, ctx, items);
+    await this.app.hooks.extend(this.resource.collection, q, ctx, items);
     for (const [name, def] of Object.entries(this.resource.attributes)) {
       if (def.visible === false) {
         for (const item of items) delete item[name];
@@ -222,11 +223,13 @@ export class ResourceService {
     if (!options.internal) this.authorizeCreate(ctx, body, item);
     if (this.resource.quota && this.resource.hasProject) await this.app.quotas.reserve(trx, item.project_id, this.resource.quota, 1);
     await this.beforeCreate(trx, ctx, item);
+    await this.app.hooks.run(this.resource.collection, 'beforeCreate', trx, ctx, item);
     item.id ??= randomUUID();
     if (this.resource.hasTimestamps) item.created_at = item.updated_at = now();
     if (this.resource.hasRevision) item.revision_number = 0;
     await this.repo.insert(trx, item);
     await this.afterCreate(trx, ctx, item);
+    await this.app.hooks.run(this.resource.collection, 'afterCreate', trx, ctx, item);
     const rendered = await this.repo.findById(trx, item.id);
     await this.render(trx, ctx, [rendered!]);
     this.app.queueEvent(trx, { resource: this.resource.collection, action: 'created', id: item.id, body: rendered!, context: ctx });
@@ -275,8 +278,10 @@ export class ResourceService {
       }
     }
     await this.beforeUpdate(trx, ctx, current, changes);
+    await this.app.hooks.run(this.resource.collection, 'beforeUpdate', trx, ctx, { ...current, ...changes }, changes);
     await this.writeChanges(trx, id, changes);
     await this.afterUpdate(trx, ctx, { ...current, ...changes }, changes);
+    await this.app.hooks.run(this.resource.collection, 'afterUpdate', trx, ctx, { ...current, ...changes }, changes);
     const rendered = await this.repo.findById(trx, id);
     await this.render(trx, ctx, [rendered!]);
     this.app.queueEvent(trx, { resource: this.resource.collection, action: 'updated', id, body: rendered!, context: ctx });
@@ -311,6 +316,7 @@ export class ResourceService {
   async deleteIn(trx: Transaction<any>, ctx: RequestContext, id: string, options: CreateOptions & { ifMatch?: number[] } = {}): Promise<void> {
     const current = await this.loadForChange(trx, ctx, id, 'delete', options.ifMatch, options.internal);
     await this.beforeDelete(trx, ctx, current);
+    await this.app.hooks.run(this.resource.collection, 'beforeDelete', trx, ctx, current);
     if (this.resource.hasTags) await trx.deleteFrom('tags').where('resource_id', '=', id).execute();
     await this.repo.deleteById(trx, id);
     this.app.queueEvent(trx, { resource: this.resource.collection, action: 'deleted', id, body: current, context: ctx });
