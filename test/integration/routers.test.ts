@@ -250,7 +250,7 @@ for (const dialect of dialects()) {
       const inUse = await t.client.put(`/v2.0/routers/${other.id}/add_router_interface`, { port_id: free.id });
       assert.equal(inUse.status, 409);
       assert.equal(inUse.body.NeutronError.type, 'PortInUse');
-      const bare = (await t.client.post('/v2.0/ports', { port: { network_id: b.network.id, fixed_ips: [] } })).body.port;
+      const bare = (await t.admin.post('/v2.0/ports', { port: { network_id: b.network.id, fixed_ips: [], project_id: 'project-a' } })).body.port;
       const noIps = await t.client.put(`/v2.0/routers/${other.id}/add_router_interface`, { port_id: bare.id });
       assert.equal(noIps.status, 400);
       assert.match(noIps.body.NeutronError.message, /at least one fixed IP/);
