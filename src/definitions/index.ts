@@ -4,8 +4,21 @@ import type { NeutrinoConfig } from '../config/index.ts';
 import type { ExtensionDef } from './types.ts';
 import { apiFeatureExtensions } from './api-features.ts';
 import { networkCore, networkExtensions } from './network.ts';
+import { subnetCore, subnetExtensions } from './subnet.ts';
+import { subnetpoolCore, subnetpoolExtensions } from './subnetpool.ts';
+import { portCore, portExtensions } from './port.ts';
 
-export const allExtensions: ExtensionDef[] = [networkCore, ...networkExtensions, ...apiFeatureExtensions];
+export const allExtensions: ExtensionDef[] = [
+  networkCore,
+  ...networkExtensions,
+  subnetCore,
+  ...subnetExtensions,
+  subnetpoolCore,
+  ...subnetpoolExtensions,
+  portCore,
+  ...portExtensions,
+  ...apiFeatureExtensions,
+];
 
 export function enabledExtensions(_config: NeutrinoConfig): ExtensionDef[] {
   return allExtensions;

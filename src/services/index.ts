@@ -3,6 +3,9 @@
 import type { App } from '../app.ts';
 import { ResourceService } from './resource-service.ts';
 import { NetworkService } from './core/network-service.ts';
+import { SubnetService } from './core/subnet-service.ts';
+import { SubnetPoolService } from './core/subnetpool-service.ts';
+import { PortService } from './core/port-service.ts';
 
 /** Services by collection name, plus typed accessors for those other services call. */
 export class Services {
@@ -22,11 +25,17 @@ export class Services {
   }
 
   networks!: NetworkService;
+  subnets!: SubnetService;
+  subnetpools!: SubnetPoolService;
+  ports!: PortService;
 }
 
 export function createServices(app: App): Services {
   const services = new Services();
   services.networks = services.add(new NetworkService(app));
+  services.subnets = services.add(new SubnetService(app));
+  services.subnetpools = services.add(new SubnetPoolService(app));
+  services.ports = services.add(new PortService(app));
   // Every other defined resource gets the generic service.
   for (const collection of app.registry.resources.keys()) {
     if (!services.get(collection)) services.add(new ResourceService(app, collection));
