@@ -7,6 +7,10 @@ import { networkCore, networkExtensions } from './network.ts';
 import { subnetCore, subnetExtensions } from './subnet.ts';
 import { subnetpoolCore, subnetpoolExtensions } from './subnetpool.ts';
 import { portCore, portExtensions } from './port.ts';
+import { l3Extensions, routerExtension } from './l3.ts';
+import { portForwardingExtensions } from './port-forwarding.ts';
+import { addressScopeExtension } from './address-scope.ts';
+import { autoAllocatedTopologyExtension } from './auto-allocated-topology.ts';
 
 export const allExtensions: ExtensionDef[] = [
   networkCore,
@@ -18,6 +22,11 @@ export const allExtensions: ExtensionDef[] = [
   portCore,
   ...portExtensions,
   ...apiFeatureExtensions,
+  routerExtension,
+  ...l3Extensions,
+  ...portForwardingExtensions,
+  addressScopeExtension,
+  autoAllocatedTopologyExtension,
 ];
 
 export function enabledExtensions(_config: NeutrinoConfig): ExtensionDef[] {

@@ -6,6 +6,11 @@ import { NetworkService } from './core/network-service.ts';
 import { SubnetService } from './core/subnet-service.ts';
 import { SubnetPoolService } from './core/subnetpool-service.ts';
 import { PortService } from './core/port-service.ts';
+import { RouterService } from './l3/router-service.ts';
+import { FloatingIpService } from './l3/floatingip-service.ts';
+import { PortForwardingService } from './l3/port-forwarding-service.ts';
+import { AddressScopeService } from './l3/address-scope-service.ts';
+import { AutoAllocator } from './l3/auto-allocation.ts';
 
 /** Services by collection name, plus typed accessors for those other services call. */
 export class Services {
@@ -28,6 +33,11 @@ export class Services {
   subnets!: SubnetService;
   subnetpools!: SubnetPoolService;
   ports!: PortService;
+  routers!: RouterService;
+  floatingips!: FloatingIpService;
+  portForwardings!: PortForwardingService;
+  addressScopes!: AddressScopeService;
+  autoAllocator!: AutoAllocator;
 }
 
 export function createServices(app: App): Services {
@@ -36,6 +46,11 @@ export function createServices(app: App): Services {
   services.subnets = services.add(new SubnetService(app));
   services.subnetpools = services.add(new SubnetPoolService(app));
   services.ports = services.add(new PortService(app));
+  services.routers = services.add(new RouterService(app));
+  services.floatingips = services.add(new FloatingIpService(app));
+  services.portForwardings = services.add(new PortForwardingService(app));
+  services.addressScopes = services.add(new AddressScopeService(app));
+  services.autoAllocator = new AutoAllocator(app);
   // Every other defined resource gets the generic service.
   for (const collection of app.registry.resources.keys()) {
     if (!services.get(collection)) services.add(new ResourceService(app, collection));
