@@ -4,8 +4,10 @@ import type { NeutrinoConfig } from '../config/index.ts';
 import type { ExtensionDef } from './types.ts';
 import { apiFeatureExtensions } from './api-features.ts';
 import { networkCore, networkExtensions } from './network.ts';
+import { securityGroupExtensions } from './security-group.ts';
+import { addressGroupExtension } from './address-group.ts';
 
-export const allExtensions: ExtensionDef[] = [networkCore, ...networkExtensions, ...apiFeatureExtensions];
+export const allExtensions: ExtensionDef[] = [networkCore, ...networkExtensions, ...apiFeatureExtensions, ...securityGroupExtensions, addressGroupExtension];
 
 export function enabledExtensions(_config: NeutrinoConfig): ExtensionDef[] {
   return allExtensions;

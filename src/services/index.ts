@@ -3,6 +3,10 @@
 import type { App } from '../app.ts';
 import { ResourceService } from './resource-service.ts';
 import { NetworkService } from './core/network-service.ts';
+import { SecurityGroupService } from './securitygroups/security-group-service.ts';
+import { SecurityGroupRuleService } from './securitygroups/rule-service.ts';
+import { AddressGroupService } from './securitygroups/address-group-service.ts';
+import { PortSecurityGroups } from './securitygroups/port-security-groups.ts';
 
 /** Services by collection name, plus typed accessors for those other services call. */
 export class Services {
@@ -22,11 +26,18 @@ export class Services {
   }
 
   networks!: NetworkService;
+  securityGroups?: SecurityGroupService;
 }
 
 export function createServices(app: App): Services {
   const services = new Services();
   services.networks = services.add(new NetworkService(app));
+  if (app.registry.resources.has('security_groups')) {
+    const groups = (services.securityGroups = services.add(new SecurityGroupService(app)));
+    services.add(new SecurityGroupRuleService(app));
+    new PortSecurityGroups(app, groups).register();
+  }
+  if (app.registry.resources.has('address_groups')) services.add(new AddressGroupService(app));
   // Every other defined resource gets the generic service.
   for (const collection of app.registry.resources.keys()) {
     if (!services.get(collection)) services.add(new ResourceService(app, collection));

@@ -24,6 +24,8 @@ const TAG_MAX = 255;
 export interface CreateOptions {
   /** Created by another service on the caller's behalf: skip the caller's policy checks. */
   internal?: boolean;
+  /** Created by the system for the project (a default security group): not checked against its quota. */
+  skipQuota?: boolean;
 }
 
 export class ResourceService {
@@ -221,7 +223,7 @@ export class ResourceService {
   async createIn(trx: Transaction<any>, ctx: RequestContext, body: Item, options: CreateOptions = {}): Promise<Item> {
     const item = this.parseCreate(ctx, body);
     if (!options.internal) this.authorizeCreate(ctx, body, item);
-    if (this.resource.quota && this.resource.hasProject) await this.app.quotas.reserve(trx, item.project_id, this.resource.quota, 1);
+    if (this.resource.quota && this.resource.hasProject && !options.skipQuota) await this.app.quotas.reserve(trx, item.project_id, this.resource.quota, 1);
     await this.beforeCreate(trx, ctx, item);
     await this.app.hooks.run(this.resource.collection, 'beforeCreate', trx, ctx, item);
     item.id ??= randomUUID();
