@@ -3,6 +3,11 @@
 import type { App } from '../app.ts';
 import { ResourceService } from './resource-service.ts';
 import { NetworkService } from './core/network-service.ts';
+import { RouterService } from './l3/router-service.ts';
+import { FloatingIpService } from './l3/floatingip-service.ts';
+import { PortForwardingService } from './l3/port-forwarding-service.ts';
+import { AddressScopeService } from './l3/address-scope-service.ts';
+import { AutoAllocator } from './l3/auto-allocation.ts';
 import { SecurityGroupService } from './securitygroups/security-group-service.ts';
 import { SecurityGroupRuleService } from './securitygroups/rule-service.ts';
 import { AddressGroupService } from './securitygroups/address-group-service.ts';
@@ -26,12 +31,22 @@ export class Services {
   }
 
   networks!: NetworkService;
+  routers!: RouterService;
+  floatingips!: FloatingIpService;
+  portForwardings!: PortForwardingService;
+  addressScopes!: AddressScopeService;
+  autoAllocator!: AutoAllocator;
   securityGroups?: SecurityGroupService;
 }
 
 export function createServices(app: App): Services {
   const services = new Services();
   services.networks = services.add(new NetworkService(app));
+  services.routers = services.add(new RouterService(app));
+  services.floatingips = services.add(new FloatingIpService(app));
+  services.portForwardings = services.add(new PortForwardingService(app));
+  services.addressScopes = services.add(new AddressScopeService(app));
+  services.autoAllocator = new AutoAllocator(app);
   if (app.registry.resources.has('security_groups')) {
     const groups = (services.securityGroups = services.add(new SecurityGroupService(app)));
     services.add(new SecurityGroupRuleService(app));

@@ -59,7 +59,7 @@ export class SecurityGroupService extends ResourceService {
     if (created) return created;
     this.creatingDefault.add(trx);
     try {
-      const group = await this.createIn(trx, ctx, { name: DEFAULT_GROUP_NAME, description: DEFAULT_GROUP_DESCRIPTION, project_id: projectId }, { internal: true, skipQuota: true });
+      const group = await this.createIn(trx, ctx, { name: DEFAULT_GROUP_NAME, description: DEFAULT_GROUP_DESCRIPTION, project_id: projectId }, { internal: true });
       return group.id;
     } finally {
       this.creatingDefault.delete(trx);
@@ -99,7 +99,7 @@ export class SecurityGroupService extends ResourceService {
       rules.push({ direction: 'egress', ethertype });
     }
     for (const rule of rules) {
-      await this.rules.createIn(trx, ctx, { ...rule, security_group_id: item.id, project_id: item.project_id }, { internal: true, skipQuota: true });
+      await this.rules.createIn(trx, ctx, { ...rule, security_group_id: item.id, project_id: item.project_id }, { internal: true });
     }
   }
 
