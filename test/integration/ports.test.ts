@@ -196,10 +196,11 @@ for (const dialect of dialects()) {
       assert.equal(dup.body.NeutronError.type, 'DuplicateAddressPairInRequest');
       const tooMany = await t.admin.put(`/v2.0/ports/${p.id}`, { port: { allowed_address_pairs: Array.from({ length: 11 }, (_, i) => ({ ip_address: `10.1.0.${i}` })) } });
       assert.equal(tooMany.body.NeutronError.type, 'AllowedAddressPairExhausted');
-      const disable = await t.admin.put(`/v2.0/ports/${p.id}`, { port: { port_security_enabled: false } });
+      const disable = await t.admin.put(`/v2.0/ports/${p.id}`, { port: { port_security_enabled: false, security_groups: [] } });
       assert.equal(disable.status, 409);
-      const both = await t.admin.put(`/v2.0/ports/${p.id}`, { port: { port_security_enabled: false, allowed_address_pairs: [] } });
-      assert.equal(both.status, 200);
+      assert.equal(disable.body.NeutronError.type, 'AddressPairAndPortSecurityRequired');
+      const both = await t.admin.put(`/v2.0/ports/${p.id}`, { port: { port_security_enabled: false, allowed_address_pairs: [], security_groups: [] } });
+      assert.equal(both.status, 200, JSON.stringify(both.body));
     });
 
     it('keeps bindings and data plane status admin only', async () => {
