@@ -4,20 +4,33 @@ import type { NeutrinoConfig } from '../config/index.ts';
 import type { ExtensionDef } from './types.ts';
 import { apiFeatureExtensions } from './api-features.ts';
 import { networkCore, networkExtensions } from './network.ts';
+import { subnetCore, subnetExtensions } from './subnet.ts';
+import { subnetpoolCore, subnetpoolExtensions } from './subnetpool.ts';
+import { portCore, portExtensions } from './port.ts';
 import { l3Extensions, routerExtension } from './l3.ts';
 import { portForwardingExtensions } from './port-forwarding.ts';
 import { addressScopeExtension } from './address-scope.ts';
 import { autoAllocatedTopologyExtension } from './auto-allocated-topology.ts';
+import { securityGroupExtensions } from './security-group.ts';
+import { addressGroupExtension } from './address-group.ts';
 
 export const allExtensions: ExtensionDef[] = [
   networkCore,
   ...networkExtensions,
+  subnetCore,
+  ...subnetExtensions,
+  subnetpoolCore,
+  ...subnetpoolExtensions,
+  portCore,
+  ...portExtensions,
   ...apiFeatureExtensions,
   routerExtension,
   ...l3Extensions,
   ...portForwardingExtensions,
   addressScopeExtension,
   autoAllocatedTopologyExtension,
+  ...securityGroupExtensions,
+  addressGroupExtension,
 ];
 
 export function enabledExtensions(_config: NeutrinoConfig): ExtensionDef[] {
