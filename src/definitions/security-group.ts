@@ -81,6 +81,7 @@ const attributeExtensions: ExtensionDef[] = [
       security_group_rules: { remote_address_group_id: { type: 'string', allowPost: true, nullable: true, default: null, maxLength: 36 } },
     },
   },
+  feature('port-security-groups-filtering', 'Port filtering on security groups', 'Provides security groups filtering when listing ports', '2018-01-09T09:00:00-00:00'),
   {
     ...feature('security-groups-shared-filtering', 'Security group filtering on the shared field', 'Support security group filtering on the shared field', '2021-03-04T10:00:00-00:00'),
     extendAttributes: { security_groups: { shared: { type: 'boolean', storage: 'computed' } } },

@@ -111,41 +111,23 @@ for (const dialect of dialects()) {
     });
 
     it('creates rules in bulk, all or nothing', async () => {
-      const bulk = await t.client.post('/v2.0/security-group-rules', {
-        security_group_rules: [
-          { security_group_id: sg.id, direction: 'ingress', protocol: 'tcp', port_range_min: 1000, port_range_max: 1000 },
-          { security_group_id: sg.id, direction: 'ingress', protocol: 'tcp', port_range_min: 1001, port_range_max: 1001 },
-        ],
-      });
-      assert.equal(bulk.status, 201);
-      assert.equal(bulk.body.security_group_rules.length, 2);
+      const tcp = (port: number, groupId = sg.id) => ({ security_group_id: groupId, direction: 'ingress', protocol: 'tcp', port_range_min: port, port_range_max: port });
+      const bulk = (rules: unknown[]) => t.client.post('/v2.0/security-group-rules', { security_group_rules: rules });
+      const created = await bulk([tcp(1000), tcp(1001)]);
+      assert.equal(created.status, 201);
+      assert.equal(created.body.security_group_rules.length, 2);
 
       const count = async () => (await t.client.get(`/v2.0/security-group-rules?security_group_id=${sg.id}`)).body.security_group_rules.length;
       const before = await count();
-      const dupInPost = await t.client.post('/v2.0/security-group-rules', {
-        security_group_rules: [
-          { security_group_id: sg.id, direction: 'ingress', protocol: 'tcp', port_range_min: 2000, port_range_max: 2000 },
-          { security_group_id: sg.id, direction: 'ingress', protocol: 'tcp', port_range_min: 2000, port_range_max: 2000 },
-        ],
-      });
+      const dupInPost = await bulk([tcp(2000), tcp(2000)]);
       assert.equal(dupInPost.status, 409);
       assert.equal(dupInPost.body.NeutronError.type, 'DuplicateSecurityGroupRuleInPost');
-      const badSecond = await t.client.post('/v2.0/security-group-rules', {
-        security_group_rules: [
-          { security_group_id: sg.id, direction: 'ingress', protocol: 'tcp', port_range_min: 2001, port_range_max: 2001 },
-          { security_group_id: sg.id, direction: 'ingress', protocol: 'bogus' },
-        ],
-      });
+      const badSecond = await bulk([tcp(2001), { ...tcp(2002), protocol: 'bogus' }]);
       assert.equal(badSecond.status, 400);
       assert.equal(await count(), before, 'failed bulk creates leave nothing behind');
 
       const other = (await t.client.post('/v2.0/security-groups', { security_group: { name: 'other' } })).body.security_group;
-      const twoGroups = await t.client.post('/v2.0/security-group-rules', {
-        security_group_rules: [
-          { security_group_id: sg.id, direction: 'ingress', protocol: 'tcp', port_range_min: 2002, port_range_max: 2002 },
-          { security_group_id: other.id, direction: 'ingress', protocol: 'tcp', port_range_min: 2002, port_range_max: 2002 },
-        ],
-      });
+      const twoGroups = await bulk([tcp(2003), tcp(2003, other.id)]);
       assert.equal(twoGroups.status, 400);
       assert.equal(twoGroups.body.NeutronError.type, 'SecurityGroupNotSingleGroupRules');
     });
