@@ -38,8 +38,8 @@ function memberBody(req: FastifyRequest, resource: Resource): Record<string, any
 export function registerResourceRoutes(server: FastifyInstance, app: App, service: ResourceService): void {
   const resource = service.resource;
   const base = resource.parent
-    ? `/v2.0/${resource.parent.collection}/:parent_id/${resource.collection}`
-    : `/v2.0/${resource.collection}`;
+    ? `/v2.0/${resource.parent.collection}/:parent_id/${resource.path ?? resource.collection}`
+    : `/v2.0/${resource.path ?? resource.collection}`;
   const item = `${base}/:id`;
 
   // For sub-resources the parent id becomes a filter/attribute.

@@ -4,8 +4,9 @@ import type { NeutrinoConfig } from '../config/index.ts';
 import type { ExtensionDef } from './types.ts';
 import { apiFeatureExtensions } from './api-features.ts';
 import { networkCore, networkExtensions } from './network.ts';
+import { rbacExtensions } from './rbac.ts';
 
-export const allExtensions: ExtensionDef[] = [networkCore, ...networkExtensions, ...apiFeatureExtensions];
+export const allExtensions: ExtensionDef[] = [networkCore, ...networkExtensions, ...apiFeatureExtensions, ...rbacExtensions];
 
 export function enabledExtensions(_config: NeutrinoConfig): ExtensionDef[] {
   return allExtensions;

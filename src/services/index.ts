@@ -3,6 +3,7 @@
 import type { App } from '../app.ts';
 import { ResourceService } from './resource-service.ts';
 import { NetworkService } from './core/network-service.ts';
+import { RbacService } from './rbac/rbac-service.ts';
 
 /** Services by collection name, plus typed accessors for those other services call. */
 export class Services {
@@ -22,11 +23,13 @@ export class Services {
   }
 
   networks!: NetworkService;
+  rbac!: RbacService;
 }
 
 export function createServices(app: App): Services {
   const services = new Services();
   services.networks = services.add(new NetworkService(app));
+  if (app.registry.resources.has('rbac_policies')) services.rbac = services.add(new RbacService(app));
   // Every other defined resource gets the generic service.
   for (const collection of app.registry.resources.keys()) {
     if (!services.get(collection)) services.add(new ResourceService(app, collection));

@@ -2,7 +2,9 @@
 // migration that has landed.
 import type { Migration } from 'kysely';
 import * as m0001 from './0001_core.ts';
+import * as m0020 from './0020_rbac_policies.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_core': m0001,
+  '0020_rbac_policies': m0020,
 };
