@@ -167,11 +167,13 @@ function pyString(value: unknown): string {
   return String(value);
 }
 
-/** The target's value for a field check: its own attribute, else its parent's (`network:shared` for `networks:shared`). */
+/**
+ * The target's value for a field check: the parent's when the target has that parent
+ * (`network:shared` for `field:networks:shared` on a subnet or port), else its own.
+ */
 function fieldValue(resource: string, attribute: string, target: Target): unknown {
-  if (attribute in target) return target[attribute];
-  const parent = resource.endsWith('s') ? resource.slice(0, -1) : resource;
-  return target[`${parent}:${attribute}`];
+  const parentKey = `${resource.endsWith('s') ? resource.slice(0, -1) : resource}:${attribute}`;
+  return parentKey in target ? target[parentKey] : target[attribute];
 }
 
 export function evaluate(check: Check, creds: Credentials, target: Target, rules: RuleResolver, depth = 0): boolean {
