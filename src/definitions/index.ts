@@ -5,8 +5,22 @@ import type { ExtensionDef } from './types.ts';
 import { apiFeatureExtensions } from './api-features.ts';
 import { networkCore, networkExtensions } from './network.ts';
 import { rbacExtensions } from './rbac.ts';
+import { l3Extensions, routerExtension } from './l3.ts';
+import { portForwardingExtensions } from './port-forwarding.ts';
+import { addressScopeExtension } from './address-scope.ts';
+import { autoAllocatedTopologyExtension } from './auto-allocated-topology.ts';
 
-export const allExtensions: ExtensionDef[] = [networkCore, ...networkExtensions, ...apiFeatureExtensions, ...rbacExtensions];
+export const allExtensions: ExtensionDef[] = [
+  networkCore,
+  ...networkExtensions,
+  ...apiFeatureExtensions,
+  routerExtension,
+  ...l3Extensions,
+  ...portForwardingExtensions,
+  addressScopeExtension,
+  autoAllocatedTopologyExtension,
+  ...rbacExtensions,
+];
 
 export function enabledExtensions(_config: NeutrinoConfig): ExtensionDef[] {
   return allExtensions;

@@ -4,6 +4,11 @@ import type { App } from '../app.ts';
 import { ResourceService } from './resource-service.ts';
 import { NetworkService } from './core/network-service.ts';
 import { RbacService } from './rbac/rbac-service.ts';
+import { RouterService } from './l3/router-service.ts';
+import { FloatingIpService } from './l3/floatingip-service.ts';
+import { PortForwardingService } from './l3/port-forwarding-service.ts';
+import { AddressScopeService } from './l3/address-scope-service.ts';
+import { AutoAllocator } from './l3/auto-allocation.ts';
 
 /** Services by collection name, plus typed accessors for those other services call. */
 export class Services {
@@ -24,12 +29,22 @@ export class Services {
 
   networks!: NetworkService;
   rbac!: RbacService;
+  routers!: RouterService;
+  floatingips!: FloatingIpService;
+  portForwardings!: PortForwardingService;
+  addressScopes!: AddressScopeService;
+  autoAllocator!: AutoAllocator;
 }
 
 export function createServices(app: App): Services {
   const services = new Services();
   services.networks = services.add(new NetworkService(app));
   if (app.registry.resources.has('rbac_policies')) services.rbac = services.add(new RbacService(app));
+  services.routers = services.add(new RouterService(app));
+  services.floatingips = services.add(new FloatingIpService(app));
+  services.portForwardings = services.add(new PortForwardingService(app));
+  services.addressScopes = services.add(new AddressScopeService(app));
+  services.autoAllocator = new AutoAllocator(app);
   // Every other defined resource gets the generic service.
   for (const collection of app.registry.resources.keys()) {
     if (!services.get(collection)) services.add(new ResourceService(app, collection));

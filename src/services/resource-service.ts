@@ -58,7 +58,7 @@ export class ResourceService {
     return this.resource.member;
   }
 
-  notFound(id: string): NeutronError {
+  protected notFound(id: string): NeutronError {
     return notFound(this.member, id);
   }
 
@@ -105,7 +105,7 @@ export class ResourceService {
         const visible = await service.canSee(q, ctx, rows);
         const seen = new Set(rows.filter((_, i) => visible[i]).map((r) => r.id));
         const missing = ids.find((id) => !seen.has(id));
-        if (missing) throw service.notFound(missing);
+        if (missing) await service.getVisible(q, ctx, missing); // throws the parent's NotFound
       }
       const byId = new Map((await service.policyTargets(q, ctx, rows)).map((t) => [t.id as string, t]));
       for (const target of targets) {
@@ -203,6 +203,17 @@ export class ResourceService {
     const item = await this.repo.findById(trx, id);
     if (!item || (!ctx.isAdmin && !(await this.canSee(trx, ctx, [item]))[0])) throw this.notFound(id);
     return item;
+  }
+
+  /** Sub-resources: 404 unless the parent is visible to ctx and, given an id, holds that item. */
+  async checkParent(ctx: RequestContext, parentId: string, id?: string): Promise<void> {
+    const parent = this.resource.parent;
+    if (!parent) return;
+    const db = this.app.database.db;
+    await this.app.services.get(parent.collection)!.getVisible(db, ctx, parentId);
+    if (id === undefined) return;
+    const item = await this.repo.findById(db, id);
+    if (!item || item[parent.column] !== parentId) throw this.notFound(id);
   }
 
   /** The item in stored form, or 404; no visibility check (for services' internal use). */
@@ -345,7 +356,8 @@ export class ResourceService {
   async createIn(trx: Transaction<any>, ctx: RequestContext, body: Item, options: CreateOptions = {}): Promise<Item> {
     const item = this.parseCreate(ctx, body);
     if (!options.internal) await this.authorizeCreate(trx, ctx, body, item);
-    if (this.resource.quota && this.resource.hasProject) await this.app.quotas.reserve(trx, item.project_id, this.resource.quota, 1);
+    // Like Neutron, quotas limit what callers create, not what services create for them.
+    if (this.resource.quota && this.resource.hasProject && !options.internal) await this.app.quotas.reserve(trx, item.project_id, this.resource.quota, 1);
     await this.beforeCreate(trx, ctx, item);
     await this.app.hooks.run(this.resource.collection, 'beforeCreate', trx, ctx, item);
     item.id ??= randomUUID();
