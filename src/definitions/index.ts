@@ -9,6 +9,8 @@ import { l3Extensions, routerExtension } from './l3.ts';
 import { portForwardingExtensions } from './port-forwarding.ts';
 import { addressScopeExtension } from './address-scope.ts';
 import { autoAllocatedTopologyExtension } from './auto-allocated-topology.ts';
+import { securityGroupExtensions } from './security-group.ts';
+import { addressGroupExtension } from './address-group.ts';
 
 export const allExtensions: ExtensionDef[] = [
   networkCore,
@@ -19,6 +21,8 @@ export const allExtensions: ExtensionDef[] = [
   ...portForwardingExtensions,
   addressScopeExtension,
   autoAllocatedTopologyExtension,
+  ...securityGroupExtensions,
+  addressGroupExtension,
   ...rbacExtensions,
 ];
 
