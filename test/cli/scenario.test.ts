@@ -16,9 +16,6 @@ const WAITS_FOR: Record<string, string> = {
   identity: 'identity: embedded Keystone (tokens, catalog, projects, users, role assignments)',
   subnets: 'core: subnets',
   ports: 'core: ports',
-  routers: 'l3: routers',
-  floatingips: 'l3: floating IPs',
-  secgroups: 'secgroups: security groups',
 };
 const needs = (...areas: string[]): { todo?: string } => {
   const waiting = areas.filter((a) => WAITS_FOR[a]).map((a) => WAITS_FOR[a]);
