@@ -329,9 +329,10 @@ export class ResourceService {
   }
 
   /**
-   * Enforces action and, for each attribute changed, `<action>:<attribute>` where the
-   * attribute is policy-guarded (enforcePolicy) or a rule for it exists, and
-   * `<action>:<attribute>:<key>` for keys given inside list/dict values. 403 on the first refusal.
+   * Enforces action and, for each policy-guarded attribute (enforcePolicy, Neutron's
+   * enforce_policy) changed, `<action>:<attribute>` (the `default` rule when none is
+   * defined) and `<action>:<attribute>:<key>` where defined for keys given inside
+   * list/dict values. 403 on the first refusal.
    */
   protected enforceWithAttributes(ctx: RequestContext, action: string, target: Target, attributes: string[]): void {
     const policy = this.app.policy;
@@ -339,7 +340,7 @@ export class ResourceService {
     for (const name of attributes) {
       const def = this.resource.attributes[name];
       const rule = `${action}:${name}`;
-      if (!def || !(def.enforcePolicy || policy.hasRule(rule))) continue;
+      if (!def?.enforcePolicy) continue;
       if (!policy.enforce(ctx, rule, target)) throw notAuthorized(rule);
       const value = target[name];
       const entries = Array.isArray(value) ? value : value && typeof value === 'object' ? [value] : [];

@@ -8,14 +8,20 @@ export const WILDCARD = '*';
 /** The targets that cover a project: itself and everyone. */
 export const targetsOf = (projectId: string | null): string[] => (projectId ? [projectId, WILDCARD] : [WILDCARD]);
 
-/** SQL: the row of table belongs to projectId or an RBAC policy grants it (any action) to projectId or everyone. */
-export function ownedOrGranted(eb: ExpressionBuilder<any, any>, table: string, objectType: string, projectId: string | null) {
-  const granted = eb
+/** SQL subquery: ids of objectType an RBAC policy grants (one of actions, or any) to projectId or everyone. */
+export function grantedObjects(eb: ExpressionBuilder<any, any>, objectType: string, projectId: string | null, actions?: string[]) {
+  let granted = eb
     .selectFrom('rbac_policies')
     .select('rbac_policies.object_id')
     .where('rbac_policies.object_type', '=', objectType)
     .where('rbac_policies.target_project', 'in', targetsOf(projectId));
-  return eb.or([eb(`${table}.project_id`, '=', projectId), eb(`${table}.id`, 'in', granted)]);
+  if (actions) granted = granted.where('rbac_policies.action', 'in', actions);
+  return granted;
+}
+
+/** SQL: the row of table belongs to projectId or an RBAC policy grants it (any action) to projectId or everyone. */
+export function ownedOrGranted(eb: ExpressionBuilder<any, any>, table: string, objectType: string, projectId: string | null) {
+  return eb.or([eb(`${table}.project_id`, '=', projectId), eb(`${table}.id`, 'in', grantedObjects(eb, objectType, projectId))]);
 }
 
 /** Of ids, those an RBAC policy grants (one of actions, or any) to projectId or everyone. */
