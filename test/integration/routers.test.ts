@@ -28,6 +28,7 @@ for (const dialect of dialects()) {
       assert.deepEqual(router.availability_zone_hints, []);
       assert.deepEqual(router.tags, []);
       for (const hidden of ['gw_port_id', 'gw_network_id', 'enable_snat']) assert.ok(!(hidden in router), `${hidden} is internal`);
+      assert.equal(router.ha, undefined, 'ha is shown to admins only (policy)');
 
       const asAdmin = (await t.admin.get(`/v2.0/routers/${router.id}`)).body.router;
       assert.equal(asAdmin.ha, false);
