@@ -10,7 +10,7 @@ import type { RequestContext } from '../../api/context.ts';
 import { conflict, invalidInput, type NeutronError } from '../../api/errors.ts';
 import { invalidAttr } from '../../api/validation.ts';
 import type { Tx } from '../../db/index.ts';
-import { columnOf } from '../../definitions/types.ts';
+import { columnOf, storageOf } from '../../definitions/types.ts';
 import { toDb } from '../repository.ts';
 import { ResourceService, type Item } from '../resource-service.ts';
 import { WILDCARD } from './access.ts';
@@ -183,6 +183,7 @@ export class RbacService extends ResourceService {
     const row: Record<string, unknown> = {};
     for (const flag of this.app.rbac.flagsOf(type, service.resource)) {
       const def = service.resource.attributes[flag.attribute];
+      if (storageOf(def) !== 'column') continue; // computed flags are rendered from the grants
       const set = grants.some((g) => g.action === flag.action && (flag.anyTarget || g.target_project === WILDCARD));
       row[columnOf(flag.attribute, def)] = toDb(this.app.database.dialect, def, set);
     }
