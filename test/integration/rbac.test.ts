@@ -51,6 +51,11 @@ for (const dialect of dialects()) {
       assertError(await c.get(`/v2.0/networks/${net.id}`), 404, 'NetworkNotFound');
       assert.ok(!(await c.get('/v2.0/networks')).body.networks.some((n: { id: string }) => n.id === net.id));
       assert.equal((await a.get(`/v2.0/networks/${net.id}`)).body.network.shared, false, 'not shared with everyone, as the owner sees it');
+      const ids = async (client: ApiClient, query: string) => (await client.get(`/v2.0/networks?${query}`)).body.networks.map((n: { id: string }) => n.id);
+      assert.ok((await ids(b, 'shared=true')).includes(net.id), 'the shared filter matches shared as the caller sees it');
+      assert.ok(!(await ids(b, 'shared=false')).includes(net.id));
+      assert.ok((await ids(a, 'shared=false')).includes(net.id));
+      assert.ok(!(await ids(a, 'shared=true')).includes(net.id));
       assertError(await b.put(`/v2.0/networks/${net.id}`, { network: { name: 'b-was-here' } }), 403, 'PolicyNotAuthorized');
       assertError(await b.del(`/v2.0/networks/${net.id}`), 403, 'PolicyNotAuthorized');
 
@@ -166,6 +171,11 @@ for (const dialect of dialects()) {
       const subnet = (await a.post('/v2.0/subnets', { subnet: { network_id: net.id, ip_version: 4, cidr: '10.70.0.0/24' } })).body.subnet;
       const toB = (await a.post('/v2.0/rbac-policies', share(net.id, 'project-b'))).body.rbac_policy;
       assert.equal((await b.get(`/v2.0/subnets/${subnet.id}`)).status, 200, 'subnets of a network shared with B are visible to B');
+      const subnetIds = async (client: ApiClient, query: string) => (await client.get(`/v2.0/subnets?${query}`)).body.subnets.map((x: { id: string }) => x.id);
+      assert.ok((await subnetIds(b, 'shared=true')).includes(subnet.id), 'subnets filter on their network being shared');
+      assert.ok(!(await subnetIds(b, 'shared=false')).includes(subnet.id));
+      assert.ok((await subnetIds(a, 'shared=False')).includes(subnet.id));
+      assert.equal((await a.get('/v2.0/subnets?shared=maybe')).status, 400);
       assertError(await c.get(`/v2.0/subnets/${subnet.id}`), 404, 'SubnetNotFound');
       assert.ok(!(await c.get('/v2.0/subnets')).body.subnets.some((x: { id: string }) => x.id === subnet.id));
       const port = await b.post('/v2.0/ports', { port: { network_id: net.id } });
