@@ -28,6 +28,10 @@ export class PortSecurityGroups {
     this.app.hooks.on('ports', 'afterUpdate', async (trx, _ctx, port, changes) => {
       if (changes && 'security_groups' in changes) await this.bind(trx, port.id, changes.security_groups);
     });
+    // port-security-groups-filtering: ports using any of the given groups.
+    this.app.hooks.onFilter('ports', 'security_groups', (q, values) =>
+      q.where('ports.id', 'in', (eb: any) => eb.selectFrom('securitygroupportbindings').select('port_id').where('security_group_id', 'in', values)),
+    );
   }
 
   /** The requested groups as the port will carry them: deduplicated, usable by the port's project, all stateful or all not. */
