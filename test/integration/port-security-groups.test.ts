@@ -22,7 +22,7 @@ for (const dialect of dialects()) {
 
     it('gives a new port its project default group, created on first need', async () => {
       const fresh = t.client.as({ project: 'project-fresh' });
-      const freshNet = (await fresh.post('/v2.0/networks', { network: { name: 'f' } })).body.network;
+      const freshNet = (await t.admin.post('/v2.0/networks', { network: { name: 'f', shared: true } })).body.network;
       const res = await fresh.post('/v2.0/ports', { port: { network_id: freshNet.id } });
       assert.equal(res.status, 201, JSON.stringify(res.body));
       const groups = (await fresh.get('/v2.0/security-groups')).body.security_groups;
@@ -31,6 +31,13 @@ for (const dialect of dialects()) {
       assert.deepEqual(res.body.port.security_groups, [groups[0].id]);
       const shown = await fresh.get(`/v2.0/ports/${res.body.port.id}`);
       assert.deepEqual(shown.body.port.security_groups, [groups[0].id]);
+    });
+
+    it('creates the project default group with its first network, as Neutron does', async () => {
+      const fresh = t.client.as({ project: 'project-net-first' });
+      assert.equal((await fresh.post('/v2.0/networks', { network: { name: 'first' } })).status, 201);
+      const groups = (await t.admin.get('/v2.0/security-groups?project_id=project-net-first&name=default')).body.security_groups;
+      assert.equal(groups.length, 1);
     });
 
     it('uses the given groups, checks them and keeps groups in use from being deleted', async () => {

@@ -22,6 +22,10 @@ export class PortSecurityGroups {
   ) {}
 
   register(): void {
+    // Neutron also ensures the project's default group when it creates a network.
+    this.app.hooks.on('networks', 'beforeCreate', async (trx, ctx, network) => {
+      await this.groups.ensureDefaultIn(trx, ctx, network.project_id);
+    });
     this.app.hooks.on('ports', 'beforeCreate', (trx, ctx, port) => this.beforeCreate(trx, ctx, port));
     this.app.hooks.on('ports', 'afterCreate', (trx, _ctx, port) => this.bind(trx, port.id, port.security_groups));
     this.app.hooks.on('ports', 'beforeUpdate', (trx, ctx, port, changes) => this.beforeUpdate(trx, ctx, port, changes!));
