@@ -8,6 +8,7 @@ import { subnetCore, subnetExtensions } from './subnet.ts';
 import { subnetpoolCore, subnetpoolExtensions } from './subnetpool.ts';
 import { portCore, portExtensions } from './port.ts';
 import { networkIpAvailabilityExtension } from './network-ip-availability.ts';
+import { rbacExtensions } from './rbac.ts';
 import { l3Extensions, routerExtension } from './l3.ts';
 import { portForwardingExtensions } from './port-forwarding.ts';
 import { addressScopeExtension } from './address-scope.ts';
@@ -33,6 +34,7 @@ export const allExtensions: ExtensionDef[] = [
   autoAllocatedTopologyExtension,
   ...securityGroupExtensions,
   addressGroupExtension,
+  ...rbacExtensions,
 ];
 
 export function enabledExtensions(_config: NeutrinoConfig): ExtensionDef[] {
