@@ -2,7 +2,9 @@
 // migration that has landed.
 import type { Migration } from 'kysely';
 import * as m0001 from './0001_core.ts';
+import * as m0010 from './0010_identity.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_core': m0001,
+  '0010_identity': m0010,
 };
