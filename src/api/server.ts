@@ -28,9 +28,8 @@ export function buildServer(app: App, options: ServerOptions = {}): FastifyInsta
   const isPublic = options.public ?? PUBLIC;
   const server = Fastify({
     logger: false,
-    ignoreTrailingSlash: true,
     bodyLimit: 64 * 1024 * 1024,
-    maxParamLength: 1000,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
   });
 
   // Neutron accepts JSON with or without a content type, and empty bodies on DELETE.

@@ -90,6 +90,24 @@ export function dialectOf(url: string): Dialect {
   throw new Error(`unsupported database url ${url}: use sqlite:<path> or postgres://…`);
 }
 
+/**
+ * Kysely prepares every query anew; better-sqlite3 statements can be reused, and the
+ * API issues the same few hundred SQL texts over and over. A bounded cache by SQL text.
+ */
+function cachePreparedStatements(sqlite: SQLite.Database): void {
+  const cache = new Map<string, SQLite.Statement>();
+  const prepare = sqlite.prepare.bind(sqlite);
+  sqlite.prepare = ((source: string) => {
+    let stmt = cache.get(source);
+    if (!stmt) {
+      stmt = prepare(source);
+      if (cache.size >= 1000) cache.clear();
+      cache.set(source, stmt);
+    }
+    return stmt;
+  }) as typeof sqlite.prepare;
+}
+
 /** Opens the database named by url and brings its schema to the latest migration. */
 export async function openDatabase(url: string, options: { poolSize?: number; migrate?: boolean } = {}): Promise<Database> {
   const dialect = dialectOf(url);
@@ -102,6 +120,7 @@ export async function openDatabase(url: string, options: { poolSize?: number; mi
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 10000');
+    cachePreparedStatements(sqlite);
     db = new Kysely({ dialect: new SqliteDialect({ database: sqlite }) });
   } else {
     db = new Kysely({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 }) }) });
