@@ -8,7 +8,7 @@ import { buildServer } from './api/server.ts';
 import { noauthAuthenticator, type Authenticator } from './api/context.ts';
 import { Identity } from './identity/identity.ts';
 import { buildIdentityServer } from './identity/http/server.ts';
-import { bootstrapIdentity, writeCloudsYaml } from './identity/bootstrap.ts';
+import { bootstrapIdentity, cloudsYamlPath, writeCloudsYaml } from './identity/bootstrap.ts';
 import { embeddedAuthenticator } from './identity/authenticators.ts';
 import { KeystoneClient, keystoneAuthenticator } from './identity/keystone-client.ts';
 
@@ -56,7 +56,8 @@ export async function startService(config: NeutrinoConfig): Promise<RunningServi
       const result = await bootstrapIdentity(identity.service);
       if (result.createdAdmin) {
         const password = result.generatedPassword ?? config.auth.admin_password;
-        const clouds = config.auth.clouds_yaml ? writeCloudsYaml(config, config.auth.clouds_yaml, password) : undefined;
+        const file = cloudsYamlPath(config);
+        const clouds = file ? writeCloudsYaml(config, file, password) : undefined;
         if (result.generatedPassword) {
           // Shown once: only its hash is stored.
           console.log(`Generated admin password for user '${config.auth.admin_user}': ${result.generatedPassword}`);

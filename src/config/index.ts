@@ -35,7 +35,10 @@ export interface NeutrinoConfig {
     identity_public_url: string;
     /** Seconds a validated token may be served from the in-process cache (bounds staleness across API servers). */
     token_cache_seconds: number;
-    /** Where the first bootstrap writes a clouds.yaml for the admin (`neutrino` cloud); empty: don't write. */
+    /**
+     * Where the first bootstrap writes a clouds.yaml for the admin (`neutrino` cloud). Empty:
+     * next to the SQLite database (./data/clouds.yaml by default; ./data/ on PostgreSQL); `none`: not written.
+     */
     clouds_yaml: string;
     /** External Keystone (strategy `keystone`). */
     keystone_url: string;
@@ -78,7 +81,7 @@ export const DEFAULT_CONFIG: NeutrinoConfig = {
     identity_host: '127.0.0.1',
     identity_public_url: '',
     token_cache_seconds: 5,
-    clouds_yaml: './data/clouds.yaml',
+    clouds_yaml: '',
     keystone_url: '',
     keystone_service_user: 'neutron',
     keystone_service_password: '',

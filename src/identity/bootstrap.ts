@@ -64,6 +64,16 @@ export async function bootstrapIdentity(identity: Identity): Promise<BootstrapRe
   });
 }
 
+/** Where clouds.yaml goes (auth.clouds_yaml; by default beside the SQLite database), or null for `none`. */
+export function cloudsYamlPath(config: NeutrinoConfig): string | null {
+  const configured = config.auth.clouds_yaml;
+  if (configured === 'none') return null;
+  if (configured) return path.resolve(configured);
+  const sqlite = /^sqlite:(?:\/\/)?(.+)$/.exec(config.database.url);
+  const dir = sqlite && sqlite[1] !== ':memory:' ? path.dirname(path.resolve(sqlite[1])) : path.resolve('data');
+  return path.join(dir, 'clouds.yaml');
+}
+
 /** A clouds.yaml with one cloud, `neutrino`, for the admin (file mode 0600: it holds the password). */
 export function writeCloudsYaml(config: NeutrinoConfig, file: string, password: string): string {
   const doc = {

@@ -19,7 +19,7 @@ export async function startIdentityTestServer(dialect: TestDialect, overrides: R
     'auth.strategy': 'embedded',
     'auth.identity_port': 0,
     'auth.admin_password': ADMIN_PASSWORD,
-    'auth.clouds_yaml': '',
+    'auth.clouds_yaml': 'none',
     ...overrides,
   });
   const keystone = new ApiClient(t.service.identity!.url);

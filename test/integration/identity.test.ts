@@ -305,7 +305,7 @@ for (const dialect of dialects()) {
           'database.url': t.config.database.url,
           'auth.strategy': 'embedded',
           'auth.identity_port': 0,
-          'auth.clouds_yaml': '',
+          'auth.clouds_yaml': 'none',
           'auth.token_cache_seconds': 0,
           'log.level': 'warn',
         },
