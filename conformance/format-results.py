@@ -44,9 +44,30 @@ def one_line(text):
     return " ".join(text.split())
 
 
+FRAME = re.compile(r'^\s*File "([^"]+)", line (\d+), in (\S+)')
+# Frames inside clients and test machinery say nothing about which step failed.
+PLUMBING = ("/tempest/lib/common/rest_client.py", "/tempest/lib/services/", "/testtools/",
+            "/unittest/", "/tempest/lib/decorators.py", "/tempest/test.py")
+
+
+def failing_step(lines):
+    """`file:line function` of the innermost frame in a test or Tempest's own helpers."""
+    for line in reversed(lines):
+        m = FRAME.match(line)
+        if m and not any(p in m.group(1) for p in PLUMBING):
+            return f"{m.group(1).rsplit('/', 1)[-1]}:{m.group(2)} {m.group(3)}"
+    return ""
+
+
 def failure_reason(traceback):
-    """The exception line of a traceback, with Tempest's `Details:` line when it has one."""
+    """The exception line of a traceback, with Tempest's `Details:` line when it has one,
+    and where in the test it happened."""
     lines = [line for line in traceback.rstrip().splitlines() if line.strip()]
+    step = failing_step(lines)
+    return (f"[{step}] " if step else "") + exception_line(lines)
+
+
+def exception_line(lines):
     for i in range(len(lines) - 1, -1, -1):
         line = lines[i]
         if line.startswith((" ", "\t", "Traceback")):

@@ -21,6 +21,7 @@
 #   CONFORMANCE_TIMEOUT     seconds Tempest may run before it is stopped (default 2100)
 #   TEMPEST_DEBUG           true: Tempest's log also holds request/response bodies
 set -euo pipefail
+trap 'echo "conformance: failed at line $LINENO: $BASH_COMMAND" >&2' ERR
 REPO="$(cd "$(dirname "$0")/.." && pwd)"
 HERE="$REPO/conformance"
 cd "$REPO"
@@ -109,8 +110,13 @@ PUBLIC_NETWORK_ID="$(node "$HERE/bootstrap-public-network.mjs")"
 export PUBLIC_NETWORK_ID PUBLIC_NETWORK_NAME=public
 
 mkdir -p "$WORK"
+# The workspace is kept between runs: stestr's timing data balances the two workers.
+# `tempest init` refuses a name its registry (~/.tempest) still holds for a removed folder.
 export TEMPEST_WS="$WORK/tempest-ws"
-rm -rf "$TEMPEST_WS"
+if [ ! -f "$TEMPEST_WS/.stestr.conf" ]; then
+  tempest workspace remove --name "$(basename "$TEMPEST_WS")" >/dev/null 2>&1 || true
+fi
+rm -f "$TEMPEST_WS/tempest.log"
 bash "$SHARED/tempest-config.sh"
 
 echo "conformance: running tempest --regex '$REGEX' (concurrency ${CONCURRENCY:-2})"
@@ -120,6 +126,9 @@ OUT_DIR="$RAW" CONCURRENCY="${CONCURRENCY:-2}" \
   timeout --signal=INT --kill-after=60 "${CONFORMANCE_TIMEOUT:-2100}" bash "$SHARED/tempest-run.sh" network "$REGEX" ||
   echo "conformance: tempest stopped after ${CONFORMANCE_TIMEOUT:-2100} s (CONFORMANCE_TIMEOUT)" >&2
 [ -f "$RAW/network/results.subunit" ] || { echo "conformance: tempest produced no results (see $RAW/network/console.log)" >&2; exit 1; }
+
+# Tracebacks with each failed test's requests and responses (Tempest logs them per test).
+subunit-trace --no-summary --failonly <"$RAW/network/results.subunit" >"$RAW/network/failures.txt" 2>&1 || true
 
 # The tests the regex selects: a class whose setUpClass failed reports no test of its own,
 # so the results list every selected test, with the class's outcome where it has none.

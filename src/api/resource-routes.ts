@@ -38,8 +38,8 @@ function memberBody(req: FastifyRequest, resource: Resource): Record<string, any
 export function registerResourceRoutes(server: FastifyInstance, app: App, service: ResourceService): void {
   const resource = service.resource;
   const base = resource.parent
-    ? `/v2.0/${resource.parent.collection}/:parent_id/${resource.collection}`
-    : `/v2.0/${resource.collection}`;
+    ? `/v2.0/${resource.parent.collection}/:parent_id/${resource.path ?? resource.collection}`
+    : `/v2.0/${resource.path ?? resource.collection}`;
   const item = `${base}/:id`;
 
   // For sub-resources the parent id becomes a filter/attribute.
@@ -47,9 +47,14 @@ export function registerResourceRoutes(server: FastifyInstance, app: App, servic
     if (resource.parent) body[resource.parent.column] = (req.params as Params).parent_id;
     return body;
   };
+  // Sub-resources: the parent must be visible and (for member paths) hold the item.
+  const checkParent = async (req: FastifyRequest, id?: string) => {
+    if (resource.parent) await service.checkParent(req.ctx, (req.params as Params).parent_id, id);
+  };
 
   server.get(base, async (req) => {
     const raw = { ...(req.query as Raw) };
+    await checkParent(req);
     const query = parseListQuery(service, raw, app.config.api.pagination_max_limit);
     if (resource.parent) query.filters[resource.parent.column] = [(req.params as Params).parent_id];
     const items = await service.list(req.ctx, query);
@@ -62,13 +67,14 @@ export function registerResourceRoutes(server: FastifyInstance, app: App, servic
   server.get(item, async (req) => {
     const { id } = req.params as Params;
     const fields = parseListQuery(service, { fields: (req.query as Raw).fields }).fields;
+    await checkParent(req, id);
     const found = await service.show(req.ctx, id);
-    if (resource.parent && found[resource.parent.column] !== (req.params as Params).parent_id) throw service['notFound'](id);
     return { [resource.member]: project(found, fields) };
   });
 
   server.post(base, async (req, reply) => {
     const body = bodyOf(req);
+    await checkParent(req);
     if (resource.collection in body && resource.allowBulk !== false) {
       const list = body[resource.collection];
       if (!Array.isArray(list) || list.length === 0) throw badRequest('Resources required');
@@ -86,12 +92,14 @@ export function registerResourceRoutes(server: FastifyInstance, app: App, servic
 
   server.put(item, async (req) => {
     const { id } = req.params as Params;
+    await checkParent(req, id);
     const updated = await service.update(req.ctx, id, memberBody(req, resource), parseIfMatch(req.headers['if-match']));
     return { [resource.member]: updated };
   });
 
   server.delete(item, async (req, reply) => {
     const { id } = req.params as Params;
+    await checkParent(req, id);
     await service.delete(req.ctx, id, parseIfMatch(req.headers['if-match']));
     reply.code(204);
     return reply.send();

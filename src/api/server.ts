@@ -30,6 +30,9 @@ export function buildServer(app: App, options: ServerOptions = {}): FastifyInsta
     logger: false,
     bodyLimit: 64 * 1024 * 1024,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
+    // Neutron accepts a `.json` format suffix on every path (GET /v2.0/networks.json,
+    // Tempest's /v2.0/quotas/{project}/details.json); JSON is the only format.
+    rewriteUrl: (req) => (req.url ?? '/').replace(/\.json(?=\?|$)/, ''),
   });
 
   // Neutron accepts JSON with or without a content type, and empty bodies on DELETE.

@@ -15,5 +15,11 @@ export const apiFeatureExtensions: ExtensionDef[] = [
   feature('standard-attr-revisions', 'Resource revision numbers', 'This extension will display the revision number of neutron resources.'),
   feature('revision-if-match', 'If-Match constraints based on revision_number', "Extension indicating that If-Match based on revision_number is supported."),
   feature('standard-attr-tag', 'Tag support for resources with standard attribute: subnet, trunk, network_segment_range, router, network, policy, subnetpool, port, security_group, floatingip', 'Enables to set tag on resources with standard attribute.'),
+  // The original alias of network tags (the same /tags API standard-attr-tag serves);
+  // clients such as Tempest's TagsTest still look for it.
+  feature('tag', 'Tag support', 'Enables to set tag on resources.', '2016-01-01T00:00:00-00:00'),
   feature('tag-ext', 'Tag support for resources: subnet, subnetpool, port, router', 'Extends tag support to more L2 and L3 resources.'),
+  // /v2.0/quotas (src/api/routes/quotas.ts).
+  feature('quotas', 'Quota management support', 'Expose functions for quotas management per project', '2012-07-29T10:00:00-00:00'),
+  feature('quota_details', 'Quota details management support', 'Expose functions for quotas usage statistics per project', '2017-02-10T10:00:00-00:00'),
 ];

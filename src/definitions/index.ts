@@ -4,8 +4,25 @@ import type { NeutrinoConfig } from '../config/index.ts';
 import type { ExtensionDef } from './types.ts';
 import { apiFeatureExtensions } from './api-features.ts';
 import { networkCore, networkExtensions } from './network.ts';
+import { l3Extensions, routerExtension } from './l3.ts';
+import { portForwardingExtensions } from './port-forwarding.ts';
+import { addressScopeExtension } from './address-scope.ts';
+import { autoAllocatedTopologyExtension } from './auto-allocated-topology.ts';
+import { securityGroupExtensions } from './security-group.ts';
+import { addressGroupExtension } from './address-group.ts';
 
-export const allExtensions: ExtensionDef[] = [networkCore, ...networkExtensions, ...apiFeatureExtensions];
+export const allExtensions: ExtensionDef[] = [
+  networkCore,
+  ...networkExtensions,
+  ...apiFeatureExtensions,
+  routerExtension,
+  ...l3Extensions,
+  ...portForwardingExtensions,
+  addressScopeExtension,
+  autoAllocatedTopologyExtension,
+  ...securityGroupExtensions,
+  addressGroupExtension,
+];
 
 export function enabledExtensions(_config: NeutrinoConfig): ExtensionDef[] {
   return allExtensions;

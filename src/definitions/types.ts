@@ -69,8 +69,10 @@ export interface ActionDef {
 }
 
 export interface ResourceDef {
-  /** Plural URL segment and response key: `networks`. */
+  /** Plural response key (and URL segment unless `path` is given): `networks`. */
   collection: string;
+  /** URL segment when it differs from the response key: `security-groups`. */
+  path?: string;
   /** Singular body key: `network`. */
   member: string;
   /** Table that holds it. */

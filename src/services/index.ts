@@ -3,6 +3,15 @@
 import type { App } from '../app.ts';
 import { ResourceService } from './resource-service.ts';
 import { NetworkService } from './core/network-service.ts';
+import { RouterService } from './l3/router-service.ts';
+import { FloatingIpService } from './l3/floatingip-service.ts';
+import { PortForwardingService } from './l3/port-forwarding-service.ts';
+import { AddressScopeService } from './l3/address-scope-service.ts';
+import { AutoAllocator } from './l3/auto-allocation.ts';
+import { SecurityGroupService } from './securitygroups/security-group-service.ts';
+import { SecurityGroupRuleService } from './securitygroups/rule-service.ts';
+import { AddressGroupService } from './securitygroups/address-group-service.ts';
+import { PortSecurityGroups } from './securitygroups/port-security-groups.ts';
 
 /** Services by collection name, plus typed accessors for those other services call. */
 export class Services {
@@ -22,11 +31,28 @@ export class Services {
   }
 
   networks!: NetworkService;
+  routers!: RouterService;
+  floatingips!: FloatingIpService;
+  portForwardings!: PortForwardingService;
+  addressScopes!: AddressScopeService;
+  autoAllocator!: AutoAllocator;
+  securityGroups?: SecurityGroupService;
 }
 
 export function createServices(app: App): Services {
   const services = new Services();
   services.networks = services.add(new NetworkService(app));
+  services.routers = services.add(new RouterService(app));
+  services.floatingips = services.add(new FloatingIpService(app));
+  services.portForwardings = services.add(new PortForwardingService(app));
+  services.addressScopes = services.add(new AddressScopeService(app));
+  services.autoAllocator = new AutoAllocator(app);
+  if (app.registry.resources.has('security_groups')) {
+    const groups = (services.securityGroups = services.add(new SecurityGroupService(app)));
+    services.add(new SecurityGroupRuleService(app));
+    new PortSecurityGroups(app, groups).register();
+  }
+  if (app.registry.resources.has('address_groups')) services.add(new AddressGroupService(app));
   // Every other defined resource gets the generic service.
   for (const collection of app.registry.resources.keys()) {
     if (!services.get(collection)) services.add(new ResourceService(app, collection));

@@ -129,6 +129,17 @@ export class ResourceService {
     return item;
   }
 
+  /** Sub-resources: 404 unless the parent is visible to ctx and, given an id, holds that item. */
+  async checkParent(ctx: RequestContext, parentId: string, id?: string): Promise<void> {
+    const parent = this.resource.parent;
+    if (!parent) return;
+    const db = this.app.database.db;
+    await this.app.services.get(parent.collection)!.getVisible(db, ctx, parentId);
+    if (id === undefined) return;
+    const item = await this.repo.findById(db, id);
+    if (!item || item[parent.column] !== parentId) throw this.notFound(id);
+  }
+
   /** The item in stored form, or 404; no visibility check (for services' internal use). */
   async get(trx: Tx, id: string): Promise<Item> {
     const item = await this.repo.findById(trx, id);
@@ -221,7 +232,8 @@ export class ResourceService {
   async createIn(trx: Transaction<any>, ctx: RequestContext, body: Item, options: CreateOptions = {}): Promise<Item> {
     const item = this.parseCreate(ctx, body);
     if (!options.internal) this.authorizeCreate(ctx, body, item);
-    if (this.resource.quota && this.resource.hasProject) await this.app.quotas.reserve(trx, item.project_id, this.resource.quota, 1);
+    // Like Neutron, quotas limit what callers create, not what services create for them.
+    if (this.resource.quota && this.resource.hasProject && !options.internal) await this.app.quotas.reserve(trx, item.project_id, this.resource.quota, 1);
     await this.beforeCreate(trx, ctx, item);
     await this.app.hooks.run(this.resource.collection, 'beforeCreate', trx, ctx, item);
     item.id ??= randomUUID();

@@ -15,9 +15,6 @@ import { OPENSTACK_CLI, OpenStackCli } from '../helpers/openstack-cli.ts';
 const WAITS_FOR: Record<string, string> = {
   subnets: 'core: subnets',
   ports: 'core: ports',
-  routers: 'l3: routers',
-  floatingips: 'l3: floating IPs',
-  secgroups: 'secgroups: security groups',
 };
 const needs = (...areas: string[]): { todo?: string } => {
   const waiting = areas.filter((a) => WAITS_FOR[a]).map((a) => WAITS_FOR[a]);

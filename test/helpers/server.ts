@@ -36,6 +36,13 @@ export async function freshDatabase(dialect: TestDialect): Promise<{ url: string
     drop: async () => {
       const c = new pg.Client({ connectionString: PG_ADMIN_URL });
       await c.connect();
+      // pg's Pool.end() resolves before its connections have closed; terminating them
+      // (drop … with force) would make them raise in the test process, so wait for them.
+      for (let i = 0; i < 100; i++) {
+        const { rows } = await c.query('select count(*)::int as n from pg_stat_activity where datname = $1', [name]);
+        if (rows[0].n === 0) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
       await c.query(`drop database if exists ${name} with (force)`);
       await c.end();
     },

@@ -3,7 +3,15 @@
 import type { FastifyInstance } from 'fastify';
 import type { App } from '../../app.ts';
 import { registerQuotaRoutes } from './quotas.ts';
+import { registerAvailabilityZoneRoutes } from './availability-zones.ts';
+import { registerFloatingIpPoolRoutes } from './floatingip-pools.ts';
+import { registerAutoAllocatedTopologyRoutes } from './auto-allocated-topology.ts';
 
 export type RouteModule = (server: FastifyInstance, app: App) => void;
 
-export const extraRoutes: RouteModule[] = [registerQuotaRoutes];
+export const extraRoutes: RouteModule[] = [
+  registerQuotaRoutes,
+  registerAvailabilityZoneRoutes,
+  registerFloatingIpPoolRoutes,
+  registerAutoAllocatedTopologyRoutes,
+];

@@ -1,0 +1,88 @@
+// Security groups and their rules (neutron-lib security-group and the extensions that
+// add attributes or behaviour to them), and ports' `security_groups`.
+import type { AttributeDef, ExtensionDef } from './types.ts';
+
+const feature = (alias: string, name: string, description: string, updated: string, requires = ['security-group']): ExtensionDef => ({
+  alias,
+  name,
+  description,
+  updated,
+  requires,
+});
+
+/**
+ * Rule attributes whose conversion raises Neutron's own error types (protocol, ethertype,
+ * remote_ip_prefix) are typed `any` here and converted by the rule service.
+ */
+const ruleAttributes: Record<string, AttributeDef> = {
+  security_group_id: { type: 'string', allowPost: true, required: true, maxLength: 36 },
+  direction: { type: 'string', allowPost: true, required: true, enum: ['ingress', 'egress'] },
+  ethertype: { type: 'any', allowPost: true, default: 'IPv4' },
+  protocol: { type: 'any', allowPost: true, nullable: true, default: null },
+  port_range_min: { type: 'integer', allowPost: true, nullable: true, default: null },
+  port_range_max: { type: 'integer', allowPost: true, nullable: true, default: null },
+  remote_ip_prefix: { type: 'any', allowPost: true, nullable: true, default: null },
+  remote_group_id: { type: 'string', allowPost: true, nullable: true, default: null, maxLength: 36 },
+  // Internal: the rule's identity for duplicate detection (unique per group).
+  fingerprint: { type: 'string', visible: false, filter: false, sort: false },
+};
+
+export const securityGroupExtension: ExtensionDef = {
+  alias: 'security-group',
+  name: 'security-group',
+  description: 'The security groups extension.',
+  updated: '2012-10-05T10:00:00-00:00',
+  resources: [
+    {
+      collection: 'security_groups',
+      path: 'security-groups',
+      member: 'security_group',
+      table: 'security_groups',
+      quota: 'security_group',
+      allowBulk: true,
+      attributes: {
+        security_group_rules: { type: 'list', storage: 'computed', filter: false, sort: false },
+      },
+    },
+    {
+      collection: 'security_group_rules',
+      path: 'security-group-rules',
+      member: 'security_group_rule',
+      table: 'security_group_rules',
+      quota: 'security_group_rule',
+      allowBulk: true,
+      standard: { name: false, tags: false },
+      attributes: ruleAttributes,
+    },
+  ],
+  extendAttributes: {
+    // Stored as JSON on the port (for reads) and in securitygroupportbindings (for
+    // "in use" checks); validated and defaulted by the port hooks in services/securitygroups.
+    ports: { security_groups: { type: 'list', items: 'uuid', allowPost: true, allowPut: true, nullable: true, filter: false } },
+  },
+};
+
+export const securityGroupExtensions: ExtensionDef[] = [
+  securityGroupExtension,
+  {
+    ...feature('stateful-security-group', 'Stateful security group', 'Indicates if the security group is stateful or not', '2019-11-26T09:00:00-00:00'),
+    extendAttributes: { security_groups: { stateful: { type: 'boolean', allowPost: true, allowPut: true, default: true } } },
+  },
+  {
+    ...feature('security-groups-normalized-cidr', 'Security group rule normalized CIDR', 'Add new field with normalized remote_ip_prefix cidr in SG rule', '2022-03-01T10:00:00-00:00'),
+    extendAttributes: { security_group_rules: { normalized_cidr: { type: 'string' } } },
+  },
+  {
+    ...feature('security-groups-remote-address-group', 'Remote address group id field for security group rules', 'Add new field of remote address group id in security group rules', '2020-07-15T10:00:00-00:00', [
+      'security-group',
+      'address-group',
+    ]),
+    extendAttributes: {
+      security_group_rules: { remote_address_group_id: { type: 'string', allowPost: true, nullable: true, default: null, maxLength: 36 } },
+    },
+  },
+  {
+    ...feature('security-groups-shared-filtering', 'Security group filtering on the shared field', 'Support security group filtering on the shared field', '2021-03-04T10:00:00-00:00'),
+    extendAttributes: { security_groups: { shared: { type: 'boolean', storage: 'computed' } } },
+  },
+];

@@ -1,0 +1,24 @@
+// Address arithmetic L3 needs: which subnet holds an IP, whether two CIDRs overlap.
+import ipaddr from 'ipaddr.js';
+
+export const ipVersion = (address: string): 4 | 6 => (address.includes(':') ? 6 : 4);
+
+function parseCidr(cidr: string): [ipaddr.IPv4 | ipaddr.IPv6, number] {
+  return cidr.includes('/') ? ipaddr.parseCIDR(cidr) : [ipaddr.parse(cidr), ipVersion(cidr) === 4 ? 32 : 128];
+}
+
+/** True when ip lies inside cidr (same address family). */
+export function cidrContains(cidr: string, ip: string): boolean {
+  const [net, bits] = parseCidr(cidr);
+  const addr = ipaddr.parse(ip);
+  return addr.kind() === net.kind() && addr.match(net, bits);
+}
+
+/** True when the two CIDRs share any address. */
+export function cidrsOverlap(a: string, b: string): boolean {
+  const [netA, bitsA] = parseCidr(a);
+  const [netB, bitsB] = parseCidr(b);
+  if (netA.kind() !== netB.kind()) return false;
+  // Two prefixes overlap exactly when the shorter one contains the other's network address.
+  return bitsA <= bitsB ? netB.match(netA, bitsA) : netA.match(netB, bitsB);
+}

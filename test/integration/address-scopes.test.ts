@@ -1,0 +1,78 @@
+// Address scopes through HTTP on SQLite and PostgreSQL: CRUD, visibility of shared scopes,
+// policy, and the rules subnet pools and networks follow (when subnet pools are served).
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { dialects, startTestServer, type TestServer } from '../helpers/server.ts';
+
+for (const dialect of dialects()) {
+  describe(`address scopes (${dialect})`, () => {
+    let t: TestServer;
+    before(async () => {
+      t = await startTestServer(dialect);
+    });
+    after(async () => t?.close());
+
+    it('creates, shows, lists, updates and deletes a scope', async () => {
+      const created = await t.client.post('/v2.0/address_scopes', { address_scope: { name: 'scope4', ip_version: 4 } });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      const scope = created.body.address_scope;
+      assert.equal(scope.name, 'scope4');
+      assert.equal(scope.ip_version, 4);
+      assert.equal(scope.shared, false);
+      assert.equal(scope.project_id, 'project-a');
+      assert.equal(scope.tenant_id, 'project-a');
+      assert.deepEqual(Object.keys(scope).sort(), ['id', 'ip_version', 'name', 'project_id', 'shared', 'tenant_id']);
+
+      assert.equal((await t.client.get(`/v2.0/address_scopes/${scope.id}`)).body.address_scope.id, scope.id);
+      const listed = await t.client.get('/v2.0/address_scopes?ip_version=4');
+      assert.deepEqual(listed.body.address_scopes.map((s: { id: string }) => s.id), [scope.id]);
+      const renamed = await t.client.put(`/v2.0/address_scopes/${scope.id}`, { address_scope: { name: 'renamed' } });
+      assert.equal(renamed.status, 200);
+      assert.equal(renamed.body.address_scope.name, 'renamed');
+      const ipChange = await t.client.put(`/v2.0/address_scopes/${scope.id}`, { address_scope: { ip_version: 6 } });
+      assert.equal(ipChange.status, 400);
+      assert.equal((await t.client.del(`/v2.0/address_scopes/${scope.id}`)).status, 204);
+      const gone = await t.client.get(`/v2.0/address_scopes/${scope.id}`);
+      assert.equal(gone.status, 404);
+      assert.equal(gone.body.NeutronError.type, 'AddressScopeNotFound');
+    });
+
+    it('validates input and policy, leaving nothing behind', async () => {
+      const noVersion = await t.client.post('/v2.0/address_scopes', { address_scope: { name: 'x' } });
+      assert.equal(noVersion.status, 400);
+      const badVersion = await t.client.post('/v2.0/address_scopes', { address_scope: { name: 'x', ip_version: 5 } });
+      assert.equal(badVersion.status, 400);
+      assert.match(badVersion.body.NeutronError.message, /ip_version/);
+      const sharedByMember = await t.client.post('/v2.0/address_scopes', { address_scope: { name: 'x', ip_version: 4, shared: true } });
+      assert.equal(sharedByMember.status, 403);
+      assert.equal(sharedByMember.body.NeutronError.type, 'PolicyNotAuthorized');
+      const bulk = await t.client.post('/v2.0/address_scopes', { address_scopes: [{ name: 'ok', ip_version: 4 }, { name: 'bad', ip_version: 7 }] });
+      assert.equal(bulk.status, 400);
+      assert.equal((await t.client.get('/v2.0/address_scopes')).body.address_scopes.length, 0);
+    });
+
+    it('shows shared scopes to every project and never unshares them', async () => {
+      const shared = (await t.admin.post('/v2.0/address_scopes', { address_scope: { name: 'public', ip_version: 6, shared: true } })).body.address_scope;
+      const private_ = (await t.admin.post('/v2.0/address_scopes', { address_scope: { name: 'private', ip_version: 6 } })).body.address_scope;
+      const other = t.client.as({ project: 'project-b' });
+      const seen = (await other.get('/v2.0/address_scopes')).body.address_scopes.map((s: { id: string }) => s.id);
+      assert.deepEqual(seen, [shared.id]);
+      assert.equal((await other.get(`/v2.0/address_scopes/${private_.id}`)).status, 404);
+      assert.equal((await other.put(`/v2.0/address_scopes/${shared.id}`, { address_scope: { name: 'mine' } })).status, 403);
+      const unshare = await t.admin.put(`/v2.0/address_scopes/${shared.id}`, { address_scope: { shared: false } });
+      assert.equal(unshare.status, 400);
+      assert.equal(unshare.body.NeutronError.type, 'AddressScopeUpdateError');
+      await t.admin.del(`/v2.0/address_scopes/${shared.id}`);
+      await t.admin.del(`/v2.0/address_scopes/${private_.id}`);
+    });
+
+    it('is listed as an extension and networks show their scopes', async () => {
+      const ext = await t.client.get('/v2.0/extensions/address-scope');
+      assert.equal(ext.status, 200);
+      const net = (await t.client.post('/v2.0/networks', { network: { name: 'scoped' } })).body.network;
+      assert.equal(net.ipv4_address_scope, null);
+      assert.equal(net.ipv6_address_scope, null);
+      await t.client.del(`/v2.0/networks/${net.id}`);
+    });
+  });
+}

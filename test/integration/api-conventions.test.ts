@@ -1,0 +1,40 @@
+// Conventions of Neutron's API that clients rely on beyond single resources, found by
+// running Tempest (see CONFORMANCE.md): the `.json` format suffix and the aliases of
+// generic features (quotas, tags) in extension discovery.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { dialects, startTestServer, type TestServer } from '../helpers/server.ts';
+
+for (const dialect of dialects()) {
+  describe(`API conventions (${dialect})`, () => {
+    let t: TestServer;
+    before(async () => {
+      t = await startTestServer(dialect);
+    });
+    after(async () => t?.close());
+
+    it('accepts the .json format suffix on collections, members and sub-paths', async () => {
+      const created = await t.client.post('/v2.0/networks.json', { network: { name: 'suffixed' } });
+      assert.equal(created.status, 201);
+      const id = created.body.network.id;
+      const listed = await t.client.get('/v2.0/networks.json?name=suffixed');
+      assert.equal(listed.status, 200);
+      assert.deepEqual(listed.body.networks.map((n: { id: string }) => n.id), [id]);
+      const shown = await t.client.get(`/v2.0/networks/${id}.json`);
+      assert.equal(shown.body.network.name, 'suffixed');
+      const details = await t.admin.get('/v2.0/quotas/project-a/details.json');
+      assert.equal(details.status, 200);
+      assert.deepEqual(details.body.quota.network, { limit: 100, used: 1, reserved: 0 });
+      const missing = await t.client.get('/v2.0/networks/00000000-0000-0000-0000-000000000000.json');
+      assert.equal(missing.status, 404);
+      assert.equal(missing.body.NeutronError.type, 'NetworkNotFound');
+    });
+
+    it('lists the quota and tag extensions the generic API serves', async () => {
+      const aliases = (await t.client.get('/v2.0/extensions')).body.extensions.map((e: { alias: string }) => e.alias);
+      for (const alias of ['quotas', 'quota_details', 'tag', 'standard-attr-tag']) assert.ok(aliases.includes(alias), alias);
+      const quotas = await t.client.get('/v2.0/extensions/quotas.json');
+      assert.equal(quotas.body.extension.alias, 'quotas');
+    });
+  });
+}
