@@ -15,6 +15,7 @@ import { SecurityGroupService } from './securitygroups/security-group-service.ts
 import { SecurityGroupRuleService } from './securitygroups/rule-service.ts';
 import { AddressGroupService } from './securitygroups/address-group-service.ts';
 import { PortSecurityGroups } from './securitygroups/port-security-groups.ts';
+import { DefaultRuleService } from './securitygroups/default-rule-service.ts';
 
 /** Services by collection name, plus typed accessors for those other services call. */
 export class Services {
@@ -62,6 +63,7 @@ export function createServices(app: App): Services {
     new PortSecurityGroups(app, groups).register();
   }
   if (app.registry.resources.has('address_groups')) services.add(new AddressGroupService(app));
+  if (app.registry.resources.has('default_security_group_rules')) services.add(new DefaultRuleService(app));
   // Every other defined resource gets the generic service.
   for (const collection of app.registry.resources.keys()) {
     if (!services.get(collection)) services.add(new ResourceService(app, collection));

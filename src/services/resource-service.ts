@@ -95,7 +95,7 @@ export class ResourceService {
     const { q: filtered, rest } = this.repo.applyFilters(q, query.filters);
     q = filtered;
     for (const [name, values] of Object.entries(rest)) {
-      const custom = this.customFilters[name];
+      const custom = this.customFilters[name] ?? this.app.hooks.filter(this.resource.collection, name);
       if (!custom) throw badRequest(`[${name}] is invalid attribute for filtering`);
       q = custom(q, values);
     }
@@ -116,7 +116,7 @@ export class ResourceService {
   /** Filters a resource accepts beyond its column attributes (for filter-validation). */
   isFilterable(name: string): boolean {
     const def = this.resource.attributes[name];
-    if (name in this.customFilters) return true;
+    if (name in this.customFilters || this.app.hooks.filter(this.resource.collection, name)) return true;
     return !!def && def.filter !== false && storageOf(def) === 'column' && def.visible !== false;
   }
 

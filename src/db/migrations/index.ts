@@ -6,6 +6,7 @@ import * as m0002 from './0002_core_ipam.ts';
 import * as m0010 from './0010_identity.ts';
 import * as m0030 from './0030_l3.ts';
 import * as m0040 from './0040_security_groups.ts';
+import * as m0041 from './0041_default_security_group_rules.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_core': m0001,
@@ -13,4 +14,5 @@ export const migrations: Record<string, Migration> = {
   '0010_identity': m0010,
   '0030_l3': m0030,
   '0040_security_groups': m0040,
+  '0041_default_security_group_rules': m0041,
 };

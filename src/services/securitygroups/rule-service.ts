@@ -56,6 +56,18 @@ export class SecurityGroupRuleService extends ResourceService {
     return super.list(ctx, query);
   }
 
+  /** belongs_to_default_sg: is the rule's group its project's default group? */
+  protected override async extend(q: Tx, _ctx: RequestContext, items: Item[]): Promise<void> {
+    if (!('belongs_to_default_sg' in this.resource.attributes)) return;
+    const groupIds = [...new Set(items.map((i) => i.security_group_id))];
+    const defaults = new Set<string>();
+    for (let i = 0; i < groupIds.length; i += 500) {
+      const rows = await q.selectFrom('default_security_group').select('security_group_id').where('security_group_id', 'in', groupIds.slice(i, i + 500)).execute();
+      for (const r of rows) defaults.add(r.security_group_id);
+    }
+    for (const item of items) item.belongs_to_default_sg = defaults.has(item.security_group_id);
+  }
+
   /** The rendered rules of the given groups, by group id. */
   async rulesOfGroups(q: Tx, ctx: RequestContext, groupIds: string[]): Promise<Map<string, Item[]>> {
     const out = new Map<string, Item[]>();
