@@ -13,7 +13,7 @@ const CACHE_LIMIT = 10_000;
 
 export class KeystoneClient {
   private serviceToken: { value: string; expiresAt: number } | null = null;
-  private cache = new Map<string, { subject: TokenSubject | null; until: number }>();
+  private cache = new Map<string, { subject: TokenSubject | null; at: number }>();
 
   constructor(private readonly config: NeutrinoConfig['auth']) {
     if (!config.keystone_url) throw new Error('auth.strategy keystone needs auth.keystone_url');
@@ -48,13 +48,13 @@ export class KeystoneClient {
   async validate(token: string): Promise<TokenSubject | null> {
     const key = createHash('sha256').update(token).digest('hex');
     const now = Date.now();
+    const maxAge = this.config.keystone_cache_seconds * 1000;
     const cached = this.cache.get(key);
-    if (cached && cached.until > now) return cached.subject;
+    if (cached && now - cached.at < maxAge && (!cached.subject || now < cached.subject.expiresAt)) return cached.subject;
     const subject = await this.fetchSubject(token);
-    if (this.config.keystone_cache_seconds > 0) {
+    if (maxAge > 0) {
       if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
-      const until = Math.min(now + this.config.keystone_cache_seconds * 1000, subject?.expiresAt ?? Infinity);
-      this.cache.set(key, { subject, until });
+      this.cache.set(key, { subject, at: now });
     }
     return subject;
   }

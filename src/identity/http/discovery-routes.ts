@@ -13,7 +13,7 @@ export function registerDiscoveryRoutes(server: FastifyInstance, { render }: Rou
     'media-types': [{ base: 'application/json', type: 'application/vnd.openstack.identity-v3+json' }],
   });
   server.get('/', async (_req, reply) => {
-    reply.code(300);
+    reply.code(300).header('location', render.url(''));
     return { versions: { values: [v3()] } };
   });
   server.get('/v3', async () => ({ version: v3() }));
