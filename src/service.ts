@@ -8,7 +8,7 @@ import { buildServer } from './api/server.ts';
 import { noauthAuthenticator, type Authenticator } from './api/context.ts';
 import { Identity } from './identity/identity.ts';
 import { buildIdentityServer } from './identity/http/server.ts';
-import { bootstrapIdentity, cloudsYamlPath, writeCloudsYaml } from './identity/bootstrap.ts';
+import { bootstrapAndAnnounce } from './identity/bootstrap.ts';
 import { embeddedAuthenticator } from './identity/authenticators.ts';
 import { KeystoneClient, keystoneAuthenticator } from './identity/keystone-client.ts';
 
@@ -53,17 +53,7 @@ export async function startService(config: NeutrinoConfig): Promise<RunningServi
 
     // The catalog needs both listeners' URLs, so bootstrap comes after listen.
     if (identity) {
-      const result = await bootstrapIdentity(identity.service);
-      if (result.createdAdmin) {
-        const password = result.generatedPassword ?? config.auth.admin_password;
-        const file = cloudsYamlPath(config);
-        const clouds = file ? writeCloudsYaml(config, file, password) : undefined;
-        if (result.generatedPassword) {
-          // Shown once: only its hash is stored.
-          console.log(`Generated admin password for user '${config.auth.admin_user}': ${result.generatedPassword}`);
-        }
-        if (clouds) console.log(`Wrote ${clouds}: OS_CLIENT_CONFIG_FILE=${clouds} OS_CLOUD=neutrino openstack network list`);
-      }
+      await bootstrapAndAnnounce(identity.service);
       app.log.info({ url: identity.url }, 'neutrino identity listening');
     }
     app.log.info({ port, database: config.database.url.replace(/:[^:@/]*@/, ':***@'), auth: config.auth.strategy }, 'neutrino API listening');

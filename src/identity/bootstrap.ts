@@ -100,3 +100,20 @@ export function writeCloudsYaml(config: NeutrinoConfig, file: string, password: 
   return target;
 }
 
+
+/**
+ * Bootstraps and tells the operator what they need once: the generated admin password
+ * and the clouds.yaml written for the admin (only when this run created the admin, the
+ * one moment the password is in hand).
+ */
+export async function bootstrapAndAnnounce(identity: Identity, say: (line: string) => void = console.log): Promise<BootstrapResult & { cloudsYaml?: string }> {
+  const { config } = identity.app;
+  const result = await bootstrapIdentity(identity);
+  if (!result.createdAdmin) return result;
+  const file = cloudsYamlPath(config);
+  const cloudsYaml = file ? writeCloudsYaml(config, file, result.generatedPassword ?? config.auth.admin_password) : undefined;
+  // Shown once: only its hash is stored.
+  if (result.generatedPassword) say(`Generated admin password for user '${config.auth.admin_user}': ${result.generatedPassword}`);
+  if (cloudsYaml) say(`Wrote ${cloudsYaml}: OS_CLIENT_CONFIG_FILE=${cloudsYaml} OS_CLOUD=neutrino openstack network list`);
+  return { ...result, cloudsYaml };
+}

@@ -54,7 +54,7 @@ export function member(req: FastifyRequest, name: string): Record<string, any> {
 }
 
 export function buildIdentityServer(identity: Identity): FastifyInstance {
-  const server = Fastify({ logger: false, ignoreTrailingSlash: true, maxParamLength: 1000 });
+  const server = Fastify({ logger: false, routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 } });
   const ctx: RouteContext = { identity, render: new Renderer(() => identityUrl(identity.app.config)), guard: new Guard() };
 
   server.removeAllContentTypeParsers();
