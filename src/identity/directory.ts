@@ -137,10 +137,15 @@ export class Directory {
   // ------------------------------------------------------------- projects
 
   async findProject(q: Tx, ref: NameRef): Promise<Row | undefined> {
-    if (ref.id !== undefined) return this.store.find(q, TABLES.project, { id: ref.id });
+    return this.findInDomain(q, TABLES.project, ref);
+  }
+
+  /** A project or user by id, or by name within a domain given by id or name. */
+  private async findInDomain(q: Tx, table: Table, ref: NameRef): Promise<Row | undefined> {
+    if (ref.id !== undefined) return this.store.find(q, table, { id: ref.id });
     if (ref.name === undefined || !ref.domain) return undefined;
     const domain = await this.findDomain(q, ref.domain);
-    return domain ? this.store.find(q, TABLES.project, { name: ref.name, domain_id: domain.id }) : undefined;
+    return domain ? this.store.find(q, table, { name: ref.name, domain_id: domain.id }) : undefined;
   }
 
   async createProject(q: Tx, body: Row, defaultDomainId: string): Promise<Row> {
@@ -202,10 +207,7 @@ export class Directory {
   // ------------------------------------------------------------- users
 
   async findUser(q: Tx, ref: NameRef): Promise<Row | undefined> {
-    if (ref.id !== undefined) return this.store.find(q, TABLES.user, { id: ref.id });
-    if (ref.name === undefined || !ref.domain) return undefined;
-    const domain = await this.findDomain(q, ref.domain);
-    return domain ? this.store.find(q, TABLES.user, { name: ref.name, domain_id: domain.id }) : undefined;
+    return this.findInDomain(q, TABLES.user, ref);
   }
 
   async createUser(q: Tx, body: Row, defaultDomainId: string): Promise<Row> {

@@ -37,7 +37,8 @@ for (const dialect of dialects()) {
       assert.equal(created.body.network.project_id, a.projectId);
       assert.equal(created.body.network.tenant_id, a.projectId);
       const other = await t.network.post('/v2.0/networks', { network: { name: 'x', project_id: 'someone-else' } }, { token: a.token });
-      assert.equal(other.status, 403, 'members cannot create for another project');
+      assert.equal(other.status, 400, 'members cannot create for another project (Neutron answers 400)');
+      assert.match(other.body.NeutronError.message, /other than the authenticated project/);
     });
 
     it('isolates projects: a member of B cannot see A’s network; admin sees all', async () => {

@@ -3,6 +3,7 @@
 // request for the routes' authorization checks.
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { identityUrl } from '../../config/index.ts';
+import { acceptJsonBodies } from '../../api/server.ts';
 import type { Identity } from '../identity.ts';
 import { forbidden, KeystoneError, unauthorized, validationError } from '../errors.ts';
 import type { ValidToken } from '../tokens.ts';
@@ -57,16 +58,7 @@ export function buildIdentityServer(identity: Identity): FastifyInstance {
   const server = Fastify({ logger: false, routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 } });
   const ctx: RouteContext = { identity, render: new Renderer(() => identityUrl(identity.app.config)), guard: new Guard() };
 
-  server.removeAllContentTypeParsers();
-  server.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
-    const text = (body as string).trim();
-    if (!text) return done(null, undefined);
-    try {
-      done(null, JSON.parse(text));
-    } catch {
-      done(validationError('Malformed JSON in request body.'), undefined);
-    }
-  });
+  acceptJsonBodies(server, () => validationError('Malformed JSON in request body.'));
 
   server.decorateRequest('caller', null);
   server.addHook('onRequest', async (req) => {
