@@ -3,12 +3,11 @@
 // with, rules rendered inline, and the protections Neutron gives groups (the default
 // group cannot be renamed or deleted by its owner, a group in use by ports cannot be
 // deleted nor change statefulness).
-import { sql, type Transaction } from 'kysely';
+import type { Transaction } from 'kysely';
 import type { App } from '../../app.ts';
 import type { RequestContext } from '../../api/context.ts';
 import type { Tx } from '../../db/index.ts';
 import { ResourceService, type Item, type ListQuery } from '../resource-service.ts';
-import type { Query } from '../repository.ts';
 import type { SecurityGroupRuleService } from './rule-service.ts';
 import { templateRules } from './default-rule-service.ts';
 import { cannotRemoveDefault, cannotUpdateDefault, defaultAlreadyExists, securityGroupInUse, securityGroupNotFound } from './errors.ts';
@@ -22,11 +21,11 @@ export class SecurityGroupService extends ResourceService {
 
   constructor(app: App) {
     super(app, 'security_groups');
-    this.customFilters.shared = (q: Query, values: unknown[]) => {
-      // No group is shared until RBAC policies can share them.
-      const wanted = values.map((v) => v === true || v === 'true' || v === 'True');
-      return wanted.includes(false) ? q : q.where(sql<boolean>`1 = 0`);
-    };
+  }
+
+  /** `shared` depends on the caller (shared with its project or everyone): accepted as a filter, applied after rendering. */
+  override isFilterable(name: string): boolean {
+    return name === 'shared' || super.isFilterable(name);
   }
 
   private get rules(): SecurityGroupRuleService {
@@ -76,7 +75,9 @@ export class SecurityGroupService extends ResourceService {
   /** Neutron ensures the caller's (or the filtered project's) default group on every list. */
   override async list(ctx: RequestContext, query: ListQuery): Promise<Item[]> {
     await this.ensureDefault(ctx, (query.filters.project_id?.[0] as string | undefined) ?? ctx.projectId);
-    return super.list(ctx, query);
+    const { shared, ...filters } = query.filters;
+    const items = await super.list(ctx, { ...query, filters });
+    return shared ? items.filter((i) => shared.includes(i.shared)) : items;
   }
 
   // ------------------------------------------------------------------ lifecycle
@@ -135,7 +136,8 @@ export class SecurityGroupService extends ResourceService {
     const byGroup = await this.rules.rulesOfGroups(q, ctx, items.map((i) => i.id));
     for (const item of items) {
       item.security_group_rules = byGroup.get(item.id) ?? [];
-      if ('shared' in this.resource.attributes) item.shared = false;
+      // Not shared until RBAC policies say otherwise (the generic layer renders RBAC flags after this).
+      if ('shared' in this.resource.attributes) item.shared ??= false;
     }
   }
 
