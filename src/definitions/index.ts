@@ -7,6 +7,7 @@ import { networkCore, networkExtensions } from './network.ts';
 import { subnetCore, subnetExtensions } from './subnet.ts';
 import { subnetpoolCore, subnetpoolExtensions } from './subnetpool.ts';
 import { portCore, portExtensions } from './port.ts';
+import { rbacExtensions } from './rbac.ts';
 import { l3Extensions, routerExtension } from './l3.ts';
 import { portForwardingExtensions } from './port-forwarding.ts';
 import { addressScopeExtension } from './address-scope.ts';
@@ -31,6 +32,7 @@ export const allExtensions: ExtensionDef[] = [
   autoAllocatedTopologyExtension,
   ...securityGroupExtensions,
   addressGroupExtension,
+  ...rbacExtensions,
 ];
 
 export function enabledExtensions(_config: NeutrinoConfig): ExtensionDef[] {

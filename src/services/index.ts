@@ -6,6 +6,7 @@ import { NetworkService } from './core/network-service.ts';
 import { SubnetService } from './core/subnet-service.ts';
 import { SubnetPoolService } from './core/subnetpool-service.ts';
 import { PortService } from './core/port-service.ts';
+import { RbacService } from './rbac/rbac-service.ts';
 import { RouterService } from './l3/router-service.ts';
 import { FloatingIpService } from './l3/floatingip-service.ts';
 import { PortForwardingService } from './l3/port-forwarding-service.ts';
@@ -38,6 +39,7 @@ export class Services {
   subnets!: SubnetService;
   subnetpools!: SubnetPoolService;
   ports!: PortService;
+  rbac!: RbacService;
   routers!: RouterService;
   floatingips!: FloatingIpService;
   portForwardings!: PortForwardingService;
@@ -52,6 +54,7 @@ export function createServices(app: App): Services {
   services.subnets = services.add(new SubnetService(app));
   services.subnetpools = services.add(new SubnetPoolService(app));
   services.ports = services.add(new PortService(app));
+  if (app.registry.resources.has('rbac_policies')) services.rbac = services.add(new RbacService(app));
   services.routers = services.add(new RouterService(app));
   services.floatingips = services.add(new FloatingIpService(app));
   services.portForwardings = services.add(new PortForwardingService(app));

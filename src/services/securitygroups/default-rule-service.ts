@@ -45,13 +45,9 @@ export class DefaultRuleService extends ResourceService {
     return new NeutronError(404, 'DefaultSecurityGroupRuleNotFound', `Default Security Group rule ${id} does not exist`);
   }
 
-  /** Everyone reads the template. */
+  /** Everyone reads the template (get_default_security_group_rule is rule:regular_user). */
   protected override scope(_ctx: RequestContext, q: any) {
     return q;
-  }
-
-  protected override async canSee(): Promise<boolean> {
-    return true;
   }
 
   protected override async beforeCreate(trx: Transaction<any>, ctx: RequestContext, item: Item): Promise<void> {

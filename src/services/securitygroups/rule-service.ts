@@ -44,12 +44,6 @@ export class SecurityGroupRuleService extends ResourceService {
     );
   }
 
-  protected override async canSee(trx: Tx, ctx: RequestContext, item: Item): Promise<boolean> {
-    if (this.app.policy.enforce(ctx, 'get_security_group_rule', item)) return true;
-    const group = await trx.selectFrom('security_groups').select('project_id').where('id', '=', item.security_group_id).executeTakeFirst();
-    return group?.project_id === ctx.projectId;
-  }
-
   /** Neutron ensures the caller's default group when listing rules too. */
   override async list(ctx: RequestContext, query: ListQuery): Promise<Item[]> {
     await this.groups.ensureDefault(ctx, (query.filters.project_id?.[0] as string | undefined) ?? ctx.projectId);
