@@ -9,6 +9,7 @@ import type { RequestContext } from '../../api/context.ts';
 import type { Tx } from '../../db/index.ts';
 import { ResourceService, type Item, type ListQuery } from '../resource-service.ts';
 import type { SecurityGroupRuleService } from './rule-service.ts';
+import { grantedIds } from '../rbac/access.ts';
 import { templateRules } from './default-rule-service.ts';
 import { cannotRemoveDefault, cannotUpdateDefault, defaultAlreadyExists, securityGroupInUse, securityGroupNotFound } from './errors.ts';
 
@@ -21,11 +22,24 @@ export class SecurityGroupService extends ResourceService {
 
   constructor(app: App) {
     super(app, 'security_groups');
-  }
-
-  /** `shared` depends on the caller (shared with its project or everyone): accepted as a filter, applied after rendering. */
-  override isFilterable(name: string): boolean {
-    return name === 'shared' || super.isFilterable(name);
+    if (app.registry.has('rbac-security-groups')) {
+      app.rbac.register({
+        type: 'security_group',
+        collection: 'security_groups',
+        actions: ['access_as_shared'],
+        // Projects whose ports use the group: withdrawing their access is refused.
+        usersOf: async (trx, id) => {
+          const rows = await trx
+            .selectFrom('securitygroupportbindings')
+            .innerJoin('ports', 'ports.id', 'securitygroupportbindings.port_id')
+            .select('ports.project_id')
+            .distinct()
+            .where('securitygroupportbindings.security_group_id', '=', id)
+            .execute();
+          return rows.map((r: { project_id: string }) => r.project_id);
+        },
+      });
+    }
   }
 
   private get rules(): SecurityGroupRuleService {
@@ -75,6 +89,7 @@ export class SecurityGroupService extends ResourceService {
   /** Neutron ensures the caller's (or the filtered project's) default group on every list. */
   override async list(ctx: RequestContext, query: ListQuery): Promise<Item[]> {
     await this.ensureDefault(ctx, (query.filters.project_id?.[0] as string | undefined) ?? ctx.projectId);
+    // `shared` as the caller sees it (shared with its project or everyone): filtered after rendering.
     const { shared, ...filters } = query.filters;
     const items = await super.list(ctx, { ...query, filters });
     return shared ? items.filter((i) => shared.includes(i.shared)) : items;
@@ -131,19 +146,18 @@ export class SecurityGroupService extends ResourceService {
     for (const r of referencing) await this.touch(trx, r.security_group_id);
   }
 
-  /** Rules inline (all of them, whoever created them) and `shared`. */
+  /** Rules inline (all of them, whoever created them). */
   protected override async extend(q: Tx, ctx: RequestContext, items: Item[]): Promise<void> {
     const byGroup = await this.rules.rulesOfGroups(q, ctx, items.map((i) => i.id));
     for (const item of items) {
       item.security_group_rules = byGroup.get(item.id) ?? [];
-      // Not shared until RBAC policies say otherwise (the generic layer renders RBAC flags after this).
-      if ('shared' in this.resource.attributes) item.shared ??= false;
     }
   }
 
   /** May a resource of projectId use this group (as a port's group or a rule's remote)? */
-  async usableBy(_q: Tx, ctx: RequestContext, group: Item, projectId: string): Promise<boolean> {
-    return ctx.isAdmin || group.project_id === projectId;
+  async usableBy(q: Tx, ctx: RequestContext, group: Item, projectId: string): Promise<boolean> {
+    if (ctx.isAdmin || group.project_id === projectId) return true;
+    return (await grantedIds(q, 'security_group', [group.id], projectId, ['access_as_shared'])).has(group.id);
   }
 
   /** The groups by id; throws SecurityGroupNotFound naming those missing or not usable by projectId. */
