@@ -44,7 +44,7 @@ export class ResourceService {
   readonly resource: Resource;
   readonly repo: Repository;
   /** SQL filters for attributes that are not plain columns: name → (query, values) → query. */
-  protected customFilters: Record<string, (q: Query, values: unknown[]) => Query> = {};
+  protected customFilters: Record<string, (q: Query, values: unknown[], ctx: RequestContext) => Query> = {};
 
   constructor(
     readonly app: App,
@@ -158,12 +158,16 @@ export class ResourceService {
     const table = this.resource.table;
     let q: Query = db.selectFrom(table).selectAll(table);
     if (!ctx.isAdmin) q = this.scope(ctx, q);
-    const { q: filtered, rest } = this.repo.applyFilters(q, query.filters);
+    // Custom and hook filters win over plain column ones (`shared` as the caller sees it).
+    const customFilter = (name: string) => this.customFilters[name] ?? this.app.hooks.filter(this.resource.collection, name);
+    const plain = Object.fromEntries(Object.entries(query.filters).filter(([name]) => !customFilter(name)));
+    const { q: filtered, rest } = this.repo.applyFilters(q, plain);
     q = filtered;
-    for (const [name, values] of Object.entries(rest)) {
-      const custom = this.customFilters[name] ?? this.app.hooks.filter(this.resource.collection, name);
+    for (const [name, values] of Object.entries(query.filters)) {
+      if (name in plain && !(name in rest)) continue;
+      const custom = customFilter(name);
       if (!custom) throw badRequest(`[${name}] is invalid attribute for filtering`);
-      q = custom(q, values);
+      q = custom(q, values, ctx);
     }
     q = this.repo.applyTagFilters(q, query.tags);
     q = await this.repo.applyOrderAndMarker(db, q, query);
