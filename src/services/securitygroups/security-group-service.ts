@@ -89,10 +89,7 @@ export class SecurityGroupService extends ResourceService {
   /** Neutron ensures the caller's (or the filtered project's) default group on every list. */
   override async list(ctx: RequestContext, query: ListQuery): Promise<Item[]> {
     await this.ensureDefault(ctx, (query.filters.project_id?.[0] as string | undefined) ?? ctx.projectId);
-    // `shared` as the caller sees it (shared with its project or everyone): filtered after rendering.
-    const { shared, ...filters } = query.filters;
-    const items = await super.list(ctx, { ...query, filters });
-    return shared ? items.filter((i) => shared.includes(i.shared)) : items;
+    return super.list(ctx, query);
   }
 
   // ------------------------------------------------------------------ lifecycle
