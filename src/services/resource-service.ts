@@ -58,6 +58,12 @@ export class ResourceService {
     return this.resource.member;
   }
 
+  /** The name in policy actions: Neutron prefixes sub-resources with their parent (`create_floatingip_port_forwarding`). */
+  get policyName(): string {
+    const parent = this.resource.parent;
+    return parent ? `${parent.member}_${this.resource.member}` : this.resource.member;
+  }
+
   protected notFound(id: string): NeutronError {
     return notFound(this.member, id);
   }
@@ -83,7 +89,7 @@ export class ResourceService {
     const rbac = this.app.rbac.forCollection(this.resource.collection);
     const granted = rbac ? await grantedIds(q, rbac.type, items.map((i) => i.id), ctx.projectId) : undefined;
     return targets.map(
-      (target, i) => (!granted || items[i].project_id === ctx.projectId || granted.has(items[i].id)) && this.app.policy.enforce(ctx, `get_${this.member}`, target),
+      (target, i) => (!granted || items[i].project_id === ctx.projectId || granted.has(items[i].id)) && this.app.policy.enforce(ctx, `get_${this.policyName}`, target),
     );
   }
 
@@ -239,7 +245,7 @@ export class ResourceService {
     await this.app.hooks.extend(this.resource.collection, q, ctx, items);
     await this.applyRbacFlags(q, ctx, items);
     for (const [name, def] of Object.entries(this.resource.attributes)) {
-      const rule = `get_${this.member}:${name}`;
+      const rule = `get_${this.policyName}:${name}`;
       if (def.visible === false) {
         for (const item of items) delete item[name];
       } else if (this.app.policy.hasRule(rule)) {
@@ -329,7 +335,7 @@ export class ResourceService {
       const def = this.resource.attributes[name];
       return !(def.default !== undefined && typeof def.default !== 'function' && sameValue(item[name], def.default));
     });
-    this.enforceWithAttributes(ctx, `create_${this.member}`, target, explicit);
+    this.enforceWithAttributes(ctx, `create_${this.policyName}`, target, explicit);
   }
 
   /**
@@ -406,7 +412,7 @@ export class ResourceService {
     if (!internal) {
       const [target] = await this.policyTargets(trx, ctx, [current]);
       Object.assign(target, changes);
-      this.enforceWithAttributes(ctx, `${verb}_${this.member}`, target, Object.keys(changes));
+      this.enforceWithAttributes(ctx, `${verb}_${this.policyName}`, target, Object.keys(changes));
     }
     if (ifMatch?.length && this.resource.hasRevision && !ifMatch.includes(current.revision_number)) {
       throw revisionMismatch(ifMatch[0], current.revision_number);
