@@ -184,6 +184,14 @@ for (const dialect of dialects()) {
       assertError(await b.post('/v2.0/ports', { port: { network_id: net.id } }), 404, 'NetworkNotFound');
       assert.deepEqual((await a.get(`/v2.0/ports?network_id=${net.id}`)).body.ports.map((p: { id: string }) => p.id), [port.id]);
       assert.equal((await c.get(`/v2.0/subnets/${subnet.id}`)).status, 404);
+
+      // An advanced service (role advsvc) sees every project's networks and ports, not their subnets.
+      const advsvc = t.client.as({ project: 'project-svc', roles: 'advsvc' });
+      assert.ok((await advsvc.get('/v2.0/networks')).body.networks.some((n: { id: string }) => n.id === net.id));
+      assert.ok((await advsvc.get('/v2.0/ports')).body.ports.some((p: { id: string }) => p.id === port.id));
+      assert.equal((await advsvc.get(`/v2.0/ports/${port.id}`)).status, 200);
+      assertError(await advsvc.get(`/v2.0/subnets/${subnet.id}`), 404, 'SubnetNotFound');
+      assert.ok(!(await advsvc.get('/v2.0/subnets')).body.subnets.some((x: { id: string }) => x.id === subnet.id));
     });
 
     it('lets projects use a shared network within the port attribute rules, and only its owner add subnets', async () => {
