@@ -27,11 +27,13 @@ for (const dialect of dialects()) {
     let t: TestServer;
     let a: ApiClient;
     let b: ApiClient;
+    let c: ApiClient;
     let readerA: ApiClient;
     before(async () => {
       t = await startTestServer(dialect);
       a = t.client.as({ project: 'project-a', roles: 'member,reader' });
       b = t.client.as({ project: 'project-b', roles: 'member,reader' });
+      c = t.client.as({ project: 'project-c', roles: 'member,reader' });
       readerA = t.client.as({ project: 'project-a', roles: 'reader' });
     });
     after(async () => t?.close());
@@ -124,25 +126,10 @@ for (const dialect of dialects()) {
       }
       assertError(await b.put(`/v2.0/networks/${shared.id}`, { network: { name: 'mine now' } }), 403, 'PolicyNotAuthorized');
       assertError(await b.del(`/v2.0/networks/${external.id}`), 403, 'PolicyNotAuthorized');
-      assert.deepEqual(await networkIds(b, '?shared=true'), [shared.id]);
+      const sharedForB = await networkIds(b, '?shared=true');
+      assert.ok(sharedForB.includes(shared.id) && !sharedForB.includes(external.id));
       assert.equal((await t.admin.get(`/v2.0/networks/${shared.id}`)).body.network.name, 'public-shared');
     });
-  });
-
-  describe(`tenant isolation of subnets, ports, routers and security groups (${dialect})`, () => {
-    let t: TestServer;
-    let a: ApiClient;
-    let b: ApiClient;
-    let c: ApiClient;
-    let readerA: ApiClient;
-    before(async () => {
-      t = await startTestServer(dialect);
-      a = t.client.as({ project: 'project-a', roles: 'member,reader' });
-      b = t.client.as({ project: 'project-b', roles: 'member,reader' });
-      c = t.client.as({ project: 'project-c', roles: 'member,reader' });
-      readerA = t.client.as({ project: 'project-a', roles: 'reader' });
-    });
-    after(async () => t?.close());
 
     const created = async (res: Promise<ApiResponse>, key: string) => {
       const r = await res;
