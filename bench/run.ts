@@ -27,6 +27,11 @@ function findBenchScript(): string {
   throw new Error('neutron-bench.mjs not found: set NEUTRON_BENCH to its path');
 }
 
+/** Extra node options for the server under test (BENCH_NODE_OPTIONS, space-separated). */
+function serverNodeOptions(): string[] {
+  return (process.env.BENCH_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
+}
+
 function rssKb(pid: number): number {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
@@ -85,7 +90,9 @@ async function runOne(dialect: TestDialect): Promise<string> {
     NEUTRINO_QUOTAS_SECURITY_GROUP: '-1',
     NEUTRINO_QUOTAS_SECURITY_GROUP_RULE: '-1',
   };
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve'], { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'] });
+  // The compiled server, as `npm start` runs it in production (npm run bench builds first):
+  // tsx would add its loader thread and esbuild process to the measured memory.
+  const child = spawn(process.execPath, [...serverNodeOptions(), 'dist/cli/main.js', 'serve'], { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'] });
   const label = `neutrino-${dialect}`;
   const out = path.join(resultsDir, `${label}.jsonl`);
   fs.rmSync(out, { force: true });

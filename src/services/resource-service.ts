@@ -33,6 +33,19 @@ const POLICY_PARENTS = [
   { prefix: 'security_group', column: 'security_group_id', collection: 'security_groups' },
 ];
 
+/** Policy targets of parent objects loaded during one request, by `<collection>:<id>`. */
+export type ParentTargets = Map<string, Target>;
+
+export interface RenderOptions {
+  /** Parent targets already loaded in this request. */
+  parents?: ParentTargets;
+  /** The items were just created (they have no tags yet). */
+  created?: boolean;
+}
+
+/** Parents loaded while creating an item (by the item being created). */
+const parentsOfCreate = new WeakMap<Item, ParentTargets>();
+
 /** The RBAC actions granted to the caller on the object behind a policy target (RBAC types only). */
 const grantsOfTarget = new WeakMap<Target, Set<string>>();
 
@@ -41,6 +54,8 @@ const sameValue = (a: unknown, b: unknown) => a === b || JSON.stringify(a) === J
 export interface CreateOptions {
   /** Created by another service on the caller's behalf: skip the caller's policy checks. */
   internal?: boolean;
+  /** Parents already loaded for siblings created in the same request (bulk create). */
+  parents?: ParentTargets;
 }
 
 export class ResourceService {
@@ -100,34 +115,54 @@ export class ResourceService {
    * What policy rules see for items: each item (with RBAC flags such as `shared` as ctx
    * sees them) plus its parents' fields as `<prefix>:<attribute>` (`network:tenant_id`).
    * With mustSeeParents, a parent ctx may not see answers its NotFound (creating a port on
-   * an invisible network is NetworkNotFound).
+   * an invisible network is NetworkNotFound). parents, when given, holds parent targets
+   * already loaded in this request (collection:id → target) and receives those loaded now.
+   *
+   * The parents' fields are not copied into every target: each parent's prefixed fields
+   * are one object that the targets of its children inherit from (policy checks read
+   * targets with `in` and property access, which see inherited keys), so a list of 2,000
+   * ports on one network builds that network's fields once.
    */
-  async policyTargets(q: Tx, ctx: RequestContext, items: Item[], mustSeeParents = false): Promise<Target[]> {
-    const targets: Target[] = items.map((i) => ({ ...i }));
+  async policyTargets(q: Tx, ctx: RequestContext, items: Item[], mustSeeParents = false, parents: ParentTargets = new Map()): Promise<Target[]> {
+    let inherited: (Target | undefined)[] = items.map(() => undefined);
+    for (const parent of this.policyParents()) {
+      const service = this.app.services.get(parent.collection);
+      const ids = [...new Set(items.map((t) => t[parent.column]).filter((v): v is string => typeof v === 'string'))];
+      if (!service || ids.length === 0) continue;
+      const key = (id: string) => `${parent.collection}:${id}`;
+      const toLoad = ids.filter((id) => !parents.has(key(id)));
+      if (toLoad.length) {
+        const rows = await service.repo.findWhere(q, { id: toLoad });
+        const loaded = await service.policyTargets(q, ctx, rows);
+        if (mustSeeParents && !ctx.isAdmin) {
+          const visible = await service.canSee(q, ctx, rows, loaded);
+          const seen = new Set(rows.filter((_, i) => visible[i]).map((r) => r.id));
+          const missing = toLoad.find((id) => !seen.has(id));
+          if (missing) await service.getVisible(q, ctx, missing); // throws the parent's NotFound
+        }
+        loaded.forEach((t, i) => parents.set(key(rows[i].id), t));
+      }
+      const prefixed = new Map<string, Target>();
+      for (const id of ids) {
+        const parentTarget = parents.get(key(id));
+        if (!parentTarget) continue;
+        const fields: Target = {};
+        // for…in: a parent's own inherited parent fields come along too.
+        for (const name in parentTarget) fields[`${parent.prefix}:${name}`] = parentTarget[name];
+        prefixed.set(id, fields);
+      }
+      inherited = inherited.map((previous, i) => {
+        const fields = prefixed.get(items[i][parent.column]);
+        if (!fields) return previous;
+        return previous ? Object.assign(Object.create(fields), previous) : fields;
+      });
+    }
+    const targets: Target[] = items.map((item, i) => (inherited[i] ? Object.assign(Object.create(inherited[i]!), item) : { ...item }));
     const rbac = this.app.rbac.forCollection(this.resource.collection);
     if (rbac && items.length) {
       const grants = await grantsTo(q, rbac.type, items.map((i) => i.id).filter((id): id is string => typeof id === 'string'), ctx.projectId);
       targets.forEach((target, i) => grantsOfTarget.set(target, grants.get(items[i].id) ?? new Set()));
       this.copyRbacFlags(targets, targets);
-    }
-    for (const parent of this.policyParents()) {
-      const service = this.app.services.get(parent.collection);
-      const ids = [...new Set(targets.map((t) => t[parent.column]).filter((v): v is string => typeof v === 'string'))];
-      if (!service || ids.length === 0) continue;
-      const rows = await service.repo.findWhere(q, { id: ids });
-      const parentTargets = await service.policyTargets(q, ctx, rows);
-      if (mustSeeParents && !ctx.isAdmin) {
-        const visible = await service.canSee(q, ctx, rows, parentTargets);
-        const seen = new Set(rows.filter((_, i) => visible[i]).map((r) => r.id));
-        const missing = ids.find((id) => !seen.has(id));
-        if (missing) await service.getVisible(q, ctx, missing); // throws the parent's NotFound
-      }
-      const byId = new Map(parentTargets.map((t) => [t.id as string, t]));
-      for (const target of targets) {
-        const parentTarget = byId.get(target[parent.column] as string);
-        if (!parentTarget) continue;
-        for (const [name, value] of Object.entries(parentTarget)) target[`${parent.prefix}:${name}`] = value;
-      }
     }
     return targets;
   }
@@ -249,10 +284,13 @@ export class ResourceService {
    * Completes items for a response: tags, computed attributes, RBAC flags as ctx sees them,
    * and attributes removed that ctx may not see (a `get_<member>:<attribute>` rule that fails).
    */
-  async render(q: Tx, ctx: RequestContext, items: Item[], targets?: Target[]): Promise<void> {
+  async render(q: Tx, ctx: RequestContext, items: Item[], targets?: Target[], options: RenderOptions = {}): Promise<void> {
     if (items.length === 0) return;
-    targets ??= await this.policyTargets(q, ctx, items);
-    if (this.resource.hasTags) await this.loadTags(q, items);
+    targets ??= await this.policyTargets(q, ctx, items, false, options.parents);
+    if (this.resource.hasTags) {
+      if (options.created) for (const item of items) item.tags = []; // tags are not accepted on create
+      else await this.loadTags(q, items);
+    }
     await this.extend(q, ctx, items);
     await this.app.hooks.extend(this.resource.collection, q, ctx, items);
     this.copyRbacFlags(items, targets);
@@ -286,7 +324,9 @@ export class ResourceService {
   async create(ctx: RequestContext, bodies: Item[]): Promise<Item[]> {
     return this.app.transact(async (trx) => {
       const out: Item[] = [];
-      for (const body of bodies) out.push(await this.createIn(trx, ctx, body));
+      // The items of a bulk request share their parents (a network's 100 new ports load it once).
+      const parents: ParentTargets = new Map();
+      for (const body of bodies) out.push(await this.createIn(trx, ctx, body, { parents }));
       return out;
     });
   }
@@ -324,6 +364,14 @@ export class ResourceService {
     return item;
   }
 
+  /**
+   * For an item being created, its parent (e.g. the network of a port) as already loaded
+   * and checked visible by authorizeCreate, or undefined (internal creates, parent missing).
+   */
+  protected createdParent(item: Item, collection: string, id: string): Item | undefined {
+    return parentsOfCreate.get(item)?.get(`${collection}:${id}`);
+  }
+
   /** Admins and advanced services (role advsvc) act on other projects' behalf. */
   protected isPrivileged(ctx: RequestContext): boolean {
     return ctx.isAdmin || this.app.policy.enforce(ctx, 'context_is_advsvc', {});
@@ -334,11 +382,11 @@ export class ResourceService {
    * the parent network must be visible (404) and the caller's own or shared (404), then
    * `create_<member>` and the rule of every attribute given with a non-default value (403).
    */
-  protected async authorizeCreate(trx: Tx, ctx: RequestContext, body: Item, item: Item): Promise<void> {
+  protected async authorizeCreate(trx: Tx, ctx: RequestContext, body: Item, item: Item, parents: ParentTargets): Promise<void> {
     if (this.resource.hasProject && item.project_id !== ctx.projectId && !this.isPrivileged(ctx)) {
       throw badRequest(`Specifying 'project_id' or 'tenant_id' other than the authenticated project in request requires admin or advsvc privileges`);
     }
-    const [target] = await this.policyTargets(trx, ctx, [item], true);
+    const [target] = await this.policyTargets(trx, ctx, [item], true, parents);
     Object.assign(target, item); // the values asked for, not those of an object that does not exist yet
     if ('network:project_id' in target && target['network:project_id'] !== item.project_id && target['network:shared'] !== true && !this.isPrivileged(ctx)) {
       throw new NeutronError(404, 'HTTPNotFound', 'The resource could not be found.');
@@ -378,7 +426,11 @@ export class ResourceService {
 
   async createIn(trx: Transaction<any>, ctx: RequestContext, body: Item, options: CreateOptions = {}): Promise<Item> {
     const item = this.parseCreate(ctx, body);
-    if (!options.internal) await this.authorizeCreate(trx, ctx, body, item);
+    // Parents loaded (and, for non-admins, found visible) to authorize the create also serve
+    // beforeCreate and the response: creating a child changes neither their owner nor sharing.
+    const parents: ParentTargets = options.parents ?? new Map();
+    parentsOfCreate.set(item, parents);
+    if (!options.internal) await this.authorizeCreate(trx, ctx, body, item, parents);
     // Like Neutron, quotas limit what callers create, not what services create for them.
     if (this.resource.quota && this.resource.hasProject && !options.internal) await this.app.quotas.reserve(trx, item.project_id, this.resource.quota, 1);
     await this.beforeCreate(trx, ctx, item);
@@ -390,7 +442,7 @@ export class ResourceService {
     await this.afterCreate(trx, ctx, item);
     await this.app.hooks.run(this.resource.collection, 'afterCreate', trx, ctx, item);
     const rendered = await this.repo.findById(trx, item.id);
-    await this.render(trx, ctx, [rendered!]);
+    await this.render(trx, ctx, [rendered!], undefined, { parents, created: true });
     this.app.queueEvent(trx, { resource: this.resource.collection, action: 'created', id: item.id, body: rendered!, context: ctx });
     return rendered!;
   }
@@ -418,11 +470,11 @@ export class ResourceService {
    * (`<verb>_<member>`, and for updates the rules of the attributes changed, on the item
    * as it would become), 412 on revision mismatch.
    */
-  protected async loadForChange(trx: Tx, ctx: RequestContext, id: string, verb: 'update' | 'delete', ifMatch?: number[], internal = false, changes: Item = {}): Promise<Item> {
+  protected async loadForChange(trx: Tx, ctx: RequestContext, id: string, verb: 'update' | 'delete', ifMatch?: number[], internal = false, changes: Item = {}, parents?: ParentTargets): Promise<Item> {
     await this.app.database.lock(trx, this.resource.table, 'id', id);
     const current = internal ? await this.get(trx, id) : await this.getVisible(trx, ctx, id);
     if (!internal) {
-      const [target] = await this.policyTargets(trx, ctx, [current]);
+      const [target] = await this.policyTargets(trx, ctx, [current], false, parents);
       Object.assign(target, changes);
       this.enforceWithAttributes(ctx, `${verb}_${this.policyName}`, target, Object.keys(changes));
     }
@@ -434,27 +486,28 @@ export class ResourceService {
 
   async updateIn(trx: Transaction<any>, ctx: RequestContext, id: string, body: Item, options: CreateOptions & { ifMatch?: number[] } = {}): Promise<Item> {
     const changes = this.parseUpdate(body);
-    const current = await this.loadForChange(trx, ctx, id, 'update', options.ifMatch, options.internal, changes);
+    // Parents loaded to authorize serve the response too (updates don't move items between parents).
+    const parents: ParentTargets = new Map();
+    const current = await this.loadForChange(trx, ctx, id, 'update', options.ifMatch, options.internal, changes, parents);
     await this.beforeUpdate(trx, ctx, current, changes);
     await this.app.hooks.run(this.resource.collection, 'beforeUpdate', trx, ctx, { ...current, ...changes }, changes);
     await this.writeChanges(trx, id, changes);
     await this.afterUpdate(trx, ctx, { ...current, ...changes }, changes);
     await this.app.hooks.run(this.resource.collection, 'afterUpdate', trx, ctx, { ...current, ...changes }, changes);
     const rendered = await this.repo.findById(trx, id);
-    await this.render(trx, ctx, [rendered!]);
+    await this.render(trx, ctx, [rendered!], undefined, { parents });
     this.app.queueEvent(trx, { resource: this.resource.collection, action: 'updated', id, body: rendered!, context: ctx });
     return rendered!;
   }
 
   /** Stores changes and bumps revision_number and updated_at. */
   async writeChanges(trx: Tx, id: string, changes: Item): Promise<void> {
-    await this.repo.updateColumns(trx, id, changes);
-    await this.touch(trx, id);
+    await this.touch(trx, id, this.repo.toRow(changes));
   }
 
-  /** A change to the resource or something it contains: revision + 1, updated_at = now. */
-  async touch(trx: Tx, id: string): Promise<void> {
-    const set: Record<string, unknown> = {};
+  /** A change to the resource or something it contains: revision + 1, updated_at = now (in one statement with columns to set). */
+  async touch(trx: Tx, id: string, columns: Record<string, unknown> = {}): Promise<void> {
+    const set: Record<string, unknown> = { ...columns };
     if (this.resource.hasTimestamps) set.updated_at = now();
     if (this.resource.hasRevision) {
       await trx

@@ -57,7 +57,7 @@ export class PortService extends ResourceService {
   // ------------------------------------------------------------------ create
 
   protected override async beforeCreate(trx: Transaction<any>, ctx: RequestContext, item: Item): Promise<void> {
-    const network = await this.app.services.networks.getVisible(trx, ctx, item.network_id);
+    const network = this.createdParent(item, 'networks', item.network_id) ?? (await this.app.services.networks.getVisible(trx, ctx, item.network_id));
     item.mac_address = item.mac_address ? await this.checkMacFree(trx, item.network_id, item.mac_address) : await this.generateMac(trx, item.network_id);
     item.port_security_enabled ??= network.port_security_enabled ?? true;
     if ('allowed_address_pairs' in item) {

@@ -27,7 +27,7 @@ export class PortSecurityGroups {
       await this.groups.ensureDefaultIn(trx, ctx, network.project_id);
     });
     this.app.hooks.on('ports', 'beforeCreate', (trx, ctx, port) => this.beforeCreate(trx, ctx, port));
-    this.app.hooks.on('ports', 'afterCreate', (trx, _ctx, port) => this.bind(trx, port.id, port.security_groups));
+    this.app.hooks.on('ports', 'afterCreate', (trx, _ctx, port) => this.bind(trx, port.id, port.security_groups, true));
     this.app.hooks.on('ports', 'beforeUpdate', (trx, ctx, port, changes) => this.beforeUpdate(trx, ctx, port, changes!));
     this.app.hooks.on('ports', 'afterUpdate', async (trx, _ctx, port, changes) => {
       if (changes && 'security_groups' in changes) await this.bind(trx, port.id, changes.security_groups);
@@ -77,8 +77,9 @@ export class PortSecurityGroups {
     }
   }
 
-  private async bind(trx: Transaction<any>, portId: string, groupIds: string[] | undefined): Promise<void> {
-    await trx.deleteFrom('securitygroupportbindings').where('port_id', '=', portId).execute();
+  /** Replaces the port's bindings (a port just created has none to remove). */
+  private async bind(trx: Transaction<any>, portId: string, groupIds: string[] | undefined, created = false): Promise<void> {
+    if (!created) await trx.deleteFrom('securitygroupportbindings').where('port_id', '=', portId).execute();
     if (groupIds?.length) {
       await trx.insertInto('securitygroupportbindings').values(groupIds.map((id) => ({ port_id: portId, security_group_id: id }))).execute();
     }
