@@ -138,7 +138,7 @@ export function parseCheck(text: string): Check {
 /** `%(key)s` substitutions from the target; undefined when a key is missing. */
 function interpolate(template: string, target: Target): string | undefined {
   let missing = false;
-  const out = template.replace(/%\(([^)]+)\)s/g, (_, key: string) => {
+  const out = template.replace(INTERPOLATION, (_, key: string) => {
     const value = lookup(target, key);
     if (value === undefined || value === null) {
       missing = true;
@@ -167,13 +167,60 @@ function pyString(value: unknown): string {
   return String(value);
 }
 
+/** The parent's key a field check reads first (`network:shared` for `field:networks:shared`). */
+const parentKeyOf = (resource: string, attribute: string) => `${resource.endsWith('s') ? resource.slice(0, -1) : resource}:${attribute}`;
+
 /**
  * The target's value for a field check: the parent's when the target has that parent
  * (`network:shared` for `field:networks:shared` on a subnet or port), else its own.
  */
 function fieldValue(resource: string, attribute: string, target: Target): unknown {
-  const parentKey = `${resource.endsWith('s') ? resource.slice(0, -1) : resource}:${attribute}`;
+  const parentKey = parentKeyOf(resource, attribute);
   return parentKey in target ? target[parentKey] : target[attribute];
+}
+
+const INTERPOLATION = /%\(([^)]+)\)s/g;
+
+/**
+ * The target keys evaluating check may read, following rule references through resolve
+ * (as evaluation does): its result depends on the target only through these keys (their
+ * presence and values), so a caller may evaluate it once per distinct combination of them.
+ * A dotted key (`network.tenant_id`) also reads its first part.
+ */
+export function targetKeys(check: Check, resolve: (name: string) => Check | undefined, out = new Set<string>(), seen = new Set<string>()): Set<string> {
+  const addInterpolated = (text: string) => {
+    for (const [, key] of text.matchAll(INTERPOLATION)) {
+      out.add(key);
+      if (key.includes('.')) out.add(key.split('.')[0]);
+    }
+  };
+  switch (check.kind) {
+    case 'and':
+    case 'or':
+      for (const c of check.checks) targetKeys(c, resolve, out, seen);
+      break;
+    case 'not':
+      targetKeys(check.check, resolve, out, seen);
+      break;
+    case 'rule': {
+      if (seen.has(check.name)) break;
+      seen.add(check.name);
+      const rule = resolve(check.name);
+      if (rule) targetKeys(rule, resolve, out, seen);
+      break;
+    }
+    case 'role':
+      addInterpolated(check.role);
+      break;
+    case 'field':
+      out.add(parentKeyOf(check.resource, check.attribute));
+      out.add(check.attribute);
+      break;
+    case 'generic':
+      addInterpolated(check.right);
+      break;
+  }
+  return out;
 }
 
 export function evaluate(check: Check, creds: Credentials, target: Target, rules: RuleResolver, depth = 0): boolean {

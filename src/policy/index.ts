@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import YAML from 'yaml';
 import type { RequestContext } from '../api/context.ts';
-import { evaluate, parseCheck, CheckSyntaxError, type Check, type Credentials, type RuleResolver, type Target } from './check.ts';
+import { evaluate, parseCheck, targetKeys, CheckSyntaxError, type Check, type Credentials, type RuleResolver, type Target } from './check.ts';
 import { DEFAULT_RULES, IMPLIED_ROLES } from './defaults.ts';
 
 export type { Target };
@@ -15,6 +15,11 @@ export interface PolicyEngine {
   enforce(ctx: RequestContext, action: string, target: Target): boolean;
   /** Whether a rule of that name is defined (attribute rules apply only where one is). */
   hasRule(action: string): boolean;
+  /**
+   * The target keys enforce(ctx, action, target) may read: for one caller, targets that
+   * agree on these keys get the same answer (lists evaluate once per distinct combination).
+   */
+  keysRead(action: string): readonly string[];
 }
 
 /** Rule chains deeper than this are a cycle in the policy (rule:a → rule:b → rule:a). */
@@ -23,6 +28,7 @@ const MAX_DEPTH = 50;
 export class RulePolicy implements PolicyEngine, RuleResolver {
   private readonly rules = new Map<string, Check>();
   private readonly credentials = new WeakMap<RequestContext, Credentials>();
+  private readonly keys = new Map<string, readonly string[]>();
 
   /** rules: name → check string; later sources override earlier ones. */
   constructor(...sources: Record<string, string>[]) {
@@ -40,6 +46,16 @@ export class RulePolicy implements PolicyEngine, RuleResolver {
 
   hasRule(action: string): boolean {
     return this.rules.has(action);
+  }
+
+  keysRead(action: string): readonly string[] {
+    let keys = this.keys.get(action);
+    if (!keys) {
+      const resolve = (name: string) => this.rules.get(name) ?? this.rules.get('default');
+      keys = [...targetKeys({ kind: 'rule', name: action }, resolve)];
+      this.keys.set(action, keys);
+    }
+    return keys;
   }
 
   enforce(ctx: RequestContext, action: string, target: Target): boolean {

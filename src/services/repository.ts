@@ -53,20 +53,51 @@ export function toDb(dialect: Dialect, def: AttributeDef, value: unknown): unkno
 }
 
 export function fromDb(def: AttributeDef, value: unknown): unknown {
-  if (value === null || value === undefined) return value ?? null;
-  if (storageOf(def) === 'json') return typeof value === 'string' ? JSON.parse(value) : value;
-  if (def.type === 'boolean') return value === true || value === 1 || value === '1';
-  return value;
+  return readerOf(def)(value);
+}
+
+/** JSON text → value; the empty list and dict (most stored ones) without parsing. */
+function parseJson(value: string): unknown {
+  if (value === '[]') return [];
+  if (value === '{}') return {};
+  return JSON.parse(value);
+}
+
+/** The conversion from a stored value to an attribute's value, chosen once per attribute (rows are read by the thousand). */
+function readerOf(def: AttributeDef): (value: unknown) => unknown {
+  if (storageOf(def) === 'json') return (value) => (value === null || value === undefined ? null : typeof value === 'string' ? parseJson(value) : value);
+  if (def.type === 'boolean') return (value) => (value === null || value === undefined ? null : value === true || value === 1 || value === '1');
+  return (value) => value ?? null;
+}
+
+/**
+ * A function building an item from a row as one object literal, generated once per resource
+ * from its definition: lists read thousands of rows, and a literal of known keys is built
+ * ~100 times faster than the same object grown key by key. Names and columns enter the code
+ * only as JSON string literals.
+ */
+function rowReader(stored: [string, AttributeDef, string][], hasProject: boolean): (row: Record<string, unknown>) => Item {
+  const readers = stored.map(([, def]) => readerOf(def));
+  const values = stored.map(([, , column], i) => `read[${i}](row[${JSON.stringify(column)}])`);
+  const fields = stored.map(([name], i) => `${JSON.stringify(name)}: ${values[i]}`);
+  // project_id and tenant_id are one attribute under two names.
+  const project = stored.findIndex(([name]) => name === 'project_id');
+  if (hasProject) fields.push(`"tenant_id": ${project < 0 ? 'undefined' : values[project]}`);
+  const build = new Function('read', 'row', `return { ${fields.join(', ')} };`) as (read: ((value: unknown) => unknown)[], row: Record<string, unknown>) => Item;
+  return (row) => build(readers, row);
 }
 
 export class Repository {
   readonly stored: [string, AttributeDef, string][];
+  /** A table row → the stored attributes in API form (see rowReader). */
+  private readonly readRow: (row: Record<string, unknown>) => Item;
 
   constructor(
     readonly resource: Resource,
     readonly dialect: Dialect,
   ) {
     this.stored = storedAttributes(resource);
+    this.readRow = rowReader(this.stored, resource.hasProject);
   }
 
   get table(): string {
@@ -75,10 +106,7 @@ export class Repository {
 
   /** A table row → the resource in its API form (stored attributes only). */
   fromRow(row: Record<string, unknown>): Item {
-    const item: Item = {};
-    for (const [name, def, column] of this.stored) item[name] = fromDb(def, row[column]);
-    if (this.resource.hasProject) item.tenant_id = item.project_id;
-    return item;
+    return this.readRow(row);
   }
 
   /** The stored attributes of item as table columns (only those present in item). */

@@ -15,6 +15,7 @@ import { Repository, type Item, type ListQuery, type Query } from './repository.
 import { storageOf } from '../definitions/types.ts';
 import type { Target } from '../policy/index.ts';
 import { grantsTo, ownedOrGranted } from './rbac/access.ts';
+import { TargetBatch } from './policy-targets.ts';
 
 export type { Item, ListQuery };
 
@@ -46,8 +47,6 @@ export interface RenderOptions {
 /** Parents loaded while creating an item (by the item being created). */
 const parentsOfCreate = new WeakMap<Item, ParentTargets>();
 
-/** The RBAC actions granted to the caller on the object behind a policy target (RBAC types only). */
-const grantsOfTarget = new WeakMap<Target, Set<string>>();
 
 const sameValue = (a: unknown, b: unknown) => a === b || JSON.stringify(a) === JSON.stringify(b);
 
@@ -102,12 +101,14 @@ export class ResourceService {
    * Which of items ctx may see at all (404 otherwise): the `get_<member>` policy on each
    * item's policy target, and for RBAC-shared objects also ownership or a grant.
    */
-  protected async canSee(q: Tx, ctx: RequestContext, items: Item[], targets?: Target[]): Promise<boolean[]> {
-    targets ??= await this.policyTargets(q, ctx, items);
-    return targets.map((target, i) => {
-      const grants = grantsOfTarget.get(target);
-      const reachable = !grants || items[i].project_id === ctx.projectId || grants.size > 0 || this.isPrivileged(ctx);
-      return reachable && this.app.policy.enforce(ctx, `get_${this.policyName}`, target);
+  protected async canSee(q: Tx, ctx: RequestContext, items: Item[], targets?: TargetBatch): Promise<boolean[]> {
+    const batch = targets ?? (await this.targetBatch(q, ctx, items));
+    const allowed = batch.enforceEach(this.app.policy, ctx, `get_${this.policyName}`);
+    const privileged = this.isPrivileged(ctx);
+    return items.map((item, i) => {
+      const grants = batch.grants[i];
+      const reachable = !grants || item.project_id === ctx.projectId || grants.size > 0 || privileged;
+      return reachable && allowed[i];
     });
   }
 
@@ -117,14 +118,15 @@ export class ResourceService {
    * With mustSeeParents, a parent ctx may not see answers its NotFound (creating a port on
    * an invisible network is NetworkNotFound). parents, when given, holds parent targets
    * already loaded in this request (collection:id → target) and receives those loaded now.
-   *
-   * The parents' fields are not copied into every target: each parent's prefixed fields
-   * are one object that the targets of its children inherit from (policy checks read
-   * targets with `in` and property access, which see inherited keys), so a list of 2,000
-   * ports on one network builds that network's fields once.
    */
   async policyTargets(q: Tx, ctx: RequestContext, items: Item[], mustSeeParents = false, parents: ParentTargets = new Map()): Promise<Target[]> {
-    let inherited: (Target | undefined)[] = items.map(() => undefined);
+    return (await this.targetBatch(q, ctx, items, mustSeeParents, parents)).all();
+  }
+
+  /** The policy targets of items, built when needed (see policyTargets for the arguments). */
+  protected async targetBatch(q: Tx, ctx: RequestContext, items: Item[], mustSeeParents = false, parents: ParentTargets = new Map()): Promise<TargetBatch> {
+    // Each parent's prefixed fields are one object, shared by the targets of its children.
+    const parentFields: (Target | undefined)[] = items.map(() => undefined);
     for (const parent of this.policyParents()) {
       const service = this.app.services.get(parent.collection);
       const ids = [...new Set(items.map((t) => t[parent.column]).filter((v): v is string => typeof v === 'string'))];
@@ -133,57 +135,49 @@ export class ResourceService {
       const toLoad = ids.filter((id) => !parents.has(key(id)));
       if (toLoad.length) {
         const rows = await service.repo.findWhere(q, { id: toLoad });
-        const loaded = await service.policyTargets(q, ctx, rows);
+        const loaded = await service.targetBatch(q, ctx, rows);
         if (mustSeeParents && !ctx.isAdmin) {
           const visible = await service.canSee(q, ctx, rows, loaded);
           const seen = new Set(rows.filter((_, i) => visible[i]).map((r) => r.id));
           const missing = toLoad.find((id) => !seen.has(id));
           if (missing) await service.getVisible(q, ctx, missing); // throws the parent's NotFound
         }
-        loaded.forEach((t, i) => parents.set(key(rows[i].id), t));
+        rows.forEach((row, i) => parents.set(key(row.id), loaded.target(i)));
       }
       const prefixed = new Map<string, Target>();
       for (const id of ids) {
         const parentTarget = parents.get(key(id));
         if (!parentTarget) continue;
         const fields: Target = {};
-        // for…in: a parent's own inherited parent fields come along too.
-        for (const name in parentTarget) fields[`${parent.prefix}:${name}`] = parentTarget[name];
+        for (const [name, value] of Object.entries(parentTarget)) fields[`${parent.prefix}:${name}`] = value;
         prefixed.set(id, fields);
       }
-      inherited = inherited.map((previous, i) => {
-        const fields = prefixed.get(items[i][parent.column]);
-        if (!fields) return previous;
-        return previous ? Object.assign(Object.create(fields), previous) : fields;
+      items.forEach((item, i) => {
+        const fields = prefixed.get(item[parent.column]);
+        if (fields) parentFields[i] = parentFields[i] ? { ...parentFields[i], ...fields } : fields;
       });
     }
-    const targets: Target[] = items.map((item, i) => (inherited[i] ? Object.assign(Object.create(inherited[i]!), item) : { ...item }));
+    const grants: (Set<string> | undefined)[] = items.map(() => undefined);
+    const flags: (Target | undefined)[] = items.map(() => undefined);
     const rbac = this.app.rbac.forCollection(this.resource.collection);
     if (rbac && items.length) {
-      const grants = await grantsTo(q, rbac.type, items.map((i) => i.id).filter((id): id is string => typeof id === 'string'), ctx.projectId);
-      targets.forEach((target, i) => grantsOfTarget.set(target, grants.get(items[i].id) ?? new Set()));
-      this.copyRbacFlags(targets, targets);
+      const granted = await grantsTo(q, rbac.type, items.map((i) => i.id).filter((id): id is string => typeof id === 'string'), ctx.projectId);
+      // RBAC-backed flags as the caller sees them: `shared` when shared with its project or everyone
+      // (not those that are a global property of the object, such as router:external).
+      const callerFlags = this.app.rbac.flagsOf(rbac, this.resource).filter((flag) => !flag.anyTarget);
+      items.forEach((item, i) => {
+        const actions = granted.get(item.id) ?? new Set<string>();
+        grants[i] = actions;
+        if (callerFlags.length) flags[i] = Object.fromEntries(callerFlags.map((flag) => [flag.attribute, actions.has(flag.action)]));
+      });
     }
-    return targets;
+    return new TargetBatch(items, parentFields, grants, flags);
   }
 
   private policyParents(): { prefix: string; column: string; collection: string }[] {
     const parents = POLICY_PARENTS.filter((p) => p.column in this.resource.attributes && p.collection !== this.resource.collection);
     if (this.resource.parent) parents.push({ prefix: 'ext_parent', column: this.resource.parent.column, collection: this.resource.parent.collection });
     return parents;
-  }
-
-  /** RBAC-backed flags as the caller sees them, from the grants of targets: `shared` when shared with its project or everyone. */
-  private copyRbacFlags(items: Item[], targets: Target[]): void {
-    const rbac = this.app.rbac.forCollection(this.resource.collection);
-    if (!rbac) return;
-    for (const flag of this.app.rbac.flagsOf(rbac, this.resource)) {
-      if (flag.anyTarget) continue; // a global property of the object (router:external), not per caller
-      items.forEach((item, i) => {
-        const grants = grantsOfTarget.get(targets[i]);
-        if (grants) item[flag.attribute] = grants.has(flag.action);
-      });
-    }
   }
 
   /** Validates and completes item (API form) before its row is inserted. */
@@ -228,11 +222,11 @@ export class ResourceService {
     const rows = await q.execute();
     let items = rows.map((r) => this.repo.fromRow(r));
     if (query.pageReverse) items.reverse();
-    let targets = await this.policyTargets(db, ctx, items);
+    let targets = await this.targetBatch(db, ctx, items);
     if (!ctx.isAdmin) {
       const visible = await this.canSee(db, ctx, items, targets);
       items = items.filter((_, i) => visible[i]);
-      targets = targets.filter((_, i) => visible[i]);
+      targets = targets.filter(visible);
     }
     await this.render(db, ctx, items, targets);
     return items;
@@ -284,25 +278,27 @@ export class ResourceService {
    * Completes items for a response: tags, computed attributes, RBAC flags as ctx sees them,
    * and attributes removed that ctx may not see (a `get_<member>:<attribute>` rule that fails).
    */
-  async render(q: Tx, ctx: RequestContext, items: Item[], targets?: Target[], options: RenderOptions = {}): Promise<void> {
+  async render(q: Tx, ctx: RequestContext, items: Item[], targets?: TargetBatch, options: RenderOptions = {}): Promise<void> {
     if (items.length === 0) return;
-    targets ??= await this.policyTargets(q, ctx, items, false, options.parents);
+    const batch = targets ?? (await this.targetBatch(q, ctx, items, false, options.parents));
+    // Decided on the items as stored, before anything below changes them (the targets read the items).
+    const hidden: [string, boolean[] | null][] = [];
+    for (const [name, def] of Object.entries(this.resource.attributes)) {
+      const rule = `get_${this.policyName}:${name}`;
+      if (def.visible === false) hidden.push([name, null]);
+      else if (this.app.policy.hasRule(rule)) hidden.push([name, batch.enforceEach(this.app.policy, ctx, rule)]);
+    }
     if (this.resource.hasTags) {
       if (options.created) for (const item of items) item.tags = []; // tags are not accepted on create
       else await this.loadTags(q, items);
     }
     await this.extend(q, ctx, items);
     await this.app.hooks.extend(this.resource.collection, q, ctx, items);
-    this.copyRbacFlags(items, targets);
-    for (const [name, def] of Object.entries(this.resource.attributes)) {
-      const rule = `get_${this.policyName}:${name}`;
-      if (def.visible === false) {
-        for (const item of items) delete item[name];
-      } else if (this.app.policy.hasRule(rule)) {
-        items.forEach((item, i) => {
-          if (!this.app.policy.enforce(ctx, rule, targets[i])) delete item[name];
-        });
-      }
+    items.forEach((item, i) => Object.assign(item, batch.flags[i]));
+    for (const [name, allowed] of hidden) {
+      items.forEach((item, i) => {
+        if (!allowed?.[i]) delete item[name];
+      });
     }
   }
 
