@@ -89,7 +89,11 @@ def reason_of(test, status):
     else:
         return ""
     text = one_line(text) or "(no reason given)"
-    return text if len(text) <= MAX_REASON else text[: MAX_REASON - 1] + "…"
+    if len(text) <= MAX_REASON:
+        return text
+    # Mismatches put the long value first and the telling part last: keep both ends.
+    half = MAX_REASON // 2
+    return text[:half] + " … " + text[-half:]
 
 
 def main():
