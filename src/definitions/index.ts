@@ -4,6 +4,9 @@ import type { NeutrinoConfig } from '../config/index.ts';
 import type { ExtensionDef } from './types.ts';
 import { apiFeatureExtensions } from './api-features.ts';
 import { networkCore, networkExtensions } from './network.ts';
+import { subnetCore, subnetExtensions } from './subnet.ts';
+import { subnetpoolCore, subnetpoolExtensions } from './subnetpool.ts';
+import { portCore, portExtensions } from './port.ts';
 import { l3Extensions, routerExtension } from './l3.ts';
 import { portForwardingExtensions } from './port-forwarding.ts';
 import { addressScopeExtension } from './address-scope.ts';
@@ -14,6 +17,12 @@ import { addressGroupExtension } from './address-group.ts';
 export const allExtensions: ExtensionDef[] = [
   networkCore,
   ...networkExtensions,
+  subnetCore,
+  ...subnetExtensions,
+  subnetpoolCore,
+  ...subnetpoolExtensions,
+  portCore,
+  ...portExtensions,
   ...apiFeatureExtensions,
   routerExtension,
   ...l3Extensions,

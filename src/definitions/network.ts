@@ -80,6 +80,8 @@ export const networkExtensions: ExtensionDef[] = [
     updated: '2012-07-23T10:00:00-00:00',
     extendAttributes: {
       networks: { port_security_enabled: { type: 'boolean', allowPost: true, allowPut: true, default: true } },
+      // A port's default is its network's value (filled by the port service).
+      ports: { port_security_enabled: { type: 'boolean', allowPost: true, allowPut: true, enforcePolicy: true } },
     },
   },
   {
@@ -89,6 +91,10 @@ export const networkExtensions: ExtensionDef[] = [
     updated: '2015-08-15T18:00:00-00:00',
     extendAttributes: {
       networks: { dns_domain: { type: 'string', allowPost: true, allowPut: true, default: '', maxLength: 255, validate: (v: string) => (v === '' || /^([a-z0-9-]+\.)*[a-z0-9-]+\.?$/i.test(v) ? undefined : `'${v}' is not a valid domain name`) } },
+      ports: {
+        dns_name: { type: 'string', allowPost: true, allowPut: true, default: '', maxLength: 255, validate: (v: string) => (v === '' || /^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.?$/i.test(v) ? undefined : `'${v}' is not a valid DNS name`) },
+        dns_assignment: { type: 'list', storage: 'computed', filter: false },
+      },
     },
   },
   {

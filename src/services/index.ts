@@ -3,6 +3,9 @@
 import type { App } from '../app.ts';
 import { ResourceService } from './resource-service.ts';
 import { NetworkService } from './core/network-service.ts';
+import { SubnetService } from './core/subnet-service.ts';
+import { SubnetPoolService } from './core/subnetpool-service.ts';
+import { PortService } from './core/port-service.ts';
 import { RouterService } from './l3/router-service.ts';
 import { FloatingIpService } from './l3/floatingip-service.ts';
 import { PortForwardingService } from './l3/port-forwarding-service.ts';
@@ -31,6 +34,9 @@ export class Services {
   }
 
   networks!: NetworkService;
+  subnets!: SubnetService;
+  subnetpools!: SubnetPoolService;
+  ports!: PortService;
   routers!: RouterService;
   floatingips!: FloatingIpService;
   portForwardings!: PortForwardingService;
@@ -42,6 +48,9 @@ export class Services {
 export function createServices(app: App): Services {
   const services = new Services();
   services.networks = services.add(new NetworkService(app));
+  services.subnets = services.add(new SubnetService(app));
+  services.subnetpools = services.add(new SubnetPoolService(app));
+  services.ports = services.add(new PortService(app));
   services.routers = services.add(new RouterService(app));
   services.floatingips = services.add(new FloatingIpService(app));
   services.portForwardings = services.add(new PortForwardingService(app));

@@ -74,6 +74,14 @@ export class ResourceService {
   /** Vetoes (throws) or cleans up before the row is deleted. */
   protected async beforeDelete(_trx: Transaction<any>, _ctx: RequestContext, _current: Item): Promise<void> {}
 
+  /**
+   * The target policy checks of create/update/delete see: the item, plus what Neutron adds
+   * from related resources (e.g. `network:tenant_id` for subnets and ports).
+   */
+  protected async policyTarget(_trx: Tx, item: Item): Promise<Item> {
+    return item;
+  }
+
   /** Fills computed attributes of items, in one batch. */
   protected async extend(_q: Tx, _ctx: RequestContext, _items: Item[]): Promise<void> {}
 
@@ -231,7 +239,7 @@ export class ResourceService {
 
   async createIn(trx: Transaction<any>, ctx: RequestContext, body: Item, options: CreateOptions = {}): Promise<Item> {
     const item = this.parseCreate(ctx, body);
-    if (!options.internal) this.authorizeCreate(ctx, body, item);
+    if (!options.internal) this.authorizeCreate(ctx, body, await this.policyTarget(trx, item));
     // Like Neutron, quotas limit what callers create, not what services create for them.
     if (this.resource.quota && this.resource.hasProject && !options.internal) await this.app.quotas.reserve(trx, item.project_id, this.resource.quota, 1);
     await this.beforeCreate(trx, ctx, item);
@@ -272,7 +280,7 @@ export class ResourceService {
     const current = internal ? await this.get(trx, id) : await this.getVisible(trx, ctx, id);
     if (!internal) {
       const action = `${verb}_${this.member}`;
-      if (!this.app.policy.enforce(ctx, action, current)) throw notAuthorized(action);
+      if (!this.app.policy.enforce(ctx, action, await this.policyTarget(trx, current))) throw notAuthorized(action);
     }
     if (ifMatch?.length && this.resource.hasRevision && !ifMatch.includes(current.revision_number)) {
       throw revisionMismatch(ifMatch[0], current.revision_number);
@@ -284,9 +292,10 @@ export class ResourceService {
     const changes = this.parseUpdate(body);
     const current = await this.loadForChange(trx, ctx, id, 'update', options.ifMatch, options.internal);
     if (!options.internal) {
+      const target = await this.policyTarget(trx, current);
       for (const [name, def] of Object.entries(this.resource.attributes)) {
         const action = `update_${this.member}:${name}`;
-        if (def.enforcePolicy && name in changes && !this.app.policy.enforce(ctx, action, current)) throw notAuthorized(action);
+        if (def.enforcePolicy && name in changes && !this.app.policy.enforce(ctx, action, target)) throw notAuthorized(action);
       }
     }
     await this.beforeUpdate(trx, ctx, current, changes);

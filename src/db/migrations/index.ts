@@ -2,11 +2,13 @@
 // migration that has landed.
 import type { Migration } from 'kysely';
 import * as m0001 from './0001_core.ts';
+import * as m0002 from './0002_core_ipam.ts';
 import * as m0030 from './0030_l3.ts';
 import * as m0040 from './0040_security_groups.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_core': m0001,
+  '0002_core_ipam': m0002,
   '0030_l3': m0030,
   '0040_security_groups': m0040,
 };
