@@ -7,12 +7,12 @@
 //   npm run bench -- --db sqlite        one database
 //   npm run bench -- --quick            small sizes (a smoke run)
 //   BENCH_PORTS_STORED=20000 npm run bench   size of the memory phase
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freshDatabase, type TestDialect } from '../test/helpers/server.ts';
+import { freePort, waitUp } from '../test/helpers/process.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -25,30 +25,6 @@ function findBenchScript(): string {
   const candidates = [process.env.NEUTRON_BENCH, path.join(root, '..', 'shared', 'bench', 'neutron-bench.mjs'), '/work/shared/bench/neutron-bench.mjs'];
   for (const c of candidates) if (c && fs.existsSync(c)) return c;
   throw new Error('neutron-bench.mjs not found: set NEUTRON_BENCH to its path');
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
-
-async function waitUp(url: string, child: ChildProcess): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      /* not listening yet */
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`server at ${url} did not come up`);
 }
 
 function rssKb(pid: number): number {

@@ -8,17 +8,20 @@ import { openDatabase, type Database, type Tx } from './db/index.ts';
 import { Registry } from './definitions/registry.ts';
 import { enabledExtensions } from './definitions/index.ts';
 import { EventBus, type ResourceEvent } from './events/index.ts';
-import { DefaultPolicy, type PolicyEngine } from './policy/index.ts';
+import { createPolicy, type PolicyEngine } from './policy/index.ts';
 import { QuotaService } from './services/quotas/quota-service.ts';
 import { createServices, type Services } from './services/index.ts';
 import { Hooks } from './services/hooks.ts';
+import { RbacObjectTypes } from './services/rbac/object-types.ts';
 
 export class App {
   readonly registry: Registry;
   readonly events = new EventBus();
   readonly hooks = new Hooks();
   readonly quotas: QuotaService;
-  policy: PolicyEngine = new DefaultPolicy();
+  policy: PolicyEngine;
+  /** Object types RBAC policies can share (services register theirs). */
+  readonly rbac = new RbacObjectTypes();
   readonly services: Services;
   private pending = new WeakMap<object, ResourceEvent[]>();
 
@@ -28,6 +31,7 @@ export class App {
     readonly log: Logger,
   ) {
     this.registry = new Registry(enabledExtensions(config));
+    this.policy = createPolicy(config.auth.policy_file);
     this.quotas = new QuotaService(this);
     this.services = createServices(this);
   }

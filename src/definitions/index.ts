@@ -7,6 +7,8 @@ import { networkCore, networkExtensions } from './network.ts';
 import { subnetCore, subnetExtensions } from './subnet.ts';
 import { subnetpoolCore, subnetpoolExtensions } from './subnetpool.ts';
 import { portCore, portExtensions } from './port.ts';
+import { networkIpAvailabilityExtension } from './network-ip-availability.ts';
+import { rbacExtensions } from './rbac.ts';
 import { l3Extensions, routerExtension } from './l3.ts';
 import { portForwardingExtensions } from './port-forwarding.ts';
 import { addressScopeExtension } from './address-scope.ts';
@@ -23,6 +25,7 @@ export const allExtensions: ExtensionDef[] = [
   ...subnetpoolExtensions,
   portCore,
   ...portExtensions,
+  networkIpAvailabilityExtension,
   ...apiFeatureExtensions,
   routerExtension,
   ...l3Extensions,
@@ -31,6 +34,7 @@ export const allExtensions: ExtensionDef[] = [
   autoAllocatedTopologyExtension,
   ...securityGroupExtensions,
   addressGroupExtension,
+  ...rbacExtensions,
 ];
 
 export function enabledExtensions(_config: NeutrinoConfig): ExtensionDef[] {

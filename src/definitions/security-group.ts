@@ -62,8 +62,8 @@ export const securityGroupExtension: ExtensionDef = {
   },
 };
 
-export const securityGroupExtensions: ExtensionDef[] = [
-  securityGroupExtension,
+/** Extensions that add attributes to groups and rules. */
+const attributeExtensions: ExtensionDef[] = [
   {
     ...feature('stateful-security-group', 'Stateful security group', 'Indicates if the security group is stateful or not', '2019-11-26T09:00:00-00:00'),
     extendAttributes: { security_groups: { stateful: { type: 'boolean', allowPost: true, allowPut: true, default: true } } },
@@ -81,8 +81,49 @@ export const securityGroupExtensions: ExtensionDef[] = [
       security_group_rules: { remote_address_group_id: { type: 'string', allowPost: true, nullable: true, default: null, maxLength: 36 } },
     },
   },
+  feature('port-security-groups-filtering', 'Port filtering on security groups', 'Provides security groups filtering when listing ports', '2018-01-09T09:00:00-00:00'),
   {
     ...feature('security-groups-shared-filtering', 'Security group filtering on the shared field', 'Support security group filtering on the shared field', '2021-03-04T10:00:00-00:00'),
     extendAttributes: { security_groups: { shared: { type: 'boolean', storage: 'computed' } } },
   },
 ];
+
+/** The template of the rules every new group starts with (admins change it; everyone reads it). */
+export const defaultRulesExtension: ExtensionDef = {
+  ...feature('security-groups-default-rules', 'Default rules for security groups', 'Configure set of security group rules used as default rules for every new security group', '2022-12-19T10:00:00-00:00', [
+    'security-group',
+    'standard-attr-description',
+  ]),
+  resources: [
+    {
+      collection: 'default_security_group_rules',
+      path: 'default-security-group-rules',
+      member: 'default_security_group_rule',
+      table: 'default_security_group_rules',
+      allowBulk: true,
+      standard: { name: false, tags: false, project: false, timestamps: false, revision: false },
+      attributes: {
+        description: { type: 'string', allowPost: true, default: '', maxLength: 255 },
+        direction: ruleAttributes.direction,
+        ethertype: ruleAttributes.ethertype,
+        protocol: ruleAttributes.protocol,
+        port_range_min: ruleAttributes.port_range_min,
+        port_range_max: ruleAttributes.port_range_max,
+        remote_ip_prefix: ruleAttributes.remote_ip_prefix,
+        // A group id, or PARENT: the group the rule is created in.
+        remote_group_id: ruleAttributes.remote_group_id,
+        remote_address_group_id: { type: 'string', allowPost: true, nullable: true, default: null, maxLength: 36 },
+        used_in_default_sg: { type: 'boolean', allowPost: true, default: false },
+        used_in_non_default_sg: { type: 'boolean', allowPost: true, default: true },
+      },
+    },
+  ],
+};
+
+/** belongs_to_default_sg on rules. */
+export const belongsToDefaultExtension: ExtensionDef = {
+  ...feature('security-groups-rules-belongs-to-default-sg', "Security group rule belongs to the project's default security group", "Flag to determine if the security group rule belongs to the project's default security group", '2023-05-23T10:00:00-00:00'),
+  extendAttributes: { security_group_rules: { belongs_to_default_sg: { type: 'boolean', storage: 'computed', filter: false, sort: false } } },
+};
+
+export const securityGroupExtensions: ExtensionDef[] = [securityGroupExtension, ...attributeExtensions, defaultRulesExtension, belongsToDefaultExtension];

@@ -1,28 +1,83 @@
 // Authorization. Services ask `policy.enforce(ctx, action, target)` with Neutron's action
-// names (`create_network`, `get_port`, `update_subnet:gateway_ip`, ...). The default
-// rules here are Neutron's essentials: admin does anything, owners manage their own
-// resources, admin-only attributes (enforcePolicy) need admin.
+// names (`create_network`, `get_port`, `update_subnet:gateway_ip`, ...); the answer comes
+// from oslo.policy-style rules: Neutron's defaults (defaults.ts) overlaid by the operator's
+// policy file (config auth.policy_file, YAML or JSON: rule name → check string).
+import fs from 'node:fs';
+import YAML from 'yaml';
 import type { RequestContext } from '../api/context.ts';
+import { evaluate, parseCheck, CheckSyntaxError, type Check, type Credentials, type RuleResolver, type Target } from './check.ts';
+import { DEFAULT_RULES, IMPLIED_ROLES } from './defaults.ts';
 
-export type Target = Record<string, unknown>;
+export type { Target };
 
 export interface PolicyEngine {
-  /** True when ctx may perform action on target. */
+  /** True when ctx may perform action on target. A missing rule falls back to `default`. */
   enforce(ctx: RequestContext, action: string, target: Target): boolean;
+  /** Whether a rule of that name is defined (attribute rules apply only where one is). */
+  hasRule(action: string): boolean;
 }
 
-const ADMIN_ONLY_READ = /^(provider:|binding:|segments$)/;
+/** Rule chains deeper than this are a cycle in the policy (rule:a → rule:b → rule:a). */
+const MAX_DEPTH = 50;
 
-export class DefaultPolicy implements PolicyEngine {
-  enforce(ctx: RequestContext, action: string, target: Target): boolean {
-    if (ctx.isAdmin) return true;
-    // Attribute-guarded actions: changing them is admin only; reading them too for the
-    // operator-facing ones (provider:*, binding:*, segments).
-    const colon = action.indexOf(':');
-    if (colon >= 0) return action.startsWith('get_') && !ADMIN_ONLY_READ.test(action.slice(colon + 1));
-    const owner = target.project_id === undefined || target.project_id === ctx.projectId;
-    if (action.startsWith('get_')) return owner || target.shared === true || target['router:external'] === true;
-    if (!ctx.roles.includes('member') && !ctx.roles.includes('admin') && ctx.roles.includes('reader')) return false;
-    return owner;
+export class RulePolicy implements PolicyEngine, RuleResolver {
+  private readonly rules = new Map<string, Check>();
+  private readonly credentials = new WeakMap<RequestContext, Credentials>();
+
+  /** rules: name → check string; later sources override earlier ones. */
+  constructor(...sources: Record<string, string>[]) {
+    for (const source of sources) {
+      for (const [name, text] of Object.entries(source)) {
+        try {
+          this.rules.set(name, parseCheck(text));
+        } catch (err) {
+          if (err instanceof CheckSyntaxError) throw new Error(`policy rule ${name}: ${err.message}`);
+          throw err;
+        }
+      }
+    }
   }
+
+  hasRule(action: string): boolean {
+    return this.rules.has(action);
+  }
+
+  enforce(ctx: RequestContext, action: string, target: Target): boolean {
+    return this.evaluateRule(action, this.credentialsOf(ctx), target, 0);
+  }
+
+  evaluateRule(name: string, creds: Credentials, target: Target, depth: number): boolean {
+    if (depth > MAX_DEPTH) return false;
+    const check = this.rules.get(name) ?? this.rules.get('default');
+    return check ? evaluate(check, creds, target, this, depth) : false;
+  }
+
+  /** What checks compare against: the context's identity, roles with the implied ones. */
+  private credentialsOf(ctx: RequestContext): Credentials {
+    let creds = this.credentials.get(ctx);
+    if (!creds) {
+      const roles = new Set(ctx.roles);
+      for (const role of ctx.roles) for (const implied of IMPLIED_ROLES[role] ?? []) roles.add(implied);
+      creds = { project_id: ctx.projectId, tenant_id: ctx.projectId, user_id: ctx.userId, roles: [...roles], is_admin: ctx.isAdmin };
+      this.credentials.set(ctx, creds);
+    }
+    return creds;
+  }
+}
+
+/** Rules from an oslo.policy file (YAML or JSON): a mapping of rule name → check string. */
+export function readPolicyFile(file: string): Record<string, string> {
+  const parsed: unknown = YAML.parse(fs.readFileSync(file, 'utf8')) ?? {};
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error(`policy file ${file}: expected a mapping of rule names to check strings`);
+  const rules: Record<string, string> = {};
+  for (const [name, value] of Object.entries(parsed as Record<string, unknown>)) {
+    if (typeof value !== 'string') throw new Error(`policy file ${file}: rule ${name} is not a check string`);
+    rules[name] = value;
+  }
+  return rules;
+}
+
+/** Neutron's default rules, overridden by the policy file when one is configured. */
+export function createPolicy(policyFile = ''): RulePolicy {
+  return policyFile ? new RulePolicy(DEFAULT_RULES, readPolicyFile(policyFile)) : new RulePolicy(DEFAULT_RULES);
 }

@@ -6,7 +6,7 @@
 import type { Transaction } from 'kysely';
 import type { RequestContext } from '../api/context.ts';
 import type { Tx } from '../db/index.ts';
-import type { Item } from './repository.ts';
+import type { Item, Query } from './repository.ts';
 
 export type Phase = 'beforeCreate' | 'afterCreate' | 'beforeUpdate' | 'afterUpdate' | 'beforeDelete';
 
@@ -17,10 +17,13 @@ export type Phase = 'beforeCreate' | 'afterCreate' | 'beforeUpdate' | 'afterUpda
 export type Hook = (trx: Transaction<any>, ctx: RequestContext, item: Item, changes?: Item) => Promise<void>;
 /** Fills attributes another extension adds to a resource, for a batch of items. */
 export type ExtendHook = (q: Tx, ctx: RequestContext, items: Item[]) => Promise<void>;
+/** A list filter on an attribute another extension adds (values: any of them), for the caller ctx. */
+export type FilterHook = (q: Query, values: unknown[], ctx: RequestContext) => Query;
 
 export class Hooks {
   private readonly hooks = new Map<string, Hook[]>();
   private readonly extenders = new Map<string, ExtendHook[]>();
+  private readonly filters = new Map<string, FilterHook>();
 
   on(collection: string, phase: Phase, hook: Hook): void {
     const key = `${collection}:${phase}`;
@@ -29,6 +32,14 @@ export class Hooks {
 
   onExtend(collection: string, hook: ExtendHook): void {
     this.extenders.set(collection, [...(this.extenders.get(collection) ?? []), hook]);
+  }
+
+  onFilter(collection: string, attribute: string, filter: FilterHook): void {
+    this.filters.set(`${collection}:${attribute}`, filter);
+  }
+
+  filter(collection: string, attribute: string): FilterHook | undefined {
+    return this.filters.get(`${collection}:${attribute}`);
   }
 
   async run(collection: string, phase: Phase, trx: Transaction<any>, ctx: RequestContext, item: Item, changes?: Item): Promise<void> {

@@ -6,6 +6,7 @@ import { NetworkService } from './core/network-service.ts';
 import { SubnetService } from './core/subnet-service.ts';
 import { SubnetPoolService } from './core/subnetpool-service.ts';
 import { PortService } from './core/port-service.ts';
+import { RbacService } from './rbac/rbac-service.ts';
 import { RouterService } from './l3/router-service.ts';
 import { FloatingIpService } from './l3/floatingip-service.ts';
 import { PortForwardingService } from './l3/port-forwarding-service.ts';
@@ -15,6 +16,7 @@ import { SecurityGroupService } from './securitygroups/security-group-service.ts
 import { SecurityGroupRuleService } from './securitygroups/rule-service.ts';
 import { AddressGroupService } from './securitygroups/address-group-service.ts';
 import { PortSecurityGroups } from './securitygroups/port-security-groups.ts';
+import { DefaultRuleService } from './securitygroups/default-rule-service.ts';
 
 /** Services by collection name, plus typed accessors for those other services call. */
 export class Services {
@@ -37,6 +39,7 @@ export class Services {
   subnets!: SubnetService;
   subnetpools!: SubnetPoolService;
   ports!: PortService;
+  rbac!: RbacService;
   routers!: RouterService;
   floatingips!: FloatingIpService;
   portForwardings!: PortForwardingService;
@@ -51,6 +54,7 @@ export function createServices(app: App): Services {
   services.subnets = services.add(new SubnetService(app));
   services.subnetpools = services.add(new SubnetPoolService(app));
   services.ports = services.add(new PortService(app));
+  if (app.registry.resources.has('rbac_policies')) services.rbac = services.add(new RbacService(app));
   services.routers = services.add(new RouterService(app));
   services.floatingips = services.add(new FloatingIpService(app));
   services.portForwardings = services.add(new PortForwardingService(app));
@@ -62,6 +66,7 @@ export function createServices(app: App): Services {
     new PortSecurityGroups(app, groups).register();
   }
   if (app.registry.resources.has('address_groups')) services.add(new AddressGroupService(app));
+  if (app.registry.resources.has('default_security_group_rules')) services.add(new DefaultRuleService(app));
   // Every other defined resource gets the generic service.
   for (const collection of app.registry.resources.keys()) {
     if (!services.get(collection)) services.add(new ResourceService(app, collection));

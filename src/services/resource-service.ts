@@ -13,6 +13,8 @@ import type { Tx } from '../db/index.ts';
 import type { App } from '../app.ts';
 import { Repository, type Item, type ListQuery, type Query } from './repository.ts';
 import { storageOf } from '../definitions/types.ts';
+import type { Target } from '../policy/index.ts';
+import { grantedIds, ownedOrGranted } from './rbac/access.ts';
 
 export type { Item, ListQuery };
 
@@ -20,6 +22,18 @@ export type { Item, ListQuery };
 export const now = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 const TAG_MAX = 255;
+
+/**
+ * Parents whose fields policy rules refer to as `<prefix>:<attribute>` (Neutron's
+ * `%(network:tenant_id)s`, `%(security_group:tenant_id)s`): the resource's column that
+ * holds the parent id, and the parent's collection. Sub-resources also get `ext_parent`.
+ */
+const POLICY_PARENTS = [
+  { prefix: 'network', column: 'network_id', collection: 'networks' },
+  { prefix: 'security_group', column: 'security_group_id', collection: 'security_groups' },
+];
+
+const sameValue = (a: unknown, b: unknown) => a === b || JSON.stringify(a) === JSON.stringify(b);
 
 export interface CreateOptions {
   /** Created by another service on the caller's behalf: skip the caller's policy checks. */
@@ -30,7 +44,7 @@ export class ResourceService {
   readonly resource: Resource;
   readonly repo: Repository;
   /** SQL filters for attributes that are not plain columns: name → (query, values) → query. */
-  protected customFilters: Record<string, (q: Query, values: unknown[]) => Query> = {};
+  protected customFilters: Record<string, (q: Query, values: unknown[], ctx: RequestContext) => Query> = {};
 
   constructor(
     readonly app: App,
@@ -44,20 +58,86 @@ export class ResourceService {
     return this.resource.member;
   }
 
+  /** The name in policy actions: Neutron prefixes sub-resources with their parent (`create_floatingip_port_forwarding`). */
+  get policyName(): string {
+    const parent = this.resource.parent;
+    return parent ? `${parent.member}_${this.resource.member}` : this.resource.member;
+  }
+
   protected notFound(id: string): NeutronError {
     return notFound(this.member, id);
   }
 
   // ------------------------------------------------------------------ hooks
 
-  /** Restricts a non-admin's list to what they may see (default: their own project). */
+  /**
+   * Restricts a non-admin's list to what they may see: their own project's items and, for
+   * objects shared by RBAC policies, those shared with the project or with everyone.
+   */
   protected scope(ctx: RequestContext, q: Query): Query {
+    const rbac = this.app.rbac.forCollection(this.resource.collection);
+    if (rbac) return q.where((eb: any) => ownedOrGranted(eb, this.resource.table, rbac.type, ctx.projectId));
     return q.where(`${this.resource.table}.project_id`, '=', ctx.projectId);
   }
 
-  /** May ctx see this item at all (404 otherwise)? */
-  protected async canSee(_trx: Tx, ctx: RequestContext, item: Item): Promise<boolean> {
-    return this.app.policy.enforce(ctx, `get_${this.member}`, item);
+  /**
+   * Which of items ctx may see at all (404 otherwise): the `get_<member>` policy on each
+   * item's policy target, and for RBAC-shared objects also ownership or a grant.
+   */
+  protected async canSee(q: Tx, ctx: RequestContext, items: Item[], targets?: Target[]): Promise<boolean[]> {
+    targets ??= await this.policyTargets(q, ctx, items);
+    const rbac = this.app.rbac.forCollection(this.resource.collection);
+    const granted = rbac ? await grantedIds(q, rbac.type, items.map((i) => i.id), ctx.projectId) : undefined;
+    return targets.map(
+      (target, i) => (!granted || items[i].project_id === ctx.projectId || granted.has(items[i].id)) && this.app.policy.enforce(ctx, `get_${this.policyName}`, target),
+    );
+  }
+
+  /**
+   * What policy rules see for items: each item (with RBAC flags such as `shared` as ctx
+   * sees them) plus its parents' fields as `<prefix>:<attribute>` (`network:tenant_id`).
+   * With mustSeeParents, a parent ctx may not see answers its NotFound (creating a port on
+   * an invisible network is NetworkNotFound).
+   */
+  async policyTargets(q: Tx, ctx: RequestContext, items: Item[], mustSeeParents = false): Promise<Target[]> {
+    const targets: Target[] = items.map((i) => ({ ...i }));
+    await this.applyRbacFlags(q, ctx, targets);
+    for (const parent of this.policyParents()) {
+      const service = this.app.services.get(parent.collection);
+      const ids = [...new Set(targets.map((t) => t[parent.column]).filter((v): v is string => typeof v === 'string'))];
+      if (!service || ids.length === 0) continue;
+      const rows = await service.repo.findWhere(q, { id: ids });
+      if (mustSeeParents && !ctx.isAdmin) {
+        const visible = await service.canSee(q, ctx, rows);
+        const seen = new Set(rows.filter((_, i) => visible[i]).map((r) => r.id));
+        const missing = ids.find((id) => !seen.has(id));
+        if (missing) await service.getVisible(q, ctx, missing); // throws the parent's NotFound
+      }
+      const byId = new Map((await service.policyTargets(q, ctx, rows)).map((t) => [t.id as string, t]));
+      for (const target of targets) {
+        const parentTarget = byId.get(target[parent.column] as string);
+        if (!parentTarget) continue;
+        for (const [name, value] of Object.entries(parentTarget)) target[`${parent.prefix}:${name}`] = value;
+      }
+    }
+    return targets;
+  }
+
+  private policyParents(): { prefix: string; column: string; collection: string }[] {
+    const parents = POLICY_PARENTS.filter((p) => p.column in this.resource.attributes && p.collection !== this.resource.collection);
+    if (this.resource.parent) parents.push({ prefix: 'ext_parent', column: this.resource.parent.column, collection: this.resource.parent.collection });
+    return parents;
+  }
+
+  /** RBAC-backed flags as ctx sees them: `shared` is true when shared with ctx's project or everyone. */
+  private async applyRbacFlags(q: Tx, ctx: RequestContext, items: Item[]): Promise<void> {
+    const rbac = this.app.rbac.forCollection(this.resource.collection);
+    if (!rbac || items.length === 0) return;
+    for (const flag of this.app.rbac.flagsOf(rbac, this.resource)) {
+      if (flag.anyTarget) continue; // a global property of the object (router:external), not per caller
+      const granted = await grantedIds(q, rbac.type, items.map((i) => i.id), ctx.projectId, [flag.action]);
+      for (const item of items) item[flag.attribute] = granted.has(item.id);
+    }
   }
 
   /** Validates and completes item (API form) before its row is inserted. */
@@ -74,14 +154,6 @@ export class ResourceService {
   /** Vetoes (throws) or cleans up before the row is deleted. */
   protected async beforeDelete(_trx: Transaction<any>, _ctx: RequestContext, _current: Item): Promise<void> {}
 
-  /**
-   * The target policy checks of create/update/delete see: the item, plus what Neutron adds
-   * from related resources (e.g. `network:tenant_id` for subnets and ports).
-   */
-  protected async policyTarget(_trx: Tx, item: Item): Promise<Item> {
-    return item;
-  }
-
   /** Fills computed attributes of items, in one batch. */
   protected async extend(_q: Tx, _ctx: RequestContext, _items: Item[]): Promise<void> {}
 
@@ -92,12 +164,16 @@ export class ResourceService {
     const table = this.resource.table;
     let q: Query = db.selectFrom(table).selectAll(table);
     if (!ctx.isAdmin) q = this.scope(ctx, q);
-    const { q: filtered, rest } = this.repo.applyFilters(q, query.filters);
+    // Custom and hook filters win over plain column ones (`shared` as the caller sees it).
+    const customFilter = (name: string) => this.customFilters[name] ?? this.app.hooks.filter(this.resource.collection, name);
+    const plain = Object.fromEntries(Object.entries(query.filters).filter(([name]) => !customFilter(name)));
+    const { q: filtered, rest } = this.repo.applyFilters(q, plain);
     q = filtered;
-    for (const [name, values] of Object.entries(rest)) {
-      const custom = this.customFilters[name];
+    for (const [name, values] of Object.entries(query.filters)) {
+      if (name in plain && !(name in rest)) continue;
+      const custom = customFilter(name);
       if (!custom) throw badRequest(`[${name}] is invalid attribute for filtering`);
-      q = custom(q, values);
+      q = custom(q, values, ctx);
     }
     q = this.repo.applyTagFilters(q, query.tags);
     q = await this.repo.applyOrderAndMarker(db, q, query);
@@ -105,18 +181,20 @@ export class ResourceService {
     const rows = await q.execute();
     let items = rows.map((r) => this.repo.fromRow(r));
     if (query.pageReverse) items.reverse();
+    let targets = await this.policyTargets(db, ctx, items);
     if (!ctx.isAdmin) {
-      const visible = await Promise.all(items.map((i) => this.canSee(db, ctx, i)));
+      const visible = await this.canSee(db, ctx, items, targets);
       items = items.filter((_, i) => visible[i]);
+      targets = targets.filter((_, i) => visible[i]);
     }
-    await this.render(db, ctx, items);
+    await this.render(db, ctx, items, targets);
     return items;
   }
 
   /** Filters a resource accepts beyond its column attributes (for filter-validation). */
   isFilterable(name: string): boolean {
     const def = this.resource.attributes[name];
-    if (name in this.customFilters) return true;
+    if (name in this.customFilters || this.app.hooks.filter(this.resource.collection, name)) return true;
     return !!def && def.filter !== false && storageOf(def) === 'column' && def.visible !== false;
   }
 
@@ -133,7 +211,7 @@ export class ResourceService {
   /** The item in stored form, or 404 when it does not exist or ctx may not see it. */
   async getVisible(trx: Tx, ctx: RequestContext, id: string): Promise<Item> {
     const item = await this.repo.findById(trx, id);
-    if (!item || (!ctx.isAdmin && !(await this.canSee(trx, ctx, item)))) throw this.notFound(id);
+    if (!item || (!ctx.isAdmin && !(await this.canSee(trx, ctx, [item]))[0])) throw this.notFound(id);
     return item;
   }
 
@@ -155,19 +233,25 @@ export class ResourceService {
     return item;
   }
 
-  /** Completes items for a response: tags, computed attributes, and policy-hidden attributes removed. */
-  async render(q: Tx, ctx: RequestContext, items: Item[]): Promise<void> {
+  /**
+   * Completes items for a response: tags, computed attributes, RBAC flags as ctx sees them,
+   * and attributes removed that ctx may not see (a `get_<member>:<attribute>` rule that fails).
+   */
+  async render(q: Tx, ctx: RequestContext, items: Item[], targets?: Target[]): Promise<void> {
     if (items.length === 0) return;
+    targets ??= await this.policyTargets(q, ctx, items);
     if (this.resource.hasTags) await this.loadTags(q, items);
     await this.extend(q, ctx, items);
     await this.app.hooks.extend(this.resource.collection, q, ctx, items);
+    await this.applyRbacFlags(q, ctx, items);
     for (const [name, def] of Object.entries(this.resource.attributes)) {
+      const rule = `get_${this.policyName}:${name}`;
       if (def.visible === false) {
         for (const item of items) delete item[name];
-      } else if (def.enforcePolicy && !ctx.isAdmin) {
-        for (const item of items) {
-          if (!this.app.policy.enforce(ctx, `get_${this.member}:${name}`, item)) delete item[name];
-        }
+      } else if (this.app.policy.hasRule(rule)) {
+        items.forEach((item, i) => {
+          if (!this.app.policy.enforce(ctx, rule, targets[i])) delete item[name];
+        });
       }
     }
   }
@@ -228,18 +312,61 @@ export class ResourceService {
     return item;
   }
 
-  /** Policy for create: the action itself and every admin-only attribute given explicitly. */
-  protected authorizeCreate(ctx: RequestContext, body: Item, item: Item): void {
-    const action = `create_${this.member}`;
-    if (!this.app.policy.enforce(ctx, action, item)) throw notAuthorized(action);
-    for (const [name, def] of Object.entries(this.resource.attributes)) {
-      if (def.enforcePolicy && name in body && !this.app.policy.enforce(ctx, `${action}:${name}`, item)) throw notAuthorized(`${action}:${name}`);
+  /** Admins and advanced services (role advsvc) act on other projects' behalf. */
+  protected isPrivileged(ctx: RequestContext): boolean {
+    return ctx.isAdmin || this.app.policy.enforce(ctx, 'context_is_advsvc', {});
+  }
+
+  /**
+   * Policy for create, as Neutron orders it: another project's id needs privileges (400),
+   * the parent network must be visible (404) and the caller's own or shared (404), then
+   * `create_<member>` and the rule of every attribute given with a non-default value (403).
+   */
+  protected async authorizeCreate(trx: Tx, ctx: RequestContext, body: Item, item: Item): Promise<void> {
+    if (this.resource.hasProject && item.project_id !== ctx.projectId && !this.isPrivileged(ctx)) {
+      throw badRequest(`Specifying 'project_id' or 'tenant_id' other than the authenticated project in request requires admin or advsvc privileges`);
+    }
+    const [target] = await this.policyTargets(trx, ctx, [item], true);
+    Object.assign(target, item); // the values asked for, not those of an object that does not exist yet
+    if ('network:project_id' in target && target['network:project_id'] !== item.project_id && target['network:shared'] !== true && !this.isPrivileged(ctx)) {
+      throw new NeutronError(404, 'HTTPNotFound', 'The resource could not be found.');
+    }
+    const explicit = Object.keys(body).filter((name) => {
+      const def = this.resource.attributes[name];
+      return !(def.default !== undefined && typeof def.default !== 'function' && sameValue(item[name], def.default));
+    });
+    this.enforceWithAttributes(ctx, `create_${this.policyName}`, target, explicit);
+  }
+
+  /**
+   * Enforces action and, for each policy-guarded attribute (enforcePolicy, Neutron's
+   * enforce_policy) changed, `<action>:<attribute>` (the `default` rule when none is
+   * defined) and `<action>:<attribute>:<key>` where defined for keys given inside
+   * list/dict values. 403 on the first refusal.
+   */
+  protected enforceWithAttributes(ctx: RequestContext, action: string, target: Target, attributes: string[]): void {
+    const policy = this.app.policy;
+    if (!policy.enforce(ctx, action, target)) throw notAuthorized(action);
+    for (const name of attributes) {
+      const def = this.resource.attributes[name];
+      const rule = `${action}:${name}`;
+      if (!def?.enforcePolicy) continue;
+      if (!policy.enforce(ctx, rule, target)) throw notAuthorized(rule);
+      const value = target[name];
+      const entries = Array.isArray(value) ? value : value && typeof value === 'object' ? [value] : [];
+      for (const entry of entries) {
+        if (!entry || typeof entry !== 'object') continue;
+        for (const key of Object.keys(entry)) {
+          const subRule = `${rule}:${key}`;
+          if (policy.hasRule(subRule) && !policy.enforce(ctx, subRule, target)) throw notAuthorized(subRule);
+        }
+      }
     }
   }
 
   async createIn(trx: Transaction<any>, ctx: RequestContext, body: Item, options: CreateOptions = {}): Promise<Item> {
     const item = this.parseCreate(ctx, body);
-    if (!options.internal) this.authorizeCreate(ctx, body, await this.policyTarget(trx, item));
+    if (!options.internal) await this.authorizeCreate(trx, ctx, body, item);
     // Like Neutron, quotas limit what callers create, not what services create for them.
     if (this.resource.quota && this.resource.hasProject && !options.internal) await this.app.quotas.reserve(trx, item.project_id, this.resource.quota, 1);
     await this.beforeCreate(trx, ctx, item);
@@ -274,13 +401,18 @@ export class ResourceService {
     return changes;
   }
 
-  /** Loads the item for a change: 404 if invisible, 403 if visible but not changeable, 412 on revision mismatch. */
-  protected async loadForChange(trx: Tx, ctx: RequestContext, id: string, verb: 'update' | 'delete', ifMatch?: number[], internal = false): Promise<Item> {
+  /**
+   * Loads the item for a change: 404 if invisible, 403 if visible but not changeable
+   * (`<verb>_<member>`, and for updates the rules of the attributes changed, on the item
+   * as it would become), 412 on revision mismatch.
+   */
+  protected async loadForChange(trx: Tx, ctx: RequestContext, id: string, verb: 'update' | 'delete', ifMatch?: number[], internal = false, changes: Item = {}): Promise<Item> {
     await this.app.database.lock(trx, this.resource.table, 'id', id);
     const current = internal ? await this.get(trx, id) : await this.getVisible(trx, ctx, id);
     if (!internal) {
-      const action = `${verb}_${this.member}`;
-      if (!this.app.policy.enforce(ctx, action, await this.policyTarget(trx, current))) throw notAuthorized(action);
+      const [target] = await this.policyTargets(trx, ctx, [current]);
+      Object.assign(target, changes);
+      this.enforceWithAttributes(ctx, `${verb}_${this.policyName}`, target, Object.keys(changes));
     }
     if (ifMatch?.length && this.resource.hasRevision && !ifMatch.includes(current.revision_number)) {
       throw revisionMismatch(ifMatch[0], current.revision_number);
@@ -290,14 +422,7 @@ export class ResourceService {
 
   async updateIn(trx: Transaction<any>, ctx: RequestContext, id: string, body: Item, options: CreateOptions & { ifMatch?: number[] } = {}): Promise<Item> {
     const changes = this.parseUpdate(body);
-    const current = await this.loadForChange(trx, ctx, id, 'update', options.ifMatch, options.internal);
-    if (!options.internal) {
-      const target = await this.policyTarget(trx, current);
-      for (const [name, def] of Object.entries(this.resource.attributes)) {
-        const action = `update_${this.member}:${name}`;
-        if (def.enforcePolicy && name in changes && !this.app.policy.enforce(ctx, action, target)) throw notAuthorized(action);
-      }
-    }
+    const current = await this.loadForChange(trx, ctx, id, 'update', options.ifMatch, options.internal, changes);
     await this.beforeUpdate(trx, ctx, current, changes);
     await this.app.hooks.run(this.resource.collection, 'beforeUpdate', trx, ctx, { ...current, ...changes }, changes);
     await this.writeChanges(trx, id, changes);

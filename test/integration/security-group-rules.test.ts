@@ -111,41 +111,23 @@ for (const dialect of dialects()) {
     });
 
     it('creates rules in bulk, all or nothing', async () => {
-      const bulk = await t.client.post('/v2.0/security-group-rules', {
-        security_group_rules: [
-          { security_group_id: sg.id, direction: 'ingress', protocol: 'tcp', port_range_min: 1000, port_range_max: 1000 },
-          { security_group_id: sg.id, direction: 'ingress', protocol: 'tcp', port_range_min: 1001, port_range_max: 1001 },
-        ],
-      });
-      assert.equal(bulk.status, 201);
-      assert.equal(bulk.body.security_group_rules.length, 2);
+      const tcp = (port: number, groupId = sg.id) => ({ security_group_id: groupId, direction: 'ingress', protocol: 'tcp', port_range_min: port, port_range_max: port });
+      const bulk = (rules: unknown[]) => t.client.post('/v2.0/security-group-rules', { security_group_rules: rules });
+      const created = await bulk([tcp(1000), tcp(1001)]);
+      assert.equal(created.status, 201);
+      assert.equal(created.body.security_group_rules.length, 2);
 
       const count = async () => (await t.client.get(`/v2.0/security-group-rules?security_group_id=${sg.id}`)).body.security_group_rules.length;
       const before = await count();
-      const dupInPost = await t.client.post('/v2.0/security-group-rules', {
-        security_group_rules: [
-          { security_group_id: sg.id, direction: 'ingress', protocol: 'tcp', port_range_min: 2000, port_range_max: 2000 },
-          { security_group_id: sg.id, direction: 'ingress', protocol: 'tcp', port_range_min: 2000, port_range_max: 2000 },
-        ],
-      });
+      const dupInPost = await bulk([tcp(2000), tcp(2000)]);
       assert.equal(dupInPost.status, 409);
       assert.equal(dupInPost.body.NeutronError.type, 'DuplicateSecurityGroupRuleInPost');
-      const badSecond = await t.client.post('/v2.0/security-group-rules', {
-        security_group_rules: [
-          { security_group_id: sg.id, direction: 'ingress', protocol: 'tcp', port_range_min: 2001, port_range_max: 2001 },
-          { security_group_id: sg.id, direction: 'ingress', protocol: 'bogus' },
-        ],
-      });
+      const badSecond = await bulk([tcp(2001), { ...tcp(2002), protocol: 'bogus' }]);
       assert.equal(badSecond.status, 400);
       assert.equal(await count(), before, 'failed bulk creates leave nothing behind');
 
       const other = (await t.client.post('/v2.0/security-groups', { security_group: { name: 'other' } })).body.security_group;
-      const twoGroups = await t.client.post('/v2.0/security-group-rules', {
-        security_group_rules: [
-          { security_group_id: sg.id, direction: 'ingress', protocol: 'tcp', port_range_min: 2002, port_range_max: 2002 },
-          { security_group_id: other.id, direction: 'ingress', protocol: 'tcp', port_range_min: 2002, port_range_max: 2002 },
-        ],
-      });
+      const twoGroups = await bulk([tcp(2003), tcp(2003, other.id)]);
       assert.equal(twoGroups.status, 400);
       assert.equal(twoGroups.body.NeutronError.type, 'SecurityGroupNotSingleGroupRules');
     });
@@ -237,6 +219,59 @@ for (const dialect of dialects()) {
       const over = await client.post('/v2.0/security-group-rules', { security_group_rule: { security_group_id: group.id, direction: 'ingress', protocol: 'tcp', port_range_min: 2, port_range_max: 2 } });
       assert.equal(over.status, 409);
       assert.equal(over.body.NeutronError.type, 'OverQuota');
+    });
+  });
+}
+
+for (const dialect of dialects()) {
+  describe(`default security group rule template (${dialect})`, () => {
+    let t: TestServer;
+    before(async () => {
+      t = await startTestServer(dialect);
+    });
+    after(async () => t?.close());
+
+    const shape = (r: any) => `${r.direction}/${r.ethertype}/${r.protocol ?? '-'}/${r.port_range_min ?? '-'}/${r.remote_group_id ?? '-'}`;
+
+    it('serves Neutron legacy defaults, readable by everyone', async () => {
+      const res = await t.client.get('/v2.0/default-security-group-rules');
+      assert.equal(res.status, 200);
+      assert.deepEqual(res.body.default_security_group_rules.map(shape).sort(), ['egress/IPv4/-/-/-', 'egress/IPv6/-/-/-', 'ingress/IPv4/-/-/PARENT', 'ingress/IPv6/-/-/PARENT']);
+      for (const r of res.body.default_security_group_rules) {
+        assert.equal(r.used_in_default_sg, true);
+        assert.equal(r.used_in_non_default_sg, r.direction === 'egress');
+      }
+    });
+
+    it('applies template changes to groups created afterwards; only admins change it', async () => {
+      const byMember = await t.client.post('/v2.0/default-security-group-rules', { default_security_group_rule: { direction: 'ingress', protocol: 'tcp', port_range_min: 22, port_range_max: 22 } });
+      assert.equal(byMember.status, 403);
+      const ssh = await t.admin.post('/v2.0/default-security-group-rules', {
+        default_security_group_rule: { direction: 'ingress', protocol: 'TCP', port_range_min: 22, port_range_max: 22, used_in_default_sg: false, used_in_non_default_sg: true, description: 'ssh' },
+      });
+      assert.equal(ssh.status, 201, JSON.stringify(ssh.body));
+      assert.equal(ssh.body.default_security_group_rule.protocol, 'tcp');
+      const dup = await t.admin.post('/v2.0/default-security-group-rules', { default_security_group_rule: { direction: 'ingress', protocol: '6', port_range_min: 22, port_range_max: 22 } });
+      assert.equal(dup.status, 409);
+      assert.equal(dup.body.NeutronError.type, 'DefaultSecurityGroupRuleExists');
+      const invalid = await t.admin.post('/v2.0/default-security-group-rules', { default_security_group_rule: { direction: 'ingress', protocol: 'icmp', port_range_max: 3 } });
+      assert.equal(invalid.status, 400);
+      assert.equal(invalid.body.NeutronError.type, 'SecurityGroupMissingIcmpType');
+
+      const group = (await t.client.post('/v2.0/security-groups', { security_group: { name: 'from-template' } })).body.security_group;
+      assert.deepEqual(group.security_group_rules.map(shape).sort(), ['egress/IPv4/-/-/-', 'egress/IPv6/-/-/-', 'ingress/IPv4/tcp/22/-']);
+      for (const r of group.security_group_rules) assert.equal(r.belongs_to_default_sg, false);
+      const [def] = (await t.client.get('/v2.0/security-groups?name=default')).body.security_groups;
+      assert.equal(def.security_group_rules.length, 4, 'the ssh template rule is not used in default groups');
+      for (const r of def.security_group_rules) assert.equal(r.belongs_to_default_sg, true);
+
+      assert.equal((await t.client.del(`/v2.0/default-security-group-rules/${ssh.body.default_security_group_rule.id}`)).status, 403);
+      assert.equal((await t.admin.del(`/v2.0/default-security-group-rules/${ssh.body.default_security_group_rule.id}`)).status, 204);
+      const gone = await t.admin.get(`/v2.0/default-security-group-rules/${ssh.body.default_security_group_rule.id}`);
+      assert.equal(gone.status, 404);
+      assert.equal(gone.body.NeutronError.type, 'DefaultSecurityGroupRuleNotFound');
+      const later = (await t.client.post('/v2.0/security-groups', { security_group: { name: 'after' } })).body.security_group;
+      assert.equal(later.security_group_rules.length, 2);
     });
   });
 }

@@ -6,6 +6,7 @@ import { registerQuotaRoutes } from './quotas.ts';
 import { registerAvailabilityZoneRoutes } from './availability-zones.ts';
 import { registerFloatingIpPoolRoutes } from './floatingip-pools.ts';
 import { registerAutoAllocatedTopologyRoutes } from './auto-allocated-topology.ts';
+import { registerNetworkIpAvailabilityRoutes } from './network-ip-availability.ts';
 
 export type RouteModule = (server: FastifyInstance, app: App) => void;
 
@@ -14,4 +15,5 @@ export const extraRoutes: RouteModule[] = [
   registerAvailabilityZoneRoutes,
   registerFloatingIpPoolRoutes,
   registerAutoAllocatedTopologyRoutes,
+  registerNetworkIpAvailabilityRoutes,
 ];

@@ -35,12 +35,6 @@ export class NetworkService extends ResourceService {
     this.customFilters['provider:segmentation_id'] = segmentFilter('segmentation_id');
   }
 
-  /** Non-admins see their own networks, shared ones and external ones. */
-  protected override scope(ctx: RequestContext, q: Query): Query {
-    const yes = this.app.database.dialect === 'sqlite' ? 1 : true;
-    return q.where((eb: any) => eb.or([eb('networks.project_id', '=', ctx.projectId), eb('networks.shared', '=', yes), eb('networks.router_external', '=', yes)]));
-  }
-
   /** The requested segments: provider:* or segments (not both), or none for a tenant network. */
   private requestedSegments(item: Item): SegmentSpec[] | null {
     const hasProvider = PROVIDER.some((k) => item[k] !== undefined);

@@ -11,7 +11,6 @@ import { ResourceService, type Item } from '../resource-service.ts';
 import type { Query } from '../repository.ts';
 import { PortAddresses, parseFixedIpRequests, type AddressedPort, type FixedIp } from '../ipam/port-addresses.ts';
 import { macAddressInUse } from '../ipam/errors.ts';
-import { networkFacts, withNetworkFacts } from './network-target.ts';
 import { addressPairsNeedPortSecurity, mergeDhcpOpts, randomMac, validateAddressPairs, type DhcpOpt } from './port-attributes.ts';
 
 const MAC_GENERATION_TRIES = 16;
@@ -33,15 +32,6 @@ export class PortService extends ResourceService {
         eb.exists(eb.selectFrom('networks').select('networks.id').whereRef('networks.id', '=', 'ports.network_id').where('networks.project_id', '=', ctx.projectId)),
       ]),
     );
-  }
-
-  protected override async canSee(trx: Tx, ctx: RequestContext, item: Item): Promise<boolean> {
-    if (this.app.policy.enforce(ctx, 'get_port', item)) return true;
-    return (await networkFacts(trx, item.network_id))?.project_id === ctx.projectId;
-  }
-
-  protected override async policyTarget(trx: Tx, item: Item): Promise<Item> {
-    return withNetworkFacts(item, await networkFacts(trx, item.network_id));
   }
 
   /**

@@ -12,7 +12,7 @@ import { cidrsOverlap, parseCidr, type Cidr } from '../ipam/address.ts';
 import { checkGatewayOutsidePools, defaultPools, validatePools, type Pool } from '../ipam/pools.ts';
 import { isAutoAddressSubnet, ROUTER_INTERFACE_OWNERS } from '../ipam/port-addresses.ts';
 import { subnetInUse } from '../ipam/errors.ts';
-import { networkFacts, withNetworkFacts } from './network-target.ts';
+import { grantedObjects } from '../rbac/access.ts';
 import {
   defaultGateway,
   type Ipv6Modes,
@@ -37,31 +37,12 @@ export class SubnetService extends ResourceService {
     super(app, 'subnets');
   }
 
-  /** Non-admins see their own subnets and those of shared and external networks. */
+  /**
+   * Non-admins see their own subnets and those of networks shared with them (get_subnet:
+   * `rule:shared`, decided per item on the network's sharing as the caller sees it).
+   */
   protected override scope(ctx: RequestContext, q: Query): Query {
-    const yes = this.app.database.dialect === 'sqlite' ? 1 : true;
-    return q.where((eb: any) =>
-      eb.or([
-        eb('subnets.project_id', '=', ctx.projectId),
-        eb.exists(
-          eb
-            .selectFrom('networks')
-            .select('networks.id')
-            .whereRef('networks.id', '=', 'subnets.network_id')
-            .where((n: any) => n.or([n('networks.shared', '=', yes), n('networks.router_external', '=', yes), n('networks.project_id', '=', ctx.projectId)])),
-        ),
-      ]),
-    );
-  }
-
-  protected override async canSee(trx: Tx, ctx: RequestContext, item: Item): Promise<boolean> {
-    if (this.app.policy.enforce(ctx, 'get_subnet', item)) return true;
-    const net = await networkFacts(trx, item.network_id);
-    return !!net && (net.shared || net.external || net.project_id === ctx.projectId);
-  }
-
-  protected override async policyTarget(trx: Tx, item: Item): Promise<Item> {
-    return withNetworkFacts(item, await networkFacts(trx, item.network_id));
+    return q.where((eb: any) => eb.or([eb('subnets.project_id', '=', ctx.projectId), eb('subnets.network_id', 'in', grantedObjects(eb, 'network', ctx.projectId, ['access_as_shared']))]));
   }
 
   protected override async beforeCreate(trx: Transaction<any>, ctx: RequestContext, item: Item): Promise<void> {

@@ -22,12 +22,20 @@ export class PortSecurityGroups {
   ) {}
 
   register(): void {
+    // Neutron also ensures the project's default group when it creates a network.
+    this.app.hooks.on('networks', 'beforeCreate', async (trx, ctx, network) => {
+      await this.groups.ensureDefaultIn(trx, ctx, network.project_id);
+    });
     this.app.hooks.on('ports', 'beforeCreate', (trx, ctx, port) => this.beforeCreate(trx, ctx, port));
     this.app.hooks.on('ports', 'afterCreate', (trx, _ctx, port) => this.bind(trx, port.id, port.security_groups));
     this.app.hooks.on('ports', 'beforeUpdate', (trx, ctx, port, changes) => this.beforeUpdate(trx, ctx, port, changes!));
     this.app.hooks.on('ports', 'afterUpdate', async (trx, _ctx, port, changes) => {
       if (changes && 'security_groups' in changes) await this.bind(trx, port.id, changes.security_groups);
     });
+    // port-security-groups-filtering: ports using any of the given groups.
+    this.app.hooks.onFilter('ports', 'security_groups', (q, values) =>
+      q.where('ports.id', 'in', (eb: any) => eb.selectFrom('securitygroupportbindings').select('port_id').where('security_group_id', 'in', values)),
+    );
   }
 
   /** The requested groups as the port will carry them: deduplicated, usable by the port's project, all stateful or all not. */

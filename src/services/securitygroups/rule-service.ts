@@ -44,16 +44,22 @@ export class SecurityGroupRuleService extends ResourceService {
     );
   }
 
-  protected override async canSee(trx: Tx, ctx: RequestContext, item: Item): Promise<boolean> {
-    if (this.app.policy.enforce(ctx, 'get_security_group_rule', item)) return true;
-    const group = await trx.selectFrom('security_groups').select('project_id').where('id', '=', item.security_group_id).executeTakeFirst();
-    return group?.project_id === ctx.projectId;
-  }
-
   /** Neutron ensures the caller's default group when listing rules too. */
   override async list(ctx: RequestContext, query: ListQuery): Promise<Item[]> {
     await this.groups.ensureDefault(ctx, (query.filters.project_id?.[0] as string | undefined) ?? ctx.projectId);
     return super.list(ctx, query);
+  }
+
+  /** belongs_to_default_sg: is the rule's group its project's default group? */
+  protected override async extend(q: Tx, _ctx: RequestContext, items: Item[]): Promise<void> {
+    if (!('belongs_to_default_sg' in this.resource.attributes)) return;
+    const groupIds = [...new Set(items.map((i) => i.security_group_id))];
+    const defaults = new Set<string>();
+    for (let i = 0; i < groupIds.length; i += 500) {
+      const rows = await q.selectFrom('default_security_group').select('security_group_id').where('security_group_id', 'in', groupIds.slice(i, i + 500)).execute();
+      for (const r of rows) defaults.add(r.security_group_id);
+    }
+    for (const item of items) item.belongs_to_default_sg = defaults.has(item.security_group_id);
   }
 
   /** The rendered rules of the given groups, by group id. */

@@ -10,11 +10,11 @@ import type { Tx } from '../../db/index.ts';
 import { ResourceService, type Item, type ListQuery } from '../resource-service.ts';
 import type { Query } from '../repository.ts';
 import type { SecurityGroupRuleService } from './rule-service.ts';
+import { templateRules } from './default-rule-service.ts';
 import { cannotRemoveDefault, cannotUpdateDefault, defaultAlreadyExists, securityGroupInUse, securityGroupNotFound } from './errors.ts';
 
 export const DEFAULT_GROUP_NAME = 'default';
 const DEFAULT_GROUP_DESCRIPTION = 'Default security group';
-const ETHERTYPES = ['IPv4', 'IPv6'];
 
 export class SecurityGroupService extends ResourceService {
   /** Transactions that are creating a project's default group (which may be named `default`). */
@@ -85,20 +85,20 @@ export class SecurityGroupService extends ResourceService {
     if (this.creatingDefault.has(trx)) return;
     if (typeof item.name === 'string' && item.name.toLowerCase() === DEFAULT_GROUP_NAME) throw defaultAlreadyExists();
     await this.ensureDefaultIn(trx, ctx, item.project_id);
-    // The group's default rules count against the rule quota (checked, as Neutron does, before the group exists).
-    await this.app.quotas.reserve(trx, item.project_id, 'security_group_rule', ETHERTYPES.length);
+    // The group's initial rules count against the rule quota (checked, as Neutron does, before the group exists).
+    const initial = await this.initialRules(trx, '', false);
+    await this.app.quotas.reserve(trx, item.project_id, 'security_group_rule', initial.length);
+  }
+
+  /** The rules a new group starts with (the default rule template; seeded with Neutron's legacy defaults). */
+  private initialRules(trx: Transaction<any>, groupId: string, isDefault: boolean): Promise<Item[]> {
+    return templateRules(trx, groupId, isDefault);
   }
 
   protected override async afterCreate(trx: Transaction<any>, ctx: RequestContext, item: Item): Promise<void> {
     const isDefault = this.creatingDefault.has(trx);
     if (isDefault) await trx.insertInto('default_security_group').values({ project_id: item.project_id, security_group_id: item.id }).execute();
-    const rules: Item[] = [];
-    for (const ethertype of ETHERTYPES) {
-      // Members of the default group may talk to each other.
-      if (isDefault) rules.push({ direction: 'ingress', ethertype, remote_group_id: item.id });
-      rules.push({ direction: 'egress', ethertype });
-    }
-    for (const rule of rules) {
+    for (const rule of await this.initialRules(trx, item.id, isDefault)) {
       await this.rules.createIn(trx, ctx, { ...rule, security_group_id: item.id, project_id: item.project_id }, { internal: true });
     }
   }
