@@ -14,8 +14,6 @@ import { OPENSTACK_CLI, OpenStackCli } from '../helpers/openstack-cli.ts';
 
 const WAITS_FOR: Record<string, string> = {
   identity: 'identity: embedded Keystone (tokens, catalog, projects, users, role assignments)',
-  subnets: 'core: subnets',
-  ports: 'core: ports',
 };
 const needs = (...areas: string[]): { todo?: string } => {
   const waiting = areas.filter((a) => WAITS_FOR[a]).map((a) => WAITS_FOR[a]);
