@@ -235,6 +235,7 @@ for (const dialect of dialects()) {
           '"get_network:mtu": "rule:admin_only"',
           '"create_network:shared": "role:sharer"',
           '"unknown_rule_is_fine": "@"',
+          '"context_is_admin": "role:admin or role:superuser"',
         ].join('\n'),
       );
       t = await startTestServer(dialect, { 'auth.policy_file': file });
@@ -254,6 +255,16 @@ for (const dialect of dialects()) {
       const sharer = t.client.as({ roles: 'admin,sharer' });
       assert.equal((await sharer.post('/v2.0/networks', { network: { shared: true } })).status, 201);
       assertError(await t.admin.post('/v2.0/networks', { network: { shared: true } }), 403, 'PolicyNotAuthorized');
+    });
+
+    it('makes callers admin by the context_is_admin rule', async () => {
+      const net = (await t.admin.post('/v2.0/networks', { network: { name: 'of-a', project_id: 'project-a' } })).body.network;
+      const superuser = t.client.as({ project: 'project-s', roles: 'superuser' });
+      const shown = await superuser.get(`/v2.0/networks/${net.id}`);
+      assert.equal(shown.status, 200, "a superuser sees other projects' networks");
+      assert.equal(shown.body.network['provider:network_type'], 'vxlan');
+      assert.equal((await superuser.put(`/v2.0/networks/${net.id}`, { network: { name: 'renamed' } })).status, 200);
+      assertError(await t.client.as({ project: 'project-s', roles: 'member' }).get(`/v2.0/networks/${net.id}`), 404, 'NetworkNotFound');
     });
   });
 }
