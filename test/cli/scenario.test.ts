@@ -193,7 +193,7 @@ describe('openstack CLI session against Neutrino (embedded identity, SQLite)', {
     assert.equal(ssh.port_range_min, 22);
     assert.equal(ssh.port_range_max, 22);
     assert.equal(ssh.remote_ip_prefix, '198.51.100.0/24');
-    assert.equal(ssh.ethertype, 'IPv4');
+    assert.equal(ssh.ether_type, 'IPv4'); // the CLI shows the SDK's name for ethertype
     made.rule = ssh;
     const rules = await alice.json('security', 'group', 'rule', 'list', 'web');
     assert.equal(rules.length, 3);
