@@ -14,7 +14,7 @@ import type { App } from '../app.ts';
 import { Repository, type Item, type ListQuery, type Query } from './repository.ts';
 import { storageOf } from '../definitions/types.ts';
 import type { Target } from '../policy/index.ts';
-import { grantedIds, ownedOrGranted } from './rbac/access.ts';
+import { grantsTo, ownedOrGranted } from './rbac/access.ts';
 
 export type { Item, ListQuery };
 
@@ -32,6 +32,9 @@ const POLICY_PARENTS = [
   { prefix: 'network', column: 'network_id', collection: 'networks' },
   { prefix: 'security_group', column: 'security_group_id', collection: 'security_groups' },
 ];
+
+/** The RBAC actions granted to the caller on the object behind a policy target (RBAC types only). */
+const grantsOfTarget = new WeakMap<Target, Set<string>>();
 
 const sameValue = (a: unknown, b: unknown) => a === b || JSON.stringify(a) === JSON.stringify(b);
 
@@ -86,11 +89,11 @@ export class ResourceService {
    */
   protected async canSee(q: Tx, ctx: RequestContext, items: Item[], targets?: Target[]): Promise<boolean[]> {
     targets ??= await this.policyTargets(q, ctx, items);
-    const rbac = this.app.rbac.forCollection(this.resource.collection);
-    const granted = rbac ? await grantedIds(q, rbac.type, items.map((i) => i.id), ctx.projectId) : undefined;
-    return targets.map(
-      (target, i) => (!granted || items[i].project_id === ctx.projectId || granted.has(items[i].id)) && this.app.policy.enforce(ctx, `get_${this.policyName}`, target),
-    );
+    return targets.map((target, i) => {
+      const grants = grantsOfTarget.get(target);
+      const reachable = !grants || items[i].project_id === ctx.projectId || grants.size > 0 || this.isPrivileged(ctx);
+      return reachable && this.app.policy.enforce(ctx, `get_${this.policyName}`, target);
+    });
   }
 
   /**
@@ -101,19 +104,25 @@ export class ResourceService {
    */
   async policyTargets(q: Tx, ctx: RequestContext, items: Item[], mustSeeParents = false): Promise<Target[]> {
     const targets: Target[] = items.map((i) => ({ ...i }));
-    await this.applyRbacFlags(q, ctx, targets);
+    const rbac = this.app.rbac.forCollection(this.resource.collection);
+    if (rbac && items.length) {
+      const grants = await grantsTo(q, rbac.type, items.map((i) => i.id).filter((id): id is string => typeof id === 'string'), ctx.projectId);
+      targets.forEach((target, i) => grantsOfTarget.set(target, grants.get(items[i].id) ?? new Set()));
+      this.copyRbacFlags(targets, targets);
+    }
     for (const parent of this.policyParents()) {
       const service = this.app.services.get(parent.collection);
       const ids = [...new Set(targets.map((t) => t[parent.column]).filter((v): v is string => typeof v === 'string'))];
       if (!service || ids.length === 0) continue;
       const rows = await service.repo.findWhere(q, { id: ids });
+      const parentTargets = await service.policyTargets(q, ctx, rows);
       if (mustSeeParents && !ctx.isAdmin) {
-        const visible = await service.canSee(q, ctx, rows);
+        const visible = await service.canSee(q, ctx, rows, parentTargets);
         const seen = new Set(rows.filter((_, i) => visible[i]).map((r) => r.id));
         const missing = ids.find((id) => !seen.has(id));
         if (missing) await service.getVisible(q, ctx, missing); // throws the parent's NotFound
       }
-      const byId = new Map((await service.policyTargets(q, ctx, rows)).map((t) => [t.id as string, t]));
+      const byId = new Map(parentTargets.map((t) => [t.id as string, t]));
       for (const target of targets) {
         const parentTarget = byId.get(target[parent.column] as string);
         if (!parentTarget) continue;
@@ -129,14 +138,16 @@ export class ResourceService {
     return parents;
   }
 
-  /** RBAC-backed flags as ctx sees them: `shared` is true when shared with ctx's project or everyone. */
-  private async applyRbacFlags(q: Tx, ctx: RequestContext, items: Item[]): Promise<void> {
+  /** RBAC-backed flags as the caller sees them, from the grants of targets: `shared` when shared with its project or everyone. */
+  private copyRbacFlags(items: Item[], targets: Target[]): void {
     const rbac = this.app.rbac.forCollection(this.resource.collection);
-    if (!rbac || items.length === 0) return;
+    if (!rbac) return;
     for (const flag of this.app.rbac.flagsOf(rbac, this.resource)) {
       if (flag.anyTarget) continue; // a global property of the object (router:external), not per caller
-      const granted = await grantedIds(q, rbac.type, items.map((i) => i.id), ctx.projectId, [flag.action]);
-      for (const item of items) item[flag.attribute] = granted.has(item.id);
+      items.forEach((item, i) => {
+        const grants = grantsOfTarget.get(targets[i]);
+        if (grants) item[flag.attribute] = grants.has(flag.action);
+      });
     }
   }
 
@@ -163,7 +174,8 @@ export class ResourceService {
     const db = this.app.database.db;
     const table = this.resource.table;
     let q: Query = db.selectFrom(table).selectAll(table);
-    if (!ctx.isAdmin) q = this.scope(ctx, q);
+    // Like Neutron's queries, admins and advanced services (advsvc) are not scoped to a project.
+    if (!this.isPrivileged(ctx)) q = this.scope(ctx, q);
     // Custom and hook filters win over plain column ones (`shared` as the caller sees it).
     const customFilter = (name: string) => this.customFilters[name] ?? this.app.hooks.filter(this.resource.collection, name);
     const plain = Object.fromEntries(Object.entries(query.filters).filter(([name]) => !customFilter(name)));
@@ -243,7 +255,7 @@ export class ResourceService {
     if (this.resource.hasTags) await this.loadTags(q, items);
     await this.extend(q, ctx, items);
     await this.app.hooks.extend(this.resource.collection, q, ctx, items);
-    await this.applyRbacFlags(q, ctx, items);
+    this.copyRbacFlags(items, targets);
     for (const [name, def] of Object.entries(this.resource.attributes)) {
       const rule = `get_${this.policyName}:${name}`;
       if (def.visible === false) {
@@ -326,10 +338,14 @@ export class ResourceService {
     if (this.resource.hasProject && item.project_id !== ctx.projectId && !this.isPrivileged(ctx)) {
       throw badRequest(`Specifying 'project_id' or 'tenant_id' other than the authenticated project in request requires admin or advsvc privileges`);
     }
-    const [target] = await this.policyTargets(trx, ctx, [item], true);
-    Object.assign(target, item); // the values asked for, not those of an object that does not exist yet
-    if ('network:project_id' in target && target['network:project_id'] !== item.project_id && target['network:shared'] !== true && !this.isPrivileged(ctx)) {
-      throw new NeutronError(404, 'HTTPNotFound', 'The resource could not be found.');
+    const targetOf = async () => Object.assign((await this.policyTargets(trx, ctx, [item], true))[0], item); // the values asked for
+    let target = await targetOf();
+    if ('network:project_id' in target && target['network:project_id'] !== item.project_id) {
+      // Using another project's network: hold it, so that its sharing cannot be withdrawn
+      // (which locks it too) until this request commits, and decide on the sharing as it is now.
+      await this.app.database.lock(trx, 'networks', 'id', item.network_id);
+      target = await targetOf();
+      if (target['network:shared'] !== true && !this.isPrivileged(ctx)) throw new NeutronError(404, 'HTTPNotFound', 'The resource could not be found.');
     }
     const explicit = Object.keys(body).filter((name) => {
       const def = this.resource.attributes[name];
@@ -461,8 +477,10 @@ export class ResourceService {
 
   async deleteIn(trx: Transaction<any>, ctx: RequestContext, id: string, options: CreateOptions & { ifMatch?: number[] } = {}): Promise<void> {
     const current = await this.loadForChange(trx, ctx, id, 'delete', options.ifMatch, options.internal);
-    await this.beforeDelete(trx, ctx, current);
+    // Other services first release or veto what they hold on the item (L3 deletes a
+    // network's unassociated floating IPs); then the owner checks what is left.
     await this.app.hooks.run(this.resource.collection, 'beforeDelete', trx, ctx, current);
+    await this.beforeDelete(trx, ctx, current);
     if (this.resource.hasTags) await trx.deleteFrom('tags').where('resource_id', '=', id).execute();
     await this.repo.deleteById(trx, id);
     this.app.queueEvent(trx, { resource: this.resource.collection, action: 'deleted', id, body: current, context: ctx });

@@ -201,12 +201,45 @@ for (const dialect of dialects()) {
       assertError(await b.get(`/v2.0/networks/${net.id}`), 404, 'NetworkNotFound');
     });
 
+    it('never leaves a port behind on a network whose sharing was withdrawn concurrently', async () => {
+      const net = await newNetwork(a, 'race');
+      await a.post('/v2.0/subnets', { subnet: { network_id: net.id, ip_version: 4, cidr: '10.90.0.0/24' } });
+      for (let round = 0; round < 6; round++) {
+        const grant = (await a.post('/v2.0/rbac-policies', share(net.id, 'project-b'))).body.rbac_policy;
+        const [port, withdrawal] = await Promise.all([b.post('/v2.0/ports', { port: { network_id: net.id } }), a.del(`/v2.0/rbac-policies/${grant.id}`)]);
+        const portsOfB = (await t.admin.get(`/v2.0/ports?network_id=${net.id}&project_id=project-b`)).body.ports;
+        if (withdrawal.status === 204) {
+          assert.equal(port.status, 404, `round ${round}: the port lost the race`);
+          assert.equal(portsOfB.length, 0);
+        } else {
+          assert.equal(withdrawal.body.NeutronError.type, 'RbacPolicyInUse');
+          assert.equal(port.status, 201);
+          assert.equal((await b.del(`/v2.0/ports/${port.body.port.id}`)).status, 204);
+          assert.equal((await a.del(`/v2.0/rbac-policies/${grant.id}`)).status, 204);
+        }
+      }
+    });
+
     it("lets the owner withdraw a grant to itself whatever uses the network", async () => {
       const net = await newNetwork(a, 'self-share');
       const self = (await a.post('/v2.0/rbac-policies', share(net.id, 'project-a'))).body.rbac_policy;
       assert.equal((await a.post('/v2.0/ports', { port: { network_id: net.id } })).status, 201);
       assert.equal((await a.put(`/v2.0/rbac-policies/${self.id}`, { rbac_policy: { target_tenant: 'project-b' } })).status, 200);
       assert.equal((await a.del(`/v2.0/rbac-policies/${self.id}`)).status, 204);
+    });
+
+    it('refuses to withdraw external access a router gateway uses', async () => {
+      const ext = (await t.admin.post('/v2.0/networks', { network: { name: 'public', 'router:external': true } })).body.network;
+      assert.equal((await t.admin.post('/v2.0/subnets', { subnet: { network_id: ext.id, ip_version: 4, cidr: '172.24.10.0/24', enable_dhcp: false } })).status, 201);
+      const wildcard = (await t.admin.get(`/v2.0/rbac-policies?object_id=${ext.id}`)).body.rbac_policies[0];
+      const router = await b.post('/v2.0/routers', { router: { name: 'b-gw', external_gateway_info: { network_id: ext.id } } });
+      assert.equal(router.status, 201, JSON.stringify(router.body));
+      assertError(await t.admin.del(`/v2.0/rbac-policies/${wildcard.id}`), 409, 'RbacPolicyInUse');
+      assertError(await t.admin.put(`/v2.0/networks/${ext.id}`, { network: { 'router:external': false } }), 409, 'ExternalNetworkInUse');
+      assert.equal((await c.get(`/v2.0/networks/${ext.id}`)).body.network['router:external'], true, 'nothing changed');
+      assert.equal((await b.put(`/v2.0/routers/${router.body.router.id}`, { router: { external_gateway_info: {} } })).status, 200);
+      assert.equal((await t.admin.put(`/v2.0/networks/${ext.id}`, { network: { 'router:external': false } })).status, 200);
+      assertError(await c.get(`/v2.0/networks/${ext.id}`), 404, 'NetworkNotFound');
     });
 
     it('shares subnet pools the same way', async () => {
