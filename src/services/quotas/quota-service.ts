@@ -1,12 +1,18 @@
 // Per-project quotas: limits (defaults from configuration, overrides in the `quotas` table)
 // and exact usage counting. reserve() runs inside the creating transaction and holds a
 // per-project lock until it commits, so concurrent creates can never overshoot a limit.
+// Usage comes from counters the database keeps with triggers (quota_usages, migration
+// 0050), so a check costs the same with 10 or 100,000 rows; a project's counter starts
+// from count(*) the first time a limit is checked.
 import type { Transaction } from 'kysely';
 import type { App } from '../../app.ts';
 import type { Tx } from '../../db/index.ts';
 import { overQuota } from '../../api/errors.ts';
 
 export class QuotaService {
+  /** Resources the database counts (quota_counted), read once. */
+  private counted?: Promise<Set<string>>;
+
   constructor(private readonly app: App) {}
 
   /** Quota resource name → table whose rows (by project_id) count against it. */
@@ -29,19 +35,49 @@ export class QuotaService {
     return limits;
   }
 
+  /** Rows of resource the project has: its counter when it has one, else counted. */
   async usage(q: Tx, projectId: string, resource: string): Promise<number> {
-    const table = this.tables().get(resource);
-    if (!table) return 0;
-    const row = await q.selectFrom(table).select((eb: any) => eb.fn.countAll().as('n')).where('project_id', '=', projectId).executeTakeFirst();
-    return Number((row as { n?: number } | undefined)?.n ?? 0);
+    return (await this.counter(q, projectId, resource)) ?? this.count(q, projectId, resource);
   }
 
   /** Throws OverQuota unless `count` more of resource fit in the project's limit. */
   async reserve(trx: Transaction<any>, projectId: string, resource: string, count: number): Promise<void> {
     const limit = (await this.limits(trx, projectId))[resource];
     if (limit === undefined || limit < 0) return;
+    // Exclusive on PostgreSQL; counted writes of this project and resource take it shared.
     await this.app.database.lockKey(trx, `quota:${projectId}:${resource}`);
-    const used = await this.usage(trx, projectId, resource);
+    let used = await this.counter(trx, projectId, resource);
+    if (used === undefined) {
+      used = await this.count(trx, projectId, resource);
+      // Under the lock no counted write is in flight, so the count is exact; from now on the triggers keep it.
+      if ((await this.countedResources(trx)).has(resource)) await trx.insertInto('quota_usages').values({ project_id: projectId, resource, in_use: used }).execute();
+    }
     if (used + count > limit) throw overQuota(resource);
+  }
+
+  private countedResources(q: Tx): Promise<Set<string>> {
+    this.counted ??= q
+      .selectFrom('quota_counted')
+      .select('resource')
+      .execute()
+      .then((rows: { resource: string }[]) => new Set(rows.map((r) => r.resource)))
+      .catch((err: unknown) => {
+        this.counted = undefined; // read again next time
+        throw err;
+      });
+    return this.counted;
+  }
+
+  private async counter(q: Tx, projectId: string, resource: string): Promise<number | undefined> {
+    if (!(await this.countedResources(q)).has(resource)) return undefined;
+    const row = await q.selectFrom('quota_usages').select('in_use').where('project_id', '=', projectId).where('resource', '=', resource).executeTakeFirst();
+    return row === undefined ? undefined : Number(row.in_use);
+  }
+
+  private async count(q: Tx, projectId: string, resource: string): Promise<number> {
+    const table = this.tables().get(resource);
+    if (!table) return 0;
+    const row = await q.selectFrom(table).select((eb: any) => eb.fn.countAll().as('n')).where('project_id', '=', projectId).executeTakeFirst();
+    return Number((row as { n?: number } | undefined)?.n ?? 0);
   }
 }

@@ -1,0 +1,46 @@
+// A CPU profile of one phase (port creates or lists of 2,000 ports), in-process through
+// server.inject (no sockets, no client in the profile), written to $TMPDIR/<phase>.cpuprofile:
+//   node --import tsx bench/profile-phase.ts create 2000
+//   node --import tsx bench/profile-phase.ts list
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Session } from 'node:inspector/promises';
+import { loadConfig } from '../src/config/index.ts';
+import { createApp } from '../src/app.ts';
+import { buildServer } from '../src/api/server.ts';
+
+const dbFile = path.join(os.tmpdir(), 'neutrino-profile.db');
+for (const f of [dbFile, `${dbFile}-wal`, `${dbFile}-shm`]) fs.rmSync(f, { force: true });
+process.env.NEUTRINO_DATABASE_URL ??= `sqlite:${dbFile}`;
+process.env.NEUTRINO_AUTH_STRATEGY = 'noauth';
+process.env.NEUTRINO_LOG_LEVEL = 'warn';
+process.env.NEUTRINO_QUOTAS_PORT ??= '-1';
+const phase = process.argv[2] ?? 'create';
+const n = Number(process.argv[3] ?? 2000);
+const app = await createApp(loadConfig({}));
+const server = buildServer(app);
+const h = { 'content-type': 'application/json', 'x-project-id': 'p', 'x-roles': process.env.ROLES ?? 'admin' };
+const call = async (method: string, url: string, body?: unknown) => {
+  const r = await server.inject({ method: method as any, url, headers: h, payload: body === undefined ? undefined : JSON.stringify(body) });
+  if (r.statusCode >= 300) throw new Error(r.body);
+  return r.body ? JSON.parse(r.body) : null;
+};
+const net = (await call('POST', '/v2.0/networks', { network: { name: 'x' } })).network;
+await call('POST', '/v2.0/subnets', { subnet: { network_id: net.id, ip_version: 4, cidr: '10.0.0.0/16' } });
+const create = async () => { for (let i = 0; i < n; i++) await call('POST', '/v2.0/ports', { port: { network_id: net.id, name: 'p' + i } }); };
+const list = async () => { for (let i = 0; i < 30; i++) await call('GET', '/v2.0/ports?limit=2000'); };
+if (phase === 'list') for (let i = 0; i < 20; i++) await call('POST', '/v2.0/ports', { ports: Array.from({ length: 100 }, () => ({ network_id: net.id })) });
+else await create(); // warm up
+const session = new Session();
+session.connect();
+await session.post('Profiler.enable');
+await session.post('Profiler.setSamplingInterval', { interval: 200 });
+await session.post('Profiler.start');
+const t0 = performance.now();
+await (phase === 'list' ? list() : create());
+const ms = performance.now() - t0;
+const { profile } = await session.post('Profiler.stop');
+fs.writeFileSync(path.join(os.tmpdir(), `${phase}.cpuprofile`), JSON.stringify(profile));
+console.log(`${phase}: ${(ms / (phase === 'list' ? 30 : n)).toFixed(3)} ms/op`);
+await app.close();
