@@ -30,7 +30,7 @@ const h = { 'content-type': 'application/json', 'x-project-id': 'p', 'x-roles': 
 const call = async (method: string, url: string, body?: unknown) => {
   const r = await server.inject({ method: method as any, url, headers: h, payload: body === undefined ? undefined : JSON.stringify(body) });
   if (r.statusCode >= 300) throw new Error(r.body);
-  return r.json();
+  return r.body ? r.json() : null;
 };
 const net = (await call('POST', '/v2.0/networks', { network: { name: 'x' } })).network;
 await call('POST', '/v2.0/subnets', { subnet: { network_id: net.id, ip_version: 4, cidr: '10.0.0.0/16' } });

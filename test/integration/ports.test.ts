@@ -63,7 +63,7 @@ for (const dialect of dialects()) {
       assert.equal(bySubnet.status, 201);
       assert.equal(bySubnet.body.port.fixed_ips[0].subnet_id, subnet.id);
       const byIp = await post([{ ip_address: '10.21.0.77' }]);
-      assert.equal(byIp.status, 201);
+      assert.equal(byIp.status, 201, JSON.stringify(byIp.body));
       assert.deepEqual(byIp.body.port.fixed_ips, [{ subnet_id: subnet.id, ip_address: '10.21.0.77' }]);
       const both = await post([{ subnet_id: subnet.id, ip_address: '10.21.0.78' }, { subnet_id: subnet.id, ip_address: '10.21.0.200' }]);
       assert.equal(both.status, 201);

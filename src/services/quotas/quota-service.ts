@@ -12,6 +12,8 @@ import { overQuota } from '../../api/errors.ts';
 export class QuotaService {
   /** Resources the database counts (quota_counted), read once. */
   private counted?: Promise<Set<string>>;
+  /** Limits read in a transaction, by project (the items of a bulk request check them once). */
+  private readonly limitsInTransaction = new WeakMap<object, Map<string, Record<string, number>>>();
 
   constructor(private readonly app: App) {}
 
@@ -42,7 +44,11 @@ export class QuotaService {
 
   /** Throws OverQuota unless `count` more of resource fit in the project's limit. */
   async reserve(trx: Transaction<any>, projectId: string, resource: string, count: number): Promise<void> {
-    const limit = (await this.limits(trx, projectId))[resource];
+    let known = this.limitsInTransaction.get(trx);
+    if (!known) this.limitsInTransaction.set(trx, (known = new Map()));
+    const limits = known.get(projectId) ?? (await this.limits(trx, projectId));
+    known.set(projectId, limits);
+    const limit = limits[resource];
     if (limit === undefined || limit < 0) return;
     // Exclusive on PostgreSQL; counted writes of this project and resource take it shared.
     await this.app.database.lockKey(trx, `quota:${projectId}:${resource}`);

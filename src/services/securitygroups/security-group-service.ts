@@ -19,6 +19,8 @@ const DEFAULT_GROUP_DESCRIPTION = 'Default security group';
 export class SecurityGroupService extends ResourceService {
   /** Transactions that are creating a project's default group (which may be named `default`). */
   private readonly creatingDefault = new WeakSet<object>();
+  /** Default group ids already found or made in a transaction (a bulk of ports asks once per project). */
+  private readonly defaultsInTransaction = new WeakMap<object, Map<string, string>>();
 
   constructor(app: App) {
     super(app, 'security_groups');
@@ -63,6 +65,14 @@ export class SecurityGroupService extends ResourceService {
    */
   async ensureDefaultIn(trx: Transaction<any>, ctx: RequestContext, projectId: string | null | undefined): Promise<string | undefined> {
     if (!projectId || (!ctx.isAdmin && projectId !== ctx.projectId)) return undefined;
+    let known = this.defaultsInTransaction.get(trx);
+    if (!known) this.defaultsInTransaction.set(trx, (known = new Map()));
+    const id = known.get(projectId) ?? (await this.findOrCreateDefault(trx, ctx, projectId));
+    known.set(projectId, id);
+    return id;
+  }
+
+  private async findOrCreateDefault(trx: Transaction<any>, ctx: RequestContext, projectId: string): Promise<string> {
     const existing = await this.defaultGroupId(trx, projectId);
     if (existing) return existing;
     // Concurrent first requests of a project wait here; the primary key of
