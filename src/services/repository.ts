@@ -52,21 +52,32 @@ export function toDb(dialect: Dialect, def: AttributeDef, value: unknown): unkno
   return value;
 }
 
+/** JSON.parse with a shortcut for the empty list and dict most JSON columns hold (list speed). */
+function parseJson(text: string): unknown {
+  if (text === '[]') return [];
+  if (text === '{}') return {};
+  return JSON.parse(text);
+}
+
 export function fromDb(def: AttributeDef, value: unknown): unknown {
   if (value === null || value === undefined) return value ?? null;
-  if (storageOf(def) === 'json') return typeof value === 'string' ? JSON.parse(value) : value;
+  if (storageOf(def) === 'json') return typeof value === 'string' ? parseJson(value) : value;
   if (def.type === 'boolean') return value === true || value === 1 || value === '1';
   return value;
 }
 
+type RowMapper = (row: Record<string, unknown>, conv: typeof fromDb, stored: [string, AttributeDef, string][]) => Item;
+
 export class Repository {
   readonly stored: [string, AttributeDef, string][];
+  private readonly rowMapper: RowMapper;
 
   constructor(
     readonly resource: Resource,
     readonly dialect: Dialect,
   ) {
     this.stored = storedAttributes(resource);
+    this.rowMapper = this.compileRowMapper();
   }
 
   get table(): string {
@@ -75,10 +86,22 @@ export class Repository {
 
   /** A table row → the resource in its API form (stored attributes only). */
   fromRow(row: Record<string, unknown>): Item {
-    const item: Item = {};
-    for (const [name, def, column] of this.stored) item[name] = fromDb(def, row[column]);
-    if (this.resource.hasProject) item.tenant_id = item.project_id;
-    return item;
+    return this.rowMapper(row, fromDb, this.stored);
+  }
+
+  /**
+   * fromRow as one function compiled from the definition: builds every item with one
+   * object literal (one hidden class, no per-attribute loop), which keeps lists of
+   * thousands of rows cheap. Names are JSON-quoted, so any attribute name is safe.
+   */
+  private compileRowMapper(): RowMapper {
+    const fields = this.stored.map(([name, def, column], i) => {
+      const value = `row[${JSON.stringify(column)}]`;
+      const kind = storageOf(def) === 'json' || def.type === 'boolean' ? `conv(stored[${i}][1], ${value})` : `(${value} ?? null)`;
+      return `${JSON.stringify(name)}: ${kind}`;
+    });
+    if (this.resource.hasProject) fields.push(`tenant_id: row.project_id ?? null`);
+    return new Function('row', 'conv', 'stored', `return { ${fields.join(', ')} };`) as RowMapper;
   }
 
   /** The stored attributes of item as table columns (only those present in item). */

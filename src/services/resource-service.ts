@@ -94,11 +94,16 @@ export class ResourceService {
    * an invisible network is NetworkNotFound).
    */
   async policyTargets(q: Tx, ctx: RequestContext, items: Item[], mustSeeParents = false): Promise<Target[]> {
-    const targets: Target[] = items.map((i) => ({ ...i }));
-    await this.applyRbacFlags(q, ctx, targets);
+    // Parent fields are shared by the items of one parent: they live in one prototype per
+    // parent combination, so a list of thousands of ports copies none of them per port.
+    const protos = new Map<string, Target>();
+    const keys: string[] = items.map(() => '');
+    const perParent: Map<string, Target>[] = [];
     for (const parent of this.policyParents()) {
       const service = this.app.services.get(parent.collection);
-      const ids = [...new Set(targets.map((t) => t[parent.column]).filter((v): v is string => typeof v === 'string'))];
+      const ids = [...new Set(items.map((t) => t[parent.column]).filter((v): v is string => typeof v === 'string'))];
+      const prefixed = new Map<string, Target>();
+      perParent.push(prefixed);
       if (!service || ids.length === 0) continue;
       const rows = await service.repo.findWhere(q, { id: ids });
       if (mustSeeParents && !ctx.isAdmin) {
@@ -107,13 +112,23 @@ export class ResourceService {
         const missing = ids.find((id) => !seen.has(id));
         if (missing) await service.getVisible(q, ctx, missing); // throws the parent's NotFound
       }
-      const byId = new Map((await service.policyTargets(q, ctx, rows)).map((t) => [t.id as string, t]));
-      for (const target of targets) {
-        const parentTarget = byId.get(target[parent.column] as string);
-        if (!parentTarget) continue;
-        for (const [name, value] of Object.entries(parentTarget)) target[`${parent.prefix}:${name}`] = value;
+      for (const parentTarget of await service.policyTargets(q, ctx, rows)) {
+        const fields: Target = {};
+        for (const name in parentTarget) fields[`${parent.prefix}:${name}`] = parentTarget[name];
+        prefixed.set(parentTarget.id as string, fields);
       }
+      items.forEach((item, i) => (keys[i] += `${item[parent.column] ?? ''}|`));
     }
+    const targets: Target[] = items.map((item, i) => {
+      let proto = protos.get(keys[i]);
+      if (!proto) {
+        proto = {};
+        this.policyParents().forEach((parent, p) => Object.assign(proto!, perParent[p].get(item[parent.column])));
+        protos.set(keys[i], proto);
+      }
+      return Object.assign(Object.create(proto) as Target, item);
+    });
+    await this.applyRbacFlags(q, ctx, targets);
     return targets;
   }
 
