@@ -51,6 +51,8 @@ export function buildServer(app: App, options: ServerOptions = {}): FastifyInsta
   server.addHook('onRequest', async (req, reply) => {
     const path = req.url.split('?')[0];
     req.ctx = isPublic(path) ? { requestId: `req-${req.id}`, userId: null, projectId: null, roles: [], isAdmin: false } : await authenticate(req);
+    // As in Neutron, the policy's context_is_admin rule also makes a caller admin.
+    if (!req.ctx.isAdmin && req.ctx.roles.length && app.policy.enforce(req.ctx, 'context_is_admin', {})) req.ctx = { ...req.ctx, isAdmin: true };
     reply.header('x-openstack-request-id', req.ctx.requestId);
   });
 

@@ -51,7 +51,8 @@ export const routerExtension: ExtensionDef = {
         admin_state_up: { type: 'boolean', allowPost: true, allowPut: true, default: true },
         status: { type: 'string' },
         // {network_id, enable_snat, external_fixed_ips}; validated and stored by the router service.
-        external_gateway_info: { type: 'dict', allowPost: true, allowPut: true, nullable: true, default: null, storage: 'computed', filter: false },
+        // Policy guards its keys too (enable_snat and external_fixed_ips are admin only).
+        external_gateway_info: { type: 'dict', allowPost: true, allowPut: true, nullable: true, default: null, storage: 'computed', filter: false, enforcePolicy: true },
         // Internal: the gateway port and its network (external_gateway_info is rendered from them).
         gw_port_id: { type: 'uuid', visible: false },
         gw_network_id: { type: 'uuid', visible: false },

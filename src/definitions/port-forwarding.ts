@@ -44,6 +44,14 @@ export const portForwardingExtensions: ExtensionDef[] = [
     requires: ['floating-ip-port-forwarding'],
   },
   {
+    // port_forwardings on floating IPs include id and internal_port_id.
+    alias: 'floating-ip-port-forwarding-detail',
+    name: 'Floating IP port forwarding detail',
+    description: "Allow list floating ip return more port forwarding data, include'id' and 'internal_port_id'",
+    updated: '2022-05-06T10:00:00-00:00',
+    requires: ['floating-ip-port-forwarding'],
+  },
+  {
     alias: 'expose-port-forwarding-in-fip',
     name: 'Expose Port Forwarding in FIP',
     description: 'Expose on floating IP GET requests the port forwarding rules',

@@ -17,8 +17,8 @@ export type Phase = 'beforeCreate' | 'afterCreate' | 'beforeUpdate' | 'afterUpda
 export type Hook = (trx: Transaction<any>, ctx: RequestContext, item: Item, changes?: Item) => Promise<void>;
 /** Fills attributes another extension adds to a resource, for a batch of items. */
 export type ExtendHook = (q: Tx, ctx: RequestContext, items: Item[]) => Promise<void>;
-/** A list filter on an attribute another extension adds (values: any of them). */
-export type FilterHook = (q: Query, values: unknown[]) => Query;
+/** A list filter on an attribute another extension adds (values: any of them), for the caller ctx. */
+export type FilterHook = (q: Query, values: unknown[], ctx: RequestContext) => Query;
 
 export class Hooks {
   private readonly hooks = new Map<string, Hook[]>();

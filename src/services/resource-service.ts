@@ -44,7 +44,7 @@ export class ResourceService {
   readonly resource: Resource;
   readonly repo: Repository;
   /** SQL filters for attributes that are not plain columns: name → (query, values) → query. */
-  protected customFilters: Record<string, (q: Query, values: unknown[]) => Query> = {};
+  protected customFilters: Record<string, (q: Query, values: unknown[], ctx: RequestContext) => Query> = {};
 
   constructor(
     readonly app: App,
@@ -56,6 +56,12 @@ export class ResourceService {
 
   get member(): string {
     return this.resource.member;
+  }
+
+  /** The name in policy actions: Neutron prefixes sub-resources with their parent (`create_floatingip_port_forwarding`). */
+  get policyName(): string {
+    const parent = this.resource.parent;
+    return parent ? `${parent.member}_${this.resource.member}` : this.resource.member;
   }
 
   protected notFound(id: string): NeutronError {
@@ -83,7 +89,7 @@ export class ResourceService {
     const rbac = this.app.rbac.forCollection(this.resource.collection);
     const granted = rbac ? await grantedIds(q, rbac.type, items.map((i) => i.id), ctx.projectId) : undefined;
     return targets.map(
-      (target, i) => (!granted || items[i].project_id === ctx.projectId || granted.has(items[i].id)) && this.app.policy.enforce(ctx, `get_${this.member}`, target),
+      (target, i) => (!granted || items[i].project_id === ctx.projectId || granted.has(items[i].id)) && this.app.policy.enforce(ctx, `get_${this.policyName}`, target),
     );
   }
 
@@ -173,12 +179,16 @@ export class ResourceService {
     const table = this.resource.table;
     let q: Query = db.selectFrom(table).selectAll(table);
     if (!ctx.isAdmin) q = this.scope(ctx, q);
-    const { q: filtered, rest } = this.repo.applyFilters(q, query.filters);
+    // Custom and hook filters win over plain column ones (`shared` as the caller sees it).
+    const customFilter = (name: string) => this.customFilters[name] ?? this.app.hooks.filter(this.resource.collection, name);
+    const plain = Object.fromEntries(Object.entries(query.filters).filter(([name]) => !customFilter(name)));
+    const { q: filtered, rest } = this.repo.applyFilters(q, plain);
     q = filtered;
-    for (const [name, values] of Object.entries(rest)) {
-      const custom = this.customFilters[name] ?? this.app.hooks.filter(this.resource.collection, name);
+    for (const [name, values] of Object.entries(query.filters)) {
+      if (name in plain && !(name in rest)) continue;
+      const custom = customFilter(name);
       if (!custom) throw badRequest(`[${name}] is invalid attribute for filtering`);
-      q = custom(q, values);
+      q = custom(q, values, ctx);
     }
     q = this.repo.applyTagFilters(q, query.tags);
     q = await this.repo.applyOrderAndMarker(db, q, query);
@@ -250,7 +260,7 @@ export class ResourceService {
     await this.app.hooks.extend(this.resource.collection, q, ctx, items);
     await this.applyRbacFlags(q, ctx, items);
     for (const [name, def] of Object.entries(this.resource.attributes)) {
-      const rule = `get_${this.member}:${name}`;
+      const rule = `get_${this.policyName}:${name}`;
       if (def.visible === false) {
         for (const item of items) delete item[name];
       } else if (this.app.policy.hasRule(rule)) {
@@ -340,7 +350,7 @@ export class ResourceService {
       const def = this.resource.attributes[name];
       return !(def.default !== undefined && typeof def.default !== 'function' && sameValue(item[name], def.default));
     });
-    this.enforceWithAttributes(ctx, `create_${this.member}`, target, explicit);
+    this.enforceWithAttributes(ctx, `create_${this.policyName}`, target, explicit);
   }
 
   /**
@@ -417,7 +427,7 @@ export class ResourceService {
     if (!internal) {
       const [target] = await this.policyTargets(trx, ctx, [current]);
       Object.assign(target, changes);
-      this.enforceWithAttributes(ctx, `${verb}_${this.member}`, target, Object.keys(changes));
+      this.enforceWithAttributes(ctx, `${verb}_${this.policyName}`, target, Object.keys(changes));
     }
     if (ifMatch?.length && this.resource.hasRevision && !ifMatch.includes(current.revision_number)) {
       throw revisionMismatch(ifMatch[0], current.revision_number);

@@ -74,5 +74,46 @@ for (const dialect of dialects()) {
       assert.equal(net.ipv6_address_scope, null);
       await t.client.del(`/v2.0/networks/${net.id}`);
     });
+
+    it('admits subnet pools by owner, IP version and unique prefixes, and holds the scope while used', async () => {
+      const scope = (await t.client.post('/v2.0/address_scopes', { address_scope: { name: 's4', ip_version: 4 } })).body.address_scope;
+      const pool = (body: Record<string, unknown>) => t.client.post('/v2.0/subnetpools', { subnetpool: { default_prefixlen: 26, ...body } });
+      const v6 = await pool({ name: 'p6', prefixes: ['2001:db8::/48'], default_prefixlen: 64, address_scope_id: scope.id });
+      assert.equal(v6.status, 400);
+      assert.equal(v6.body.NeutronError.type, 'IllegalSubnetPoolIpVersionAssociationToAddressScope');
+      const first = await pool({ name: 'p1', prefixes: ['10.10.0.0/16'], address_scope_id: scope.id });
+      assert.equal(first.status, 201, JSON.stringify(first.body));
+      assert.equal(first.body.subnetpool.address_scope_id, scope.id);
+      const overlapping = await pool({ name: 'p2', prefixes: ['10.10.128.0/17'], address_scope_id: scope.id });
+      assert.equal(overlapping.status, 409);
+      assert.equal(overlapping.body.NeutronError.type, 'AddressScopePrefixConflict');
+      const elsewhere = await pool({ name: 'p3', prefixes: ['10.10.128.0/17'] });
+      assert.equal(elsewhere.status, 201);
+      const joining = await t.client.put(`/v2.0/subnetpools/${elsewhere.body.subnetpool.id}`, { subnetpool: { address_scope_id: scope.id } });
+      assert.equal(joining.status, 409, 'an update that would overlap is refused too');
+      const missing = await pool({ name: 'p4', prefixes: ['10.11.0.0/16'], address_scope_id: '0b4a3e5e-4f3c-4e59-8d43-6a3c2f1d9e11' });
+      assert.equal(missing.status, 404);
+      assert.equal(missing.body.NeutronError.type, 'AddressScopeNotFound');
+      const foreign = await t.client.as({ project: 'project-b' }).post('/v2.0/subnetpools', { subnetpool: { name: 'p5', prefixes: ['10.12.0.0/16'], address_scope_id: scope.id } });
+      assert.equal(foreign.status, 404, "another project's private scope is invisible");
+
+      const inUse = await t.client.del(`/v2.0/address_scopes/${scope.id}`);
+      assert.equal(inUse.status, 409);
+      assert.equal(inUse.body.NeutronError.type, 'AddressScopeInUse');
+
+      const net = (await t.client.post('/v2.0/networks', { network: { name: 'scoped' } })).body.network;
+      const subnet = await t.client.post('/v2.0/subnets', { subnet: { network_id: net.id, ip_version: 4, subnetpool_id: first.body.subnetpool.id } });
+      assert.equal(subnet.status, 201, JSON.stringify(subnet.body));
+      const shown = (await t.client.get(`/v2.0/networks/${net.id}`)).body.network;
+      assert.equal(shown.ipv4_address_scope, scope.id);
+      assert.equal(shown.ipv6_address_scope, null);
+      await t.client.del(`/v2.0/networks/${net.id}`);
+
+      const leave = await t.client.put(`/v2.0/subnetpools/${first.body.subnetpool.id}`, { subnetpool: { address_scope_id: null } });
+      assert.equal(leave.status, 200);
+      assert.equal((await t.client.del(`/v2.0/address_scopes/${scope.id}`)).status, 204);
+      await t.client.del(`/v2.0/subnetpools/${first.body.subnetpool.id}`);
+      await t.client.del(`/v2.0/subnetpools/${elsewhere.body.subnetpool.id}`);
+    });
   });
 }

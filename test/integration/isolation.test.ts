@@ -12,7 +12,7 @@ import { dialects, startTestServer, type ApiClient, type ApiResponse, type TestS
 const PROVIDER = ['provider:network_type', 'provider:physical_network', 'provider:segmentation_id'];
 
 function assertError(res: ApiResponse, status: number, type: string, message?: string): void {
-  assert.equal(res.status, status, JSON.stringify(res.body));
+  assert.equal(res.status, status, `${message ?? ''} ${JSON.stringify(res.body)}`);
   assert.equal(res.body.NeutronError.type, type, message);
 }
 
@@ -129,6 +129,98 @@ for (const dialect of dialects()) {
     });
   });
 
+  describe(`tenant isolation of subnets, ports, routers and security groups (${dialect})`, () => {
+    let t: TestServer;
+    let a: ApiClient;
+    let b: ApiClient;
+    let c: ApiClient;
+    let readerA: ApiClient;
+    before(async () => {
+      t = await startTestServer(dialect);
+      a = t.client.as({ project: 'project-a', roles: 'member,reader' });
+      b = t.client.as({ project: 'project-b', roles: 'member,reader' });
+      c = t.client.as({ project: 'project-c', roles: 'member,reader' });
+      readerA = t.client.as({ project: 'project-a', roles: 'reader' });
+    });
+    after(async () => t?.close());
+
+    const created = async (res: Promise<ApiResponse>, key: string) => {
+      const r = await res;
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+      return r.body[key];
+    };
+
+    it("hides each kind of a project's resources from other projects (404) and lets its reader only read (403)", async () => {
+      const net = await created(a.post('/v2.0/networks', { network: { name: 'a-net' } }), 'network');
+      const subnet = await created(a.post('/v2.0/subnets', { subnet: { network_id: net.id, ip_version: 4, cidr: '10.50.0.0/24' } }), 'subnet');
+      const port = await created(a.post('/v2.0/ports', { port: { network_id: net.id } }), 'port');
+      const router = await created(a.post('/v2.0/routers', { router: { name: 'a-router' } }), 'router');
+      const group = await created(a.post('/v2.0/security-groups', { security_group: { name: 'a-group' } }), 'security_group');
+      const resources: [string, string, string, string][] = [
+        ['subnets', 'subnet', subnet.id, 'SubnetNotFound'],
+        ['ports', 'port', port.id, 'PortNotFound'],
+        ['routers', 'router', router.id, 'RouterNotFound'],
+        ['security-groups', 'security_group', group.id, 'SecurityGroupNotFound'],
+      ];
+      for (const [path, member, id, notFound] of resources) {
+        assertError(await b.get(`/v2.0/${path}/${id}`), 404, notFound);
+        assertError(await b.put(`/v2.0/${path}/${id}`, { [member]: { name: 'stolen' } }), 404, notFound);
+        assertError(await b.del(`/v2.0/${path}/${id}`), 404, notFound);
+        const listed = await b.get(`/v2.0/${path}`);
+        assert.equal(listed.status, 200);
+        assert.ok(!JSON.stringify(listed.body).includes(id), `${path}: B's list does not mention A's item`);
+
+        assert.equal((await readerA.get(`/v2.0/${path}/${id}`)).status, 200, `${path}: the reader reads`);
+        assertError(await readerA.put(`/v2.0/${path}/${id}`, { [member]: { name: 'by-reader' } }), 403, 'PolicyNotAuthorized');
+        assertError(await readerA.del(`/v2.0/${path}/${id}`), 403, 'PolicyNotAuthorized');
+        const shown = (await a.get(`/v2.0/${path}/${id}`)).body[member];
+        assert.notEqual(shown.name, 'stolen');
+        assert.notEqual(shown.name, 'by-reader');
+      }
+      assertError(await readerA.post('/v2.0/ports', { port: { network_id: net.id } }), 403, 'PolicyNotAuthorized');
+      assertError(await readerA.post('/v2.0/routers', { router: { name: 'r' } }), 403, 'PolicyNotAuthorized');
+      // B cannot build on A's private network either.
+      assertError(await b.post('/v2.0/subnets', { subnet: { network_id: net.id, ip_version: 4, cidr: '10.51.0.0/24' } }), 404, 'NetworkNotFound');
+      assertError(await b.post('/v2.0/ports', { port: { network_id: net.id } }), 404, 'NetworkNotFound');
+      assert.deepEqual((await a.get(`/v2.0/ports?network_id=${net.id}`)).body.ports.map((p: { id: string }) => p.id), [port.id]);
+      assert.equal((await c.get(`/v2.0/subnets/${subnet.id}`)).status, 404);
+    });
+
+    it('lets projects use a shared network within the port attribute rules, and only its owner add subnets', async () => {
+      const shared = await created(t.admin.post('/v2.0/networks', { network: { name: 'shared-net', shared: true } }), 'network');
+      const subnet = await created(t.admin.post('/v2.0/subnets', { subnet: { network_id: shared.id, ip_version: 4, cidr: '10.60.0.0/24' } }), 'subnet');
+      assert.equal((await b.get(`/v2.0/subnets/${subnet.id}`)).status, 200, 'subnets of shared networks are readable');
+      assertError(await b.post('/v2.0/subnets', { subnet: { network_id: shared.id, ip_version: 4, cidr: '10.61.0.0/24' } }), 403, 'PolicyNotAuthorized');
+
+      const portB = await created(b.post('/v2.0/ports', { port: { network_id: shared.id, fixed_ips: [{ subnet_id: subnet.id }] } }), 'port');
+      assert.equal(portB.project_id, 'project-b');
+      assert.ok(!('binding:host_id' in portB) && !('binding:vif_type' in portB), 'binding attributes are hidden from members');
+      assert.equal((await t.admin.get(`/v2.0/ports/${portB.id}`)).body.port['binding:vif_type'], 'unbound');
+
+      const before = (await t.admin.get(`/v2.0/ports?network_id=${shared.id}`)).body.ports.length;
+      const refused: [Record<string, unknown>, string][] = [
+        [{ fixed_ips: [{ subnet_id: subnet.id, ip_address: '10.60.0.50' }] }, 'create_port:fixed_ips:ip_address'],
+        [{ mac_address: 'fa:16:3e:00:00:42' }, 'create_port:mac_address'],
+        [{ device_owner: 'network:router_interface' }, 'create_port:device_owner'],
+        [{ 'binding:host_id': 'compute-1' }, 'create_port:binding:host_id'],
+        [{ allowed_address_pairs: [{ ip_address: '10.60.0.99' }] }, 'create_port:allowed_address_pairs'],
+      ];
+      for (const [extra, rule] of refused) {
+        const res = await b.post('/v2.0/ports', { port: { network_id: shared.id, ...extra } });
+        assertError(res, 403, 'PolicyNotAuthorized', rule);
+        assert.match(res.body.NeutronError.message, new RegExp(rule.replace(/:/g, ':')));
+      }
+      assert.equal((await t.admin.get(`/v2.0/ports?network_id=${shared.id}`)).body.ports.length, before, 'refused ports were not created');
+      assertError(await b.put(`/v2.0/ports/${portB.id}`, { port: { mac_address: 'fa:16:3e:00:00:43' } }), 403, 'PolicyNotAuthorized');
+      assertError(await b.put(`/v2.0/ports/${portB.id}`, { port: { fixed_ips: [{ subnet_id: subnet.id, ip_address: '10.60.0.51' }] } }), 403, 'PolicyNotAuthorized');
+
+      assertError(await c.get(`/v2.0/ports/${portB.id}`), 404, 'PortNotFound');
+      assert.equal((await c.get(`/v2.0/subnets/${subnet.id}`)).status, 200);
+      assert.equal((await b.put(`/v2.0/ports/${portB.id}`, { port: { name: 'mine' } })).status, 200);
+      assert.equal((await b.del(`/v2.0/ports/${portB.id}`)).status, 204);
+    });
+  });
+
   describe(`policy file (${dialect})`, () => {
     let t: TestServer;
     let dir: string;
@@ -143,6 +235,7 @@ for (const dialect of dialects()) {
           '"get_network:mtu": "rule:admin_only"',
           '"create_network:shared": "role:sharer"',
           '"unknown_rule_is_fine": "@"',
+          '"context_is_admin": "role:admin or role:superuser"',
         ].join('\n'),
       );
       t = await startTestServer(dialect, { 'auth.policy_file': file });
@@ -162,6 +255,16 @@ for (const dialect of dialects()) {
       const sharer = t.client.as({ roles: 'admin,sharer' });
       assert.equal((await sharer.post('/v2.0/networks', { network: { shared: true } })).status, 201);
       assertError(await t.admin.post('/v2.0/networks', { network: { shared: true } }), 403, 'PolicyNotAuthorized');
+    });
+
+    it('makes callers admin by the context_is_admin rule', async () => {
+      const net = (await t.admin.post('/v2.0/networks', { network: { name: 'of-a', project_id: 'project-a' } })).body.network;
+      const superuser = t.client.as({ project: 'project-s', roles: 'superuser' });
+      const shown = await superuser.get(`/v2.0/networks/${net.id}`);
+      assert.equal(shown.status, 200, "a superuser sees other projects' networks");
+      assert.equal(shown.body.network['provider:network_type'], 'vxlan');
+      assert.equal((await superuser.put(`/v2.0/networks/${net.id}`, { network: { name: 'renamed' } })).status, 200);
+      assertError(await t.client.as({ project: 'project-s', roles: 'member' }).get(`/v2.0/networks/${net.id}`), 404, 'NetworkNotFound');
     });
   });
 }

@@ -51,6 +51,11 @@ for (const dialect of dialects()) {
       assertError(await c.get(`/v2.0/networks/${net.id}`), 404, 'NetworkNotFound');
       assert.ok(!(await c.get('/v2.0/networks')).body.networks.some((n: { id: string }) => n.id === net.id));
       assert.equal((await a.get(`/v2.0/networks/${net.id}`)).body.network.shared, false, 'not shared with everyone, as the owner sees it');
+      const ids = async (client: ApiClient, query: string) => (await client.get(`/v2.0/networks?${query}`)).body.networks.map((n: { id: string }) => n.id);
+      assert.ok((await ids(b, 'shared=true')).includes(net.id), 'the shared filter matches shared as the caller sees it');
+      assert.ok(!(await ids(b, 'shared=false')).includes(net.id));
+      assert.ok((await ids(a, 'shared=false')).includes(net.id));
+      assert.ok(!(await ids(a, 'shared=true')).includes(net.id));
       assertError(await b.put(`/v2.0/networks/${net.id}`, { network: { name: 'b-was-here' } }), 403, 'PolicyNotAuthorized');
       assertError(await b.del(`/v2.0/networks/${net.id}`), 403, 'PolicyNotAuthorized');
 
@@ -159,6 +164,49 @@ for (const dialect of dialects()) {
       assert.equal((await policies()).length, 1);
       assert.equal((await t.admin.del(`/v2.0/networks/${net.id}`)).status, 204);
       assert.deepEqual(await policies(), []);
+    });
+
+    it('refuses to withdraw access a project still uses (ports, subnets), until nothing depends on it', async () => {
+      const net = await newNetwork(a, 'in-use');
+      const subnet = (await a.post('/v2.0/subnets', { subnet: { network_id: net.id, ip_version: 4, cidr: '10.70.0.0/24' } })).body.subnet;
+      const toB = (await a.post('/v2.0/rbac-policies', share(net.id, 'project-b'))).body.rbac_policy;
+      assert.equal((await b.get(`/v2.0/subnets/${subnet.id}`)).status, 200, 'subnets of a network shared with B are visible to B');
+      const subnetIds = async (client: ApiClient, query: string) => (await client.get(`/v2.0/subnets?${query}`)).body.subnets.map((x: { id: string }) => x.id);
+      assert.ok((await subnetIds(b, 'shared=true')).includes(subnet.id), 'subnets filter on their network being shared');
+      assert.ok(!(await subnetIds(b, 'shared=false')).includes(subnet.id));
+      assert.ok((await subnetIds(a, 'shared=False')).includes(subnet.id));
+      assert.equal((await a.get('/v2.0/subnets?shared=maybe')).status, 400);
+      assertError(await c.get(`/v2.0/subnets/${subnet.id}`), 404, 'SubnetNotFound');
+      assert.ok(!(await c.get('/v2.0/subnets')).body.subnets.some((x: { id: string }) => x.id === subnet.id));
+      const port = await b.post('/v2.0/ports', { port: { network_id: net.id } });
+      assert.equal(port.status, 201, JSON.stringify(port.body));
+      assertError(await c.post('/v2.0/ports', { port: { network_id: net.id } }), 404, 'NetworkNotFound');
+
+      assertError(await a.del(`/v2.0/rbac-policies/${toB.id}`), 409, 'RbacPolicyInUse');
+      assertError(await a.put(`/v2.0/rbac-policies/${toB.id}`, { rbac_policy: { target_tenant: 'project-c' } }), 409, 'RbacPolicyInUse');
+      assert.equal((await b.get(`/v2.0/networks/${net.id}`)).status, 200, 'the refused changes changed nothing');
+
+      // A wildcard keeps B covered, so the specific grant can go; then the wildcard is the anchor.
+      const wildcard = (await t.admin.post('/v2.0/rbac-policies', share(net.id, '*'))).body.rbac_policy;
+      assert.equal((await a.del(`/v2.0/rbac-policies/${toB.id}`)).status, 204);
+      assertError(await t.admin.del(`/v2.0/rbac-policies/${wildcard.id}`), 409, 'RbacPolicyInUse');
+      assertError(await t.admin.put(`/v2.0/rbac-policies/${wildcard.id}`, { rbac_policy: { target_tenant: 'project-c' } }), 409, 'RbacPolicyInUse');
+      assertError(await t.admin.put(`/v2.0/networks/${net.id}`, { network: { shared: false } }), 409, 'InvalidSharedSetting');
+      assert.equal((await c.get(`/v2.0/networks/${net.id}`)).body.network.shared, true);
+
+      // The network owner may delete other projects' ports on its network.
+      assert.equal((await a.get(`/v2.0/ports/${port.body.port.id}`)).status, 200);
+      assert.equal((await a.del(`/v2.0/ports/${port.body.port.id}`)).status, 204);
+      assert.equal((await t.admin.put(`/v2.0/networks/${net.id}`, { network: { shared: false } })).status, 200);
+      assertError(await b.get(`/v2.0/networks/${net.id}`), 404, 'NetworkNotFound');
+    });
+
+    it("lets the owner withdraw a grant to itself whatever uses the network", async () => {
+      const net = await newNetwork(a, 'self-share');
+      const self = (await a.post('/v2.0/rbac-policies', share(net.id, 'project-a'))).body.rbac_policy;
+      assert.equal((await a.post('/v2.0/ports', { port: { network_id: net.id } })).status, 201);
+      assert.equal((await a.put(`/v2.0/rbac-policies/${self.id}`, { rbac_policy: { target_tenant: 'project-b' } })).status, 200);
+      assert.equal((await a.del(`/v2.0/rbac-policies/${self.id}`)).status, 204);
     });
 
     it('lists the rbac-policies extension and counts policies against the quota', async () => {

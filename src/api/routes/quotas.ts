@@ -8,12 +8,13 @@ import { invalidAttr } from '../validation.ts';
 
 export function registerQuotaRoutes(server: FastifyInstance, app: App): void {
   const db = () => app.database.db;
-  const mayRead = (ctx: RequestContext, project: string) => {
-    if (!ctx.isAdmin && ctx.projectId !== project) throw notAuthorized('get_quota');
+  // Decided by the policy (get_quota: admin or the project's reader; update/delete_quota: admin).
+  const authorize = (ctx: RequestContext, action: string, project?: string) => {
+    const target = project === undefined ? {} : { project_id: project, tenant_id: project };
+    if (!app.policy.enforce(ctx, action, target)) throw notAuthorized(action);
   };
-  const requireAdmin = (ctx: RequestContext, action: string) => {
-    if (!ctx.isAdmin) throw notAuthorized(action);
-  };
+  const mayRead = (ctx: RequestContext, project: string) => authorize(ctx, 'get_quota', project);
+  const requireAdmin = (ctx: RequestContext, action: string) => authorize(ctx, action);
 
   server.get('/v2.0/quotas', async (req) => {
     requireAdmin(req.ctx, 'get_quota');

@@ -39,9 +39,6 @@ export const l3PortInUse = (portId: string, owner: string) =>
 export const portInUse = (portId: string, networkId: string, deviceId: string) =>
   new NeutronError(409, 'PortInUse', `Unable to complete operation on port ${portId} for network ${networkId}. Port already has an attached device ${deviceId}.`);
 
-export const subnetInUse = (subnetId: string, reason: string) =>
-  new NeutronError(409, 'SubnetInUse', `Unable to complete operation on subnet ${subnetId}: ${reason}.`);
-
 export const gatewayNotFoundForFloatingIp = (networkId: string, subnetId: string, portId: string) =>
   new NeutronError(404, 'ExternalGatewayForFloatingIPNotFound', `External network ${networkId} is not reachable from subnet ${subnetId}.  Therefore, cannot associate Port ${portId} with a Floating IP.`);
 

@@ -86,11 +86,11 @@ export class RouterService extends ResourceService {
 
   // ------------------------------------------------------------------ create / update
 
-  protected override async beforeCreate(_trx: Transaction<any>, ctx: RequestContext, item: Item): Promise<void> {
+  protected override async beforeCreate(_trx: Transaction<any>, _ctx: RequestContext, item: Item): Promise<void> {
     item.status = 'ACTIVE';
     item.routes = [];
     this.checkAvailabilityZones(item.availability_zone_hints);
-    item._gateway = this.parseGatewayInfo(ctx, 'create', item.external_gateway_info);
+    item._gateway = this.parseGatewayInfo(item.external_gateway_info);
     delete item.external_gateway_info;
   }
 
@@ -104,7 +104,7 @@ export class RouterService extends ResourceService {
 
   protected override async beforeUpdate(trx: Transaction<any>, ctx: RequestContext, current: Item, changes: Item): Promise<void> {
     if ('external_gateway_info' in changes) {
-      const gateway = this.parseGatewayInfo(ctx, 'update', changes.external_gateway_info);
+      const gateway = this.parseGatewayInfo(changes.external_gateway_info);
       Object.assign(changes, await this.changeGateway(trx, ctx, current as { id: string } & GatewayColumns, gateway));
       delete changes.external_gateway_info;
     }
@@ -121,8 +121,8 @@ export class RouterService extends ResourceService {
     }
   }
 
-  /** Validates external_gateway_info (null or {} clears the gateway) and its policy. */
-  private parseGatewayInfo(ctx: RequestContext, verb: 'create' | 'update', info: Item | null | undefined): GatewayInfo | null {
+  /** Validates external_gateway_info (null or {} clears the gateway); the generic layer enforces its policy. */
+  private parseGatewayInfo(info: Item | null | undefined): GatewayInfo | null {
     if (info === null || info === undefined || Object.keys(info).length === 0) return null;
     const unknown = Object.keys(info).filter((k) => !GATEWAY_KEYS.includes(k));
     if (unknown.length) throw invalidAttr('external_gateway_info', `Unrecognized attribute(s) '${unknown.join(', ')}'`);
@@ -140,11 +140,6 @@ export class RouterService extends ResourceService {
         if (ip_address !== undefined) out.ip_address = validateAttribute('ip_address', { type: 'ip' }, ip_address) as string;
         return out;
       });
-    }
-    // Neutron's policy: choosing SNAT mode or gateway addresses is for admins.
-    for (const key of ['enable_snat', 'external_fixed_ips'] as const) {
-      const action = `${verb}_router:external_gateway_info:${key}`;
-      if (gateway[key] !== undefined && !this.app.policy.enforce(ctx, action, {})) throw notAuthorized(action);
     }
     return gateway;
   }

@@ -7,13 +7,13 @@ import { randomUUID } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import type { App } from '../../app.ts';
 import type { RequestContext } from '../../api/context.ts';
-import { conflict, invalidInput, type NeutronError } from '../../api/errors.ts';
-import { invalidAttr } from '../../api/validation.ts';
+import { badRequest, conflict, invalidInput, type NeutronError } from '../../api/errors.ts';
+import { invalidAttr, toBoolean } from '../../api/validation.ts';
 import type { Tx } from '../../db/index.ts';
-import { columnOf } from '../../definitions/types.ts';
-import { toDb } from '../repository.ts';
+import { columnOf, storageOf } from '../../definitions/types.ts';
+import { toDb, type Query } from '../repository.ts';
 import { ResourceService, type Item } from '../resource-service.ts';
-import { WILDCARD } from './access.ts';
+import { grantedObjects, WILDCARD } from './access.ts';
 import type { RbacFlag, RbacObjectType } from './object-types.ts';
 
 interface Grant {
@@ -34,7 +34,11 @@ export class RbacService extends ResourceService {
   constructor(app: App) {
     super(app, 'rbac_policies');
     app.rbac.onRegister((type) => this.followFlags(type));
-    if (app.registry.resources.has('networks')) app.rbac.register(networkType(app));
+    if (app.registry.resources.has('networks')) {
+      app.rbac.register(networkType(app));
+      // Subnets are shared with their network (Neutron's `shared` filter on subnets).
+      app.hooks.onFilter('subnets', 'shared', (q, values, ctx) => filterGranted(q, 'subnets.network_id', 'network', 'access_as_shared', values, ctx));
+    }
   }
 
   // ------------------------------------------------------------------ API
@@ -150,6 +154,10 @@ export class RbacService extends ResourceService {
         else await this.clearFlag(trx, type, item, flag);
       }
     });
+    for (const flag of flags) {
+      if (flag.anyTarget) continue;
+      hooks.onFilter(type.collection, flag.attribute, (q, values, ctx) => filterGranted(q, `${resource.table}.id`, type.type, flag.action, values, ctx));
+    }
     hooks.on(type.collection, 'beforeDelete', async (trx, _ctx, item) => {
       await trx.deleteFrom('rbac_policies').where('object_type', '=', type.type).where('object_id', '=', item.id).execute();
     });
@@ -183,12 +191,25 @@ export class RbacService extends ResourceService {
     const row: Record<string, unknown> = {};
     for (const flag of this.app.rbac.flagsOf(type, service.resource)) {
       const def = service.resource.attributes[flag.attribute];
+      if (storageOf(def) !== 'column') continue; // computed flags are rendered from the grants
       const set = grants.some((g) => g.action === flag.action && (flag.anyTarget || g.target_project === WILDCARD));
       row[columnOf(flag.attribute, def)] = toDb(this.app.database.dialect, def, set);
     }
     if (Object.keys(row).length) await trx.updateTable(service.resource.table).set(row).where('id', '=', objectId).execute();
     await service.touch(trx, objectId);
   }
+}
+
+/**
+ * A list filter on a sharing flag as ctx sees it: `true` keeps rows whose object (the id in
+ * column) is granted by action to ctx's project or everyone, `false` the others.
+ */
+function filterGranted(q: Query, column: string, objectType: string, action: string, values: unknown[], ctx: RequestContext): Query {
+  const wanted = new Set(values.map((v) => (typeof v === 'boolean' ? v : toBoolean(v))));
+  if (wanted.has(undefined)) throw badRequest(`Invalid input for shared. Reason: '${values.join(', ')}' cannot be converted to boolean.`);
+  if (wanted.size > 1) return q;
+  const granted = (eb: any) => eb(column, 'in', grantedObjects(eb, objectType, ctx.projectId, [action]));
+  return q.where((eb: any) => (wanted.has(true) ? granted(eb) : eb.not(granted(eb))));
 }
 
 /** Networks: shared (access_as_shared) and external (access_as_external); ports and subnets of other projects depend on sharing. */
