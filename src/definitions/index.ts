@@ -11,7 +11,7 @@ import { networkIpAvailabilityExtension } from './network-ip-availability.ts';
 import { rbacExtensions } from './rbac.ts';
 import { l3Extensions, routerExtension } from './l3.ts';
 import { portForwardingExtensions } from './port-forwarding.ts';
-import { addressScopeExtension } from './address-scope.ts';
+import { addressScopeExtension, addressScopeRbacExtension } from './address-scope.ts';
 import { autoAllocatedTopologyExtension } from './auto-allocated-topology.ts';
 import { securityGroupExtensions } from './security-group.ts';
 import { addressGroupExtension } from './address-group.ts';
@@ -31,6 +31,7 @@ export const allExtensions: ExtensionDef[] = [
   ...l3Extensions,
   ...portForwardingExtensions,
   addressScopeExtension,
+  addressScopeRbacExtension,
   autoAllocatedTopologyExtension,
   ...securityGroupExtensions,
   addressGroupExtension,

@@ -115,5 +115,26 @@ for (const dialect of dialects()) {
       await t.client.del(`/v2.0/subnetpools/${first.body.subnetpool.id}`);
       await t.client.del(`/v2.0/subnetpools/${elsewhere.body.subnetpool.id}`);
     });
+
+    it('shares a scope with one project through an RBAC policy that its pools then hold', async () => {
+      const scope = (await t.client.post('/v2.0/address_scopes', { address_scope: { name: 'rbac', ip_version: 4 } })).body.address_scope;
+      const other = t.client.as({ project: 'project-b' });
+      assert.equal((await other.get(`/v2.0/address_scopes/${scope.id}`)).status, 404);
+      const grant = await t.client.post('/v2.0/rbac-policies', { rbac_policy: { object_type: 'address_scope', object_id: scope.id, action: 'access_as_shared', target_tenant: 'project-b' } });
+      assert.equal(grant.status, 201, JSON.stringify(grant.body));
+      const seen = await other.get(`/v2.0/address_scopes/${scope.id}`);
+      assert.equal(seen.status, 200);
+      assert.equal(seen.body.address_scope.shared, true, 'shared as project-b sees it');
+      assert.equal((await t.client.get(`/v2.0/address_scopes/${scope.id}`)).body.address_scope.shared, false, 'not shared with everyone');
+      const pool = await other.post('/v2.0/subnetpools', { subnetpool: { name: 'b-pool', prefixes: ['10.50.0.0/16'], default_prefixlen: 24, address_scope_id: scope.id } });
+      assert.equal(pool.status, 201, JSON.stringify(pool.body));
+      const revoke = await t.client.del(`/v2.0/rbac-policies/${grant.body.rbac_policy.id}`);
+      assert.equal(revoke.status, 409);
+      assert.equal(revoke.body.NeutronError.type, 'RbacPolicyInUse');
+      assert.equal((await other.del(`/v2.0/subnetpools/${pool.body.subnetpool.id}`)).status, 204);
+      assert.equal((await t.client.del(`/v2.0/rbac-policies/${grant.body.rbac_policy.id}`)).status, 204);
+      assert.equal((await other.get(`/v2.0/address_scopes/${scope.id}`)).status, 404);
+      assert.equal((await t.client.del(`/v2.0/address_scopes/${scope.id}`)).status, 204);
+    });
   });
 }

@@ -5,7 +5,6 @@ import type { App } from '../../app.ts';
 import type { RequestContext } from '../../api/context.ts';
 import { NeutronError } from '../../api/errors.ts';
 import type { Tx } from '../../db/index.ts';
-import type { Query } from '../repository.ts';
 import { ResourceService, type Item } from '../resource-service.ts';
 import { cidrsOverlap, ipVersion } from './addresses.ts';
 import { addressScopeInUse, addressScopeNotFound } from './errors.ts';
@@ -20,16 +19,18 @@ export class AddressScopeService extends ResourceService {
     app.hooks.on('subnetpools', 'beforeCreate', checkPool);
     app.hooks.on('subnetpools', 'beforeUpdate', checkPool);
     app.hooks.onExtend('networks', (q, _ctx, items) => this.extendNetworks(q, items));
+    // rbac-address-scope: scopes are shared through RBAC policies (`shared` is the `*` one);
+    // a project whose subnet pools are in the scope keeps its access.
+    app.rbac.register({
+      type: 'address_scope',
+      collection: 'address_scopes',
+      actions: ['access_as_shared'],
+      usersOf: async (trx, id) => [...new Set((await this.poolsIn(trx, [id])).map((p) => p.project_id as string))],
+    });
   }
 
   protected override notFound(id: string): NeutronError {
     return addressScopeNotFound(id);
-  }
-
-  /** Non-admins see their own scopes and shared ones. */
-  protected override scope(ctx: RequestContext, q: Query): Query {
-    const yes = this.app.database.dialect === 'sqlite' ? 1 : true;
-    return q.where((eb: any) => eb.or([eb('address_scopes.project_id', '=', ctx.projectId), eb('address_scopes.shared', '=', yes)]));
   }
 
   protected override async beforeUpdate(_trx: Transaction<any>, _ctx: RequestContext, current: Item, changes: Item): Promise<void> {
@@ -48,18 +49,16 @@ export class AddressScopeService extends ResourceService {
   }
 
   /**
-   * Neutron's rules for a pool in a scope: the scope is the caller's (or shared), has the
-   * pool's IP version, and no other pool of the scope has an overlapping prefix.
+   * Neutron's rules for a pool in a scope: the scope is the caller's (or shared with it), has
+   * the pool's IP version, and no other pool of the scope has an overlapping prefix.
    */
   private async checkPoolInScope(trx: Transaction<any>, ctx: RequestContext, pool: Item): Promise<void> {
     const scopeId: string = pool.address_scope_id;
     // Serializes with the scope's deletion and with other pools joining it.
     await this.app.database.lock(trx, 'address_scopes', 'id', scopeId);
+    // Visible means owned, or shared with the caller's project (RBAC): then it may be used.
     const scope = await this.getVisible(trx, ctx, scopeId);
     const poolId = pool.id ?? '';
-    if (!ctx.isAdmin && !scope.shared && scope.project_id !== ctx.projectId) {
-      throw new NeutronError(400, 'IllegalSubnetPoolAssociationToAddressScope', `Illegal subnetpool association: subnetpool ${poolId} cannot be associated with address scope ${scopeId}.`);
-    }
     const prefixes: string[] = pool.prefixes ?? [];
     const version = pool.ip_version ?? (prefixes.length ? ipVersion(prefixes[0]) : undefined);
     if (version !== scope.ip_version) {
