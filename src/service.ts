@@ -1,34 +1,75 @@
 // Starts a complete Neutrino service from a configuration: the app, the Networking API
-// listener and (with the embedded identity) its Keystone listener.
+// listener and (with the embedded identity) its Keystone listener, with the
+// authentication strategy the configuration names.
 import type { FastifyInstance } from 'fastify';
 import { createApp, type App } from './app.ts';
-import type { NeutrinoConfig } from './config/index.ts';
+import { identityUrl, type NeutrinoConfig } from './config/index.ts';
 import { buildServer } from './api/server.ts';
-import { noauthAuthenticator } from './api/context.ts';
+import { noauthAuthenticator, type Authenticator } from './api/context.ts';
+import { Identity } from './identity/identity.ts';
+import { buildIdentityServer } from './identity/http/server.ts';
+import { bootstrapAndAnnounce } from './identity/bootstrap.ts';
+import { embeddedAuthenticator } from './identity/authenticators.ts';
+import { KeystoneClient, keystoneAuthenticator } from './identity/keystone-client.ts';
 
 export interface RunningService {
   app: App;
   api: FastifyInstance;
   /** Base URL of the Networking API. */
   url: string;
+  /** The embedded identity service (strategy `embedded`). */
+  identity?: { service: Identity; server: FastifyInstance; url: string };
   close(): Promise<void>;
 }
 
+const boundPort = (server: FastifyInstance, fallback: number) => {
+  const address = server.server.address();
+  return typeof address === 'object' && address ? address.port : fallback;
+};
+
 export async function startService(config: NeutrinoConfig): Promise<RunningService> {
   const app = await createApp(config);
-  const api = buildServer(app, { authenticator: noauthAuthenticator });
-  await api.listen({ host: config.api.host, port: config.api.port });
-  const address = api.server.address();
-  const port = typeof address === 'object' && address ? address.port : config.api.port;
-  if (config.api.port === 0) config.api.port = port;
-  app.log.info({ port, database: config.database.url.replace(/:[^:@/]*@/, ':***@') }, 'neutrino API listening');
-  return {
-    app,
-    api,
-    url: `http://${config.api.host}:${port}`,
-    async close() {
-      await api.close();
-      await app.close();
-    },
-  };
+  const listeners: FastifyInstance[] = [];
+  try {
+    let authenticator: Authenticator = noauthAuthenticator;
+    let identity: RunningService['identity'];
+    if (config.auth.strategy === 'embedded') {
+      const service = new Identity(app);
+      const server = buildIdentityServer(service);
+      listeners.push(server);
+      await server.listen({ host: config.auth.identity_host, port: config.auth.identity_port });
+      config.auth.identity_port = boundPort(server, config.auth.identity_port);
+      identity = { service, server, url: identityUrl(config) };
+      authenticator = embeddedAuthenticator(service);
+    } else if (config.auth.strategy === 'keystone') {
+      authenticator = keystoneAuthenticator(new KeystoneClient(config.auth));
+    }
+
+    const api = buildServer(app, { authenticator });
+    listeners.push(api);
+    await api.listen({ host: config.api.host, port: config.api.port });
+    const port = boundPort(api, config.api.port);
+    if (config.api.port === 0) config.api.port = port;
+
+    // The catalog needs both listeners' URLs, so bootstrap comes after listen.
+    if (identity) {
+      await bootstrapAndAnnounce(identity.service);
+      app.log.info({ url: identity.url }, 'neutrino identity listening');
+    }
+    app.log.info({ port, database: config.database.url.replace(/:[^:@/]*@/, ':***@'), auth: config.auth.strategy }, 'neutrino API listening');
+    return {
+      app,
+      api,
+      url: `http://${config.api.host}:${port}`,
+      identity,
+      async close() {
+        for (const l of listeners) await l.close();
+        await app.close();
+      },
+    };
+  } catch (err) {
+    for (const l of listeners) await l.close();
+    await app.close();
+    throw err;
+  }
 }

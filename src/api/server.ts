@@ -23,6 +23,23 @@ export interface ServerOptions {
 
 const PUBLIC = (url: string) => url === '/' || url === '/v2.0' || url === '/v2.0/';
 
+/**
+ * OpenStack services accept JSON with or without a content type, and empty bodies (DELETE):
+ * every body is parsed as JSON; malformed ones fail with the service's own error.
+ */
+export function acceptJsonBodies(server: FastifyInstance, malformed: () => Error): void {
+  server.removeAllContentTypeParsers();
+  server.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
+    const text = (body as string).trim();
+    if (!text) return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(malformed(), undefined);
+    }
+  });
+}
+
 export function buildServer(app: App, options: ServerOptions = {}): FastifyInstance {
   const authenticate = options.authenticator ?? noauthAuthenticator;
   const isPublic = options.public ?? PUBLIC;
@@ -35,17 +52,7 @@ export function buildServer(app: App, options: ServerOptions = {}): FastifyInsta
     rewriteUrl: (req) => (req.url ?? '/').replace(/\.json(?=\?|$)/, ''),
   });
 
-  // Neutron accepts JSON with or without a content type, and empty bodies on DELETE.
-  server.removeAllContentTypeParsers();
-  server.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
-    const text = (body as string).trim();
-    if (!text) return done(null, undefined);
-    try {
-      done(null, JSON.parse(text));
-    } catch {
-      done(new NeutronError(400, 'HTTPBadRequest', 'Malformed request body'), undefined);
-    }
-  });
+  acceptJsonBodies(server, () => new NeutronError(400, 'HTTPBadRequest', 'Malformed request body'));
 
   server.decorateRequest('ctx', null as unknown as RequestContext);
   server.addHook('onRequest', async (req, reply) => {

@@ -1,9 +1,13 @@
-// neutrino CLI: `serve` runs the API server, `db upgrade` applies migrations.
+// neutrino CLI: `serve` runs the API server, `db upgrade` applies migrations, `bootstrap`
+// prepares the embedded identity (admin, roles, catalog) without serving.
 import { Command } from 'commander';
 import { loadConfig } from '../config/index.ts';
 import { openDatabase } from '../db/index.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import { startService } from '../service.ts';
+import { createApp } from '../app.ts';
+import { Identity } from '../identity/identity.ts';
+import { bootstrapAndAnnounce } from '../identity/bootstrap.ts';
 
 const program = new Command();
 program.name('neutrino').description('Networking-as-a-service serving the OpenStack Networking API v2.0');
@@ -21,6 +25,20 @@ program
     };
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
+  });
+
+program
+  .command('bootstrap')
+  .description('create the Default domain, admin project/user, roles and catalog of the embedded identity (idempotent)')
+  .action(async () => {
+    const config = loadConfig({ file: program.opts().config });
+    const app = await createApp(config);
+    try {
+      const result = await bootstrapAndAnnounce(new Identity(app));
+      if (!result.createdAdmin) console.log(`Identity already bootstrapped: admin user ${config.auth.admin_user} (${result.adminUserId}), project ${config.auth.admin_project} (${result.adminProjectId}); catalog refreshed.`);
+    } finally {
+      await app.close();
+    }
   });
 
 const db = program.command('db').description('database maintenance');

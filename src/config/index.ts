@@ -28,14 +28,25 @@ export interface NeutrinoConfig {
     /** Admin password; when empty on first bootstrap one is generated and printed once. */
     admin_password: string;
     region: string;
-    /** Embedded identity listens here (`0` disables a separate listener). */
+    /** Embedded identity (strategy `embedded`) listens here; port `0` picks a free port (tests). */
     identity_port: number;
     identity_host: string;
+    /** URL of the embedded identity in the catalog and clouds.yaml; derived from identity_host/port when empty. */
+    identity_public_url: string;
+    /** Seconds a validated token may be served from the in-process cache (bounds staleness across API servers). */
+    token_cache_seconds: number;
+    /**
+     * Where the first bootstrap writes a clouds.yaml for the admin (`neutrino` cloud). Empty:
+     * next to the SQLite database (./data/clouds.yaml by default; ./data/ on PostgreSQL); `none`: not written.
+     */
+    clouds_yaml: string;
     /** External Keystone (strategy `keystone`). */
     keystone_url: string;
     keystone_service_user: string;
     keystone_service_password: string;
     keystone_service_project: string;
+    /** Domain id of the service user and project. */
+    keystone_service_domain: string;
     keystone_cache_seconds: number;
     policy_file: string;
   };
@@ -68,10 +79,14 @@ export const DEFAULT_CONFIG: NeutrinoConfig = {
     region: 'RegionOne',
     identity_port: 5000,
     identity_host: '127.0.0.1',
+    identity_public_url: '',
+    token_cache_seconds: 5,
+    clouds_yaml: '',
     keystone_url: '',
     keystone_service_user: 'neutron',
     keystone_service_password: '',
     keystone_service_project: 'service',
+    keystone_service_domain: 'default',
     keystone_cache_seconds: 60,
     policy_file: '',
   },
@@ -160,6 +175,13 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; ov
     }
   }
   return config as unknown as NeutrinoConfig;
+}
+
+/** Public URL of the embedded identity service (no version suffix). */
+export function identityUrl(config: NeutrinoConfig): string {
+  if (config.auth.identity_public_url) return config.auth.identity_public_url.replace(/\/+$/, '');
+  const host = config.auth.identity_host === '0.0.0.0' || config.auth.identity_host === '::' ? '127.0.0.1' : config.auth.identity_host;
+  return `http://${host}:${config.auth.identity_port}`;
 }
 
 export function publicUrl(config: NeutrinoConfig): string {

@@ -28,4 +28,11 @@ export const rbacExtensions: ExtensionDef[] = [
       },
     ],
   },
+  {
+    alias: 'rbac-subnetpool',
+    name: 'Subnet Pool RBAC',
+    description: 'Support subnetpool RBAC policies',
+    updated: '2019-06-24T00:00:00-00:00',
+    requires: ['rbac-policies', 'subnet_allocation'],
+  },
 ];

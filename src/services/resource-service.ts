@@ -476,8 +476,10 @@ export class ResourceService {
 
   async deleteIn(trx: Transaction<any>, ctx: RequestContext, id: string, options: CreateOptions & { ifMatch?: number[] } = {}): Promise<void> {
     const current = await this.loadForChange(trx, ctx, id, 'delete', options.ifMatch, options.internal);
-    await this.beforeDelete(trx, ctx, current);
+    // Other services first release or veto what they hold on the item (L3 deletes a
+    // network's unassociated floating IPs); then the owner checks what is left.
     await this.app.hooks.run(this.resource.collection, 'beforeDelete', trx, ctx, current);
+    await this.beforeDelete(trx, ctx, current);
     if (this.resource.hasTags) await trx.deleteFrom('tags').where('resource_id', '=', id).execute();
     await this.repo.deleteById(trx, id);
     this.app.queueEvent(trx, { resource: this.resource.collection, action: 'deleted', id, body: current, context: ctx });

@@ -13,7 +13,6 @@ import { startEmbeddedIdentityServer, type EmbeddedIdentityServer } from '../hel
 import { OPENSTACK_CLI, OpenStackCli } from '../helpers/openstack-cli.ts';
 
 const WAITS_FOR: Record<string, string> = {
-  identity: 'identity: embedded Keystone (tokens, catalog, projects, users, role assignments)',
   subnets: 'core: subnets',
   ports: 'core: ports',
 };

@@ -240,5 +240,24 @@ for (const dialect of dialects()) {
       assert.equal(results.filter((r) => r.status === 201).length, 1);
       assert.equal(results.find((r) => r.status === 409)?.body.NeutronError.type, 'OverQuota');
     });
+
+    it('goes with its external network unless it is associated', async () => {
+      const doomed = await externalNetwork(t.admin, '198.51.100.0/24');
+      const spare = (await t.admin.post('/v2.0/floatingips', { floatingip: { floating_network_id: doomed.network.id } })).body.floatingip;
+      assert.equal((await t.admin.del(`/v2.0/networks/${doomed.network.id}`)).status, 204);
+      assert.equal((await t.admin.get(`/v2.0/floatingips/${spare.id}`)).status, 404, 'unassociated floating IPs are deleted with the network');
+
+      const kept = await externalNetwork(t.admin, '198.51.100.0/24');
+      const r = (await t.client.post('/v2.0/routers', { router: { name: 'kept', external_gateway_info: { network_id: kept.network.id } } })).body.router;
+      const lan = await networkWithSubnet(t.client, '10.77.0.0/24');
+      await t.client.put(`/v2.0/routers/${r.id}/add_router_interface`, { subnet_id: lan.subnet.id });
+      const port = (await t.client.post('/v2.0/ports', { port: { network_id: lan.network.id } })).body.port;
+      const used = await t.client.post('/v2.0/floatingips', { floatingip: { floating_network_id: kept.network.id, port_id: port.id } });
+      assert.equal(used.status, 201, JSON.stringify(used.body));
+      const refused = await t.admin.del(`/v2.0/networks/${kept.network.id}`);
+      assert.equal(refused.status, 409);
+      assert.equal(refused.body.NeutronError.type, 'NetworkInUse');
+      assert.equal((await t.client.get(`/v2.0/floatingips/${used.body.floatingip.id}`)).status, 200, 'the failed delete changed nothing');
+    });
   });
 }

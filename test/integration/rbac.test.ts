@@ -209,6 +209,33 @@ for (const dialect of dialects()) {
       assert.equal((await a.del(`/v2.0/rbac-policies/${self.id}`)).status, 204);
     });
 
+    it('shares subnet pools the same way', async () => {
+      const pool = (await a.post('/v2.0/subnetpools', { subnetpool: { name: 'a-pool', prefixes: ['10.80.0.0/16'], default_prefixlen: 24 } })).body.subnetpool;
+      assertError(await b.get(`/v2.0/subnetpools/${pool.id}`), 404, 'SubnetPoolNotFound');
+      const grant = await a.post('/v2.0/rbac-policies', { rbac_policy: { object_type: 'subnetpool', object_id: pool.id, action: 'access_as_shared', target_tenant: 'project-b' } });
+      assert.equal(grant.status, 201, JSON.stringify(grant.body));
+      const seen = (await b.get(`/v2.0/subnetpools/${pool.id}`)).body.subnetpool;
+      assert.equal(seen.shared, true, 'shared as B sees it');
+      assert.equal((await a.get(`/v2.0/subnetpools/${pool.id}`)).body.subnetpool.shared, false);
+      assertError(await c.get(`/v2.0/subnetpools/${pool.id}`), 404, 'SubnetPoolNotFound');
+      assertError(await a.post('/v2.0/rbac-policies', { rbac_policy: { object_type: 'subnetpool', object_id: pool.id, action: 'access_as_external', target_tenant: 'project-c' } }), 400, 'HTTPBadRequest');
+
+      const netB = await newNetwork(b, 'b-net');
+      const subnet = await b.post('/v2.0/subnets', { subnet: { network_id: netB.id, ip_version: 4, subnetpool_id: pool.id } });
+      assert.equal(subnet.status, 201, JSON.stringify(subnet.body));
+      assertError(await a.del(`/v2.0/rbac-policies/${grant.body.rbac_policy.id}`), 409, 'RbacPolicyInUse');
+      assert.equal((await b.del(`/v2.0/subnets/${subnet.body.subnet.id}`)).status, 204);
+      assert.equal((await a.del(`/v2.0/rbac-policies/${grant.body.rbac_policy.id}`)).status, 204);
+      assertError(await b.get(`/v2.0/subnetpools/${pool.id}`), 404, 'SubnetPoolNotFound');
+
+      const sharedPool = (await t.admin.post('/v2.0/subnetpools', { subnetpool: { name: 'all', prefixes: ['10.81.0.0/16'], shared: true } })).body.subnetpool;
+      const implicit = (await t.admin.get(`/v2.0/rbac-policies?object_id=${sharedPool.id}`)).body.rbac_policies;
+      assert.deepEqual(implicit.map((p: { object_type: string; target_tenant: string }) => [p.object_type, p.target_tenant]), [['subnetpool', '*']]);
+      assert.equal((await c.get(`/v2.0/subnetpools/${sharedPool.id}`)).body.subnetpool.shared, true);
+      const aliases = (await a.get('/v2.0/extensions')).body.extensions.map((e: { alias: string }) => e.alias);
+      assert.ok(aliases.includes('rbac-subnetpool'));
+    });
+
     it('lists the rbac-policies extension and counts policies against the quota', async () => {
       const aliases = (await a.get('/v2.0/extensions')).body.extensions.map((e: { alias: string }) => e.alias);
       assert.ok(aliases.includes('rbac-policies'));

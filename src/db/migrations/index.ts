@@ -3,6 +3,7 @@
 import type { Migration } from 'kysely';
 import * as m0001 from './0001_core.ts';
 import * as m0002 from './0002_core_ipam.ts';
+import * as m0010 from './0010_identity.ts';
 import * as m0020 from './0020_rbac_policies.ts';
 import * as m0030 from './0030_l3.ts';
 import * as m0040 from './0040_security_groups.ts';
@@ -11,6 +12,7 @@ import * as m0041 from './0041_default_security_group_rules.ts';
 export const migrations: Record<string, Migration> = {
   '0001_core': m0001,
   '0002_core_ipam': m0002,
+  '0010_identity': m0010,
   '0020_rbac_policies': m0020,
   '0030_l3': m0030,
   '0040_security_groups': m0040,

@@ -9,7 +9,6 @@ import { badRequest, conflict, invalidInput, NeutronError } from '../../api/erro
 import { checkCidr } from '../../api/validation.ts';
 import type { Tx } from '../../db/index.ts';
 import { ResourceService, type Item } from '../resource-service.ts';
-import type { Query } from '../repository.ts';
 import { bitsOf, formatCidr, parseCidr, rangeOf, summarize, type Cidr, type IpVersion } from '../ipam/address.ts';
 import { anyOverlap, freeBlocks, isFree, pickPrefix, subtract } from '../ipam/prefixes.ts';
 import { rangeToCidrs } from '../ipam/address.ts';
@@ -43,12 +42,6 @@ export class SubnetPoolService extends ResourceService {
 
   protected override notFound(id: string): NeutronError {
     return new NeutronError(404, 'SubnetPoolNotFound', `Subnet pool ${id} could not be found.`);
-  }
-
-  /** Non-admins see their own pools and shared ones. */
-  protected override scope(ctx: RequestContext, q: Query): Query {
-    const yes = this.app.database.dialect === 'sqlite' ? 1 : true;
-    return q.where((eb: any) => eb.or([eb('subnetpools.project_id', '=', ctx.projectId), eb('subnetpools.shared', '=', yes)]));
   }
 
   protected override async beforeCreate(trx: Transaction<any>, _ctx: RequestContext, item: Item): Promise<void> {

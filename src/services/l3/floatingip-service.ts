@@ -29,6 +29,13 @@ export class FloatingIpService extends ResourceService {
     app.hooks.on('ports', 'beforeDelete', async (trx, _ctx, port) => {
       for (const fip of await this.repo.findWhere(trx, { port_id: port.id })) await this.writeChanges(trx, fip.id, { ...DISASSOCIATED });
     });
+    // Deleting an external network deletes its unused floating IPs (Neutron's
+    // delete_disassociated_floatingips); associated ones keep the network in use.
+    app.hooks.on('networks', 'beforeDelete', async (trx, ctx, network) => {
+      for (const fip of await this.repo.findWhere(trx, { floating_network_id: network.id, port_id: null, router_id: null })) {
+        await this.deleteIn(trx, ctx, fip.id, { internal: true });
+      }
+    });
   }
 
   private get routers() {

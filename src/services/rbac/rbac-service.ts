@@ -34,6 +34,7 @@ export class RbacService extends ResourceService {
   constructor(app: App) {
     super(app, 'rbac_policies');
     app.rbac.onRegister((type) => this.followFlags(type));
+    if (app.registry.resources.has('subnetpools')) app.rbac.register(subnetPoolType());
     if (app.registry.resources.has('networks')) {
       app.rbac.register(networkType(app));
       // Subnets are shared with their network (Neutron's `shared` filter on subnets).
@@ -198,6 +199,19 @@ export class RbacService extends ResourceService {
     if (Object.keys(row).length) await trx.updateTable(service.resource.table).set(row).where('id', '=', objectId).execute();
     await service.touch(trx, objectId);
   }
+}
+
+/** Subnet pools: shared (access_as_shared); projects with subnets allocated from a pool depend on it. */
+function subnetPoolType(): RbacObjectType {
+  return {
+    type: 'subnetpool',
+    collection: 'subnetpools',
+    actions: ['access_as_shared'],
+    usersOf: async (trx, poolId) => {
+      const rows = await trx.selectFrom('subnets').select('project_id').distinct().where('subnetpool_id', '=', poolId).execute();
+      return rows.map((r: { project_id: string | null }) => r.project_id).filter((p): p is string => !!p);
+    },
+  };
 }
 
 /**

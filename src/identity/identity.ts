@@ -1,0 +1,44 @@
+// The embedded identity service as one object: the directory (domains, projects, users,
+// roles, assignments), tokens and the catalog over the app's database. The identity
+// HTTP API, the Networking API's authenticator, bootstrap and the CLI all use it.
+import type { Transaction } from 'kysely';
+import type { App } from '../app.ts';
+import { Catalog } from './catalog.ts';
+import { Directory } from './directory.ts';
+import { IdentityStore } from './store.ts';
+import { TokenProvider } from './tokens.ts';
+
+export class Identity {
+  readonly store: IdentityStore;
+  readonly directory: Directory;
+  readonly tokens: TokenProvider;
+  readonly catalog: Catalog;
+
+  constructor(readonly app: App) {
+    this.store = new IdentityStore(app.database.dialect);
+    this.directory = new Directory(this.store);
+    this.catalog = new Catalog(this.store);
+    this.tokens = new TokenProvider(this.store, this.directory, () => ({
+      ttlSeconds: app.config.auth.token_ttl_seconds,
+      cacheSeconds: app.config.auth.token_cache_seconds,
+    }));
+  }
+
+  /** A read (no transaction needed: one consistent query at a time). */
+  get db() {
+    return this.app.database.db;
+  }
+
+  /**
+   * A change in one transaction. Cached token validations are dropped before and after,
+   * so no request on this node can be authorized by state older than the change.
+   */
+  async write<T>(fn: (trx: Transaction<any>) => Promise<T>): Promise<T> {
+    this.tokens.forget();
+    try {
+      return await this.app.transact(fn);
+    } finally {
+      this.tokens.forget();
+    }
+  }
+}
