@@ -14,7 +14,7 @@ import type { App } from '../app.ts';
 import { Repository, type Item, type ListQuery, type Query } from './repository.ts';
 import { storageOf } from '../definitions/types.ts';
 import type { Target } from '../policy/index.ts';
-import { grantedIds, ownedOrGranted } from './rbac/access.ts';
+import { grantsTo, ownedOrGranted } from './rbac/access.ts';
 
 export type { Item, ListQuery };
 
@@ -32,6 +32,9 @@ const POLICY_PARENTS = [
   { prefix: 'network', column: 'network_id', collection: 'networks' },
   { prefix: 'security_group', column: 'security_group_id', collection: 'security_groups' },
 ];
+
+/** The RBAC actions granted to the caller on the object behind a policy target (RBAC types only). */
+const grantsOfTarget = new WeakMap<Target, Set<string>>();
 
 const sameValue = (a: unknown, b: unknown) => a === b || JSON.stringify(a) === JSON.stringify(b);
 
@@ -86,11 +89,11 @@ export class ResourceService {
    */
   protected async canSee(q: Tx, ctx: RequestContext, items: Item[], targets?: Target[]): Promise<boolean[]> {
     targets ??= await this.policyTargets(q, ctx, items);
-    const rbac = this.app.rbac.forCollection(this.resource.collection);
-    const granted = rbac ? await grantedIds(q, rbac.type, items.map((i) => i.id), ctx.projectId) : undefined;
-    return targets.map(
-      (target, i) => (!granted || items[i].project_id === ctx.projectId || granted.has(items[i].id)) && this.app.policy.enforce(ctx, `get_${this.policyName}`, target),
-    );
+    return targets.map((target, i) => {
+      const grants = grantsOfTarget.get(target);
+      const reachable = !grants || items[i].project_id === ctx.projectId || grants.size > 0;
+      return reachable && this.app.policy.enforce(ctx, `get_${this.policyName}`, target);
+    });
   }
 
   /**
@@ -100,42 +103,54 @@ export class ResourceService {
    * an invisible network is NetworkNotFound).
    */
   async policyTargets(q: Tx, ctx: RequestContext, items: Item[], mustSeeParents = false): Promise<Target[]> {
-    // Parent fields are shared by the items of one parent: they live in one prototype per
-    // parent combination, so a list of thousands of ports copies none of them per port.
-    const protos = new Map<string, Target>();
-    const keys: string[] = items.map(() => '');
-    const perParent: Map<string, Target>[] = [];
+    const inherited = await this.parentFields(q, ctx, items, mustSeeParents);
+    const targets: Target[] = items.map((item, i) => Object.assign(Object.create(inherited[i]) as Target, item));
+    const rbac = this.app.rbac.forCollection(this.resource.collection);
+    if (rbac && items.length) {
+      const grants = await grantsTo(q, rbac.type, items.map((i) => i.id).filter((id): id is string => typeof id === 'string'), ctx.projectId);
+      targets.forEach((target, i) => grantsOfTarget.set(target, grants.get(items[i].id) ?? new Set()));
+      this.copyRbacFlags(targets, targets);
+    }
+    return targets;
+  }
+
+  /**
+   * Per item, its parents' fields as `<prefix>:<attribute>`. Items of the same parents
+   * share one object (targets inherit from it), so listing thousands of ports of one
+   * network copies the network's fields once, not once per port.
+   */
+  private async parentFields(q: Tx, ctx: RequestContext, items: Item[], mustSeeParents: boolean): Promise<Target[]> {
+    const byParent: [column: string, fields: Map<string, Target>][] = [];
     for (const parent of this.policyParents()) {
       const service = this.app.services.get(parent.collection);
       const ids = [...new Set(items.map((t) => t[parent.column]).filter((v): v is string => typeof v === 'string'))];
-      const prefixed = new Map<string, Target>();
-      perParent.push(prefixed);
       if (!service || ids.length === 0) continue;
       const rows = await service.repo.findWhere(q, { id: ids });
+      const parentTargets = await service.policyTargets(q, ctx, rows);
       if (mustSeeParents && !ctx.isAdmin) {
-        const visible = await service.canSee(q, ctx, rows);
+        const visible = await service.canSee(q, ctx, rows, parentTargets);
         const seen = new Set(rows.filter((_, i) => visible[i]).map((r) => r.id));
         const missing = ids.find((id) => !seen.has(id));
         if (missing) await service.getVisible(q, ctx, missing); // throws the parent's NotFound
       }
-      for (const parentTarget of await service.policyTargets(q, ctx, rows)) {
-        const fields: Target = {};
-        for (const name in parentTarget) fields[`${parent.prefix}:${name}`] = parentTarget[name];
-        prefixed.set(parentTarget.id as string, fields);
+      const fields = new Map<string, Target>();
+      for (const parentTarget of parentTargets) {
+        const prefixed: Target = {};
+        for (const name in parentTarget) prefixed[`${parent.prefix}:${name}`] = parentTarget[name]; // own and inherited
+        fields.set(parentTarget.id as string, prefixed);
       }
-      items.forEach((item, i) => (keys[i] += `${item[parent.column] ?? ''}|`));
+      byParent.push([parent.column, fields]);
     }
-    const targets: Target[] = items.map((item, i) => {
-      let proto = protos.get(keys[i]);
-      if (!proto) {
-        proto = {};
-        this.policyParents().forEach((parent, p) => Object.assign(proto!, perParent[p].get(item[parent.column])));
-        protos.set(keys[i], proto);
+    const shared = new Map<string, Target>();
+    return items.map((item) => {
+      const key = byParent.map(([column]) => item[column] ?? '').join('|');
+      let fields = shared.get(key);
+      if (!fields) {
+        fields = Object.assign({}, ...byParent.map(([column, map]) => map.get(item[column]) ?? {})) as Target;
+        shared.set(key, fields);
       }
-      return Object.assign(Object.create(proto) as Target, item);
+      return fields;
     });
-    await this.applyRbacFlags(q, ctx, targets);
-    return targets;
   }
 
   private policyParents(): { prefix: string; column: string; collection: string }[] {
@@ -144,14 +159,16 @@ export class ResourceService {
     return parents;
   }
 
-  /** RBAC-backed flags as ctx sees them: `shared` is true when shared with ctx's project or everyone. */
-  private async applyRbacFlags(q: Tx, ctx: RequestContext, items: Item[]): Promise<void> {
+  /** RBAC-backed flags as the caller sees them, from the grants of targets: `shared` when shared with its project or everyone. */
+  private copyRbacFlags(items: Item[], targets: Target[]): void {
     const rbac = this.app.rbac.forCollection(this.resource.collection);
-    if (!rbac || items.length === 0) return;
+    if (!rbac) return;
     for (const flag of this.app.rbac.flagsOf(rbac, this.resource)) {
       if (flag.anyTarget) continue; // a global property of the object (router:external), not per caller
-      const granted = await grantedIds(q, rbac.type, items.map((i) => i.id), ctx.projectId, [flag.action]);
-      for (const item of items) item[flag.attribute] = granted.has(item.id);
+      items.forEach((item, i) => {
+        const grants = grantsOfTarget.get(targets[i]);
+        if (grants) item[flag.attribute] = grants.has(flag.action);
+      });
     }
   }
 
@@ -258,7 +275,7 @@ export class ResourceService {
     if (this.resource.hasTags) await this.loadTags(q, items);
     await this.extend(q, ctx, items);
     await this.app.hooks.extend(this.resource.collection, q, ctx, items);
-    await this.applyRbacFlags(q, ctx, items);
+    this.copyRbacFlags(items, targets);
     for (const [name, def] of Object.entries(this.resource.attributes)) {
       const rule = `get_${this.policyName}:${name}`;
       if (def.visible === false) {

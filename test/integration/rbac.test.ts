@@ -209,6 +209,20 @@ for (const dialect of dialects()) {
       assert.equal((await a.del(`/v2.0/rbac-policies/${self.id}`)).status, 204);
     });
 
+    it('refuses to withdraw external access a router gateway uses', async () => {
+      const ext = (await t.admin.post('/v2.0/networks', { network: { name: 'public', 'router:external': true } })).body.network;
+      assert.equal((await t.admin.post('/v2.0/subnets', { subnet: { network_id: ext.id, ip_version: 4, cidr: '172.24.10.0/24', enable_dhcp: false } })).status, 201);
+      const wildcard = (await t.admin.get(`/v2.0/rbac-policies?object_id=${ext.id}`)).body.rbac_policies[0];
+      const router = await b.post('/v2.0/routers', { router: { name: 'b-gw', external_gateway_info: { network_id: ext.id } } });
+      assert.equal(router.status, 201, JSON.stringify(router.body));
+      assertError(await t.admin.del(`/v2.0/rbac-policies/${wildcard.id}`), 409, 'RbacPolicyInUse');
+      assertError(await t.admin.put(`/v2.0/networks/${ext.id}`, { network: { 'router:external': false } }), 409, 'ExternalNetworkInUse');
+      assert.equal((await c.get(`/v2.0/networks/${ext.id}`)).body.network['router:external'], true, 'nothing changed');
+      assert.equal((await b.put(`/v2.0/routers/${router.body.router.id}`, { router: { external_gateway_info: {} } })).status, 200);
+      assert.equal((await t.admin.put(`/v2.0/networks/${ext.id}`, { network: { 'router:external': false } })).status, 200);
+      assertError(await c.get(`/v2.0/networks/${ext.id}`), 404, 'NetworkNotFound');
+    });
+
     it('shares subnet pools the same way', async () => {
       const pool = (await a.post('/v2.0/subnetpools', { subnetpool: { name: 'a-pool', prefixes: ['10.80.0.0/16'], default_prefixlen: 24 } })).body.subnetpool;
       assertError(await b.get(`/v2.0/subnetpools/${pool.id}`), 404, 'SubnetPoolNotFound');

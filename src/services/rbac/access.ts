@@ -24,18 +24,18 @@ export function ownedOrGranted(eb: ExpressionBuilder<any, any>, table: string, o
   return eb.or([eb(`${table}.project_id`, '=', projectId), eb(`${table}.id`, 'in', grantedObjects(eb, objectType, projectId))]);
 }
 
-/** Of ids, those an RBAC policy grants (one of actions, or any) to projectId or everyone. */
-export async function grantedIds(q: Tx, objectType: string, ids: string[], projectId: string | null, actions?: string[]): Promise<Set<string>> {
-  const out = new Set<string>();
+/** For each of ids (of objectType), the actions RBAC policies grant on it to projectId or everyone. */
+export async function grantsTo(q: Tx, objectType: string, ids: string[], projectId: string | null): Promise<Map<string, Set<string>>> {
+  const out = new Map<string, Set<string>>(ids.map((id) => [id, new Set<string>()]));
   for (let i = 0; i < ids.length; i += 500) {
-    let query = q
+    const rows = await q
       .selectFrom('rbac_policies')
-      .select('object_id')
+      .select(['object_id', 'action'])
       .where('object_type', '=', objectType)
       .where('object_id', 'in', ids.slice(i, i + 500))
-      .where('target_project', 'in', targetsOf(projectId));
-    if (actions) query = query.where('action', 'in', actions);
-    for (const row of await query.execute()) out.add(row.object_id);
+      .where('target_project', 'in', targetsOf(projectId))
+      .execute();
+    for (const row of rows) out.get(row.object_id)?.add(row.action);
   }
   return out;
 }

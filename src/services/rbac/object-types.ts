@@ -5,6 +5,7 @@
 // wildcard policies behind it in step. See ARCHITECTURE.md ("Sharing objects with RBAC").
 import type { Tx } from '../../db/index.ts';
 import type { Resource } from '../../definitions/registry.ts';
+import type { NeutronError } from '../../api/errors.ts';
 
 /** An attribute of the object that is a view of its RBAC policies (network `shared`, `router:external`). */
 export interface RbacFlag {
@@ -17,6 +18,8 @@ export interface RbacFlag {
    * set while the network is external to anyone); false (default): only while a `*` one does.
    */
   anyTarget?: boolean;
+  /** The 409 for clearing the flag while a project depends on it (default InvalidSharedSetting). */
+  inUse?: (object: Record<string, any>) => NeutronError;
 }
 
 export interface RbacObjectType {

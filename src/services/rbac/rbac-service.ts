@@ -180,7 +180,7 @@ export class RbacService extends ResourceService {
   private async clearFlag(trx: Tx, type: RbacObjectType, object: Item, flag: RbacFlag): Promise<void> {
     const grants = (await this.findGrants(trx, type.type, object.id, flag.action)).filter((g) => flag.anyTarget || g.target_project === WILDCARD);
     for (const grant of grants) {
-      await this.refuseCuttingOff(trx, type, object, grant, undefined, () => sharingInUse(object));
+      await this.refuseCuttingOff(trx, type, object, grant, undefined, () => (flag.inUse ?? sharingInUse)(object));
       await trx.deleteFrom('rbac_policies').where('id', '=', grant.id).execute();
     }
   }
@@ -226,20 +226,35 @@ function filterGranted(q: Query, column: string, objectType: string, action: str
   return q.where((eb: any) => (wanted.has(true) ? granted(eb) : eb.not(granted(eb))));
 }
 
-/** Networks: shared (access_as_shared) and external (access_as_external); ports and subnets of other projects depend on sharing. */
+/**
+ * Networks: shared (access_as_shared) and external (access_as_external). Other projects'
+ * ports and subnets depend on sharing, their router gateways and floating IPs on external access.
+ */
 function networkType(app: App): RbacObjectType {
   const flags: RbacFlag[] = [{ attribute: 'shared', action: 'access_as_shared' }];
-  if ('router:external' in app.registry.resource('networks').attributes) flags.push({ attribute: 'router:external', action: 'access_as_external', anyTarget: true });
+  if ('router:external' in app.registry.resource('networks').attributes) {
+    flags.push({
+      attribute: 'router:external',
+      action: 'access_as_external',
+      anyTarget: true,
+      inUse: (net) => conflict('ExternalNetworkInUse', `External network ${net.id} cannot be updated to be made non-external, since it has existing gateway ports.`),
+    });
+  }
   return {
     type: 'network',
     collection: 'networks',
     actions: ['access_as_shared', 'access_as_external'],
     flags,
     usersOf: async (trx, networkId, action) => {
-      if (action !== 'access_as_shared') return [];
+      // Sharing: ports and subnets on the network; external: router gateways and floating IPs.
+      const uses: [string, string, string][] =
+        action === 'access_as_shared'
+          ? [['ports', 'network_id', 'ports'], ['subnets', 'network_id', 'subnets']]
+          : [['routers', 'gw_network_id', 'routers'], ['floatingips', 'floating_network_id', 'floatingips']];
       const projects = new Set<string>();
-      for (const table of ['ports', 'subnets']) {
-        const rows = await trx.selectFrom(table).select('project_id').distinct().where('network_id', '=', networkId).execute();
+      for (const [table, column, collection] of uses) {
+        if (!app.registry.resources.has(collection)) continue;
+        const rows = await trx.selectFrom(table).select('project_id').distinct().where(column, '=', networkId).execute();
         for (const r of rows) if (r.project_id) projects.add(r.project_id);
       }
       return [...projects];
