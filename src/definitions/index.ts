@@ -14,7 +14,7 @@ import { portForwardingExtensions } from './port-forwarding.ts';
 import { addressScopeExtension, addressScopeRbacExtension } from './address-scope.ts';
 import { autoAllocatedTopologyExtension } from './auto-allocated-topology.ts';
 import { securityGroupExtensions } from './security-group.ts';
-import { addressGroupExtension } from './address-group.ts';
+import { addressGroupExtension, rbacAddressGroupExtension } from './address-group.ts';
 
 export const allExtensions: ExtensionDef[] = [
   networkCore,
@@ -35,6 +35,7 @@ export const allExtensions: ExtensionDef[] = [
   autoAllocatedTopologyExtension,
   ...securityGroupExtensions,
   addressGroupExtension,
+  rbacAddressGroupExtension,
   ...rbacExtensions,
 ];
 

@@ -83,9 +83,12 @@ const attributeExtensions: ExtensionDef[] = [
   },
   feature('port-security-groups-filtering', 'Port filtering on security groups', 'Provides security groups filtering when listing ports', '2018-01-09T09:00:00-00:00'),
   {
-    ...feature('security-groups-shared-filtering', 'Security group filtering on the shared field', 'Support security group filtering on the shared field', '2021-03-04T10:00:00-00:00'),
-    extendAttributes: { security_groups: { shared: { type: 'boolean', storage: 'computed' } } },
+    // Groups shared through RBAC policies (object_type security_group); `shared` is the
+    // stored view of a `*` policy, rendered per caller by the generic layer.
+    ...feature('rbac-security-groups', 'Add security_group type to RBAC', 'Add security_group type to network RBAC', '2017-06-14T00:00:00-00:00', ['rbac-policies', 'security-group']),
+    extendAttributes: { security_groups: { shared: { type: 'boolean' } } },
   },
+  feature('security-groups-shared-filtering', 'Security group filtering on the shared field', 'Support security group filtering on the shared field', '2021-03-04T10:00:00-00:00', ['rbac-security-groups']),
 ];
 
 /** The template of the rules every new group starts with (admins change it; everyone reads it). */

@@ -95,9 +95,18 @@ for (const dialect of dialects()) {
       const unknown = await t.client.post('/v2.0/security-group-rules', { security_group_rule: { security_group_id: sg.id, direction: 'egress', remote_address_group_id: '6f9a6d4c-3c3a-4d5e-9d57-7b0b3c1d2e3f' } });
       assert.equal(unknown.status, 404);
       assert.equal(unknown.body.NeutronError.type, 'AddressGroupNotFound');
-      const theirs = (await t.client.as({ project: 'project-b' }).post('/v2.0/address-groups', { address_group: { name: 'theirs' } })).body.address_group;
-      const foreign = await t.client.post('/v2.0/security-group-rules', { security_group_rule: { security_group_id: sg.id, direction: 'egress', remote_address_group_id: theirs.id } });
-      assert.equal(foreign.status, 404);
+      const b = t.client.as({ project: 'project-b' });
+      const theirs = (await b.post('/v2.0/address-groups', { address_group: { name: 'theirs' } })).body.address_group;
+      const foreignRule = { security_group_rule: { security_group_id: sg.id, direction: 'egress', remote_address_group_id: theirs.id } };
+      assert.equal((await t.client.post('/v2.0/security-group-rules', foreignRule)).status, 404);
+      // Shared through RBAC, it may be a remote of the target project's rules, and stays while used.
+      const policy = await b.post('/v2.0/rbac-policies', { rbac_policy: { object_type: 'address_group', object_id: theirs.id, action: 'access_as_shared', target_tenant: 'project-a' } });
+      assert.equal(policy.status, 201, JSON.stringify(policy.body));
+      assert.equal((await t.client.get(`/v2.0/address-groups/${theirs.id}`)).status, 200);
+      const sharedRule = await t.client.post('/v2.0/security-group-rules', foreignRule);
+      assert.equal(sharedRule.status, 201, JSON.stringify(sharedRule.body));
+      assert.equal((await b.del(`/v2.0/rbac-policies/${policy.body.rbac_policy.id}`)).status, 409);
+      assert.equal((await t.client.del(`/v2.0/security-group-rules/${sharedRule.body.security_group_rule.id}`)).status, 204);
 
       const inUse = await t.client.del(`/v2.0/address-groups/${ag.id}`);
       assert.equal(inUse.status, 409);

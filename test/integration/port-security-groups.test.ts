@@ -127,6 +127,32 @@ for (const dialect of dialects()) {
       assert.deepEqual(dhcp.body.port.security_groups, []);
     });
 
+    it('shares a group through RBAC: visible and usable by the target project, protected while used', async () => {
+      const b = t.client.as({ project: 'project-b' });
+      const bNet = (await b.post('/v2.0/networks', { network: { name: 'b' } })).body.network;
+      const g = await group('to-share');
+      assert.equal((await b.post('/v2.0/ports', { port: { network_id: bNet.id, security_groups: [g.id] } })).status, 404, 'not shared yet');
+      const policy = await t.client.post('/v2.0/rbac-policies', { rbac_policy: { object_type: 'security_group', object_id: g.id, action: 'access_as_shared', target_tenant: 'project-b' } });
+      assert.equal(policy.status, 201, JSON.stringify(policy.body));
+
+      const seen = await b.get(`/v2.0/security-groups/${g.id}`);
+      assert.equal(seen.status, 200);
+      assert.equal(seen.body.security_group.shared, true, 'shared with the caller');
+      assert.equal((await t.client.get(`/v2.0/security-groups/${g.id}`)).body.security_group.shared, false, 'the owner sees no * policy');
+      assert.ok((await b.get('/v2.0/security-groups?shared=true')).body.security_groups.some((x: any) => x.id === g.id));
+      assert.ok(!(await t.client.get('/v2.0/security-groups?shared=true')).body.security_groups.some((x: any) => x.id === g.id));
+      assert.equal((await b.put(`/v2.0/security-groups/${g.id}`, { security_group: { name: 'mine' } })).status, 403, 'shared is not owned');
+
+      const p = await b.post('/v2.0/ports', { port: { network_id: bNet.id, security_groups: [g.id] } });
+      assert.equal(p.status, 201, JSON.stringify(p.body));
+      const revoke = await t.client.del(`/v2.0/rbac-policies/${policy.body.rbac_policy.id}`);
+      assert.equal(revoke.status, 409);
+      assert.equal(revoke.body.NeutronError.type, 'RbacPolicyInUse');
+      assert.equal((await b.del(`/v2.0/ports/${p.body.port.id}`)).status, 204);
+      assert.equal((await t.client.del(`/v2.0/rbac-policies/${policy.body.rbac_policy.id}`)).status, 204);
+      assert.equal((await b.get(`/v2.0/security-groups/${g.id}`)).status, 404);
+    });
+
     it('filters ports by security group', async () => {
       const a = await group('filter-a');
       const b = await group('filter-b');

@@ -24,7 +24,7 @@ for (const dialect of dialects()) {
     it('is listed among the extensions', async () => {
       const res = await t.client.get('/v2.0/extensions');
       const aliases = res.body.extensions.map((e: { alias: string }) => e.alias);
-      for (const alias of ['security-group', 'stateful-security-group', 'security-groups-normalized-cidr', 'security-groups-remote-address-group', 'address-group', 'security-groups-shared-filtering']) {
+      for (const alias of ['security-group', 'stateful-security-group', 'security-groups-normalized-cidr', 'security-groups-remote-address-group', 'address-group', 'security-groups-shared-filtering', 'rbac-security-groups', 'rbac-address-group', 'security-groups-default-rules', 'port-security-groups-filtering', 'security-groups-rules-belongs-to-default-sg']) {
         assert.ok(aliases.includes(alias), alias);
       }
     });

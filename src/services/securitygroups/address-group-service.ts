@@ -9,6 +9,7 @@ import { badRequest } from '../../api/errors.ts';
 import { invalidAttr } from '../../api/validation.ts';
 import { ResourceService, type Item } from '../resource-service.ts';
 import { convertIpPrefix } from './rule-values.ts';
+import { grantedIds } from '../rbac/access.ts';
 import { addressesAlreadyExist, addressesNotFound, addressGroupInUse, addressGroupNotFound } from './errors.ts';
 
 /** Neutron's type:subnet_list element check, then the network form (10.0.0.1/24 → 10.0.0.0/24). */
@@ -34,6 +35,18 @@ function normalizeAddresses(values: unknown): string[] {
 export class AddressGroupService extends ResourceService {
   constructor(app: App) {
     super(app, 'address_groups');
+    if (app.registry.has('rbac-address-group')) {
+      app.rbac.register({
+        type: 'address_group',
+        collection: 'address_groups',
+        actions: ['access_as_shared'],
+        // Projects whose rules reference the group: withdrawing their access is refused.
+        usersOf: async (trx, id) => {
+          const rows = await trx.selectFrom('security_group_rules').select('project_id').distinct().where('remote_address_group_id', '=', id).execute();
+          return rows.map((r: { project_id: string }) => r.project_id);
+        },
+      });
+    }
   }
 
   protected override notFound(id: string) {
@@ -43,7 +56,8 @@ export class AddressGroupService extends ResourceService {
   /** 404 unless projectId may reference the address group from its rules. */
   async checkUsable(q: Tx, ctx: RequestContext, id: string, projectId: string): Promise<void> {
     const group = await this.repo.findById(q, id);
-    if (!group || !(ctx.isAdmin || group.project_id === projectId)) throw addressGroupNotFound(id);
+    const usable = group && (ctx.isAdmin || group.project_id === projectId || (await grantedIds(q, 'address_group', [id], projectId, ['access_as_shared'])).has(id));
+    if (!usable) throw addressGroupNotFound(id);
   }
 
   private async addressesOf(q: Tx, ids: string[]): Promise<Map<string, string[]>> {

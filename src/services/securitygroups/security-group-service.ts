@@ -3,13 +3,13 @@
 // with, rules rendered inline, and the protections Neutron gives groups (the default
 // group cannot be renamed or deleted by its owner, a group in use by ports cannot be
 // deleted nor change statefulness).
-import { sql, type Transaction } from 'kysely';
+import type { Transaction } from 'kysely';
 import type { App } from '../../app.ts';
 import type { RequestContext } from '../../api/context.ts';
 import type { Tx } from '../../db/index.ts';
 import { ResourceService, type Item, type ListQuery } from '../resource-service.ts';
-import type { Query } from '../repository.ts';
 import type { SecurityGroupRuleService } from './rule-service.ts';
+import { grantedIds } from '../rbac/access.ts';
 import { templateRules } from './default-rule-service.ts';
 import { cannotRemoveDefault, cannotUpdateDefault, defaultAlreadyExists, securityGroupInUse, securityGroupNotFound } from './errors.ts';
 
@@ -22,11 +22,24 @@ export class SecurityGroupService extends ResourceService {
 
   constructor(app: App) {
     super(app, 'security_groups');
-    this.customFilters.shared = (q: Query, values: unknown[]) => {
-      // No group is shared until RBAC policies can share them.
-      const wanted = values.map((v) => v === true || v === 'true' || v === 'True');
-      return wanted.includes(false) ? q : q.where(sql<boolean>`1 = 0`);
-    };
+    if (app.registry.has('rbac-security-groups')) {
+      app.rbac.register({
+        type: 'security_group',
+        collection: 'security_groups',
+        actions: ['access_as_shared'],
+        // Projects whose ports use the group: withdrawing their access is refused.
+        usersOf: async (trx, id) => {
+          const rows = await trx
+            .selectFrom('securitygroupportbindings')
+            .innerJoin('ports', 'ports.id', 'securitygroupportbindings.port_id')
+            .select('ports.project_id')
+            .distinct()
+            .where('securitygroupportbindings.security_group_id', '=', id)
+            .execute();
+          return rows.map((r: { project_id: string }) => r.project_id);
+        },
+      });
+    }
   }
 
   private get rules(): SecurityGroupRuleService {
@@ -130,18 +143,18 @@ export class SecurityGroupService extends ResourceService {
     for (const r of referencing) await this.touch(trx, r.security_group_id);
   }
 
-  /** Rules inline (all of them, whoever created them) and `shared`. */
+  /** Rules inline (all of them, whoever created them). */
   protected override async extend(q: Tx, ctx: RequestContext, items: Item[]): Promise<void> {
     const byGroup = await this.rules.rulesOfGroups(q, ctx, items.map((i) => i.id));
     for (const item of items) {
       item.security_group_rules = byGroup.get(item.id) ?? [];
-      if ('shared' in this.resource.attributes) item.shared = false;
     }
   }
 
   /** May a resource of projectId use this group (as a port's group or a rule's remote)? */
-  async usableBy(_q: Tx, ctx: RequestContext, group: Item, projectId: string): Promise<boolean> {
-    return ctx.isAdmin || group.project_id === projectId;
+  async usableBy(q: Tx, ctx: RequestContext, group: Item, projectId: string): Promise<boolean> {
+    if (ctx.isAdmin || group.project_id === projectId) return true;
+    return (await grantedIds(q, 'security_group', [group.id], projectId, ['access_as_shared'])).has(group.id);
   }
 
   /** The groups by id; throws SecurityGroupNotFound naming those missing or not usable by projectId. */
