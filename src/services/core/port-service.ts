@@ -8,7 +8,7 @@ import type { RequestContext } from '../../api/context.ts';
 import { conflict, NeutronError } from '../../api/errors.ts';
 import type { Tx } from '../../db/index.ts';
 import { ResourceService, type CreateOptions, type Item } from '../resource-service.ts';
-import { isUniqueViolation, RetryTransaction } from '../../db/index.ts';
+import { isForeignKeyViolation, isUniqueViolation, RetryTransaction } from '../../db/index.ts';
 import type { Query } from '../repository.ts';
 import { PortAddresses, parseFixedIpRequests, type AddressedPort, type FixedIp, type PlannedIp } from '../ipam/port-addresses.ts';
 import { macAddressInUse } from '../ipam/errors.ts';
@@ -66,11 +66,14 @@ export class PortService extends ResourceService {
   /**
    * A duplicate (network, MAC) on insert: 409 MacAddressInUse for a MAC the client chose;
    * a generated MAC that collided (one in millions) reruns the transaction with a new one.
+   * So does an address claim on a subnet deleted meanwhile (PostgreSQL).
    */
   override async createIn(trx: Transaction<any>, ctx: RequestContext, body: Item, options: CreateOptions = {}): Promise<Item> {
     try {
       return await super.createIn(trx, ctx, body, options);
     } catch (err) {
+      // A subnet deleted while this port was being addressed: address it again without it.
+      if (isForeignKeyViolation(err)) throw new RetryTransaction('subnet deleted concurrently');
       if (!isMacUniqueViolation(err)) throw err;
       if (typeof body.mac_address === 'string') throw macAddressInUse(body.network_id, body.mac_address.toLowerCase().replace(/-/g, ':'));
       throw new RetryTransaction('generated MAC address collided');
