@@ -45,7 +45,8 @@ export async function startService(config: NeutrinoConfig): Promise<RunningServi
       authenticator = keystoneAuthenticator(new KeystoneClient(config.auth));
     }
 
-    const api = buildServer(app, { authenticator });
+    const authUri = identity?.url ?? (config.auth.strategy === 'keystone' ? config.auth.keystone_url : undefined);
+    const api = buildServer(app, { authenticator, authUri });
     listeners.push(api);
     await api.listen({ host: config.api.host, port: config.api.port });
     const port = boundPort(api, config.api.port);

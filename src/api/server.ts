@@ -19,6 +19,8 @@ export interface ServerOptions {
   authenticator?: Authenticator;
   /** Paths served without authentication (version documents). */
   public?: (url: string) => boolean;
+  /** Identity endpoint named in 401 answers (`WWW-Authenticate: Keystone uri=…`), as keystonemiddleware does. */
+  authUri?: string;
 }
 
 const PUBLIC = (url: string) => url === '/' || url === '/v2.0' || url === '/v2.0/';
@@ -65,7 +67,7 @@ export function buildServer(app: App, options: ServerOptions = {}): FastifyInsta
 
   server.setErrorHandler((err, req, reply) => {
     if (err instanceof NeutronError) {
-      if (err.status === 401) reply.header('www-authenticate', 'Keystone uri="' + (req.ctx?.extra?.authUri ?? '') + '"');
+      if (err.status === 401 && options.authUri) reply.header('www-authenticate', `Keystone uri="${options.authUri}"`);
       return reply.code(err.status).send(err.toJSON());
     }
     const status = (err as { statusCode?: number }).statusCode;

@@ -91,7 +91,7 @@ export class ResourceService {
     targets ??= await this.policyTargets(q, ctx, items);
     return targets.map((target, i) => {
       const grants = grantsOfTarget.get(target);
-      const reachable = !grants || items[i].project_id === ctx.projectId || grants.size > 0;
+      const reachable = !grants || items[i].project_id === ctx.projectId || grants.size > 0 || this.isPrivileged(ctx);
       return reachable && this.app.policy.enforce(ctx, `get_${this.policyName}`, target);
     });
   }
@@ -195,7 +195,8 @@ export class ResourceService {
     const db = this.app.database.db;
     const table = this.resource.table;
     let q: Query = db.selectFrom(table).selectAll(table);
-    if (!ctx.isAdmin) q = this.scope(ctx, q);
+    // Like Neutron's queries, admins and advanced services (advsvc) are not scoped to a project.
+    if (!this.isPrivileged(ctx)) q = this.scope(ctx, q);
     // Custom and hook filters win over plain column ones (`shared` as the caller sees it).
     const customFilter = (name: string) => this.customFilters[name] ?? this.app.hooks.filter(this.resource.collection, name);
     const plain = Object.fromEntries(Object.entries(query.filters).filter(([name]) => !customFilter(name)));

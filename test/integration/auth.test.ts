@@ -14,8 +14,9 @@ for (const dialect of dialects()) {
     });
     after(async () => t?.close());
 
-    const assertUnauthorized = (res: { status: number; body: any }) => {
+    const assertUnauthorized = (res: { status: number; body: any; headers: Headers }) => {
       assert.equal(res.status, 401);
+      assert.match(res.headers.get('www-authenticate') ?? '', /^Keystone uri="http:\/\/127\.0\.0\.1:\d+"$/);
       assert.equal(res.body.NeutronError.type, 'HTTPUnauthorized');
       assert.equal(res.body.NeutronError.message, 'Authentication required');
     };

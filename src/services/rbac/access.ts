@@ -39,3 +39,9 @@ export async function grantsTo(q: Tx, objectType: string, ids: string[], project
   }
   return out;
 }
+
+/** Of ids, those an RBAC policy grants (one of actions, or any) to projectId or everyone. */
+export async function grantedIds(q: Tx, objectType: string, ids: string[], projectId: string | null, actions?: string[]): Promise<Set<string>> {
+  const grants = await grantsTo(q, objectType, ids, projectId);
+  return new Set(ids.filter((id) => [...(grants.get(id) ?? [])].some((action) => !actions || actions.includes(action))));
+}

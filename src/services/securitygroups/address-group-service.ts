@@ -9,7 +9,7 @@ import { badRequest } from '../../api/errors.ts';
 import { invalidAttr } from '../../api/validation.ts';
 import { ResourceService, type Item } from '../resource-service.ts';
 import { convertIpPrefix } from './rule-values.ts';
-import { grantedIds } from '../rbac/access.ts';
+import { grantsTo } from '../rbac/access.ts';
 import { addressesAlreadyExist, addressesNotFound, addressGroupInUse, addressGroupNotFound } from './errors.ts';
 
 /** Neutron's type:subnet_list element check, then the network form (10.0.0.1/24 → 10.0.0.0/24). */
@@ -56,7 +56,7 @@ export class AddressGroupService extends ResourceService {
   /** 404 unless projectId may reference the address group from its rules. */
   async checkUsable(q: Tx, ctx: RequestContext, id: string, projectId: string): Promise<void> {
     const group = await this.repo.findById(q, id);
-    const usable = group && (ctx.isAdmin || group.project_id === projectId || (await grantedIds(q, 'address_group', [id], projectId, ['access_as_shared'])).has(id));
+    const usable = group && (ctx.isAdmin || group.project_id === projectId || !!(await grantsTo(q, 'address_group', [id], projectId)).get(id)?.has('access_as_shared'));
     if (!usable) throw addressGroupNotFound(id);
   }
 

@@ -9,7 +9,7 @@ import type { RequestContext } from '../../api/context.ts';
 import type { Tx } from '../../db/index.ts';
 import { ResourceService, type Item, type ListQuery } from '../resource-service.ts';
 import type { SecurityGroupRuleService } from './rule-service.ts';
-import { grantedIds } from '../rbac/access.ts';
+import { grantsTo } from '../rbac/access.ts';
 import { templateRules } from './default-rule-service.ts';
 import { cannotRemoveDefault, cannotUpdateDefault, defaultAlreadyExists, securityGroupInUse, securityGroupNotFound } from './errors.ts';
 
@@ -154,7 +154,7 @@ export class SecurityGroupService extends ResourceService {
   /** May a resource of projectId use this group (as a port's group or a rule's remote)? */
   async usableBy(q: Tx, ctx: RequestContext, group: Item, projectId: string): Promise<boolean> {
     if (ctx.isAdmin || group.project_id === projectId) return true;
-    return (await grantedIds(q, 'security_group', [group.id], projectId, ['access_as_shared'])).has(group.id);
+    return !!(await grantsTo(q, 'security_group', [group.id], projectId)).get(group.id)?.has('access_as_shared');
   }
 
   /** The groups by id; throws SecurityGroupNotFound naming those missing or not usable by projectId. */
