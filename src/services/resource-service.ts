@@ -359,10 +359,14 @@ export class ResourceService {
     if (this.resource.hasProject && item.project_id !== ctx.projectId && !this.isPrivileged(ctx)) {
       throw badRequest(`Specifying 'project_id' or 'tenant_id' other than the authenticated project in request requires admin or advsvc privileges`);
     }
-    const [target] = await this.policyTargets(trx, ctx, [item], true);
-    Object.assign(target, item); // the values asked for, not those of an object that does not exist yet
-    if ('network:project_id' in target && target['network:project_id'] !== item.project_id && target['network:shared'] !== true && !this.isPrivileged(ctx)) {
-      throw new NeutronError(404, 'HTTPNotFound', 'The resource could not be found.');
+    const targetOf = async () => Object.assign((await this.policyTargets(trx, ctx, [item], true))[0], item); // the values asked for
+    let target = await targetOf();
+    if ('network:project_id' in target && target['network:project_id'] !== item.project_id) {
+      // Using another project's network: hold it, so that its sharing cannot be withdrawn
+      // (which locks it too) until this request commits, and decide on the sharing as it is now.
+      await this.app.database.lock(trx, 'networks', 'id', item.network_id);
+      target = await targetOf();
+      if (target['network:shared'] !== true && !this.isPrivileged(ctx)) throw new NeutronError(404, 'HTTPNotFound', 'The resource could not be found.');
     }
     const explicit = Object.keys(body).filter((name) => {
       const def = this.resource.attributes[name];

@@ -259,5 +259,22 @@ for (const dialect of dialects()) {
       assert.equal(refused.body.NeutronError.type, 'NetworkInUse');
       assert.equal((await t.client.get(`/v2.0/floatingips/${used.body.floatingip.id}`)).status, 200, 'the failed delete changed nothing');
     });
+
+    it('lets only one of concurrent associations to one fixed IP win', async () => {
+      // The router reaches the subnet (attached by an earlier test, or now).
+      const attach = await t.client.put(`/v2.0/routers/${router.id}/add_router_interface`, { subnet_id: inside.subnet.id });
+      assert.ok(attach.status === 200 || attach.status === 400, JSON.stringify(attach.body));
+      const port = await newPort();
+      const fips = await Promise.all([1, 2, 3].map(async () => (await t.client.post('/v2.0/floatingips', { floatingip: { floating_network_id: ext.network.id } })).body.floatingip));
+      const results = await Promise.all(fips.map((f) => t.client.put(`/v2.0/floatingips/${f.id}`, { floatingip: { port_id: port.id } })));
+      assert.equal(results.filter((r) => r.status === 200).length, 1, JSON.stringify(results.map((r) => r.status)));
+      for (const r of results.filter((x) => x.status !== 200)) {
+        assert.equal(r.status, 409);
+        assert.equal(r.body.NeutronError.type, 'FloatingIPPortAlreadyAssociated');
+      }
+      assert.equal((await t.client.get(`/v2.0/floatingips?port_id=${port.id}`)).body.floatingips.length, 1);
+      for (const f of fips) await t.client.del(`/v2.0/floatingips/${f.id}`);
+      await t.client.del(`/v2.0/ports/${port.id}`);
+    });
   });
 }

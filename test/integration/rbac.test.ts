@@ -201,6 +201,25 @@ for (const dialect of dialects()) {
       assertError(await b.get(`/v2.0/networks/${net.id}`), 404, 'NetworkNotFound');
     });
 
+    it('never leaves a port behind on a network whose sharing was withdrawn concurrently', async () => {
+      const net = await newNetwork(a, 'race');
+      await a.post('/v2.0/subnets', { subnet: { network_id: net.id, ip_version: 4, cidr: '10.90.0.0/24' } });
+      for (let round = 0; round < 6; round++) {
+        const grant = (await a.post('/v2.0/rbac-policies', share(net.id, 'project-b'))).body.rbac_policy;
+        const [port, withdrawal] = await Promise.all([b.post('/v2.0/ports', { port: { network_id: net.id } }), a.del(`/v2.0/rbac-policies/${grant.id}`)]);
+        const portsOfB = (await t.admin.get(`/v2.0/ports?network_id=${net.id}&project_id=project-b`)).body.ports;
+        if (withdrawal.status === 204) {
+          assert.equal(port.status, 404, `round ${round}: the port lost the race`);
+          assert.equal(portsOfB.length, 0);
+        } else {
+          assert.equal(withdrawal.body.NeutronError.type, 'RbacPolicyInUse');
+          assert.equal(port.status, 201);
+          assert.equal((await b.del(`/v2.0/ports/${port.body.port.id}`)).status, 204);
+          assert.equal((await a.del(`/v2.0/rbac-policies/${grant.id}`)).status, 204);
+        }
+      }
+    });
+
     it("lets the owner withdraw a grant to itself whatever uses the network", async () => {
       const net = await newNetwork(a, 'self-share');
       const self = (await a.post('/v2.0/rbac-policies', share(net.id, 'project-a'))).body.rbac_policy;

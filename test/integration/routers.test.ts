@@ -309,5 +309,18 @@ for (const dialect of dialects()) {
       await t.client.del(`/v2.0/ports/${bare.id}`);
       for (const n of [a, b, overlapping, noGateway]) assert.equal((await t.client.del(`/v2.0/networks/${n.network.id}`)).status, 204);
     });
+
+    it('attaches only one of concurrently added overlapping subnets', async () => {
+      const nets = await Promise.all(['10.60.0.0/24', '10.60.0.0/16', '10.60.0.128/25'].map((cidr) => networkWithSubnet(t.client, cidr)));
+      const router = (await t.client.post('/v2.0/routers', { router: { name: 'race' } })).body.router;
+      const results = await Promise.all(nets.map((n) => t.client.put(`/v2.0/routers/${router.id}/add_router_interface`, { subnet_id: n.subnet.id })));
+      assert.equal(results.filter((r) => r.status === 200).length, 1, JSON.stringify(results.map((r) => r.body)));
+      for (const r of results.filter((x) => x.status !== 200)) assert.equal(r.status, 400);
+      assert.equal((await portsOf(t.admin, router.id, 'network:router_interface')).length, 1);
+      const won = results.find((r) => r.status === 200)!.body;
+      await t.client.put(`/v2.0/routers/${router.id}/remove_router_interface`, { subnet_id: won.subnet_id });
+      await t.client.del(`/v2.0/routers/${router.id}`);
+      for (const n of nets) await t.client.del(`/v2.0/networks/${n.network.id}`);
+    });
   });
 }
