@@ -7,6 +7,7 @@ import { registerAvailabilityZoneRoutes } from './availability-zones.ts';
 import { registerFloatingIpPoolRoutes } from './floatingip-pools.ts';
 import { registerAutoAllocatedTopologyRoutes } from './auto-allocated-topology.ts';
 import { registerNetworkIpAvailabilityRoutes } from './network-ip-availability.ts';
+import { registerServiceProviderRoutes } from './service-providers.ts';
 
 export type RouteModule = (server: FastifyInstance, app: App) => void;
 
@@ -16,4 +17,5 @@ export const extraRoutes: RouteModule[] = [
   registerFloatingIpPoolRoutes,
   registerAutoAllocatedTopologyRoutes,
   registerNetworkIpAvailabilityRoutes,
+  registerServiceProviderRoutes,
 ];
