@@ -15,6 +15,9 @@ import { addressScopeExtension, addressScopeRbacExtension } from './address-scop
 import { autoAllocatedTopologyExtension } from './auto-allocated-topology.ts';
 import { securityGroupExtensions } from './security-group.ts';
 import { addressGroupExtension, rbacAddressGroupExtension } from './address-group.ts';
+import { meteringExtensions } from './metering.ts';
+import { agentExtensions } from './agent.ts';
+import { serviceTypeExtension } from './service-type.ts';
 
 export const allExtensions: ExtensionDef[] = [
   networkCore,
@@ -37,6 +40,9 @@ export const allExtensions: ExtensionDef[] = [
   addressGroupExtension,
   rbacAddressGroupExtension,
   ...rbacExtensions,
+  ...meteringExtensions,
+  ...agentExtensions,
+  serviceTypeExtension,
 ];
 
 export function enabledExtensions(_config: NeutrinoConfig): ExtensionDef[] {
