@@ -21,7 +21,7 @@ import testtools
 STATUS = {"success": "passed", "fail": "failed", "skip": "skipped",
           "xfail": "passed", "uxsuccess": "failed"}
 CLASS_FIXTURE = re.compile(r"^(setUpClass|tearDownClass) \((.+)\)$")
-MAX_REASON = 300
+MAX_REASON = 400
 
 
 def read_stream(path):
@@ -68,17 +68,16 @@ def failure_reason(traceback):
 
 
 def exception_line(lines):
-    for i in range(len(lines) - 1, -1, -1):
-        line = lines[i]
-        if line.startswith((" ", "\t", "Traceback")):
-            continue
-        if line.startswith("Details:") and i > 0:
-            continue
-        reason = line
-        if i + 1 < len(lines) and lines[i + 1].startswith("Details:"):
-            reason += " " + lines[i + 1]
-        return reason
-    return lines[-1] if lines else "no traceback recorded"
+    """The exception and its whole message: everything after the last frame's source line
+    (Tempest adds a `Details:` line, testtools puts reference and actual values on lines
+    of their own)."""
+    frames = [i for i, line in enumerate(lines) if FRAME.match(line)]
+    if not frames:
+        return " ".join(lines) if lines else "no traceback recorded"
+    rest = lines[frames[-1] + 1:]
+    if rest and rest[0].startswith("    "):
+        rest = rest[1:]
+    return " ".join(rest) or lines[-1]
 
 
 def reason_of(test, status):
@@ -89,7 +88,11 @@ def reason_of(test, status):
     else:
         return ""
     text = one_line(text) or "(no reason given)"
-    return text if len(text) <= MAX_REASON else text[: MAX_REASON - 1] + "…"
+    if len(text) <= MAX_REASON:
+        return text
+    # Mismatches put the long value first and the telling part last: keep both ends.
+    half = MAX_REASON // 2
+    return text[:half] + " … " + text[-half:]
 
 
 def main():

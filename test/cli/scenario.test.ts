@@ -13,8 +13,6 @@ import { startEmbeddedIdentityServer, type EmbeddedIdentityServer } from '../hel
 import { OPENSTACK_CLI, OpenStackCli } from '../helpers/openstack-cli.ts';
 
 const WAITS_FOR: Record<string, string> = {
-  subnets: 'core: subnets',
-  ports: 'core: ports',
 };
 const needs = (...areas: string[]): { todo?: string } => {
   const waiting = areas.filter((a) => WAITS_FOR[a]).map((a) => WAITS_FOR[a]);
@@ -195,7 +193,7 @@ describe('openstack CLI session against Neutrino (embedded identity, SQLite)', {
     assert.equal(ssh.port_range_min, 22);
     assert.equal(ssh.port_range_max, 22);
     assert.equal(ssh.remote_ip_prefix, '198.51.100.0/24');
-    assert.equal(ssh.ethertype, 'IPv4');
+    assert.equal(ssh.ether_type, 'IPv4'); // the CLI shows the SDK's name for ethertype
     made.rule = ssh;
     const rules = await alice.json('security', 'group', 'rule', 'list', 'web');
     assert.equal(rules.length, 3);

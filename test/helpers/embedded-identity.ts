@@ -1,23 +1,11 @@
 // A Neutrino as an operator runs it: the embedded identity (Keystone v3) on its own port,
 // the Networking API on another, on a fresh SQLite database. For tests that drive real
 // OpenStack clients, which authenticate against Keystone and find the API in the catalog.
-import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { loadConfig, type NeutrinoConfig } from '../../src/config/index.ts';
 import { startService, type RunningService } from '../../src/service.ts';
 import { freshDatabase } from './server.ts';
-
-/** A TCP port free on 127.0.0.1 right now (the catalog needs the real port before listening). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from './process.ts';
 
 export interface EmbeddedIdentityServer {
   service: RunningService;

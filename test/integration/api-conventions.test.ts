@@ -30,6 +30,20 @@ for (const dialect of dialects()) {
       assert.equal(missing.body.NeutronError.type, 'NetworkNotFound');
     });
 
+    it("shows a project's default quotas as its limits after a reset (Tempest's QuotasTest)", async () => {
+      const set = await t.admin.put('/v2.0/quotas/project-b', { quota: { network: 0 } });
+      assert.equal(set.status, 200);
+      assert.equal(set.body.quota.network, 0);
+      assert.equal((await t.admin.del('/v2.0/quotas/project-b')).status, 204);
+      const reset = await t.admin.get('/v2.0/quotas/project-b');
+      const defaults = await t.admin.get('/v2.0/quotas/project-b/default');
+      assert.equal(defaults.status, 200);
+      assert.deepEqual(defaults.body.quota, reset.body.quota);
+      assert.equal(defaults.body.quota.network, 100);
+      const otherProject = await t.client.get('/v2.0/quotas/project-b/default');
+      assert.equal(otherProject.status, 403);
+    });
+
     it('lists the quota and tag extensions the generic API serves', async () => {
       const aliases = (await t.client.get('/v2.0/extensions')).body.extensions.map((e: { alias: string }) => e.alias);
       for (const alias of ['quotas', 'quota_details', 'tag', 'standard-attr-tag']) assert.ok(aliases.includes(alias), alias);

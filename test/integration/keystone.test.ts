@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { ApiClient, dialects, startTestServer, type TestServer } from '../helpers/server.ts';
-import { freePort } from '../helpers/embedded-identity.ts';
+import { freePort } from '../helpers/process.ts';
 
 const run = promisify(execFile);
 const KEYSTONE_MANAGE = '/usr/bin/keystone-manage';

@@ -30,7 +30,8 @@ export function registerQuotaRoutes(server: FastifyInstance, app: App): void {
   server.get('/v2.0/quotas/:project/default', async (req) => {
     const { project } = req.params as { project: string };
     mayRead(req.ctx, project);
-    return { quota: { ...app.quotas.defaults(), project_id: project, tenant_id: project } };
+    // Neutron's defaults are the limits alone, equal to a reset project's GET /quotas/{id}.
+    return { quota: app.quotas.defaults() };
   });
 
   server.get('/v2.0/quotas/:project/details', async (req) => {
