@@ -18,7 +18,7 @@
 #                           /work/shared/conformance)
 #   NEUTRINO_AUTH_ADMIN_PASSWORD   admin password (default: generated for this run)
 #   CONCURRENCY             Tempest workers (default 2)
-#   CONFORMANCE_TIMEOUT     seconds Tempest may run before it is stopped (default 2100)
+#   CONFORMANCE_TIMEOUT     seconds Tempest may run before it is stopped (default 1800, keeping CI under 45 minutes)
 #   TEMPEST_DEBUG           true: Tempest's log also holds request/response bodies
 set -euo pipefail
 trap 'echo "conformance: failed at line $LINENO: $BASH_COMMAND" >&2' ERR
@@ -123,8 +123,8 @@ echo "conformance: running tempest --regex '$REGEX' (concurrency ${CONCURRENCY:-
 RAW="$WORK/raw"
 rm -rf "$RAW"
 OUT_DIR="$RAW" CONCURRENCY="${CONCURRENCY:-2}" \
-  timeout --signal=INT --kill-after=60 "${CONFORMANCE_TIMEOUT:-2100}" bash "$SHARED/tempest-run.sh" network "$REGEX" ||
-  echo "conformance: tempest stopped after ${CONFORMANCE_TIMEOUT:-2100} s (CONFORMANCE_TIMEOUT)" >&2
+  timeout --signal=INT --kill-after=60 "${CONFORMANCE_TIMEOUT:-1800}" bash "$SHARED/tempest-run.sh" network "$REGEX" ||
+  echo "conformance: tempest stopped after ${CONFORMANCE_TIMEOUT:-1800} s (CONFORMANCE_TIMEOUT)" >&2
 [ -f "$RAW/network/results.subunit" ] || { echo "conformance: tempest produced no results (see $RAW/network/console.log)" >&2; exit 1; }
 
 # Tracebacks with each failed test's requests and responses (Tempest logs them per test).

@@ -19,6 +19,8 @@ export const apiFeatureExtensions: ExtensionDef[] = [
   // clients such as Tempest's TagsTest still look for it.
   feature('tag', 'Tag support', 'Enables to set tag on resources.', '2016-01-01T00:00:00-00:00'),
   feature('tag-ext', 'Tag support for resources: subnet, subnetpool, port, router', 'Extends tag support to more L2 and L3 resources.'),
+  // /v2.0/service-providers (src/api/routes/service-providers.ts).
+  feature('service-type', 'Service type', 'API for retrieving service providers for Neutron advanced services', '2013-01-20T00:00:00-00:00'),
   // /v2.0/quotas (src/api/routes/quotas.ts).
   feature('quotas', 'Quota management support', 'Expose functions for quotas management per project', '2012-07-29T10:00:00-00:00'),
   feature('quota_details', 'Quota details management support', 'Expose functions for quotas usage statistics per project', '2017-02-10T10:00:00-00:00'),

@@ -17,7 +17,6 @@ import { securityGroupExtensions } from './security-group.ts';
 import { addressGroupExtension, rbacAddressGroupExtension } from './address-group.ts';
 import { meteringExtensions } from './metering.ts';
 import { agentExtensions } from './agent.ts';
-import { serviceTypeExtension } from './service-type.ts';
 
 export const allExtensions: ExtensionDef[] = [
   networkCore,
@@ -42,7 +41,6 @@ export const allExtensions: ExtensionDef[] = [
   ...rbacExtensions,
   ...meteringExtensions,
   ...agentExtensions,
-  serviceTypeExtension,
 ];
 
 export function enabledExtensions(_config: NeutrinoConfig): ExtensionDef[] {

@@ -129,9 +129,9 @@ for (const dialect of dialects()) {
     it('lists the service providers this deployment has', async () => {
       const res = await t.client.get('/v2.0/service-providers');
       assert.equal(res.status, 200);
-      assert.deepEqual(res.body.service_providers, [{ service_type: 'L3_ROUTER_NAT', name: 'single_node', default: true }]);
+      assert.deepEqual(res.body.service_providers, [{ service_type: 'L3_ROUTER_NAT', name: 'single_node', default: false }]);
       assert.deepEqual((await t.client.get('/v2.0/service-providers?service_type=LOADBALANCERV2')).body.service_providers, []);
-      assert.deepEqual((await t.client.get('/v2.0/service-providers?default=True&fields=name')).body.service_providers, [{ name: 'single_node' }]);
+      assert.deepEqual((await t.client.get('/v2.0/service-providers?default=False&fields=name')).body.service_providers, [{ name: 'single_node' }]);
       assert.equal((await t.client.get('/v2.0/service-providers?color=red')).status, 400);
     });
   });

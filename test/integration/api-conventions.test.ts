@@ -46,7 +46,7 @@ for (const dialect of dialects()) {
 
     it('lists the quota and tag extensions the generic API serves', async () => {
       const aliases = (await t.client.get('/v2.0/extensions')).body.extensions.map((e: { alias: string }) => e.alias);
-      for (const alias of ['quotas', 'quota_details', 'tag', 'standard-attr-tag']) assert.ok(aliases.includes(alias), alias);
+      for (const alias of ['quotas', 'quota_details', 'tag', 'standard-attr-tag', 'service-type']) assert.ok(aliases.includes(alias), alias);
       const quotas = await t.client.get('/v2.0/extensions/quotas.json');
       assert.equal(quotas.body.extension.alias, 'quotas');
     });

@@ -1,5 +1,7 @@
-// GET /v2.0/service-providers (service-type): the drivers this deployment has for each
-// advanced service type, with the one used when no flavor is chosen as default.
+// GET /v2.0/service-providers (extension `service-type`, src/definitions/api-features.ts):
+// the drivers this deployment has for advanced services. Neutron's L3 plugin lists its
+// router drivers (single_node, ha, dvr, dvrha), none marked default; Neutrino has only the
+// single-node one (no HA or DVR routers).
 import type { FastifyInstance } from 'fastify';
 import type { App } from '../../app.ts';
 import { notAuthorized } from '../errors.ts';
@@ -9,8 +11,7 @@ export function registerServiceProviderRoutes(server: FastifyInstance, app: App)
   if (!app.registry.has('service-type')) return;
   server.get('/v2.0/service-providers', async (req) => {
     if (!app.policy.enforce(req.ctx, 'get_service_provider', {})) throw notAuthorized('get_service_provider');
-    // Routers are served by the built-in single-node driver (no HA or DVR routers).
-    const providers = app.registry.has('router') ? [{ service_type: 'L3_ROUTER_NAT', name: 'single_node', default: true }] : [];
+    const providers = app.registry.has('router') ? [{ service_type: 'L3_ROUTER_NAT', name: 'single_node', default: false }] : [];
     return { service_providers: filterStatic(providers, req.query as Record<string, string | string[] | undefined>, ['service_type', 'name', 'default']) };
   });
 }
