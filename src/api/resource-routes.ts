@@ -72,7 +72,12 @@ export function registerResourceRoutes(server: FastifyInstance, app: App, servic
     return { [resource.member]: project(found, fields) };
   });
 
-  server.post(base, async (req, reply) => {
+  const supports = (operation: 'create' | 'update' | 'delete') => !resource.operations || resource.operations.includes(operation);
+  const unsupported = async (req: FastifyRequest) => {
+    throw new NeutronError(405, 'HTTPMethodNotAllowed', `The method ${req.method} is not allowed for this resource.`);
+  };
+
+  server.post(base, !supports('create') ? unsupported : async (req, reply) => {
     const body = bodyOf(req);
     await checkParent(req);
     if (resource.collection in body && resource.allowBulk !== false) {
@@ -90,14 +95,14 @@ export function registerResourceRoutes(server: FastifyInstance, app: App, servic
     return { [resource.member]: created[0] };
   });
 
-  server.put(item, async (req) => {
+  server.put(item, !supports('update') ? unsupported : async (req) => {
     const { id } = req.params as Params;
     await checkParent(req, id);
     const updated = await service.update(req.ctx, id, memberBody(req, resource), parseIfMatch(req.headers['if-match']));
     return { [resource.member]: updated };
   });
 
-  server.delete(item, async (req, reply) => {
+  server.delete(item, !supports('delete') ? unsupported : async (req, reply) => {
     const { id } = req.params as Params;
     await checkParent(req, id);
     await service.delete(req.ctx, id, parseIfMatch(req.headers['if-match']));

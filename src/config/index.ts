@@ -64,6 +64,10 @@ export interface NeutrinoConfig {
     ipv6_pd_enabled: boolean;
   };
   quotas: Record<string, number>;
+  agents: {
+    /** Seconds without a state report after which an agent is shown dead (Neutron's agent_down_time). */
+    agent_down_time: number;
+  };
   log: { level: string };
 }
 
@@ -112,6 +116,7 @@ export const DEFAULT_CONFIG: NeutrinoConfig = {
     security_group_rule: 100,
     rbac_policy: 10,
   },
+  agents: { agent_down_time: 75 },
   log: { level: 'info' },
 };
 

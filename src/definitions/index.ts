@@ -15,6 +15,8 @@ import { addressScopeExtension, addressScopeRbacExtension } from './address-scop
 import { autoAllocatedTopologyExtension } from './auto-allocated-topology.ts';
 import { securityGroupExtensions } from './security-group.ts';
 import { addressGroupExtension, rbacAddressGroupExtension } from './address-group.ts';
+import { meteringExtensions } from './metering.ts';
+import { agentExtensions } from './agent.ts';
 
 export const allExtensions: ExtensionDef[] = [
   networkCore,
@@ -37,6 +39,8 @@ export const allExtensions: ExtensionDef[] = [
   addressGroupExtension,
   rbacAddressGroupExtension,
   ...rbacExtensions,
+  ...meteringExtensions,
+  ...agentExtensions,
 ];
 
 export function enabledExtensions(_config: NeutrinoConfig): ExtensionDef[] {

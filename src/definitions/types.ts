@@ -81,6 +81,11 @@ export interface ResourceDef {
   attributes: Record<string, AttributeDef>;
   /** Standard attributes the resource has (default all). `name` is opt-out for nameless resources. */
   standard?: { name?: boolean; description?: boolean; tags?: boolean; timestamps?: boolean; revision?: boolean; project?: boolean };
+  /**
+   * Writes the resource supports (default all); the others answer 405, as Neutron does for
+   * a plugin without that handler (metering labels are never updated, agents never created).
+   */
+  operations?: ('create' | 'update' | 'delete')[];
   /** Member actions: PUT /networks/{id}/<name>. */
   actions?: Record<string, ActionDef>;
   /** Sub-resource under a parent: /floatingips/{id}/port_forwardings. */

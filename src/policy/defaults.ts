@@ -175,7 +175,22 @@ const operatorOnly: Record<string, string> = {
   get_availability_zone: 'rule:regular_user',
   get_auto_allocated_topology: ADMIN_OR_READER,
   delete_auto_allocated_topology: ADMIN_OR_MEMBER,
-  get_service_provider: 'rule:regular_user',
+  // Service providers belong to no project, so any reader may list them.
+  get_service_provider: 'role:reader',
+  'get_dhcp-agents': ADMIN,
+  'get_dhcp-networks': ADMIN,
+  'create_dhcp-network': ADMIN,
+  'delete_dhcp-network': ADMIN,
+  'get_l3-agents': ADMIN,
+  'get_l3-routers': ADMIN,
+  'create_l3-router': ADMIN,
+  'delete_l3-router': ADMIN,
+  create_metering_label: ADMIN,
+  get_metering_label: ADMIN,
+  delete_metering_label: ADMIN,
+  create_metering_label_rule: ADMIN,
+  get_metering_label_rule: ADMIN,
+  delete_metering_label_rule: ADMIN,
 };
 
 export const DEFAULT_RULES: Readonly<Record<string, string>> = {

@@ -17,6 +17,9 @@ import { SecurityGroupRuleService } from './securitygroups/rule-service.ts';
 import { AddressGroupService } from './securitygroups/address-group-service.ts';
 import { PortSecurityGroups } from './securitygroups/port-security-groups.ts';
 import { DefaultRuleService } from './securitygroups/default-rule-service.ts';
+import { MeteringLabelRuleService, MeteringLabelService } from './metering/metering-service.ts';
+import { AgentService } from './agents/agent-service.ts';
+import { AgentScheduling, DHCP_BINDINGS, L3_BINDINGS } from './agents/agent-scheduling.ts';
 
 /** Services by collection name, plus typed accessors for those other services call. */
 export class Services {
@@ -46,6 +49,9 @@ export class Services {
   addressScopes!: AddressScopeService;
   autoAllocator!: AutoAllocator;
   securityGroups?: SecurityGroupService;
+  agents?: AgentService;
+  /** DHCP and L3 agent scheduling, where enabled. */
+  agentScheduling: AgentScheduling[] = [];
 }
 
 export function createServices(app: App): Services {
@@ -67,6 +73,14 @@ export function createServices(app: App): Services {
   }
   if (app.registry.resources.has('address_groups')) services.add(new AddressGroupService(app));
   if (app.registry.resources.has('default_security_group_rules')) services.add(new DefaultRuleService(app));
+  if (app.registry.resources.has('metering_labels')) {
+    services.add(new MeteringLabelService(app));
+    services.add(new MeteringLabelRuleService(app));
+  }
+  if (app.registry.resources.has('agents')) services.agents = services.add(new AgentService(app));
+  for (const kind of [DHCP_BINDINGS, L3_BINDINGS]) {
+    if (app.registry.has(kind.alias)) services.agentScheduling.push(new AgentScheduling(app, kind));
+  }
   // Every other defined resource gets the generic service.
   for (const collection of app.registry.resources.keys()) {
     if (!services.get(collection)) services.add(new ResourceService(app, collection));

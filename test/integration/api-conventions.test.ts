@@ -44,12 +44,6 @@ for (const dialect of dialects()) {
       assert.equal(otherProject.status, 403);
     });
 
-    it('lists no service providers: Neutrino has no pluggable service drivers', async () => {
-      const providers = await t.client.get('/v2.0/service-providers');
-      assert.equal(providers.status, 200);
-      assert.deepEqual(providers.body, { service_providers: [] });
-    });
-
     it('lists the quota and tag extensions the generic API serves', async () => {
       const aliases = (await t.client.get('/v2.0/extensions')).body.extensions.map((e: { alias: string }) => e.alias);
       for (const alias of ['quotas', 'quota_details', 'tag', 'standard-attr-tag', 'service-type']) assert.ok(aliases.includes(alias), alias);

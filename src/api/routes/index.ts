@@ -7,6 +7,7 @@ import { registerAvailabilityZoneRoutes } from './availability-zones.ts';
 import { registerFloatingIpPoolRoutes } from './floatingip-pools.ts';
 import { registerAutoAllocatedTopologyRoutes } from './auto-allocated-topology.ts';
 import { registerNetworkIpAvailabilityRoutes } from './network-ip-availability.ts';
+import { registerAgentSchedulingRoutes } from './agent-scheduling.ts';
 import { registerServiceProviderRoutes } from './service-providers.ts';
 
 export type RouteModule = (server: FastifyInstance, app: App) => void;
@@ -17,5 +18,6 @@ export const extraRoutes: RouteModule[] = [
   registerFloatingIpPoolRoutes,
   registerAutoAllocatedTopologyRoutes,
   registerNetworkIpAvailabilityRoutes,
+  registerAgentSchedulingRoutes,
   registerServiceProviderRoutes,
 ];

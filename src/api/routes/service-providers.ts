@@ -1,11 +1,17 @@
-// GET /v2.0/service-providers (extension `service-type`): the drivers an operator
-// configured for advanced services. Neutrino's services are built in, with no pluggable
-// providers to choose between, so the list is empty — as Neutron's is when its
-// [service_providers] section names none.
+// GET /v2.0/service-providers (extension `service-type`, src/definitions/api-features.ts):
+// the drivers this deployment has for advanced services. Neutron's L3 plugin lists its
+// router drivers (single_node, ha, dvr, dvrha), none marked default; Neutrino has only the
+// single-node one (no HA or DVR routers).
 import type { FastifyInstance } from 'fastify';
 import type { App } from '../../app.ts';
+import { notAuthorized } from '../errors.ts';
+import { filterStatic } from './static-list.ts';
 
 export function registerServiceProviderRoutes(server: FastifyInstance, app: App): void {
   if (!app.registry.has('service-type')) return;
-  server.get('/v2.0/service-providers', async () => ({ service_providers: [] }));
+  server.get('/v2.0/service-providers', async (req) => {
+    if (!app.policy.enforce(req.ctx, 'get_service_provider', {})) throw notAuthorized('get_service_provider');
+    const providers = app.registry.has('router') ? [{ service_type: 'L3_ROUTER_NAT', name: 'single_node', default: false }] : [];
+    return { service_providers: filterStatic(providers, req.query as Record<string, string | string[] | undefined>, ['service_type', 'name', 'default']) };
+  });
 }

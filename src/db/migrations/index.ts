@@ -9,7 +9,8 @@ import * as m0030 from './0030_l3.ts';
 import * as m0040 from './0040_security_groups.ts';
 import * as m0041 from './0041_default_security_group_rules.ts';
 import * as m0042 from './0042_shared_groups.ts';
-import * as m0050 from './0050_quota_usages.ts';
+import * as m0050 from './0050_metering_agents.ts';
+import * as m0051 from './0051_quota_usages.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_core': m0001,
@@ -20,5 +21,6 @@ export const migrations: Record<string, Migration> = {
   '0040_security_groups': m0040,
   '0041_default_security_group_rules': m0041,
   '0042_shared_groups': m0042,
-  '0050_quota_usages': m0050,
+  '0050_metering_agents': m0050,
+  '0051_quota_usages': m0051,
 };

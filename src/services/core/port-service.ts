@@ -7,17 +7,24 @@ import type { App } from '../../app.ts';
 import type { RequestContext } from '../../api/context.ts';
 import { conflict, NeutronError } from '../../api/errors.ts';
 import type { Tx } from '../../db/index.ts';
-import { ResourceService, type Item } from '../resource-service.ts';
+import { ResourceService, type CreateOptions, type Item } from '../resource-service.ts';
+import { isForeignKeyViolation, isUniqueViolation, RetryTransaction } from '../../db/index.ts';
 import type { Query } from '../repository.ts';
-import { PortAddresses, parseFixedIpRequests, type AddressedPort, type FixedIp } from '../ipam/port-addresses.ts';
+import { PortAddresses, parseFixedIpRequests, type AddressedPort, type FixedIp, type PlannedIp } from '../ipam/port-addresses.ts';
 import { macAddressInUse } from '../ipam/errors.ts';
 import { addressPairsNeedPortSecurity, mergeDhcpOpts, randomMac, validateAddressPairs, type DhcpOpt } from './port-attributes.ts';
 
 const MAC_GENERATION_TRIES = 16;
+
+/** The unique key (network_id, mac_address) of ports was violated (SQLite names its columns, PostgreSQL the constraint). */
+const isMacUniqueViolation = (err: unknown) =>
+  isUniqueViolation(err) && /ports_network_mac|ports\.network_id, ports\.mac_address/.test(`${(err as { constraint?: string }).constraint ?? ''} ${(err as Error).message}`);
 const BOUND_VIF_TYPES_EXCLUDED = ['unbound', 'binding_failed'];
 
 export class PortService extends ResourceService {
   readonly addresses = new PortAddresses();
+  /** Addresses planned in beforeCreate, claimed in afterCreate, by the item being created. */
+  private readonly plans = new WeakMap<Item, PlannedIp[]>();
 
   constructor(app: App) {
     super(app, 'ports');
@@ -56,31 +63,54 @@ export class PortService extends ResourceService {
 
   // ------------------------------------------------------------------ create
 
+  /**
+   * A duplicate (network, MAC) on insert: 409 MacAddressInUse for a MAC the client chose;
+   * a generated MAC that collided (one in millions) reruns the transaction with a new one.
+   * So does an address claim on a subnet deleted meanwhile (PostgreSQL).
+   */
+  override async createIn(trx: Transaction<any>, ctx: RequestContext, body: Item, options: CreateOptions = {}): Promise<Item> {
+    try {
+      return await super.createIn(trx, ctx, body, options);
+    } catch (err) {
+      // A subnet deleted while this port was being addressed: address it again without it.
+      if (isForeignKeyViolation(err)) throw new RetryTransaction('subnet deleted concurrently');
+      if (!isMacUniqueViolation(err)) throw err;
+      if (typeof body.mac_address === 'string') throw macAddressInUse(body.network_id, body.mac_address.toLowerCase().replace(/-/g, ':'));
+      throw new RetryTransaction('generated MAC address collided');
+    }
+  }
+
   protected override async beforeCreate(trx: Transaction<any>, ctx: RequestContext, item: Item): Promise<void> {
     const network = this.createdParent(item, 'networks', item.network_id) ?? (await this.app.services.networks.getVisible(trx, ctx, item.network_id));
-    item.mac_address = item.mac_address ? await this.checkMacFree(trx, item.network_id, item.mac_address) : await this.generateMac(trx, item.network_id);
+    // Uniqueness per network is left to the unique key (see createIn): no query here.
+    item.mac_address ??= randomMac(this.app.config.network.base_mac);
     item.port_security_enabled ??= network.port_security_enabled ?? true;
     if ('allowed_address_pairs' in item) {
       item.allowed_address_pairs = validateAddressPairs(item.allowed_address_pairs, item.mac_address);
       if (item.allowed_address_pairs.length && !item.port_security_enabled) throw addressPairsNeedPortSecurity();
     }
     if ('extra_dhcp_opts' in item) item.extra_dhcp_opts = mergeDhcpOpts([], item.extra_dhcp_opts);
-    item._requestedIps = item.fixed_ips === undefined ? undefined : parseFixedIpRequests(item.fixed_ips);
-    item.fixed_ips = [];
+    const requested = item.fixed_ips === undefined ? undefined : parseFixedIpRequests(item.fixed_ips);
+    const planned = requested?.length === 0 ? [] : await this.addresses.plan(trx, this.addressed(item), requested);
+    this.plans.set(item, planned);
+    item.fixed_ips = PortAddresses.guessed(planned);
+    item.ip_allocation = requested?.length === 0 ? 'none' : 'immediate';
     item.status = 'DOWN';
-    item.ip_allocation = item._requestedIps?.length === 0 ? 'none' : 'immediate';
     if ('binding:vif_type' in this.resource.attributes) {
       item['binding:vif_type'] = 'unbound';
       item['binding:vif_details'] = {};
     }
   }
 
-  /** Addresses need the port row (ipallocations references it), so they come after the insert. */
+  /**
+   * The port row was written with the planned addresses; claiming them needs the row
+   * (ipallocations references it). Only when a guess was taken meanwhile does the row's
+   * copy change.
+   */
   protected override async afterCreate(trx: Transaction<any>, _ctx: RequestContext, item: Item): Promise<void> {
-    const requested = item._requestedIps;
-    delete item._requestedIps;
-    const fixed = requested?.length === 0 ? [] : await this.addresses.allocate(trx, this.addressed(item), requested);
-    if (fixed.length) await this.storeFixedIps(trx, item.id, fixed);
+    const planned = this.plans.get(item) ?? [];
+    const fixed = await this.addresses.claim(trx, this.addressed(item), planned);
+    if (JSON.stringify(fixed) !== JSON.stringify(item.fixed_ips)) await this.storeFixedIps(trx, item.id, fixed);
     item.fixed_ips = fixed;
   }
 
@@ -93,9 +123,9 @@ export class PortService extends ResourceService {
   }
 
   /**
-   * A lock on (network, MAC) before the uniqueness check: two transactions that pick the
-   * same MAC are serialized, and the second sees the first's row (PostgreSQL; SQLite is
-   * serialized anyway). The unique key (network_id, mac_address) stays the last guard.
+   * For MAC updates: a lock on (network, MAC) before the uniqueness check, so two
+   * transactions that pick the same MAC are serialized and the second sees the first's
+   * row (PostgreSQL; SQLite is serialized anyway).
    */
   private async macTaken(trx: Tx, networkId: string, mac: string): Promise<boolean> {
     await this.app.database.lockKey(trx, `mac:${networkId}:${mac}`);

@@ -6,7 +6,8 @@ import type { App } from '../../app.ts';
 import type { RequestContext } from '../../api/context.ts';
 import { badRequest, conflict, invalidInput } from '../../api/errors.ts';
 import type { Tx } from '../../db/index.ts';
-import { ResourceService, type Item } from '../resource-service.ts';
+import { ResourceService, type CreateOptions, type Item } from '../resource-service.ts';
+import { isForeignKeyViolation } from '../../db/index.ts';
 import type { Query } from '../repository.ts';
 import { cidrsOverlap, parseCidr, type Cidr } from '../ipam/address.ts';
 import { checkGatewayOutsidePools, defaultPools, validatePools, type Pool } from '../ipam/pools.ts';
@@ -115,6 +116,15 @@ export class SubnetService extends ResourceService {
       .executeTakeFirst();
     if (holder && !ROUTER_INTERFACE_OWNERS.includes(holder.device_owner)) {
       throw conflict('GatewayIpInUse', `Current gateway ip ${gateway} already in use by port ${holder.id}. Unable to update.`);
+    }
+  }
+
+  /** A port that claimed an address here while the subnet was being deleted (PostgreSQL) makes it in use. */
+  override async deleteIn(trx: Transaction<any>, ctx: RequestContext, id: string, options: CreateOptions & { ifMatch?: number[] } = {}): Promise<void> {
+    try {
+      await super.deleteIn(trx, ctx, id, options);
+    } catch (err) {
+      throw isForeignKeyViolation(err) ? subnetInUse(id) : err;
     }
   }
 

@@ -28,8 +28,9 @@ const RANDOM_TRIES = 2;
  */
 const CANDIDATE_BATCH = 128;
 
+/** A random number in [0, n); -1 when n is 0. */
 function randomBelow(n: bigint): bigint {
-  return BigInt('0x' + randomBytes(16).toString('hex')) % n;
+  return n === 0n ? -1n : BigInt('0x' + randomBytes(16).toString('hex')) % n;
 }
 
 export class AddressAllocator {
@@ -43,25 +44,30 @@ export class AddressAllocator {
     return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
   }
 
+  /** A random address of the subnet's pools (free or not); null when the pools are empty. */
+  guess(subnet: AllocatableSubnet): string | null {
+    const ranges = poolRanges(subnet.allocation_pools);
+    let offset = randomBelow(ranges.reduce((n, r) => n + r.last - r.first + 1n, 0n));
+    if (offset < 0n) return null;
+    for (const r of ranges) {
+      const size = r.last - r.first + 1n;
+      if (offset < size) return bigToIp(r.first + offset, subnet.ip_version);
+      offset -= size;
+    }
+    return null;
+  }
+
   /** Claims any free address of the subnet's pools; null when none is left. */
   async claimAny(trx: Tx, subnet: AllocatableSubnet, portId: string): Promise<string | null> {
     const ranges = poolRanges(subnet.allocation_pools);
-    const total = ranges.reduce((n, r) => n + r.last - r.first + 1n, 0n);
-    if (total === 0n) return null;
-    const at = (offset: bigint): bigint => {
-      for (const r of ranges) {
-        const size = r.last - r.first + 1n;
-        if (offset < size) return r.first + offset;
-        offset -= size;
-      }
-      throw new Error('offset outside pools');
-    };
-    for (let i = 0; i < RANDOM_TRIES && BigInt(i) < total; i++) {
-      const ip = bigToIp(at(randomBelow(total)), subnet.ip_version);
+    for (let i = 0; i < RANDOM_TRIES; i++) {
+      const ip = this.guess(subnet);
+      if (ip === null) return null;
       if (await this.claim(trx, subnet, ip, portId)) return ip;
     }
+    const total = ranges.reduce((n, r) => n + r.last - r.first + 1n, 0n);
     if (total > BigInt(CANDIDATE_BATCH)) {
-      const candidates = [...new Set(Array.from({ length: CANDIDATE_BATCH }, () => bigToIp(at(randomBelow(total)), subnet.ip_version)))];
+      const candidates = [...new Set(Array.from({ length: CANDIDATE_BATCH }, () => this.guess(subnet)!))];
       const rows = await trx.selectFrom('ipallocations').select('ip_address').where('subnet_id', '=', subnet.id).where('ip_address', 'in', candidates).execute();
       const taken = new Set(rows.map((r: { ip_address: string }) => r.ip_address));
       for (const ip of candidates) {

@@ -33,6 +33,16 @@ export interface PortSubnet {
   parsed: Cidr;
 }
 
+/**
+ * An address a port is to get: exactly `ip` (asked for, or EUI-64), or any free address of
+ * `subnets` tried in order, `ip` being a first guess (null: no guess).
+ */
+export interface PlannedIp {
+  subnets: PortSubnet[];
+  ip: string | null;
+  exact: boolean;
+}
+
 export interface AddressedPort {
   id: string;
   network_id: string;
@@ -109,13 +119,45 @@ export class PortAddresses {
     }));
   }
 
-  /** Allocates a new port's addresses: the requested ones, or Neutron's automatic choice. */
-  async allocate(trx: Tx, port: AddressedPort, requested: FixedIpRequest[] | undefined): Promise<FixedIp[]> {
+  /**
+   * Which addresses a new port gets (the requested ones, or Neutron's automatic choice),
+   * validated but not yet claimed: the port row can be written with them before the
+   * addresses (which reference it) are claimed.
+   */
+  async plan(trx: Tx, port: AddressedPort, requested: FixedIpRequest[] | undefined): Promise<PlannedIp[]> {
     const subnets = await this.subnetsOf(trx, port.network_id);
-    if (requested === undefined) return this.allocateAutomatic(trx, port, subnets);
+    if (requested === undefined) return this.planAutomatic(port, subnets);
+    const planned: PlannedIp[] = [];
+    for (const req of requested) planned.push(await this.planRequested(trx, port, subnets, req));
+    return [...planned, ...this.planAutoAddresses(port, subnets, planned)];
+  }
+
+  /** Claims planned addresses: a guess that was taken meanwhile gives way to any free address. */
+  async claim(trx: Tx, port: AddressedPort, planned: PlannedIp[]): Promise<FixedIp[]> {
     const out: FixedIp[] = [];
-    for (const req of requested) out.push(await this.allocateRequested(trx, port, subnets, req));
-    return [...out, ...(await this.autoAddresses(trx, port, subnets, out))];
+    for (const p of planned) {
+      if (p.ip !== null && (await this.allocator.claim(trx, p.subnets[0], p.ip, port.id))) {
+        out.push({ subnet_id: p.subnets[0].id, ip_address: p.ip });
+        continue;
+      }
+      if (p.exact) throw ipAddressInUse(port.network_id, p.ip!);
+      let claimed: FixedIp | undefined;
+      for (const subnet of p.subnets) {
+        const ip = await this.allocator.claimAny(trx, subnet, port.id);
+        if (ip) {
+          claimed = { subnet_id: subnet.id, ip_address: ip };
+          break;
+        }
+      }
+      if (!claimed) throw ipAddressGenerationFailure(port.network_id);
+      out.push(claimed);
+    }
+    return out;
+  }
+
+  /** The addresses planned, assuming every guess holds. */
+  static guessed(planned: PlannedIp[]): FixedIp[] {
+    return planned.filter((p) => p.ip !== null).map((p) => ({ subnet_id: p.subnets[0].id, ip_address: p.ip! }));
   }
 
   /**
@@ -150,7 +192,7 @@ export class PortAddresses {
     kept.push(...unclaimed.filter((ip) => !released.includes(ip)));
     await this.allocator.release(trx, port.id, released);
     const added: FixedIp[] = [];
-    for (const req of toAdd) added.push(await this.allocateRequested(trx, port, subnets, req));
+    for (const req of toAdd) added.push(...(await this.claim(trx, port, [await this.planRequested(trx, port, subnets, req)])));
     return [...kept, ...added];
   }
 
@@ -170,7 +212,7 @@ export class PortAddresses {
     return out;
   }
 
-  private async allocateRequested(trx: Tx, port: AddressedPort, subnets: PortSubnet[], req: FixedIpRequest): Promise<FixedIp> {
+  private async planRequested(trx: Tx, port: AddressedPort, subnets: PortSubnet[], req: FixedIpRequest): Promise<PlannedIp> {
     let subnet: PortSubnet | undefined;
     if (req.subnet_id) {
       subnet = subnets.find((s) => s.id === req.subnet_id);
@@ -189,12 +231,10 @@ export class PortAddresses {
       if (req.ip_address) {
         throw invalidInput(`IPv6 address ${req.ip_address} cannot be directly assigned to a port on subnet ${subnet.id} since the subnet is configured for automatic addresses`);
       }
-      return this.claimSpecific(trx, port, subnet, eui64(subnet.parsed, port.mac_address));
+      return { subnets: [subnet], ip: eui64(subnet.parsed, port.mac_address), exact: true };
     }
-    if (req.ip_address) return this.claimSpecific(trx, port, subnet, req.ip_address);
-    const ip = await this.allocator.claimAny(trx, subnet, port.id);
-    if (!ip) throw ipAddressGenerationFailure(port.network_id);
-    return { subnet_id: subnet.id, ip_address: ip };
+    if (req.ip_address) return { subnets: [subnet], ip: req.ip_address, exact: true };
+    return { subnets: [subnet], ip: this.allocator.guess(subnet), exact: false };
   }
 
   private async claimSpecific(trx: Tx, port: AddressedPort, subnet: PortSubnet, ip: string): Promise<FixedIp> {
@@ -207,33 +247,19 @@ export class PortAddresses {
     return subnets.filter((s) => s.service_types.length === 0 || s.service_types.includes(owner) || (owner === 'network:dhcp' && s.enable_dhcp));
   }
 
-  private async allocateAutomatic(trx: Tx, port: AddressedPort, all: PortSubnet[]): Promise<FixedIp[]> {
+  /** One IPv4 and one stateful IPv6 address (each from the first of its subnets with room), and EUI-64 ones. */
+  private planAutomatic(port: AddressedPort, all: PortSubnet[]): PlannedIp[] {
     const subnets = this.eligible(all, port.device_owner);
-    const out: FixedIp[] = [];
     const groups = [subnets.filter((s) => s.ip_version === 4), subnets.filter((s) => s.ip_version === 6 && !isAutoAddressSubnet(s))];
-    for (const group of groups) {
-      if (group.length === 0) continue;
-      let ip: string | null = null;
-      for (const subnet of group) {
-        ip = await this.allocator.claimAny(trx, subnet, port.id);
-        if (ip) {
-          out.push({ subnet_id: subnet.id, ip_address: ip });
-          break;
-        }
-      }
-      if (!ip) throw ipAddressGenerationFailure(port.network_id);
-    }
-    return [...out, ...(await this.autoAddresses(trx, port, subnets, out))];
+    const planned: PlannedIp[] = groups.filter((g) => g.length > 0).map((group) => ({ subnets: group, ip: this.allocator.guess(group[0]), exact: false }));
+    return [...planned, ...this.planAutoAddresses(port, subnets, planned)];
   }
 
-  /** EUI-64 addresses on every automatic-address subnet not already addressed (not for router interfaces). */
-  private async autoAddresses(trx: Tx, port: AddressedPort, subnets: PortSubnet[], have: FixedIp[]): Promise<FixedIp[]> {
+  /** EUI-64 addresses on every automatic-address subnet not already planned (not for router interfaces). */
+  private planAutoAddresses(port: AddressedPort, subnets: PortSubnet[], planned: PlannedIp[]): PlannedIp[] {
     if (ROUTER_INTERFACE_OWNERS.includes(port.device_owner)) return [];
-    const out: FixedIp[] = [];
-    for (const s of subnets) {
-      if (!isAutoAddressSubnet(s) || have.some((ip) => ip.subnet_id === s.id)) continue;
-      out.push(await this.claimSpecific(trx, port, s, eui64(s.parsed, port.mac_address)));
-    }
-    return out;
+    return subnets
+      .filter((s) => isAutoAddressSubnet(s) && !planned.some((p) => p.subnets.length === 1 && p.subnets[0].id === s.id))
+      .map((s) => ({ subnets: [s], ip: eui64(s.parsed, port.mac_address), exact: true }));
   }
 }

@@ -2,7 +2,7 @@
 // and exact usage counting. reserve() runs inside the creating transaction and holds a
 // per-project lock until it commits, so concurrent creates can never overshoot a limit.
 // Usage comes from counters the database keeps with triggers (quota_usages, migration
-// 0050), so a check costs the same with 10 or 100,000 rows; a project's counter starts
+// 0051), so a check costs the same with 10 or 100,000 rows; a project's counter starts
 // from count(*) the first time a limit is checked.
 import type { Transaction } from 'kysely';
 import type { App } from '../../app.ts';
