@@ -65,7 +65,7 @@ export class PortService extends ResourceService {
 
   /**
    * A duplicate (network, MAC) on insert: 409 MacAddressInUse for a MAC the client chose;
-   * a generated MAC that collided (one in millions) reruns the transaction with a new one.
+   * a generated MAC that a concurrent request took meanwhile reruns the transaction.
    * So does an address claim on a subnet deleted meanwhile (PostgreSQL).
    */
   override async createIn(trx: Transaction<any>, ctx: RequestContext, body: Item, options: CreateOptions = {}): Promise<Item> {
@@ -82,8 +82,11 @@ export class PortService extends ResourceService {
 
   protected override async beforeCreate(trx: Transaction<any>, ctx: RequestContext, item: Item): Promise<void> {
     const network = this.createdParent(item, 'networks', item.network_id) ?? (await this.app.services.networks.getVisible(trx, ctx, item.network_id));
-    // Uniqueness per network is left to the unique key (see createIn): no query here.
-    item.mac_address ??= randomMac(this.app.config.network.base_mac);
+    // A generated MAC is checked against the network's ports before use: with 24 random
+    // bits, a network of 50,000 ports makes a collision within one 500-port bulk request
+    // likely, and rerunning the whole transaction would hit another. The unique key
+    // (see createIn) remains the guard against concurrent requests.
+    item.mac_address ??= await this.generateMac(trx, item.network_id);
     item.port_security_enabled ??= network.port_security_enabled ?? true;
     if ('allowed_address_pairs' in item) {
       item.allowed_address_pairs = validateAddressPairs(item.allowed_address_pairs, item.mac_address);
