@@ -59,6 +59,11 @@ for (const dialect of dialects()) {
     });
 
     it('rejects bad allocations and leaves nothing behind', async () => {
+      // Addresses are allocated at random (as Neutron does): pick one no port holds yet.
+      const held = new Set(
+        (await t.admin.get(`/v2.0/ports?network_id=${ext.network.id}`)).body.ports.flatMap((p: { fixed_ips: { ip_address: string }[] }) => p.fixed_ips.map((f) => f.ip_address)),
+      );
+      const FREE = Array.from({ length: 200 }, (_, i) => `172.24.4.${50 + i}`).find((a) => !held.has(a))!;
       const internal = await t.client.post('/v2.0/floatingips', { floatingip: { floating_network_id: inside.network.id } });
       assert.equal(internal.status, 400);
       assert.equal(internal.body.NeutronError.message, `Bad floatingip request: Network ${inside.network.id} is not a valid external network.`);
@@ -67,7 +72,7 @@ for (const dialect of dialects()) {
       assert.equal(missing.body.NeutronError.type, 'NetworkNotFound');
       const noNetwork = await t.client.post('/v2.0/floatingips', { floatingip: {} });
       assert.equal(noNetwork.status, 400);
-      const address = await t.client.post('/v2.0/floatingips', { floatingip: { floating_network_id: ext.network.id, floating_ip_address: '172.24.4.50' } });
+      const address = await t.client.post('/v2.0/floatingips', { floatingip: { floating_network_id: ext.network.id, floating_ip_address: FREE } });
       assert.equal(address.status, 403, 'choosing the address is admin only');
       const outside = await t.admin.post('/v2.0/floatingips', { floatingip: { floating_network_id: ext.network.id, floating_ip_address: '10.9.9.9' } });
       assert.equal(outside.status, 400);
@@ -77,10 +82,10 @@ for (const dialect of dialects()) {
       assert.equal((await t.client.get('/v2.0/floatingips')).body.floatingips.length, 0);
       assert.equal((await t.admin.get('/v2.0/ports?device_owner=network:floatingip')).body.ports.length, 0);
 
-      const chosen = await t.admin.post('/v2.0/floatingips', { floatingip: { floating_network_id: ext.network.id, floating_ip_address: '172.24.4.50', project_id: 'project-a' } });
+      const chosen = await t.admin.post('/v2.0/floatingips', { floatingip: { floating_network_id: ext.network.id, floating_ip_address: FREE, project_id: 'project-a' } });
       assert.equal(chosen.status, 201);
-      assert.equal(chosen.body.floatingip.floating_ip_address, '172.24.4.50');
-      const twice = await t.admin.post('/v2.0/floatingips', { floatingip: { floating_network_id: ext.network.id, floating_ip_address: '172.24.4.50' } });
+      assert.equal(chosen.body.floatingip.floating_ip_address, FREE);
+      const twice = await t.admin.post('/v2.0/floatingips', { floatingip: { floating_network_id: ext.network.id, floating_ip_address: FREE } });
       assert.equal(twice.status, 409);
       assert.equal(twice.body.NeutronError.type, 'IpAddressInUse');
       await t.admin.del(`/v2.0/floatingips/${chosen.body.floatingip.id}`);
