@@ -1,6 +1,11 @@
 // Helpers for tests and benchmarks that run Neutrino as a separate process.
-import type { ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ApiClient, freshDatabase } from './server.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** A TCP port free on 127.0.0.1 right now. */
 export async function freePort(): Promise<number> {
@@ -26,4 +31,42 @@ export async function waitUp(url: string, child: ChildProcess): Promise<void> {
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`server at ${url} did not come up`);
+}
+
+/**
+ * n real `neutrino serve` processes (noauth) on one fresh PostgreSQL database, migrated
+ * once beforehand so that they never race to migrate; clients act as admin.
+ */
+export async function startServerProcesses(n: number): Promise<{ clients: ApiClient[]; stop: () => Promise<void> }> {
+  const db = await freshDatabase('postgres');
+  const children: ChildProcess[] = [];
+  const clients: ApiClient[] = [];
+  const stop = async () => {
+    for (const child of children) {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
+    }
+    await db.drop();
+  };
+  try {
+    const env = { ...process.env, NEUTRINO_DATABASE_URL: db.url, NEUTRINO_AUTH_STRATEGY: 'noauth', NEUTRINO_AUTH_IDENTITY_PORT: '0', NEUTRINO_LOG_LEVEL: 'warn' };
+    const cli = ['--import', 'tsx', path.join(root, 'src/cli/main.ts')];
+    const upgrade = spawnSync(process.execPath, [...cli, 'db', 'upgrade'], { cwd: root, env, encoding: 'utf8' });
+    if (upgrade.status !== 0) throw new Error(`db upgrade failed: ${upgrade.stderr}`);
+    for (let i = 0; i < n; i++) {
+      const port = await freePort();
+      const child = spawn(process.execPath, [...cli, 'serve'], { cwd: root, env: { ...env, NEUTRINO_API_PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] });
+      children.push(child);
+      const url = `http://127.0.0.1:${port}`;
+      await waitUp(`${url}/`, child);
+      clients.push(new ApiClient(url, { project: 'admin-project', roles: 'admin' }));
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { clients, stop };
 }

@@ -3,13 +3,8 @@
 // process on both databases, and on PostgreSQL with two real API server processes.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { ApiClient, dialects, freshDatabase, startTestServer, type ApiResponse, type TestServer } from '../helpers/server.ts';
-import { freePort, waitUp } from '../helpers/process.ts';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+import { ApiClient, dialects, startTestServer, type ApiResponse, type TestServer } from '../helpers/server.ts';
+import { startServerProcesses } from '../helpers/process.ts';
 
 interface Port {
   mac_address: string;
@@ -72,38 +67,14 @@ for (const dialect of dialects()) {
 
 if (dialects().includes('postgres')) {
   describe('IPAM concurrency, two API server processes on one PostgreSQL database', () => {
-    const children: ChildProcess[] = [];
-    let drop: () => Promise<void> = async () => {};
-    const clients: ApiClient[] = [];
+    let clients: ApiClient[] = [];
+    let stop = async () => {};
 
     before(async () => {
-      const db = await freshDatabase('postgres');
-      drop = db.drop;
-      const env = { ...process.env, NEUTRINO_DATABASE_URL: db.url, NEUTRINO_AUTH_STRATEGY: 'noauth', NEUTRINO_AUTH_IDENTITY_PORT: '0', NEUTRINO_LOG_LEVEL: 'warn' };
-      const cli = ['--import', 'tsx', path.join(root, 'src/cli/main.ts')];
-      // Migrate once, so the two servers never race to migrate.
-      const upgrade = spawnSync(process.execPath, [...cli, 'db', 'upgrade'], { cwd: root, env, encoding: 'utf8' });
-      assert.equal(upgrade.status, 0, upgrade.stderr);
-      for (let i = 0; i < 2; i++) {
-        const port = await freePort();
-        const child = spawn(process.execPath, [...cli, 'serve'], { cwd: root, env: { ...env, NEUTRINO_API_PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] });
-        children.push(child);
-        const url = `http://127.0.0.1:${port}`;
-        await waitUp(`${url}/`, child);
-        clients.push(new ApiClient(url, { project: 'admin-project', roles: 'admin' }));
-      }
+      ({ clients, stop } = await startServerProcesses(2));
     });
 
-    after(async () => {
-      for (const child of children) {
-        if (child.exitCode === null) {
-          const exited = new Promise((r) => child.once('exit', r));
-          child.kill('SIGTERM');
-          await exited;
-        }
-      }
-      await drop();
-    });
+    after(async () => stop());
 
     it('gives distinct addresses and MACs across servers and refuses cleanly when exhausted', async () => {
       await raceScenario(clients, clients[0]);
