@@ -1,19 +1,21 @@
 // The composition root: one App holds the configuration, the database, the resolved
 // resource definitions, policy, events and every service. The HTTP layer, the CLI and
 // tests all build it the same way (createApp).
-import type { Transaction } from 'kysely';
+import type { Migration, Transaction } from 'kysely';
 import pino, { type Logger } from 'pino';
 import type { NeutrinoConfig } from './config/index.ts';
 import { openDatabase, type Database, type Tx } from './db/index.ts';
-import { Registry } from './definitions/registry.ts';
-import { enabledExtensions } from './definitions/index.ts';
+import { Registry } from './framework/registry.ts';
 import { EventBus, type ResourceEvent } from './events/index.ts';
 import { createPolicy, type PolicyEngine } from './policy/index.ts';
-import { QuotaService } from './services/quotas/quota-service.ts';
-import { createServices, type Services } from './services/index.ts';
-import { Hooks } from './services/hooks.ts';
-import type { ServiceDeps } from './services/deps.ts';
-import { RbacObjectTypes } from './services/rbac/object-types.ts';
+import { QuotaService } from './framework/quotas.ts';
+import { createServices, Services } from './framework/services.ts';
+import { extensionsOf, loadFeatures, migrationsOf, policyParentsOf, policyRulesOf } from './framework/discovery.ts';
+import type { Feature } from './framework/feature.ts';
+import { identityMigrations } from './identity/migrations/index.ts';
+import { Hooks } from './framework/hooks.ts';
+import type { ServiceDeps } from './framework/deps.ts';
+import { RbacObjectTypes } from './framework/rbac/object-types.ts';
 
 export class App implements ServiceDeps {
   readonly registry: Registry;
@@ -23,18 +25,20 @@ export class App implements ServiceDeps {
   policy: PolicyEngine;
   /** Object types RBAC policies can share (services register theirs). */
   readonly rbac = new RbacObjectTypes();
-  readonly services: Services;
+  readonly services = new Services();
   private pending = new WeakMap<object, ResourceEvent[]>();
 
   constructor(
     readonly config: NeutrinoConfig,
     readonly database: Database,
     readonly log: Logger,
+    /** The features found in src/extensions/, in build order. */
+    readonly features: Feature[],
   ) {
-    this.registry = new Registry(enabledExtensions(config));
-    this.policy = createPolicy(config.auth.policy_file);
+    this.registry = new Registry(extensionsOf(features), policyParentsOf(features));
+    this.policy = createPolicy(config.auth.policy_file, policyRulesOf(features));
     this.quotas = new QuotaService(this);
-    this.services = createServices(this);
+    createServices(this, this.services, features);
   }
 
   /** One transaction; the events it queued are emitted after it commits. */
@@ -60,8 +64,14 @@ export class App implements ServiceDeps {
   }
 }
 
+/** Every schema migration: each feature's and the embedded identity's, by name. */
+export async function allMigrations(): Promise<Record<string, Migration>> {
+  return { ...identityMigrations, ...migrationsOf(await loadFeatures()) };
+}
+
 export async function createApp(config: NeutrinoConfig, options: { log?: Logger } = {}): Promise<App> {
   const log = options.log ?? pino({ level: config.log.level });
-  const database = await openDatabase(config.database.url, { poolSize: config.database.pool_size });
-  return new App(config, database, log);
+  const features = await loadFeatures();
+  const database = await openDatabase(config.database.url, { poolSize: config.database.pool_size, migrations: await allMigrations() });
+  return new App(config, database, log, features);
 }

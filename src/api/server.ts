@@ -8,7 +8,7 @@ import { noauthAuthenticator, type Authenticator, type RequestContext } from '..
 import { acceptJsonBodies } from '../foundation/http.ts';
 import { registerResourceRoutes } from './resource-routes.ts';
 import { registerDiscoveryRoutes } from './discovery.ts';
-import { extraRoutes } from './routes/index.ts';
+import { registerFeatureRoutes } from './routes/index.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -67,7 +67,7 @@ export function buildServer(app: App, options: ServerOptions = {}): FastifyInsta
   });
 
   registerDiscoveryRoutes(server, app);
-  for (const register of extraRoutes) register(server, app);
+  registerFeatureRoutes(server, app);
   for (const service of app.services.all()) registerResourceRoutes(server, app, service);
   return server;
 }

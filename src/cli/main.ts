@@ -5,7 +5,7 @@ import { loadConfig } from '../config/index.ts';
 import { openDatabase } from '../db/index.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import { startService } from '../service.ts';
-import { createApp } from '../app.ts';
+import { allMigrations, createApp } from '../app.ts';
 import { Identity } from '../identity/identity.ts';
 import { bootstrapAndAnnounce } from '../identity/bootstrap.ts';
 
@@ -47,7 +47,7 @@ db.command('upgrade')
   .action(async () => {
     const config = loadConfig({ file: program.opts().config });
     const database = await openDatabase(config.database.url, { migrate: false });
-    const applied = await migrateToLatest(database);
+    const applied = await migrateToLatest(database, await allMigrations());
     console.log(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
     await database.close();
   });

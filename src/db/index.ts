@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, sql, type Migration, type Transaction } from 'kysely';
 import { migrateToLatest } from './migrate.ts';
 
 // PostgreSQL returns int8/numeric as strings by default; our counts fit in a JS number.
@@ -108,8 +108,11 @@ function cachePreparedStatements(sqlite: SQLite.Database): void {
   }) as typeof sqlite.prepare;
 }
 
-/** Opens the database named by url and brings its schema to the latest migration. */
-export async function openDatabase(url: string, options: { poolSize?: number; migrate?: boolean } = {}): Promise<Database> {
+/**
+ * Opens the database named by url and, given the schema's migrations (every feature's,
+ * gathered by the composition root), brings it to the latest one.
+ */
+export async function openDatabase(url: string, options: { poolSize?: number; migrate?: boolean; migrations?: Record<string, Migration> } = {}): Promise<Database> {
   const dialect = dialectOf(url);
   let db: Db;
   if (dialect === 'sqlite') {
@@ -126,6 +129,6 @@ export async function openDatabase(url: string, options: { poolSize?: number; mi
     db = new Kysely({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 }) }) });
   }
   const database = new Database(db, dialect);
-  if (options.migrate !== false) await migrateToLatest(database);
+  if (options.migrations && options.migrate !== false) await migrateToLatest(database, options.migrations);
   return database;
 }

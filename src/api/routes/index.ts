@@ -1,23 +1,19 @@
-// Routes that are not plain resources (quotas, availability, auto-allocation...). Each
-// module registers its own paths; the server calls them all.
+// Routes that are not plain resources (quotas, availability, auto-allocation...): each
+// feature declares its own (Feature.routes, in src/extensions/<feature>/); the server
+// registers them all here, giving them the HTTP layer's request helpers.
 import type { FastifyInstance } from 'fastify';
 import type { App } from '../../app.ts';
-import { registerQuotaRoutes } from './quotas.ts';
-import { registerAvailabilityZoneRoutes } from './availability-zones.ts';
-import { registerFloatingIpPoolRoutes } from './floatingip-pools.ts';
-import { registerAutoAllocatedTopologyRoutes } from './auto-allocated-topology.ts';
-import { registerNetworkIpAvailabilityRoutes } from './network-ip-availability.ts';
-import { registerAgentSchedulingRoutes } from './agent-scheduling.ts';
-import { registerServiceProviderRoutes } from './service-providers.ts';
+import type { HttpHelpers } from '../../framework/feature.ts';
+import { asList, parseListQuery, project } from '../query.ts';
+import { filterStatic } from './static-list.ts';
 
-export type RouteModule = (server: FastifyInstance, app: App) => void;
+const http: HttpHelpers = {
+  asList,
+  project: (item, fields) => project(item, fields),
+  parseListQuery: (service, raw) => parseListQuery(service, raw),
+  filterStatic,
+};
 
-export const extraRoutes: RouteModule[] = [
-  registerQuotaRoutes,
-  registerAvailabilityZoneRoutes,
-  registerFloatingIpPoolRoutes,
-  registerAutoAllocatedTopologyRoutes,
-  registerNetworkIpAvailabilityRoutes,
-  registerAgentSchedulingRoutes,
-  registerServiceProviderRoutes,
-];
+export function registerFeatureRoutes(server: FastifyInstance, app: App): void {
+  for (const feature of app.features) for (const register of feature.routes ?? []) register(server, app, http);
+}
