@@ -3,7 +3,8 @@
 // request for the routes' authorization checks.
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { identityUrl } from '../../config/index.ts';
-import { acceptJsonBodies } from '../../api/server.ts';
+import { acceptJsonBodies, limitBodyTime, urlHoldsNul } from '../../api/server.ts';
+import { isInvalidData } from '../../db/index.ts';
 import type { Identity } from '../identity.ts';
 import { forbidden, KeystoneError, unauthorized, validationError } from '../errors.ts';
 import type { ValidToken } from '../tokens.ts';
@@ -17,6 +18,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The caller's valid token, or null (none given or invalid). */
     caller: ValidToken | null;
+    /** Body size allowed to a caller without a valid token (chunked bodies), or 0. */
+    unauthenticatedLimit: number;
   }
 }
 
@@ -55,22 +58,54 @@ export function member(req: FastifyRequest, name: string): Record<string, any> {
 }
 
 export function buildIdentityServer(identity: Identity): FastifyInstance {
-  const server = Fastify({ logger: false, routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 } });
+  const { config } = identity.app;
+  const server = Fastify({ logger: false, bodyLimit: config.api.max_request_body_size, routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 } });
   const ctx: RouteContext = { identity, render: new Renderer(() => identityUrl(identity.app.config)), guard: new Guard() };
 
-  acceptJsonBodies(server, () => validationError('Malformed JSON in request body.'));
+  acceptJsonBodies(
+    server,
+    () => validationError('Malformed JSON in request body.'),
+    () => validationError('Invalid input: NUL characters are not allowed.'),
+  );
+  limitBodyTime(server, config.api.body_timeout, () => new KeystoneError(408, 'The request body was not received in time.'));
 
   server.decorateRequest('caller', null);
+  server.decorateRequest('unauthenticatedLimit', 0);
   server.addHook('onRequest', async (req) => {
     const header = req.headers['x-auth-token'];
     const token = Array.isArray(header) ? header[0] : header;
+    if (urlHoldsNul(req.url)) throw validationError('Invalid input: NUL characters are not allowed.');
     req.caller = token ? await identity.tokens.validate(identity.db, token) : null;
+    // A caller without a valid token can only log in: its body is read only that far.
+    if (!req.caller) {
+      const length = Number(req.headers['content-length'] ?? 0);
+      const max = config.auth.max_unauthenticated_body_size;
+      req.unauthenticatedLimit = max;
+      if (length > max) throw new KeystoneError(413, `Request body of ${length} bytes is larger than the ${max} bytes accepted without a token.`);
+    }
+  });
+  // Bodies sent without a length (chunked) are counted as they arrive.
+  server.addHook('preParsing', async (req, _reply, payload) => {
+    const max = req.unauthenticatedLimit;
+    if (!max) return payload;
+    let seen = 0;
+    payload.on('data', (chunk: Buffer) => {
+      seen += chunk.length;
+      if (seen > max) payload.emit('error', Object.assign(new KeystoneError(413, `Request body is larger than the ${max} bytes accepted without a token.`), { statusCode: 413 }));
+    });
+    return payload;
   });
 
   server.setErrorHandler((err, req, reply) => {
-    if (err instanceof KeystoneError) return reply.code(err.status).send(err.toJSON());
+    const retryAfter = (err as { retryAfter?: number }).retryAfter;
+    if (retryAfter) reply.header('retry-after', String(retryAfter));
+    if (err instanceof KeystoneError) {
+      if (err.status === 408 || err.status === 413) reply.header('connection', 'close');
+      return reply.code(err.status).send(err.toJSON());
+    }
     const status = (err as { statusCode?: number }).statusCode;
     if (status && status >= 400 && status < 500) return reply.code(status).send(new KeystoneError(status, (err as Error).message).toJSON());
+    if (isInvalidData(err)) return reply.code(400).send(validationError('Invalid input: a value is out of range or not representable.').toJSON());
     identity.app.log.error({ err, url: req.url, method: req.method }, 'identity request failed');
     return reply.code(500).send(new KeystoneError(500, 'An unexpected error prevented the server from fulfilling your request.').toJSON());
   });
