@@ -8,7 +8,7 @@ import { buildServer } from './api/server.ts';
 import { noauthAuthenticator, type Authenticator } from './api/context.ts';
 import { Identity } from './identity/identity.ts';
 import { buildIdentityServer } from './identity/http/server.ts';
-import { bootstrapAndAnnounce, refreshCatalog } from './identity/bootstrap.ts';
+import { announceBootstrap, bootstrapIdentity, refreshCatalog, type BootstrapResult } from './identity/bootstrap.ts';
 import { embeddedAuthenticator } from './identity/authenticators.ts';
 import { KeystoneClient, keystoneAuthenticator } from './identity/keystone-client.ts';
 
@@ -36,9 +36,10 @@ export async function startService(config: NeutrinoConfig): Promise<RunningServi
     // No listener opens before the database is migrated (createApp) and the identity is
     // bootstrapped: a client must never meet a service without its admin or schema.
     const dynamicPorts = config.auth.identity_port === 0 || config.api.port === 0;
+    let bootstrapped: BootstrapResult | undefined;
     if (config.auth.strategy === 'embedded') {
       const service = new Identity(app);
-      await bootstrapAndAnnounce(service);
+      bootstrapped = await bootstrapIdentity(service);
       const server = buildIdentityServer(service);
       listeners.push(server);
       identity = { service, server, url: '' };
@@ -62,6 +63,7 @@ export async function startService(config: NeutrinoConfig): Promise<RunningServi
     if (identity) {
       // Listeners on port 0 (tests) learn their ports only now: point the catalog at them.
       if (dynamicPorts) await refreshCatalog(identity.service);
+      announceBootstrap(identity.service, bootstrapped!);
       identity.service.startExpiry();
       app.log.info({ url: identity.url }, 'neutrino identity listening');
     }

@@ -56,6 +56,15 @@ export function acceptJsonBodies(server: FastifyInstance, malformed: () => Error
   });
 }
 
+/**
+ * Fails a body being read with err (the body parser answers it), once; a stream nobody
+ * reads any more is just destroyed (an 'error' without listeners would crash the process).
+ */
+export function failBody(payload: NodeJS.ReadableStream & { destroy?: () => void }, err: Error): void {
+  if (payload.listenerCount('error') > 1) payload.emit('error', err);
+  else payload.destroy?.();
+}
+
 /** The request's raw URL holds an encoded NUL (`%00`). */
 export const urlHoldsNul = (url: string) => /%00/.test(url);
 
@@ -71,12 +80,12 @@ export function limitBodyTime(server: FastifyInstance, seconds: number, error: (
       reply.header('connection', 'close');
       const err = error();
       err.statusCode = 408;
-      payload.emit('error', err);
+      failBody(payload, err);
     }, seconds * 1000);
     const clear = () => clearTimeout(timer);
     payload.once('end', clear);
     payload.once('close', clear);
-    payload.once('error', clear);
+    payload.on('error', clear);
     void req;
     return payload;
   });

@@ -120,8 +120,12 @@ export function writeCloudsYaml(config: NeutrinoConfig, file: string, password: 
  * one moment the password is in hand).
  */
 export async function bootstrapAndAnnounce(identity: Identity, say: (line: string) => void = console.log): Promise<BootstrapResult & { cloudsYaml?: string }> {
+  return announceBootstrap(identity, await bootstrapIdentity(identity), say);
+}
+
+/** The once-only messages and clouds.yaml of a bootstrap that created the admin (after the listeners know their ports). */
+export function announceBootstrap(identity: Identity, result: BootstrapResult, say: (line: string) => void = console.log): BootstrapResult & { cloudsYaml?: string } {
   const { config } = identity.app;
-  const result = await bootstrapIdentity(identity);
   if (!result.createdAdmin) return result;
   const file = cloudsYamlPath(config);
   const cloudsYaml = file ? writeCloudsYaml(config, file, result.generatedPassword ?? config.auth.admin_password) : undefined;

@@ -3,7 +3,7 @@
 // request for the routes' authorization checks.
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { identityUrl } from '../../config/index.ts';
-import { acceptJsonBodies, limitBodyTime, urlHoldsNul } from '../../api/server.ts';
+import { acceptJsonBodies, failBody, limitBodyTime, urlHoldsNul } from '../../api/server.ts';
 import { isInvalidData } from '../../db/index.ts';
 import type { Identity } from '../identity.ts';
 import { forbidden, KeystoneError, unauthorized, validationError } from '../errors.ts';
@@ -89,10 +89,14 @@ export function buildIdentityServer(identity: Identity): FastifyInstance {
     const max = req.unauthenticatedLimit;
     if (!max) return payload;
     let seen = 0;
-    payload.on('data', (chunk: Buffer) => {
+    const count = (chunk: Buffer) => {
       seen += chunk.length;
-      if (seen > max) payload.emit('error', Object.assign(new KeystoneError(413, `Request body is larger than the ${max} bytes accepted without a token.`), { statusCode: 413 }));
-    });
+      if (seen <= max) return;
+      payload.removeListener('data', count);
+      failBody(payload, Object.assign(new KeystoneError(413, `Request body is larger than the ${max} bytes accepted without a token.`), { statusCode: 413 }));
+    };
+    payload.on('data', count);
+    payload.on('error', () => undefined);
     return payload;
   });
 
