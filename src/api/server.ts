@@ -3,8 +3,9 @@
 // resource routes and the few special routes.
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { App } from '../app.ts';
-import { NeutronError } from './errors.ts';
-import { noauthAuthenticator, type Authenticator, type RequestContext } from './context.ts';
+import { NeutronError } from '../foundation/errors.ts';
+import { noauthAuthenticator, type Authenticator, type RequestContext } from '../foundation/context.ts';
+import { acceptJsonBodies, limitBodyTime, urlHoldsNul } from '../foundation/http.ts';
 import { registerResourceRoutes } from './resource-routes.ts';
 import { registerDiscoveryRoutes } from './discovery.ts';
 import { extraRoutes } from './routes/index.ts';
@@ -25,71 +26,6 @@ export interface ServerOptions {
 }
 
 const PUBLIC = (url: string) => url === '/' || url === '/v2.0' || url === '/v2.0/';
-
-/** True when a string or key anywhere in a parsed JSON value holds a NUL character. */
-function holdsNul(value: unknown): boolean {
-  if (typeof value === 'string') return value.includes('\u0000');
-  if (Array.isArray(value)) return value.some(holdsNul);
-  if (value && typeof value === 'object') return Object.entries(value).some(([k, v]) => k.includes('\u0000') || holdsNul(v));
-  return false;
-}
-
-/**
- * OpenStack services accept JSON with or without a content type, and empty bodies (DELETE):
- * every body is parsed as JSON; malformed ones fail with the service's own error, and so do
- * NUL characters (PostgreSQL cannot store them in text; no attribute takes them).
- */
-export function acceptJsonBodies(server: FastifyInstance, malformed: () => Error, nul: () => Error = malformed): void {
-  server.removeAllContentTypeParsers();
-  server.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
-    const text = (body as string).trim();
-    if (!text) return done(null, undefined);
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      return done(malformed(), undefined);
-    }
-    // A NUL can only arrive escaped (JSON forbids raw control characters in strings).
-    if (text.includes('\\u0000') && holdsNul(parsed)) return done(nul(), undefined);
-    done(null, parsed);
-  });
-}
-
-/**
- * Fails a body being read with err (the body parser answers it), once; a stream nobody
- * reads any more is just destroyed (an 'error' without listeners would crash the process).
- */
-export function failBody(payload: NodeJS.ReadableStream & { destroy?: () => void }, err: Error): void {
-  if (payload.listenerCount('error') > 1) payload.emit('error', err);
-  else payload.destroy?.();
-}
-
-/** The request's raw URL holds an encoded NUL (`%00`). */
-export const urlHoldsNul = (url: string) => /%00/.test(url);
-
-/**
- * Cuts off a client that takes more than `seconds` to send its body (a trickling upload
- * would otherwise hold a connection and a parser for as long as it likes): the request
- * fails with `error()` (a 408) and the connection is closed after the answer.
- */
-export function limitBodyTime(server: FastifyInstance, seconds: number, error: () => Error & { statusCode?: number }): void {
-  if (!(seconds > 0)) return;
-  server.addHook('preParsing', async (req, reply, payload) => {
-    const timer = setTimeout(() => {
-      reply.header('connection', 'close');
-      const err = error();
-      err.statusCode = 408;
-      failBody(payload, err);
-    }, seconds * 1000);
-    const clear = () => clearTimeout(timer);
-    payload.once('end', clear);
-    payload.once('close', clear);
-    payload.on('error', clear);
-    void req;
-    return payload;
-  });
-}
 
 export function buildServer(app: App, options: ServerOptions = {}): FastifyInstance {
   const authenticate = options.authenticator ?? noauthAuthenticator;
