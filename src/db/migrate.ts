@@ -5,16 +5,30 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 
 class StaticProvider implements MigrationProvider {
-  constructor(private readonly migrations: Record<string, Migration>) {}
+  constructor(
+    private readonly migrations: Record<string, Migration>,
+    private readonly onStep?: (name: string) => void,
+  ) {}
 
   async getMigrations(): Promise<Record<string, Migration>> {
-    return this.migrations;
+    const { migrations, onStep } = this;
+    if (!onStep) return migrations;
+    return Object.fromEntries(
+      Object.entries(migrations).map(([name, m]) => [name, { ...m, up: async (db: Kysely<any>) => (onStep(name), m.up(db)) }]),
+    );
   }
 }
 
-/** `database`: an open Database (typed structurally: db/index.ts imports this file). */
-export async function migrateToLatest(database: { readonly db: Kysely<any> }, migrations: Record<string, Migration>): Promise<string[]> {
-  const migrator = new Migrator({ db: database.db, provider: new StaticProvider(migrations), allowUnorderedMigrations: true });
+/**
+ * Applies every pending migration of `migrations` (every feature's, by name). They run in
+ * one transaction on both databases (SQLite through an adapter that declares its
+ * transactional DDL, db/index.ts), so a crash leaves the schema as it was before, never
+ * half-migrated. `onStep` is told each migration's name as it starts (progress for
+ * `neutrino db upgrade`).
+ * `database`: an open Database (typed structurally: db/index.ts imports this file).
+ */
+export async function migrateToLatest(database: { readonly db: Kysely<any> }, migrations: Record<string, Migration>, onStep?: (name: string) => void): Promise<string[]> {
+  const migrator = new Migrator({ db: database.db, provider: new StaticProvider(migrations, onStep), allowUnorderedMigrations: true });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
