@@ -13,7 +13,7 @@ export function registerDiscoveryRoutes(server: FastifyInstance, app: App): void
   server.get('/v2.0', async () => ({
     resources: [...app.registry.resources.values()]
       .filter((r) => !r.parent)
-      .map((r) => ({ name: r.member, collection: r.collection, links: [{ href: `${root()}/v2.0/${r.collection}`, rel: 'self' }] })),
+      .map((r) => ({ name: r.member, collection: r.collection, links: [{ href: `${root()}/v2.0/${r.path ?? r.collection}`, rel: 'self' }] })),
   }));
   server.get('/v2.0/extensions', async () => ({ extensions: listed().map(render) }));
   server.get('/v2.0/extensions/:alias', async (req) => {

@@ -85,27 +85,34 @@ export function project<T extends Record<string, unknown>>(item: T, fields: stri
   return out;
 }
 
-/** Neutron's `<collection>_links`: next when the page is full, previous when paging from a marker. */
+/**
+ * Neutron's `<collection>_links`: next when the page is full, previous when paging from a
+ * marker. An empty page after a marker still links back: its links carry no marker (the
+ * previous/next page of nothing is the end of the list in that direction), as Neutron's do.
+ */
 export function paginationLinks(baseUrl: string, raw: Raw, query: ListQuery, items: { id: string }[]): { rel: string; href: string }[] {
-  if (!query.limit || items.length === 0) return [];
-  const href = (marker: string, reverse: boolean) => {
+  if (!query.limit) return [];
+  if (items.length === 0 && !query.marker) return [];
+  const href = (marker: string | undefined, reverse: boolean) => {
     const params = new URLSearchParams();
     for (const [k, v] of Object.entries(raw)) {
       if (k === 'marker' || k === 'page_reverse') continue;
       for (const value of asList(v)) params.append(k, value);
     }
-    params.set('marker', marker);
+    if (marker !== undefined) params.set('marker', marker);
     if (reverse) params.set('page_reverse', 'True');
     return `${baseUrl}?${params.toString()}`;
   };
+  const first = items[0]?.id;
+  const last = items[items.length - 1]?.id;
   const links: { rel: string; href: string }[] = [];
   const full = items.length >= query.limit;
   if (query.pageReverse) {
-    if (full) links.push({ rel: 'previous', href: href(items[0].id, true) });
-    links.push({ rel: 'next', href: href(items[items.length - 1].id, false) });
+    if (full) links.push({ rel: 'previous', href: href(first, true) });
+    links.push({ rel: 'next', href: href(last, false) });
   } else {
-    if (full) links.push({ rel: 'next', href: href(items[items.length - 1].id, false) });
-    if (query.marker) links.push({ rel: 'previous', href: href(items[0].id, true) });
+    if (full) links.push({ rel: 'next', href: href(last, false) });
+    if (query.marker) links.push({ rel: 'previous', href: href(first, true) });
   }
   return links;
 }

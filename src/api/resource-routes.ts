@@ -12,12 +12,15 @@ import { publicUrl } from '../config/index.ts';
 type Params = Record<string, string>;
 type Raw = Record<string, string | string[] | undefined>;
 
-/** `If-Match: revision_number=N[, revision_number=M]` → [N, M]. */
+/**
+ * `If-Match: revision_number=N[, revision_number=M]` → [N, M]. Any integer is a valid
+ * condition (a negative one never matches: 412), as in Neutron.
+ */
 export function parseIfMatch(header: string | string[] | undefined): number[] | undefined {
   if (header === undefined) return undefined;
   const values = (Array.isArray(header) ? header.join(',') : header).split(',').map((s) => s.trim()).filter(Boolean);
   return values.map((v) => {
-    const m = /^revision_number=(\d+)$/.exec(v);
+    const m = /^revision_number=(-?\d+)$/.exec(v);
     if (!m) throw badRequest(`If-Match header must be of form 'revision_number=<number>'; got '${v}'`);
     return Number(m[1]);
   });

@@ -65,3 +65,19 @@ export function limitBodyTime(server: FastifyInstance, seconds: number, error: (
     return payload;
   });
 }
+
+/**
+ * JSON text of value with bigints written as exact integers (JSON.stringify refuses them and
+ * a Number would round beyond 2^53: an IPv6 subnet's 18446744073709551614 addresses).
+ */
+export function stringifyExact(value: unknown): string {
+  const marks: string[] = [];
+  const text = JSON.stringify(value, (_key, v) => {
+    if (typeof v !== 'bigint') return v;
+    marks.push(v.toString());
+    return `\u0000bigint:${marks.length - 1}\u0000`;
+  });
+  if (!marks.length) return text;
+  // A NUL never comes from stored data (refused on input), so the marks are unambiguous.
+  return text.replace(/"\\u0000bigint:(\d+)\\u0000"/g, (_m, i: string) => marks[Number(i)]);
+}

@@ -46,7 +46,7 @@ for (const dialect of dialects()) {
       assert.equal(direct.status, 409);
       assert.equal(direct.body.NeutronError.type, 'L3PortInUse');
 
-      const pools = await t.client.get('/v2.0/floatingip_pools');
+      const pools = await t.client.get('/v2.0/floatingip-pools');
       assert.deepEqual(pools.body.floatingip_pools, [
         { subnet_id: ext.subnet.id, subnet_name: ext.subnet.name, network_id: ext.network.id, cidr: '172.24.4.0/24', project_id: ext.subnet.project_id, tenant_id: ext.subnet.project_id },
       ]);

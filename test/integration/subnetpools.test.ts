@@ -21,15 +21,16 @@ for (const dialect of dialects()) {
       const p = res.body.subnetpool;
       assert.deepEqual(p.prefixes, ['10.60.0.0/23']);
       assert.equal(p.ip_version, 4);
-      assert.equal(p.min_prefixlen, 8);
-      assert.equal(p.max_prefixlen, 32);
-      assert.equal(p.default_prefixlen, 8);
+      // Strings, as Neutron renders them.
+      assert.equal(p.min_prefixlen, '8');
+      assert.equal(p.max_prefixlen, '32');
+      assert.equal(p.default_prefixlen, '8');
       assert.equal(p.shared, false);
       assert.equal(p.is_default, false);
       assert.equal(p.default_quota, null);
       assert.equal(p.address_scope_id, null);
       const v6 = (await pool(t.client, { prefixes: ['2001:DB8:60::/48'] })).body.subnetpool;
-      assert.deepEqual([v6.prefixes, v6.ip_version, v6.min_prefixlen, v6.max_prefixlen, v6.default_prefixlen], [['2001:db8:60::/48'], 6, 64, 128, 64]);
+      assert.deepEqual([v6.prefixes, v6.ip_version, v6.min_prefixlen, v6.max_prefixlen, v6.default_prefixlen], [['2001:db8:60::/48'], 6, '64', '128', '64']);
       const cases: [Record<string, unknown>, number, string][] = [
         [{ prefixes: [] }, 400, 'EmptySubnetPoolPrefixList'],
         [{ prefixes: ['10.0.0.0/8', '2001:db8::/32'] }, 400, 'PrefixVersionMismatch'],

@@ -1,5 +1,5 @@
 // Floating IP pools (extension floatingip-pools): the IPv4 subnets of external networks
-// the caller can allocate floating IPs from. GET /v2.0/floatingip_pools (routes.ts).
+// the caller can allocate floating IPs from. GET /v2.0/floatingip-pools (routes.ts).
 import type { RequestContext } from '../../foundation/context.ts';
 import type { ServiceDeps } from '../../framework/deps.ts';
 

@@ -1,6 +1,6 @@
 // L3's routes that are not plain resources: /v2.0/auto-allocated-topology/{project_id}
 // (GET builds or returns the project's topology, `?fields=dry-run` checks that it could;
-// DELETE removes it) and GET /v2.0/floatingip_pools.
+// DELETE removes it) and GET /v2.0/floatingip-pools (the response key is floatingip_pools).
 import type { RouteModule } from '../../framework/feature.ts';
 
 export const autoAllocatedTopologyRoutes: RouteModule = (server, app, http) => {
@@ -21,5 +21,5 @@ export const autoAllocatedTopologyRoutes: RouteModule = (server, app, http) => {
 export const floatingIpPoolRoutes: RouteModule = (server, app) => {
   const pools = app.services.floatingipPools;
   if (!pools) return;
-  server.get('/v2.0/floatingip_pools', async (req) => ({ floatingip_pools: await pools.list(req.ctx) }));
+  server.get('/v2.0/floatingip-pools', async (req) => ({ floatingip_pools: await pools.list(req.ctx) }));
 };

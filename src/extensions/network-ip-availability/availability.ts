@@ -11,7 +11,8 @@ export interface SubnetAvailability {
   subnet_name: string;
   cidr: string;
   ip_version: number;
-  total_ips: number;
+  /** A bigint beyond 2^53 (an IPv6 /64 holds 2^64 addresses); the routes render it exactly. */
+  total_ips: number | bigint;
   used_ips: number;
 }
 
@@ -20,7 +21,7 @@ export interface NetworkAvailability {
   network_name: string;
   project_id: string | null;
   tenant_id: string | null;
-  total_ips: number;
+  total_ips: number | bigint;
   used_ips: number;
   subnet_ip_availability: SubnetAvailability[];
 }
@@ -31,6 +32,9 @@ export interface AvailabilityFilters {
   project_id?: string[];
   ip_version?: number[];
 }
+
+/** A count as a number when it is exact as one, otherwise as a bigint. */
+const exact = (n: bigint): number | bigint => (n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n);
 
 /** Availability of the networks matching filters (a network without matching subnets is still listed). */
 export async function networkAvailability(q: Tx, filters: AvailabilityFilters): Promise<NetworkAvailability[]> {
@@ -64,12 +68,12 @@ export async function networkAvailability(q: Tx, filters: AvailabilityFilters): 
         subnet_name: s.name,
         cidr: s.cidr,
         ip_version: Number(s.ip_version),
-        total_ips: Number(poolSize(JSON.parse(s.allocation_pools) as Pool[])),
+        total_ips: exact(poolSize(JSON.parse(s.allocation_pools) as Pool[])),
         used_ips: usedBySubnet.get(s.id) ?? 0,
       };
       const net = out.get(s.network_id)!;
       net.subnet_ip_availability.push(entry);
-      net.total_ips += entry.total_ips;
+      net.total_ips = exact(BigInt(net.total_ips) + BigInt(entry.total_ips));
       net.used_ips += entry.used_ips;
     }
   }

@@ -1,7 +1,9 @@
 // GET /v2.0/network-ip-availabilities[/{network_id}]: total and used addresses per network
 // and subnet (admin only under Neutron's default policy: get_network_ip_availability).
 import { badRequest } from '../../foundation/errors.ts';
+import { stringifyExact } from '../../foundation/http.ts';
 import type { HttpHelpers, RouteModule } from '../../framework/feature.ts';
+import type { FastifyReply } from 'fastify';
 import type { AvailabilityFilters } from './availability.ts';
 
 type Raw = Record<string, string | string[] | undefined>;
@@ -33,14 +35,17 @@ export const networkIpAvailabilityRoutes: RouteModule = (server, app, http) => {
     return f.length ? f : undefined;
   };
 
-  server.get('/v2.0/network-ip-availabilities', async (req) => {
+  // Counts beyond 2^53 (IPv6) are written exactly, not rounded by JSON.stringify.
+  const exactJson = (reply: FastifyReply, body: unknown) => reply.type('application/json; charset=utf-8').send(stringifyExact(body));
+
+  server.get('/v2.0/network-ip-availabilities', async (req, reply) => {
     const raw = req.query as Raw;
     const list = await service.list(req.ctx, parseFilters(raw, http));
-    return { network_ip_availabilities: list.map((a) => http.project(a as unknown as Record<string, unknown>, fieldsOf(raw))) };
+    return exactJson(reply, { network_ip_availabilities: list.map((a) => http.project(a as unknown as Record<string, unknown>, fieldsOf(raw))) });
   });
 
-  server.get('/v2.0/network-ip-availabilities/:id', async (req) => {
+  server.get('/v2.0/network-ip-availabilities/:id', async (req, reply) => {
     const found = await service.show(req.ctx, (req.params as { id: string }).id);
-    return { network_ip_availability: http.project(found as unknown as Record<string, unknown>, fieldsOf(req.query as Raw)) };
+    return exactJson(reply, { network_ip_availability: http.project(found as unknown as Record<string, unknown>, fieldsOf(req.query as Raw)) });
   });
 };

@@ -13,6 +13,7 @@ import { bitsOf, formatCidr, parseCidr, rangeOf, summarize, type Cidr, type IpVe
 import { anyOverlap, freeBlocks, isFree, pickPrefix, subtract } from '../ipam/prefixes.ts';
 import { rangeToCidrs } from '../ipam/address.ts';
 
+const PREFIXLEN_ATTRIBUTES = ['default_prefixlen', 'min_prefixlen', 'max_prefixlen'] as const;
 const DEFAULT_MIN_PREFIXLEN = { 4: 8, 6: 64 } as const;
 /** default_quota counts addresses in these units: /32 for IPv4, /64 for IPv6. */
 const QUOTA_UNIT = { 4: 32, 6: 64 } as const;
@@ -48,6 +49,13 @@ export class SubnetPoolService extends ResourceService {
 
   protected override notFound(id: string): NeutronError {
     return new NeutronError(404, 'SubnetPoolNotFound', `Subnet pool ${id} could not be found.`);
+  }
+
+  /** Neutron renders the prefix length bounds as strings ("24"); they are integers in storage, filters and sorting. */
+  protected override async extend(_q: Tx, _ctx: RequestContext, items: Item[]): Promise<void> {
+    for (const item of items) {
+      for (const name of PREFIXLEN_ATTRIBUTES) if (typeof item[name] === 'number') item[name] = String(item[name]);
+    }
   }
 
   protected override async beforeCreate(trx: Transaction<any>, _ctx: RequestContext, item: Item): Promise<void> {

@@ -11,6 +11,8 @@ export const addressScopeExtension: ExtensionDef = {
   resources: [
     {
       collection: 'address_scopes',
+      // As the API reference, the CLI and the SDK spell it (Tempest has no address scope client).
+      path: 'address-scopes',
       member: 'address_scope',
       table: 'address_scopes',
       // Not a standard-attribute resource in Neutron: no description, tags, timestamps or revision.
