@@ -191,13 +191,26 @@ for (const dialect of dialects()) {
     });
 
     it('leaves no router and no port when the gateway cannot be set', async () => {
-      const empty = (await t.admin.post('/v2.0/networks', { network: { name: 'ext-empty', 'router:external': true } })).body.network;
-      const res = await t.client.post('/v2.0/routers', { router: { name: 'doomed', external_gateway_info: { network_id: empty.id } } });
+      const internal = (await t.admin.post('/v2.0/networks', { network: { name: 'not-external' } })).body.network;
+      const res = await t.admin.post('/v2.0/routers', { router: { name: 'doomed', external_gateway_info: { network_id: internal.id } } });
       assert.equal(res.status, 400);
       assert.equal(res.body.NeutronError.type, 'BadRequest');
-      assert.match(res.body.NeutronError.message, /No IPs available for external network/);
-      assert.equal((await t.client.get('/v2.0/routers?name=doomed')).body.routers.length, 0);
-      assert.equal((await t.admin.get(`/v2.0/ports?network_id=${empty.id}`)).body.ports.length, 0);
+      assert.match(res.body.NeutronError.message, /is not an external network/);
+      assert.equal((await t.admin.get('/v2.0/routers?name=doomed')).body.routers.length, 0);
+      assert.equal((await t.admin.get(`/v2.0/ports?network_id=${internal.id}`)).body.ports.length, 0);
+      assert.equal((await t.admin.del(`/v2.0/networks/${internal.id}`)).status, 204);
+    });
+
+    it('accepts a gateway on an external network without subnets (a port without addresses), as Neutron', async () => {
+      const empty = (await t.admin.post('/v2.0/networks', { network: { name: 'ext-empty', 'router:external': true } })).body.network;
+      const res = await t.client.post('/v2.0/routers', { router: { name: 'no-subnets', external_gateway_info: { network_id: empty.id } } });
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      assert.equal(res.body.router.external_gateway_info.network_id, empty.id);
+      assert.deepEqual(res.body.router.external_gateway_info.external_fixed_ips, []);
+      const ports = (await t.admin.get(`/v2.0/ports?network_id=${empty.id}`)).body.ports;
+      assert.equal(ports.length, 1);
+      assert.deepEqual(ports[0].fixed_ips, []);
+      assert.equal((await t.client.del(`/v2.0/routers/${res.body.router.id}`)).status, 204);
       assert.equal((await t.admin.del(`/v2.0/networks/${empty.id}`)).status, 204);
     });
 

@@ -23,7 +23,15 @@ export class AddressScopeService extends ResourceService {
       if (pool.address_scope_id) await this.checkPoolInScope(trx, ctx, pool);
     };
     app.hooks.on('subnetpools', 'beforeCreate', checkPool);
-    app.hooks.on('subnetpools', 'beforeUpdate', checkPool);
+    app.hooks.on('subnetpools', 'beforeUpdate', async (trx, ctx, pool, changes) => {
+      if (changes && 'prefixes' in changes) await this.checkPoolUpdateAllowed(trx, ctx, pool);
+      await checkPool(trx, ctx, pool, changes);
+    });
+    // A pool in a scope is shared only with projects that may use the scope.
+    app.hooks.on('rbac_policies', 'beforeCreate', (trx, _ctx, policy) => this.checkPoolSharing(trx, policy, policy.target_tenant));
+    app.hooks.on('rbac_policies', 'beforeUpdate', async (trx, _ctx, policy, changes) => {
+      if (changes && 'target_tenant' in changes) await this.checkPoolSharing(trx, policy, changes.target_tenant);
+    });
     app.hooks.onExtend('networks', (q, _ctx, items) => this.extendNetworks(q, items));
     // rbac-address-scope: scopes are shared through RBAC policies (`shared` is the `*` one);
     // a project whose subnet pools are in the scope keeps its access.
@@ -78,6 +86,47 @@ export class AddressScopeService extends ResourceService {
     if (others.some((other) => (other.prefixes as string[]).some((a) => prefixes.some((b) => cidrsOverlap(a, b))))) {
       throw new NeutronError(409, 'AddressScopePrefixConflict', 'Failed to associate address scope: subnetpools within an address scope must have unique prefixes.');
     }
+  }
+
+  /**
+   * The prefixes of a pool in another project's (shared) scope are the scope owner's to
+   * change: 400 IllegalSubnetPoolUpdate for the pool's project, as Neutron.
+   */
+  private async checkPoolUpdateAllowed(trx: Tx, ctx: RequestContext, pool: Item): Promise<void> {
+    if (ctx.isAdmin || !pool.address_scope_id) return;
+    const scope = await this.repo.findById(trx, pool.address_scope_id);
+    if (!scope || scope.project_id === ctx.projectId) return;
+    throw new NeutronError(
+      400,
+      'IllegalSubnetPoolUpdate',
+      `Illegal subnetpool update : subnetpool ${pool.id} cannot be updated when associated with shared address scope ${scope.id}.`,
+    );
+  }
+
+  /** Sharing a pool (access_as_shared to target) needs the target to have access to the pool's scope (400 otherwise). */
+  private async checkPoolSharing(trx: Tx, policy: Item, target: string): Promise<void> {
+    if (policy.object_type !== 'subnetpool' || policy.action !== 'access_as_shared') return;
+    const pools = this.app.services.get('subnetpools');
+    const pool = pools ? await pools.repo.findById(trx, policy.object_id) : undefined;
+    if (!pool?.address_scope_id) return;
+    const scope = await this.repo.findById(trx, pool.address_scope_id);
+    if (!scope || scope.project_id === target) return;
+    // '*' needs the scope shared with everyone; one project, shared with it or everyone.
+    const targets = target === '*' ? ['*'] : [target, '*'];
+    const grant = await trx
+      .selectFrom('rbac_policies')
+      .select('id')
+      .where('object_type', '=', 'address_scope')
+      .where('object_id', '=', scope.id)
+      .where('action', '=', 'access_as_shared')
+      .where('target_project', 'in', targets)
+      .executeTakeFirst();
+    if (grant) return;
+    throw new NeutronError(
+      400,
+      'InvalidInput',
+      `Invalid input for operation: subnet pool ${pool.id} is associated with address scope ${scope.id}, which is not shared with ${target === '*' ? 'everyone' : `project ${target}`}.`,
+    );
   }
 
   /** A network is in a scope (per IP version) when its subnets of that version all come from pools of that one scope. */

@@ -35,6 +35,25 @@ export class AutoAllocator {
     app.hooks.on('networks', 'beforeDelete', async (trx, _ctx, network) => {
       await trx.deleteFrom('auto_allocated_topologies').where('network_id', '=', network.id).execute();
     });
+    // The default external network stays external to everyone: its `*` access_as_external
+    // policy may be neither deleted nor narrowed (409 RbacPolicyInUse, as Neutron).
+    const keepDefaultExternal = async (trx: Transaction<any>, policy: Item, newTarget?: string) => {
+      if (policy.object_type !== 'network' || policy.action !== 'access_as_external') return;
+      // On update the hook sees the policy as it would become: read the target it has now.
+      const row = await trx.selectFrom('rbac_policies').select('target_project').where('id', '=', policy.id).executeTakeFirst();
+      if (row?.target_project !== '*' || newTarget === '*') return;
+      const network = await app.services.networks.repo.findById(trx, policy.object_id);
+      if (!network?.is_default) return;
+      throw new NeutronError(
+        409,
+        'RbacPolicyInUse',
+        `RBAC policy on object ${policy.object_id} cannot be removed because other objects depend on it.\nDetails: Default external networks must be shared to everyone.`,
+      );
+    };
+    app.hooks.on('rbac_policies', 'beforeDelete', (trx, _ctx, policy) => keepDefaultExternal(trx, policy));
+    app.hooks.on('rbac_policies', 'beforeUpdate', async (trx, _ctx, policy, changes) => {
+      if (changes && 'target_tenant' in changes) await keepDefaultExternal(trx, policy, changes.target_tenant);
+    });
   }
 
   /** The project a request is about: 'None' means the caller's; others' only for admins. */

@@ -51,6 +51,13 @@ export const floatingIpPortAlreadyAssociated = (fip: { id: string; floating_ip_a
 
 export const fipInUseByPortForwarding = (fipId: string) => new NeutronError(409, 'FipInUseByPortForwarding', `Floating IP ${fipId} in use by Port Forwarding resources.`);
 
+export const portHasBindingFloatingIp = (fip: { id: string; floating_ip_address: string }, portId: string, fixedIp: string) =>
+  new NeutronError(
+    409,
+    'PortHasBindingFloatingIP',
+    `Cannot create port forwarding to floating IP ${fip.floating_ip_address} (${fip.id}) with port ${portId} using fixed IP ${fixedIp}, as that port already has a binding floating IP.`,
+  );
+
 export const addressScopeInUse = (id: string) =>
   new NeutronError(409, 'AddressScopeInUse', `Unable to complete operation on address scope ${id}. There are one or more subnet pools in use on the address scope.`);
 

@@ -81,6 +81,9 @@ export class FloatingIpService extends ResourceService {
   // ------------------------------------------------------------------ association
 
   protected override async beforeUpdate(trx: Transaction<any>, ctx: RequestContext, current: Item, changes: Item): Promise<void> {
+    // An update that names nothing (`{"floatingip": {}}`) disassociates, as in Neutron;
+    // one that changes only other attributes (description) keeps the association.
+    if (Object.keys(changes).length === 0) changes.port_id = null;
     if (!('port_id' in changes) && !('fixed_ip_address' in changes)) return;
     const portId = 'port_id' in changes ? changes.port_id : current.port_id;
     if (!portId) {
@@ -138,6 +141,8 @@ export class FloatingIpService extends ResourceService {
   // ------------------------------------------------------------------ delete / render
 
   protected override async beforeDelete(trx: Transaction<any>, ctx: RequestContext, current: Item): Promise<void> {
+    // Its port forwardings must go first (409, as Neutron).
+    if ((await this.app.services.portForwardings.repo.findWhere(trx, { floatingip_id: current.id })).length) throw fipInUseByPortForwarding(current.id);
     await this.routers.ports.delete(trx, ctx, current.floating_port_id);
   }
 

@@ -9,7 +9,7 @@ import { NeutronError } from '../../foundation/errors.ts';
 import type { Tx } from '../../db/index.ts';
 import { ResourceService, type CreateOptions, type Item } from '../../framework/resource-service.ts';
 import { ipVersion } from './addresses.ts';
-import { badRequestFor, floatingIpPortAlreadyAssociated, portForwardingNotFound, uniqueAs } from './errors.ts';
+import { badRequestFor, floatingIpPortAlreadyAssociated, portForwardingNotFound, portHasBindingFloatingIp, uniqueAs } from './errors.ts';
 import type { FixedIp } from './l3-ports.ts';
 
 const RESOURCE = 'port_forwarding';
@@ -67,6 +67,9 @@ export class PortForwardingService extends ResourceService {
       throw badRequestFor(RESOURCE, `Requested internal IP address ${pf.internal_ip_address} is not suitable for internal neutron port ${port.id}, as its fixed_ips are ${JSON.stringify(v4)}`);
     }
     pf.internal_ip_address = internal.ip_address;
+    // A fixed IP reached through a floating IP of its own is not forwarded to (Neutron's PortHasBindingFloatingIP).
+    const bound = await this.floatingips.repo.findWhere(trx, { port_id: port.id, fixed_ip_address: internal.ip_address });
+    if (bound.length) throw portHasBindingFloatingIp(fip as { id: string; floating_ip_address: string }, port.id, internal.ip_address);
     const routerId = await this.app.services.routers.routerReaching(trx, port.network_id, internal.subnet_id, fip.floating_network_id);
     if (!routerId) {
       throw badRequestFor(

@@ -165,8 +165,8 @@ export class RouterService extends ResourceService {
     }
     const body: Item = { network_id: gateway.network_id, project_id: '', name: '', admin_state_up: true, device_id: router.id, device_owner: ROUTER_GATEWAY };
     if (gateway.external_fixed_ips) body.fixed_ips = gateway.external_fixed_ips;
+    // An external network without subnets is accepted: the gateway port then has no address (as Neutron).
     const port = await this.ports.create(trx, ctx, body);
-    if (!port.fixed_ips?.length) throw badRequestFor('router', `No IPs available for external network ${gateway.network_id}`);
     return { gw_port_id: port.id, gw_network_id: gateway.network_id, enable_snat };
   }
 

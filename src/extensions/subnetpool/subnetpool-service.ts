@@ -129,6 +129,8 @@ export class SubnetPoolService extends ResourceService {
       const { version, cidrs: given } = normalizePrefixes(body.prefixes);
       if (version !== current.ip_version) throw badRequest('Cannot mix IPv4 and IPv6 prefixes in a subnet pool.', 'PrefixVersionMismatch');
       const prefixes = next((current.prefixes as string[]).map((p) => parseCidr(p)), given, await this.allocated(trx, id)).map(formatCidr);
+      // Other features' rules on a pool's prefixes (its address scope's) apply to the actions too.
+      await this.app.hooks.run('subnetpools', 'beforeUpdate', trx, ctx, { ...current, prefixes }, { prefixes });
       await this.writeChanges(trx, id, { prefixes });
       const updated = await this.repo.findById(trx, id);
       this.app.queueEvent(trx, { resource: 'subnetpools', action: 'updated', id, body: updated!, context: ctx });

@@ -58,7 +58,21 @@ export const securityGroupExtension: ExtensionDef = {
   extendAttributes: {
     // Stored as JSON on the port (for reads) and in securitygroupportbindings (for
     // "in use" checks); validated and defaulted by the port hooks in services/securitygroups.
-    ports: { security_groups: { type: 'list', items: 'uuid', allowPost: true, allowPut: true, nullable: true, filter: false } },
+    ports: {
+      security_groups: {
+        type: 'list',
+        items: 'uuid',
+        allowPost: true,
+        allowPut: true,
+        nullable: true,
+        filter: false,
+        // A UUID list in Neutron holds no duplicates (400 on create and update).
+        validate: (ids: string[]) => {
+          const dup = ids.find((id, i) => ids.indexOf(id) !== i);
+          return dup === undefined ? undefined : `Duplicate items in the list: '${dup}'`;
+        },
+      },
+    },
   },
 };
 
