@@ -117,19 +117,24 @@ export class SegmentAllocator {
         .insertInto('network_segments')
         .values({ id, project_id: projectId, name: '', description: '', created_at: ts, updated_at: ts, revision_number: 0, network_id: networkId, ...spec, segment_index: index })
         .execute();
-      const key = spec.network_type === 'flat' ? 0 : spec.segmentation_id;
-      if (key === null) continue;
-      const physnet = spec.physical_network ?? '';
-      const taken = await trx
-        .selectFrom('segment_allocations')
-        .select('segment_id')
-        .where('network_type', '=', spec.network_type)
-        .where('physical_network', '=', physnet)
-        .where('segmentation_id', '=', key)
-        .executeTakeFirst();
-      if (taken) throw this.inUse(spec);
-      await trx.insertInto('segment_allocations').values({ network_type: spec.network_type, physical_network: physnet, segmentation_id: key, segment_id: id }).execute();
+      await this.reserve(trx, id, spec);
     }
+  }
+
+  /** Reserves the segmentation of segment id (flat: its physical network); 409 when another segment holds it. */
+  async reserve(trx: Transaction<any>, id: string, spec: SegmentSpec): Promise<void> {
+    const key = spec.network_type === 'flat' ? 0 : spec.segmentation_id;
+    if (key === null) return;
+    const physnet = spec.physical_network ?? '';
+    const taken = await trx
+      .selectFrom('segment_allocations')
+      .select('segment_id')
+      .where('network_type', '=', spec.network_type)
+      .where('physical_network', '=', physnet)
+      .where('segmentation_id', '=', key)
+      .executeTakeFirst();
+    if (taken) throw this.inUse(spec);
+    await trx.insertInto('segment_allocations').values({ network_type: spec.network_type, physical_network: physnet, segmentation_id: key, segment_id: id }).execute();
   }
 
   private inUse(spec: SegmentSpec): NeutronError {

@@ -1,0 +1,106 @@
+// Segments (/v2.0/segments, admin only by Neutron's default policy): a network's L2
+// segments. A new segment is validated and its segmentation id reserved as provider
+// networks' are (the network feature's SegmentAllocator); a segment with subnets is in
+// use. Subnets on segments follow Neutron's rules: on a network either every subnet has
+// a segment or none has, and a subnet's segment is set once (none → a segment).
+import type { Transaction } from 'kysely';
+import type { ServiceDeps } from '../../framework/deps.ts';
+import type { RequestContext } from '../../foundation/context.ts';
+import { badRequest, conflict, NeutronError, notAuthorized } from '../../foundation/errors.ts';
+import type { Tx } from '../../db/index.ts';
+import { ResourceService, type Item, type ParentTargets } from '../../framework/resource-service.ts';
+
+declare module '../../framework/deps.ts' {
+  interface ServiceLookup {
+    segments?: SegmentService;
+  }
+}
+
+export class SegmentService extends ResourceService {
+  constructor(app: ServiceDeps) {
+    super(app, 'segments');
+    app.hooks.on('subnets', 'beforeCreate', (trx, _ctx, subnet) => this.checkSubnetSegments(trx, subnet.network_id, subnet.segment_id ?? null));
+    app.hooks.on('subnets', 'beforeUpdate', async (trx, _ctx, subnet, changes) => {
+      if (!changes || !('segment_id' in changes)) return;
+      const [current] = await trx.selectFrom('subnets').select('segment_id').where('id', '=', subnet.id).execute();
+      if ((current?.segment_id ?? null) === (changes.segment_id ?? null)) return;
+      // Only none → a segment, and only while the network is not routed yet (its one subnet).
+      if (current?.segment_id) throw badRequest('A subnet cannot be moved to another segment or taken off its segment.', 'SubnetSegmentAssociationChangeNotAllowed');
+      const siblings = await trx.selectFrom('subnets').select('id').where('network_id', '=', subnet.network_id).where('id', '!=', subnet.id).execute();
+      if (siblings.length) throw badRequest('A subnet can only be put on a segment while it is the only subnet of its network.', 'SubnetSegmentAssociationChangeNotAllowed');
+      const segments = await trx.selectFrom('network_segments').select('id').where('network_id', '=', subnet.network_id).execute();
+      if (segments.length > 1) {
+        throw badRequest(`Network ${subnet.network_id} has more than one segment: its subnets cannot be updated to a segment.`, 'NoUpdateSubnetWhenMultipleSegmentsOnNetwork');
+      }
+    });
+    // Tags of a network's segments go with it (the rows go by the foreign key).
+    app.hooks.on('networks', 'beforeDelete', async (trx, _ctx, network) => {
+      await trx
+        .deleteFrom('tags')
+        .where('resource_id', 'in', (eb: any) => eb.selectFrom('network_segments').select('id').where('network_id', '=', network.id))
+        .execute();
+    });
+    if (app.registry.has('l2_adjacency')) app.hooks.onExtend('networks', (q, _ctx, networks) => this.extendNetworks(q, networks));
+  }
+
+  protected override notFound(id: string): NeutronError {
+    return new NeutronError(404, 'SegmentNotFound', `Segment ${id} could not be found.`);
+  }
+
+  /**
+   * create_segment first: the generic create would treat a segment (no project of its own) on
+   * a network as "on another project's network" and answer 404 where Neutron answers 403.
+   */
+  protected override async authorizeCreate(trx: Tx, ctx: RequestContext, body: Item, item: Item, parents: ParentTargets): Promise<void> {
+    if (!this.app.policy.enforce(ctx, 'create_segment', { ...item })) throw notAuthorized('create_segment');
+    await super.authorizeCreate(trx, ctx, body, item, parents);
+  }
+
+  private get allocator() {
+    return this.app.services.networks.segments;
+  }
+
+  protected override async beforeCreate(trx: Transaction<any>, ctx: RequestContext, item: Item): Promise<void> {
+    await this.app.database.lock(trx, 'networks', 'id', item.network_id);
+    await this.app.services.networks.getVisible(trx, ctx, item.network_id);
+    const spec = { network_type: item.network_type, physical_network: item.physical_network ?? null, segmentation_id: item.segmentation_id ?? null };
+    this.allocator.validate(spec);
+    const filled = (await this.allocator.fill(trx, spec))!;
+    Object.assign(item, filled);
+    const last = (await trx.selectFrom('network_segments').select((eb: any) => eb.fn.max('segment_index').as('n')).where('network_id', '=', item.network_id).executeTakeFirst()) as
+      | { n: number | string | null }
+      | undefined;
+    item.segment_index = last?.n === null || last?.n === undefined ? 0 : Number(last.n) + 1;
+  }
+
+  protected override async afterCreate(trx: Transaction<any>, _ctx: RequestContext, item: Item): Promise<void> {
+    await this.allocator.reserve(trx, item.id, item as { network_type: string; physical_network: string | null; segmentation_id: number | null });
+    await this.app.services.networks.touch(trx, item.network_id);
+  }
+
+  protected override async beforeDelete(trx: Transaction<any>, _ctx: RequestContext, current: Item): Promise<void> {
+    const subnet = await trx.selectFrom('subnets').select('id').where('segment_id', '=', current.id).executeTakeFirst();
+    if (subnet) throw conflict('SegmentInUse', `Segment '${current.id}' cannot be deleted: The segment is still associated with subnets.`);
+    await trx.deleteFrom('segment_allocations').where('segment_id', '=', current.id).execute();
+    await this.app.services.networks.touch(trx, current.network_id);
+  }
+
+  /** On a network, either every subnet is on a segment or none is (400 SubnetsNotAllAssociatedWithSegments). */
+  private async checkSubnetSegments(trx: Tx, networkId: string, segmentId: string | null): Promise<void> {
+    const others = await trx.selectFrom('subnets').select('segment_id').where('network_id', '=', networkId).execute();
+    if (others.some((s: { segment_id: string | null }) => (s.segment_id === null) !== (segmentId === null))) {
+      throw badRequest(`The network '${networkId}' has subnets that are associated with segments and subnets that are not.`, 'SubnetsNotAllAssociatedWithSegments');
+    }
+  }
+
+  /** l2_adjacency: false once the network is routed (its subnets are on segments). */
+  private async extendNetworks(q: Tx, networks: Item[]): Promise<void> {
+    const ids = networks.map((n) => n.id);
+    const routed = new Set<string>();
+    for (let i = 0; i < ids.length; i += 500) {
+      const rows = await q.selectFrom('subnets').select('network_id').distinct().where('network_id', 'in', ids.slice(i, i + 500)).where('segment_id', 'is not', null).execute();
+      for (const r of rows) routed.add(r.network_id);
+    }
+    for (const n of networks) n.l2_adjacency = !routed.has(n.id);
+  }
+}
