@@ -83,7 +83,7 @@ export class NetworkService extends ResourceService {
       specs = [];
       for (const spec of requested) specs.push((await this.segments.fill(trx, spec))!);
     } else {
-      specs = [await this.segments.allocateTenant(trx)];
+      specs = [await this.segments.allocateTenant(trx, item.project_id ?? null)];
     }
     for (const k of [...PROVIDER, 'segments']) delete item[k];
     const maxMtu = Math.min(...specs.map((s) => this.segments.maxMtu(s.network_type)));

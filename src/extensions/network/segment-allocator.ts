@@ -24,7 +24,24 @@ function parseRanges(entries: string[], withPhysnet: boolean): { physnet: string
   });
 }
 
+/** A range of segmentation ids of one type (and physical network, for VLANs). */
+export interface SegmentRange {
+  physical_network: string | null;
+  minimum: number;
+  maximum: number;
+}
+
+/**
+ * Where tenant networks take ids from besides the configured ranges (network-segment-range):
+ * `preferred` ranges are tried first, in order (a project's own, then shared ones); ids in
+ * `reserved` ranges (other projects' own) are never given to this project.
+ */
+export type RangeSource = (trx: Transaction<any>, networkType: string, projectId: string | null) => Promise<{ preferred: SegmentRange[]; reserved: SegmentRange[] }>;
+
 export class SegmentAllocator {
+  /** Set by the feature that manages segment ranges (network-segment-range), if present. */
+  rangeSource?: RangeSource;
+
   constructor(private readonly app: ServiceDeps) {}
 
   private get net() {
@@ -68,23 +85,32 @@ export class SegmentAllocator {
   }
 
   /** The segment a tenant network gets: the first configured tenant type with a free id. */
-  async allocateTenant(trx: Transaction<any>): Promise<SegmentSpec> {
+  async allocateTenant(trx: Transaction<any>, projectId: string | null = null): Promise<SegmentSpec> {
     for (const type of this.net.tenant_network_types) {
       if (type === 'local') return { network_type: 'local', physical_network: null, segmentation_id: null };
       const spec: SegmentSpec = { network_type: type, physical_network: null, segmentation_id: null };
-      const filled = await this.fill(trx, spec, false);
+      const filled = await this.fill(trx, spec, false, projectId);
       if (filled) return filled;
     }
     throw new NeutronError(503, 'NoNetworkAvailable', 'Unable to create the network. No tenant network is available for allocation.');
   }
 
   /** Fills a missing segmentation id (vlan/vxlan) from the configured ranges; null if exhausted. */
-  async fill(trx: Transaction<any>, spec: SegmentSpec, required = true): Promise<SegmentSpec | null> {
+  async fill(trx: Transaction<any>, spec: SegmentSpec, required = true, projectId: string | null = null): Promise<SegmentSpec | null> {
     if (spec.segmentation_id !== null || (spec.network_type !== 'vlan' && spec.network_type !== 'vxlan')) return spec;
-    const ranges =
+    let ranges: { physnet: string; min: number; max: number }[] =
       spec.network_type === 'vlan'
         ? parseRanges(this.net.network_vlan_ranges, true).filter((r) => !spec.physical_network || r.physnet === spec.physical_network)
         : parseRanges(this.net.vni_ranges, false);
+    let reserved: SegmentRange[] = [];
+    // Tenant networks (not provider ones) honour the managed ranges.
+    if (!required && this.rangeSource) {
+      const managed = await this.rangeSource(trx, spec.network_type, projectId);
+      const withPhysnet = spec.network_type === 'vlan';
+      ranges = [...managed.preferred.map((r) => ({ physnet: withPhysnet ? (r.physical_network ?? '') : '', min: r.minimum, max: r.maximum })), ...ranges];
+      reserved = managed.reserved;
+    }
+    const isReserved = (physnet: string, id: number) => reserved.some((r) => (r.physical_network ?? '') === physnet && id >= r.minimum && id <= r.maximum);
     for (const range of ranges) {
       const physnet = range.physnet;
       await this.app.database.lockKey(trx, `segments:${spec.network_type}:${physnet}`);
@@ -101,7 +127,7 @@ export class SegmentAllocator {
         ).map((r: { segmentation_id: number }) => r.segmentation_id),
       );
       for (let id = range.min; id <= range.max; id++) {
-        if (!used.has(id)) return { network_type: spec.network_type, physical_network: physnet || null, segmentation_id: id };
+        if (!used.has(id) && !isReserved(physnet, id)) return { network_type: spec.network_type, physical_network: physnet || null, segmentation_id: id };
       }
     }
     if (!required) return null;
