@@ -16,7 +16,7 @@ for (const dialect of dialects()) {
 
     it('lists the aliases', async () => {
       const aliases = (await t.client.get('/v2.0/extensions')).body.extensions.map((e: { alias: string }) => e.alias);
-      for (const alias of ['segment', 'standard-attr-segment', 'subnet-segmentid-writable', 'l2_adjacency']) assert.ok(aliases.includes(alias), alias);
+      for (const alias of ['segment', 'standard-attr-segment', 'subnet-segmentid-writable', 'l2_adjacency', 'segments-peer-subnet-host-routes']) assert.ok(aliases.includes(alias), alias);
     });
 
     it('a routed network: segments with their own subnets, ids reserved, in-use rules', async () => {
@@ -60,6 +60,10 @@ for (const dialect of dialects()) {
       assert.equal(sub1.body.subnet.segment_id, first[0].id);
       const sub2 = await t.admin.post('/v2.0/subnets', { subnet: { network_id: net.id, ip_version: 4, cidr: '10.100.2.0/24', segment_id: seg2.id } });
       assert.equal(sub2.status, 201);
+      // segments-peer-subnet-host-routes: each routes to the other segment's subnet through its own gateway.
+      const routesOf = async (id: string) => (await t.admin.get(`/v2.0/subnets/${id}`)).body.subnet.host_routes;
+      assert.deepEqual(await routesOf(sub1.body.subnet.id), [{ destination: '10.100.2.0/24', nexthop: '10.100.1.1' }]);
+      assert.deepEqual(await routesOf(sub2.body.subnet.id), [{ destination: '10.100.1.0/24', nexthop: '10.100.2.1' }]);
       const noSeg = await t.admin.post('/v2.0/subnets', { subnet: { network_id: net.id, ip_version: 4, cidr: '10.100.3.0/24' } });
       assert.equal(noSeg.status, 400);
       assert.equal(noSeg.body.NeutronError.type, 'SubnetsNotAllAssociatedWithSegments');
@@ -81,6 +85,7 @@ for (const dialect of dialects()) {
       assert.deepEqual((await t.admin.get(`/v2.0/segments?tags=rack2`)).body.segments.map((s: { id: string }) => s.id), [seg2.id]);
 
       assert.equal((await t.admin.del(`/v2.0/subnets/${sub2.body.subnet.id}`)).status, 204);
+      assert.deepEqual(await routesOf(sub1.body.subnet.id), [], 'the route to a deleted peer goes with it');
       assert.equal((await t.admin.del(`/v2.0/segments/${seg2.id}`)).status, 204);
       // Its VLAN is free again.
       const again = await t.admin.post('/v2.0/segments', { segment: { network_id: net.id, network_type: 'vlan', physical_network: 'physnet1', segmentation_id: seg2.segmentation_id } });

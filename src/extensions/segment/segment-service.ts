@@ -41,6 +41,37 @@ export class SegmentService extends ResourceService {
         .execute();
     });
     if (app.registry.has('l2_adjacency')) app.hooks.onExtend('networks', (q, _ctx, networks) => this.extendNetworks(q, networks));
+    if (app.registry.has('segments-peer-subnet-host-routes')) {
+      app.hooks.on('subnets', 'afterCreate', (trx, _ctx, subnet) => this.syncPeerRoutes(trx, subnet.network_id));
+      app.hooks.on('subnets', 'afterUpdate', async (trx, _ctx, subnet, changes) => {
+        if (changes && ('segment_id' in changes || 'gateway_ip' in changes)) await this.syncPeerRoutes(trx, subnet.network_id);
+      });
+      app.hooks.on('subnets', 'beforeDelete', (trx, _ctx, subnet) => this.syncPeerRoutes(trx, subnet.network_id, subnet));
+    }
+  }
+
+  /**
+   * segments-peer-subnet-host-routes: every subnet on a segment routes to the subnets of its
+   * IP version on the network's other segments through its own gateway. Routes to subnets of
+   * the network via the subnet's gateway are the managed ones (a subnet being deleted: gone).
+   */
+  private async syncPeerRoutes(trx: Transaction<any>, networkId: string, deleting?: Item): Promise<void> {
+    const subnetsService = this.app.services.get('subnets')!;
+    const all = await subnetsService.repo.findWhere(trx, { network_id: networkId });
+    const live = all.filter((s) => s.id !== deleting?.id);
+    const networkCidrs = new Set(all.map((s) => s.cidr as string));
+    for (const subnet of live) {
+      const routes = (subnet.host_routes ?? []) as { destination: string; nexthop: string }[];
+      const own = routes.filter((r) => !(networkCidrs.has(r.destination) && r.nexthop === subnet.gateway_ip));
+      const peers =
+        subnet.segment_id && subnet.gateway_ip
+          ? live
+              .filter((p) => p.segment_id && p.segment_id !== subnet.segment_id && p.ip_version === subnet.ip_version)
+              .map((p) => ({ destination: p.cidr as string, nexthop: subnet.gateway_ip as string }))
+          : [];
+      const next = [...own, ...peers];
+      if (JSON.stringify(next) !== JSON.stringify(routes)) await subnetsService.writeChanges(trx, subnet.id, { host_routes: next });
+    }
   }
 
   protected override notFound(id: string): NeutronError {
