@@ -212,6 +212,36 @@ describe('openstack CLI session against Neutrino (embedded identity, SQLite)', {
     assert.ok(!outOfGroup.security_group_ids.includes(sg.id));
   });
 
+  it('member makes an address scope and a trunk; admin adds a segment (issue 10 paths)', needs('identity', 'subnets', 'ports'), async () => {
+    const scope = await alice.json('address', 'scope', 'create', '--ip-version', '4', 'scope-a');
+    assert.equal(scope.name, 'scope-a');
+    assert.equal(scope.ip_version, 4);
+    await alice.ok('address', 'scope', 'set', '--name', 'scope-b', scope.id);
+    assert.deepEqual(ids(await alice.json('address', 'scope', 'list')), [scope.id]);
+    assert.equal((await alice.json('address', 'scope', 'show', 'scope-b')).id, scope.id);
+    await alice.ok('address', 'scope', 'delete', 'scope-b');
+    assert.deepEqual(await alice.json('address', 'scope', 'list'), []);
+
+    const sub = await alice.json('port', 'create', '--network', 'app', 'sub-1');
+    const trunk = await alice.json('network', 'trunk', 'create', '--parent-port', 'web-1', '--subport', `port=${sub.id},segmentation-type=vlan,segmentation-id=100`, 'trunk-1');
+    assert.equal(trunk.name, 'trunk-1');
+    assert.equal(trunk.port_id, made.port.id);
+    const subports = await alice.json('network', 'subport', 'list', '--trunk', 'trunk-1');
+    assert.deepEqual(subports.map((s: { Port: string; 'Segmentation ID': number }) => [s.Port, s['Segmentation ID']]), [[sub.id, 100]]);
+    await alice.ok('network', 'trunk', 'unset', '--subport', sub.id, 'trunk-1');
+    assert.deepEqual(await alice.json('network', 'subport', 'list', '--trunk', 'trunk-1'), []);
+    assert.deepEqual(ids(await alice.json('network', 'trunk', 'list')), [trunk.id]);
+    await alice.ok('network', 'trunk', 'delete', 'trunk-1');
+    await alice.ok('port', 'delete', sub.id);
+
+    const segment = await admin.json('network', 'segment', 'create', '--network', made.net.id, '--network-type', 'vxlan', 'leaf-2');
+    assert.equal(segment.network_type, 'vxlan');
+    assert.equal(segment.network_id, made.net.id);
+    assert.equal((await admin.json('network', 'segment', 'list', '--network', made.net.id)).length, 2);
+    await admin.ok('network', 'segment', 'delete', segment.id);
+    assert.deepEqual(await alice.json('network', 'segment', 'list'), [], 'segments are the admin’s');
+  });
+
   it('a member of another project sees none of it and cannot change it', needs('identity'), async () => {
     const nets = await bob.json('network', 'list');
     assert.ok(!ids(nets).includes(made.net.id));
