@@ -13,19 +13,20 @@ import { createServices, Services } from './framework/services.ts';
 import { extensionsOf, loadFeatures, migrationsOf, policyParentsOf, policyRulesOf } from './framework/discovery.ts';
 import type { Feature } from './framework/feature.ts';
 import { identityMigrations } from './identity/migrations/index.ts';
-import { Hooks } from './framework/hooks.ts';
+import { WiringGraph } from './framework/wiring.ts';
 import type { ServiceDeps } from './framework/deps.ts';
 import { RbacObjectTypes } from './framework/rbac/object-types.ts';
 
 export class App implements ServiceDeps {
   readonly registry: Registry;
   readonly events = new EventBus();
-  readonly hooks = new Hooks();
   readonly quotas: QuotaService;
   policy: PolicyEngine;
   /** Object types RBAC policies can share (services register theirs). */
   readonly rbac = new RbacObjectTypes();
   readonly services = new Services();
+  /** Every feature's edges on other resources' lifecycles, assembled in feature order. */
+  readonly wiring = new WiringGraph(this.services);
   private pending = new WeakMap<object, ResourceEvent[]>();
 
   constructor(

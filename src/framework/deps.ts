@@ -8,7 +8,7 @@ import type { Database, Tx } from '../db/index.ts';
 import type { Registry } from './registry.ts';
 import type { ResourceEvent } from '../events/index.ts';
 import type { PolicyEngine } from '../policy/index.ts';
-import type { Hooks } from './hooks.ts';
+import type { WiringGraph } from './wiring.ts';
 import type { QuotaService } from './quotas.ts';
 import type { RbacObjectTypes } from './rbac/object-types.ts';
 
@@ -27,8 +27,8 @@ export interface ServiceDeps {
   /** The resources this deployment serves. */
   readonly registry: Registry;
   readonly policy: PolicyEngine;
-  /** Cross-service hooks on other resources' lifecycles. */
-  readonly hooks: Hooks;
+  /** The wiring graph: other features' edges on a resource's lifecycle (wiring.ts). */
+  readonly wiring: WiringGraph;
   readonly quotas: QuotaService;
   /** Object types RBAC policies can share (services register theirs). */
   readonly rbac: RbacObjectTypes;

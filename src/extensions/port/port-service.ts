@@ -8,6 +8,7 @@ import type { RequestContext } from '../../foundation/context.ts';
 import { conflict, NeutronError } from '../../foundation/errors.ts';
 import type { Tx } from '../../db/index.ts';
 import { ResourceService, type CreateOptions, type Item } from '../../framework/resource-service.ts';
+import type { CreateOp, UpdateOp } from '../../framework/operation.ts';
 import { isForeignKeyViolation, isUniqueViolation, RetryTransaction } from '../../db/index.ts';
 import type { Query } from '../../framework/repository.ts';
 import { PortAddresses, parseFixedIpRequests, type AddressedPort, type FixedIp, type PlannedIp } from '../ipam/port-addresses.ts';
@@ -35,8 +36,6 @@ declare module '../../framework/deps.ts' {
 
 export class PortService extends ResourceService {
   readonly addresses = new PortAddresses();
-  /** Addresses planned in beforeCreate, claimed in afterCreate, by the item being created. */
-  private readonly plans = new WeakMap<Item, PlannedIp[]>();
 
   constructor(app: ServiceDeps) {
     super(app, 'ports');
@@ -104,9 +103,11 @@ export class PortService extends ResourceService {
     if (router && router.project_id !== projectId) throw deviceNotOwned(deviceId);
   }
 
-  protected override async beforeCreate(trx: Transaction<any>, ctx: RequestContext, item: Item): Promise<void> {
+  /** Plans the port's addresses (op.plan); afterCreate claims them once the port row exists. */
+  protected override async beforeCreate(op: CreateOp<PlannedIp[]>): Promise<void> {
+    const { trx, ctx, item } = op;
     await this.checkRouterDevice(trx, ctx, item.device_owner, item.device_id, item.project_id);
-    const network = this.createdParent(item, 'networks', item.network_id) ?? (await this.app.services.networks.getVisible(trx, ctx, item.network_id));
+    const network = this.createdParent(op, 'networks', item.network_id) ?? (await this.app.services.networks.getVisible(trx, ctx, item.network_id));
     // A generated MAC is checked against the network's ports before use: with 24 random
     // bits, a network of 50,000 ports makes a collision within one 500-port bulk request
     // likely, and rerunning the whole transaction would hit another. The unique key
@@ -120,7 +121,7 @@ export class PortService extends ResourceService {
     if ('extra_dhcp_opts' in item) item.extra_dhcp_opts = mergeDhcpOpts([], item.extra_dhcp_opts);
     const requested = item.fixed_ips === undefined ? undefined : parseFixedIpRequests(item.fixed_ips);
     const planned = requested?.length === 0 ? [] : await this.addresses.plan(trx, this.addressed(item), requested);
-    this.plans.set(item, planned);
+    op.plan = planned;
     item.fixed_ips = PortAddresses.guessed(planned);
     item.ip_allocation = requested?.length === 0 ? 'none' : 'immediate';
     item.status = 'DOWN';
@@ -135,8 +136,9 @@ export class PortService extends ResourceService {
    * (ipallocations references it). Only when a guess was taken meanwhile does the row's
    * copy change.
    */
-  protected override async afterCreate(trx: Transaction<any>, _ctx: RequestContext, item: Item): Promise<void> {
-    const planned = this.plans.get(item) ?? [];
+  protected override async afterCreate(op: CreateOp<PlannedIp[]>): Promise<void> {
+    const { trx, item } = op;
+    const planned = op.plan ?? [];
     const fixed = await this.addresses.claim(trx, this.addressed(item), planned);
     if (JSON.stringify(fixed) !== JSON.stringify(item.fixed_ips)) await this.storeFixedIps(trx, item.id, fixed);
     item.fixed_ips = fixed;
@@ -176,7 +178,8 @@ export class PortService extends ResourceService {
 
   // ------------------------------------------------------------------ update
 
-  protected override async beforeUpdate(trx: Transaction<any>, ctx: RequestContext, current: Item, changes: Item): Promise<void> {
+  protected override async beforeUpdate(op: UpdateOp): Promise<void> {
+    const { trx, ctx, current, changes } = op;
     if ('device_owner' in changes || 'device_id' in changes) {
       await this.checkRouterDevice(trx, ctx, changes.device_owner ?? current.device_owner, changes.device_id ?? current.device_id, current.project_id);
     }

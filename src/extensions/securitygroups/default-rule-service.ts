@@ -7,6 +7,7 @@ import type { RequestContext } from '../../foundation/context.ts';
 import type { Tx } from '../../db/index.ts';
 import { NeutronError, notAuthorized } from '../../foundation/errors.ts';
 import { ResourceService, type Item } from '../../framework/resource-service.ts';
+import type { CreateOp, DeleteOp } from '../../framework/operation.ts';
 import { normalizeRule, ruleFingerprint } from './rule-values.ts';
 
 export const PARENT_GROUP = 'PARENT';
@@ -50,7 +51,8 @@ export class DefaultRuleService extends ResourceService {
     return q;
   }
 
-  protected override async beforeCreate(trx: Transaction<any>, ctx: RequestContext, item: Item): Promise<void> {
+  protected override async beforeCreate(op: CreateOp): Promise<void> {
+    const { trx, ctx, item } = op;
     // Admin only (Neutron's policy); the template has no owner the generic policy could check.
     if (!ctx.isAdmin) throw notAuthorized('create_default_security_group_rule');
     normalizeRule(item);
@@ -64,7 +66,8 @@ export class DefaultRuleService extends ResourceService {
     delete item.normalized_cidr;
   }
 
-  protected override async beforeDelete(_trx: Transaction<any>, ctx: RequestContext): Promise<void> {
+  protected override async beforeDelete(op: DeleteOp): Promise<void> {
+    const { ctx } = op;
     if (!ctx.isAdmin) throw notAuthorized('delete_default_security_group_rule');
   }
 }
