@@ -450,7 +450,7 @@ export class ResourceService {
     const op: CreateOp = { kind: 'create', collection: this.resource.collection, trx, ctx, item, parents, options, batch };
     if (!options.internal) await this.authorizeCreate(trx, ctx, body, item, parents);
     // Like Neutron, quotas limit what callers create, not what services create for them.
-    if (this.resource.quota && this.resource.hasProject && !options.internal) await this.app.quotas.reserve(trx, item.project_id, this.resource.quota, 1);
+    if (this.resource.quota && this.resource.hasProject && !options.internal) await this.app.quotas.reserve(trx, item.project_id, this.resource.quota, 1, batch);
     await this.step('beforeCreate', op);
     item.id ??= randomUUID();
     if (this.resource.hasTimestamps) item.created_at = item.updated_at = now();

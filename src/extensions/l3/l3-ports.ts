@@ -23,7 +23,7 @@ export interface FixedIp {
 }
 
 /** Ports are created on the caller's behalf with an elevated context, as Neutron does. */
-export function elevated(ctx: RequestContext): RequestContext {
+function elevated(ctx: RequestContext): RequestContext {
   return ctx.isAdmin ? ctx : { ...ctx, isAdmin: true, roles: [...ctx.roles, 'admin'] };
 }
 

@@ -2,12 +2,10 @@
 // direction and `excluded` flag must not overlap (409 MeteringLabelRuleOverlaps), and a
 // rule matches either a remote prefix or source/destination prefixes (400 otherwise).
 // Rules go with their label (foreign key cascade).
-import type { Transaction } from 'kysely';
 import type { ServiceDeps } from '../../framework/deps.ts';
-import type { RequestContext } from '../../foundation/context.ts';
 import { conflict, NeutronError } from '../../foundation/errors.ts';
 import { cidrsOverlap } from '../l3/addresses.ts';
-import { ResourceService, type Item } from '../../framework/resource-service.ts';
+import { ResourceService } from '../../framework/resource-service.ts';
 import type { CreateOp } from '../../framework/operation.ts';
 
 const labelNotFound = (id: string) => new NeutronError(404, 'MeteringLabelNotFound', `Metering label ${id} does not exist`);

@@ -13,7 +13,7 @@ import { SegmentAllocator, type SegmentSpec } from './segment-allocator.ts';
 const PROVIDER = ['provider:network_type', 'provider:physical_network', 'provider:segmentation_id'] as const;
 
 /** Ports a network deletes by itself (Neutron's auto-delete owners); any other port blocks the delete. */
-export const AUTO_DELETE_PORT_OWNERS = ['network:dhcp', 'network:router_ha_interface', 'network:distributed'];
+const AUTO_DELETE_PORT_OWNERS = ['network:dhcp', 'network:router_ha_interface', 'network:distributed'];
 
 declare module '../../framework/deps.ts' {
   interface ServiceLookup {

@@ -4,7 +4,6 @@
 // `shared` and `router:external` are views of `*` grants: setting them creates the grant,
 // clearing them removes it, and grants made through this API keep the flags in step.
 import { randomUUID } from 'node:crypto';
-import type { Transaction } from 'kysely';
 import type { ServiceDeps } from '../../framework/deps.ts';
 import type { RequestContext } from '../../foundation/context.ts';
 import { badRequest, conflict, invalidInput, type NeutronError } from '../../foundation/errors.ts';

@@ -1,7 +1,7 @@
 // The default security group rule template (security-groups-default-rules): admins add
 // and remove template rules (validated like rules); every new group gets the template's
 // rules for its kind (default group or not), PARENT standing for the new group itself.
-import { sql, type Transaction } from 'kysely';
+import { sql } from 'kysely';
 import type { ServiceDeps } from '../../framework/deps.ts';
 import type { RequestContext } from '../../foundation/context.ts';
 import type { Tx } from '../../db/index.ts';
@@ -10,7 +10,7 @@ import { ResourceService, type Item } from '../../framework/resource-service.ts'
 import type { CreateOp, DeleteOp } from '../../framework/operation.ts';
 import { normalizeRule, ruleFingerprint } from './rule-values.ts';
 
-export const PARENT_GROUP = 'PARENT';
+const PARENT_GROUP = 'PARENT';
 
 const templateExists = (id: string) => new NeutronError(409, 'DefaultSecurityGroupRuleExists', `Default Security group rule already exists. Rule id is ${id}.`);
 

@@ -27,7 +27,7 @@ export class PortSecurityGroups {
 
   /** networks beforeCreate: Neutron also ensures the project's default group when it creates a network. */
   async ensureDefaultForNetwork(op: Operation): Promise<void> {
-    await this.groups.ensureDefaultIn(op.trx, op.ctx, op.item.project_id);
+    await this.groups.ensureDefaultIn(op.trx, op.ctx, op.item.project_id, op.batch);
   }
 
   /** ports afterCreate: bind the new port to its groups. */
@@ -60,7 +60,7 @@ export class PortSecurityGroups {
   /** ports beforeCreate: the project's default group when none is given; the requested ones checked. */
   async resolveOnCreate(op: Operation): Promise<void> {
     const { trx, ctx, item: port } = op;
-    const defaultId = await this.groups.ensureDefaultIn(trx, ctx, port.project_id);
+    const defaultId = await this.groups.ensureDefaultIn(trx, ctx, port.project_id, op.batch);
     const requested: string[] | null | undefined = port.security_groups;
     if (!hasPortSecurity(port)) {
       if (requested?.length) throw portSecurityRequired();
@@ -78,7 +78,7 @@ export class PortSecurityGroups {
   async resolveOnUpdate(op: Operation): Promise<void> {
     const { trx, ctx, item: port } = op;
     const changes = changesOf(op)!;
-    await this.groups.ensureDefaultIn(trx, ctx, port.project_id);
+    await this.groups.ensureDefaultIn(trx, ctx, port.project_id, op.batch);
     if ('security_groups' in changes) {
       const requested: string[] = changes.security_groups ?? [];
       if (!hasPortSecurity(port) && requested.length) throw portSecurityRequired();

@@ -8,12 +8,12 @@ import type { ServiceDeps } from '../../framework/deps.ts';
 import type { RequestContext } from '../../foundation/context.ts';
 import type { Tx } from '../../db/index.ts';
 import { ResourceService, type Item, type ListQuery } from '../../framework/resource-service.ts';
-import type { CreateOp, DeleteOp, UpdateOp } from '../../framework/operation.ts';
+import { Batch, type CreateOp, type DeleteOp, type UpdateOp } from '../../framework/operation.ts';
 import { grantsTo } from '../../framework/rbac/access.ts';
 import { templateRules } from './default-rule-service.ts';
 import { cannotRemoveDefault, cannotUpdateDefault, defaultAlreadyExists, securityGroupInUse, securityGroupNotFound } from './errors.ts';
 
-export const DEFAULT_GROUP_NAME = 'default';
+const DEFAULT_GROUP_NAME = 'default';
 const DEFAULT_GROUP_DESCRIPTION = 'Default security group';
 /** WriteOptions.by when the project's default group is being created (it may be named `default`). */
 const DEFAULT_GROUP = 'default-security-group';
@@ -25,8 +25,6 @@ declare module '../../framework/deps.ts' {
 }
 
 export class SecurityGroupService extends ResourceService {
-  /** Default group ids already found or made in a transaction (a bulk of ports asks once per project). */
-  private readonly defaultsInTransaction = new WeakMap<object, Map<string, string>>();
 
   constructor(app: ServiceDeps) {
     super(app, 'security_groups');
@@ -69,10 +67,10 @@ export class SecurityGroupService extends ResourceService {
    * The project's default group, created now if it has none. A non-admin may not cause
    * another project's default group to be created (Neutron bug 1987410): undefined then.
    */
-  async ensureDefaultIn(trx: Transaction<any>, ctx: RequestContext, projectId: string | null | undefined): Promise<string | undefined> {
+  async ensureDefaultIn(trx: Transaction<any>, ctx: RequestContext, projectId: string | null | undefined, batch: Batch = new Batch()): Promise<string | undefined> {
     if (!projectId || (!ctx.isAdmin && projectId !== ctx.projectId)) return undefined;
-    let known = this.defaultsInTransaction.get(trx);
-    if (!known) this.defaultsInTransaction.set(trx, (known = new Map()));
+    // Default group ids already found or made in this request (a bulk of ports asks once per project).
+    const known = batch.shared('default-security-groups', () => new Map<string, string>());
     const id = known.get(projectId) ?? (await this.findOrCreateDefault(trx, ctx, projectId));
     known.set(projectId, id);
     return id;
@@ -109,10 +107,10 @@ export class SecurityGroupService extends ResourceService {
     const { trx, ctx, item } = op;
     if (op.options.by === DEFAULT_GROUP) return;
     if (typeof item.name === 'string' && item.name.toLowerCase() === DEFAULT_GROUP_NAME) throw defaultAlreadyExists();
-    await this.ensureDefaultIn(trx, ctx, item.project_id);
+    await this.ensureDefaultIn(trx, ctx, item.project_id, op.batch);
     // The group's initial rules count against the rule quota (checked, as Neutron does, before the group exists).
     const initial = await this.initialRules(trx, '', false);
-    await this.app.quotas.reserve(trx, item.project_id, 'security_group_rule', initial.length);
+    await this.app.quotas.reserve(trx, item.project_id, 'security_group_rule', initial.length, op.batch);
   }
 
   /** The rules a new group starts with (the default rule template; seeded with Neutron's legacy defaults). */
