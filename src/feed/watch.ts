@@ -11,6 +11,9 @@
 // than `revision`), or null when it no longer exists. Admins and the `service` role see every
 // change; others only changes of objects they may see (the services' own visibility, the
 // same as GET /v2.0/<resource>), and deletions only of their own project's objects.
+//
+// Streaming (`stream=true` or `Accept: application/x-ndjson`): the same answers as NDJSON
+// lines on one response, a heartbeat line `{"changes": [], "cursor": C}` every timeout.
 import type { RequestContext } from '../api/context.ts';
 import { adminContext } from '../api/context.ts';
 import { badRequest, NeutronError } from '../api/errors.ts';
@@ -25,6 +28,8 @@ export interface WatchQuery {
   host?: string;
   timeoutMs: number;
   limit: number;
+  /** Stream NDJSON lines instead of answering once (timeout: the heartbeat interval). */
+  stream?: boolean;
 }
 
 export interface WatchedChange {
@@ -92,6 +97,11 @@ export function parseWatchQuery(raw: Record<string, unknown>, collections: Map<s
     ];
     if (query.resources.length === 0) throw badRequest(`resources must name at least one resource`);
   }
+  const stream = one(raw.stream);
+  if (stream !== undefined) {
+    if (!/^(true|false|1|0)$/i.test(stream)) throw badRequest(`Invalid stream '${stream}': true or false is expected`);
+    if (/^(true|1)$/i.test(stream)) query.stream = true;
+  }
   const host = one(raw.host);
   if (host !== undefined) {
     if (!host || host.length > 255) throw badRequest(`Invalid host '${host}'`);
@@ -107,7 +117,18 @@ export const resyncRequired = (err: ResyncRequired) =>
   new NeutronError(410, 'ResyncRequired', `Cursor ${err.since} is older than the oldest retained change: list again, then watch from the head cursor (GET /v2.0/watch without since).`);
 
 export class Watch {
+  /** Aborted when the server shuts down: long-polls answer and streams end at once. */
+  private readonly closing = new AbortController();
+
   constructor(private readonly deps: WatchDeps) {}
+
+  close(): void {
+    this.closing.abort();
+  }
+
+  private signal(signal?: AbortSignal): AbortSignal {
+    return signal ? AbortSignal.any([signal, this.closing.signal]) : this.closing.signal;
+  }
 
   /** Watchable collection names → URL path forms. */
   get collections(): Map<string, string> {
@@ -121,6 +142,7 @@ export class Watch {
   async poll(ctx: RequestContext, query: WatchQuery, signal?: AbortSignal): Promise<WatchAnswer> {
     const { feed } = this.deps;
     if (query.since === undefined) return { changes: [], cursor: await feed.head() };
+    signal = this.signal(signal);
     let since = query.since;
     const deadline = Date.now() + query.timeoutMs;
     for (;;) {
@@ -135,6 +157,23 @@ export class Watch {
       const left = deadline - Date.now();
       if (left <= 0 || signal?.aborted) return { changes: [], cursor: since };
       await feed.wakeup.wait(generation, left, signal);
+    }
+  }
+
+  /**
+   * Streaming: after `first` (an answer already sent), one line per batch of visible
+   * changes, and a heartbeat `{"changes": [], "cursor": C}` every timeout without any,
+   * until signal aborts. write() sends one answer as one line.
+   */
+  async stream(ctx: RequestContext, query: WatchQuery, first: WatchAnswer, write: (answer: WatchAnswer) => void, signal: AbortSignal): Promise<void> {
+    signal = this.signal(signal);
+    let since = first.cursor;
+    const heartbeat = Math.max(query.timeoutMs, 1000);
+    while (!signal.aborted) {
+      const answer = await this.poll(ctx, { ...query, since, timeoutMs: heartbeat }, signal);
+      if (signal.aborted) return;
+      write(answer);
+      since = answer.cursor;
     }
   }
 

@@ -99,6 +99,39 @@ for (const dialect of dialects()) {
       assert.deepEqual(res.body, { changes: [], cursor: backend.cursor });
     });
 
+    it('streams NDJSON lines with heartbeats', async () => {
+      const head = (await t.admin.get('/v2.0/watch')).body.cursor;
+      const abort = new AbortController();
+      const res = await fetch(`${t.url}/v2.0/watch?since=${head}&resources=networks&timeout=1`, {
+        headers: { accept: 'application/x-ndjson', 'x-project-id': 'admin-project', 'x-roles': 'admin' },
+        signal: abort.signal,
+      });
+      assert.equal(res.status, 200);
+      assert.match(res.headers.get('content-type') ?? '', /application\/x-ndjson/);
+      const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+      const lines: any[] = [];
+      let buffer = '';
+      let net: { id: string } | undefined;
+      for (let i = 0; i < 20 && !lines.some((l) => l.changes.some((c: Change) => c.id === net?.id)); i++) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += value;
+        const parts = buffer.split('\n');
+        buffer = parts.pop()!;
+        lines.push(...parts.map((p) => JSON.parse(p)));
+        net ??= (await t.admin.post('/v2.0/networks', { network: { name: 'streamed' } })).body.network;
+      }
+      abort.abort();
+      assert.deepEqual(lines[0], { changes: [], cursor: head }, 'the first line answers at once');
+      const line = lines.find((l) => l.changes.some((c: Change) => c.id === net!.id));
+      assert.ok(line, JSON.stringify(lines));
+      assert.equal(line.changes[0].kind, 'created');
+      assert.equal(line.cursor, line.changes.at(-1).cursor);
+      const fromZero = await fetch(`${t.url}/v2.0/watch?since=0&stream=true`, { headers: { 'x-project-id': 'admin-project', 'x-roles': 'admin' } });
+      assert.equal(fromZero.status, 200, 'a cursor behind nothing compacted is fine');
+      await fromZero.body?.cancel();
+    });
+
     it('shows non-admin watchers only what they may see', async () => {
       const a = new FakeBackend(t.client, { resources: ['networks', 'ports'] });
       const b = t.client.as({ project: 'project-b', roles: 'member,reader' });
@@ -233,6 +266,9 @@ for (const dialect of dialects()) {
       }
       assert.equal(res.status, 410, JSON.stringify(res.body));
       assert.equal(res.body.NeutronError.type, 'ResyncRequired');
+      const streamed = await fetch(`${t.url}/v2.0/watch?since=${head}&stream=true`, { headers: { 'x-project-id': 'admin-project', 'x-roles': 'admin' } });
+      assert.equal(streamed.status, 410, 'a stream from a compacted cursor is refused before it starts');
+      await streamed.body?.cancel();
       // Relist: a fresh head watches on.
       const fresh = await t.admin.get('/v2.0/watch');
       const again = await t.admin.get(`/v2.0/watch?since=${fresh.body.cursor}&timeout=0`);
