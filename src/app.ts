@@ -12,6 +12,7 @@ import { createPolicy, type PolicyEngine } from './policy/index.ts';
 import { QuotaService } from './services/quotas/quota-service.ts';
 import { createServices, type Services } from './services/index.ts';
 import { Hooks } from './services/hooks.ts';
+import type { ServiceDeps } from './services/deps.ts';
 import { RbacObjectTypes } from './services/rbac/object-types.ts';
 import { ChangeFeed } from './feed/feed.ts';
 import { feedResources } from './feed/resources.ts';
@@ -19,7 +20,7 @@ import { Watch } from './feed/watch.ts';
 import { createBackend, type BackendDriver } from './backends/index.ts';
 import { StatusReports } from './backends/status.ts';
 
-export class App {
+export class App implements ServiceDeps {
   readonly registry: Registry;
   readonly events = new EventBus();
   readonly hooks = new Hooks();
