@@ -10,8 +10,8 @@
 // - The last report per object (status, reason, details) is kept in status_reports and
 //   shown to admins by GET /v2.0/status-reports (binding failure reasons live there).
 import type { Transaction } from 'kysely';
-import type { RequestContext } from '../api/context.ts';
-import { badRequest, notAuthorized } from '../api/errors.ts';
+import type { RequestContext } from '../foundation/context.ts';
+import { badRequest, notAuthorized } from '../foundation/errors.ts';
 import type { Database, Tx } from '../db/index.ts';
 import type { Resource } from '../definitions/registry.ts';
 import type { ChangeFeed } from '../feed/feed.ts';

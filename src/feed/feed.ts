@@ -18,6 +18,7 @@ import type { Logger } from 'pino';
 import type { Database, Tx } from '../db/index.ts';
 import { PendingChanges, type Before, type ChangeKind } from './pending.ts';
 import { Wakeup } from './wakeup.ts';
+import { CASCADED_DELETES } from './cascades.ts';
 
 export type { ChangeKind, Before };
 
@@ -130,6 +131,16 @@ export class ChangeFeed {
     for (const [column, value] of Object.entries(where)) q = q.where(column, '=', value);
     const rows = await q.execute();
     for (const row of rows) this.record(trx, resource, row.id, 'deleted', this.rowBefore(r, row));
+  }
+
+  /**
+   * Records the deletion of what goes with an object being deleted: its CASCADED_DELETES
+   * children and, for objects shared by RBAC (rbacType), the RBAC policies on it. Called when
+   * the delete starts; a refused delete rolls back the records with the transaction.
+   */
+  async recordCascadedDeletes(trx: Tx, resource: string, id: string, rbacType?: string): Promise<void> {
+    for (const child of CASCADED_DELETES[resource] ?? []) await this.recordDeletesWhere(trx, child.resource, { [child.column]: id });
+    if (rbacType) await this.recordDeletesWhere(trx, 'rbac_policies', { object_type: rbacType, object_id: id });
   }
 
   private columns(r: FeedResource): string[] {

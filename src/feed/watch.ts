@@ -14,9 +14,9 @@
 //
 // Streaming (`stream=true` or `Accept: application/x-ndjson`): the same answers as NDJSON
 // lines on one response, a heartbeat line `{"changes": [], "cursor": C}` every timeout.
-import type { RequestContext } from '../api/context.ts';
-import { adminContext } from '../api/context.ts';
-import { badRequest, NeutronError } from '../api/errors.ts';
+import type { RequestContext } from '../foundation/context.ts';
+import { adminContext } from '../foundation/context.ts';
+import { badRequest, NeutronError } from '../foundation/errors.ts';
 import { ResyncRequired, type ChangeFeed, type ChangeRow } from './feed.ts';
 
 export type Item = Record<string, any>;

@@ -17,7 +17,6 @@ import { now } from '../foundation/time.ts';
 import type { Target } from '../policy/index.ts';
 import { grantsTo, ownedOrGranted } from './rbac/access.ts';
 import { TargetBatch } from './policy-targets.ts';
-import { recordCascadedDeletes } from '../feed/cascades.ts';
 
 export type { Item, ListQuery };
 
@@ -537,7 +536,7 @@ export class ResourceService {
 
   async deleteIn(trx: Transaction<any>, ctx: RequestContext, id: string, options: CreateOptions & { ifMatch?: number[] } = {}): Promise<void> {
     const current = await this.loadForChange(trx, ctx, id, 'delete', options.ifMatch, options.internal);
-    await recordCascadedDeletes(this.app.feed, trx, this.resource.collection, id, this.app.rbac.forCollection(this.resource.collection)?.type); // change feed
+    await this.app.feed.recordCascadedDeletes(trx, this.resource.collection, id, this.app.rbac.forCollection(this.resource.collection)?.type); // change feed
     // Other services first release or veto what they hold on the item (L3 deletes a
     // network's unassociated floating IPs); then the owner checks what is left.
     await this.app.hooks.run(this.resource.collection, 'beforeDelete', trx, ctx, current);

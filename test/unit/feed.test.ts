@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { combine, PendingChanges } from '../../src/feed/pending.ts';
 import { Wakeup } from '../../src/feed/wakeup.ts';
 import { parseWatchQuery } from '../../src/feed/watch.ts';
-import { NeutronError } from '../../src/api/errors.ts';
+import { NeutronError } from '../../src/foundation/errors.ts';
 
 describe('PendingChanges', () => {
   it('collapses the changes of one object into one, keeping the state before the first', () => {

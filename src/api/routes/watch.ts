@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { App } from '../../app.ts';
 import { parseWatchQuery } from '../../feed/watch.ts';
 import { parseReports } from '../../backends/status.ts';
-import { NeutronError } from '../errors.ts';
+import { NeutronError } from '../../foundation/errors.ts';
 
 type Raw = Record<string, string | string[] | undefined>;
 

@@ -14,6 +14,15 @@ import { PortAddresses, parseFixedIpRequests, type AddressedPort, type FixedIp, 
 import { macAddressInUse } from '../ipam/errors.ts';
 import { addressPairsNeedPortSecurity, mergeDhcpOpts, randomMac, validateAddressPairs, type DhcpOpt } from './port-attributes.ts';
 
+import type { BackendDriver } from '../../backends/driver.ts';
+
+declare module '../deps.ts' {
+  interface ServiceDeps {
+    /** Backend seam: the driver that binds ports (src/backends/). */
+    readonly backend: BackendDriver;
+  }
+}
+
 const MAC_GENERATION_TRIES = 16;
 
 /** The unique key (network_id, mac_address) of ports was violated (SQLite names its columns, PostgreSQL the constraint). */
