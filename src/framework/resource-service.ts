@@ -37,7 +37,7 @@ const sameValue = (a: unknown, b: unknown) => a === b || JSON.stringify(a) === J
 /** Options of createIn/updateIn/deleteIn (see WriteOptions). */
 export type CreateOptions = WriteOptions;
 
-declare module './deps.ts' {
+declare module './lookup.ts' {
   interface ServiceLookup {
     /** The service of a collection. */
     get(collection: string): ResourceService | undefined;
@@ -456,6 +456,7 @@ export class ResourceService {
     if (this.resource.hasTimestamps) item.created_at = item.updated_at = now();
     if (this.resource.hasRevision) item.revision_number = 0;
     await this.repo.insert(trx, item);
+    this.app.feed.record(trx, this.resource.collection, item.id, 'created'); // change feed
     await this.step('afterCreate', op);
     const rendered = await this.repo.findById(trx, item.id);
     await this.render(trx, ctx, [rendered!], undefined, { parents, created: true });
@@ -508,6 +509,7 @@ export class ResourceService {
     const current = await this.loadForChange(trx, ctx, id, 'update', options.ifMatch, options.internal, changes, parents);
     const op: UpdateOp = { kind: 'update', collection: this.resource.collection, trx, ctx, current, changes, item: { ...current, ...changes }, parents, options, batch };
     await this.step('beforeUpdate', op);
+    this.app.feed.record(trx, this.resource.collection, id, 'updated', this.app.feed.before(this.resource.collection, current)); // change feed (host before)
     await this.writeChanges(trx, id, changes);
     await this.step('afterUpdate', op);
     const rendered = await this.repo.findById(trx, id);
@@ -524,6 +526,7 @@ export class ResourceService {
   /** A change to the resource or something it contains: revision + 1, updated_at = now (in one statement with columns to set). */
   async touch(trx: Tx, id: string, columns: Record<string, unknown> = {}): Promise<void> {
     const set: Record<string, unknown> = { ...columns };
+    this.app.feed.record(trx, this.resource.collection, id, 'updated'); // change feed
     if (this.resource.hasTimestamps) set.updated_at = now();
     if (this.resource.hasRevision) {
       await trx
@@ -544,11 +547,13 @@ export class ResourceService {
     const current = await this.loadForChange(trx, ctx, id, 'delete', options.ifMatch, options.internal);
     const batch = options.batch ?? new Batch();
     const op: DeleteOp = { kind: 'delete', collection: this.resource.collection, trx, ctx, item: current, parents: batch.parents, options, batch };
+    await this.app.feed.recordCascadedDeletes(trx, this.resource.collection, id, this.app.rbac.forCollection(this.resource.collection)?.type); // change feed
     // Other features first release or veto what they hold on the item (L3 deletes a
     // network's unassociated floating IPs); then the owner checks what is left.
     await this.step('beforeDelete', op);
     if (this.resource.hasTags) await trx.deleteFrom('tags').where('resource_id', '=', id).execute();
     await this.repo.deleteById(trx, id);
+    this.app.feed.record(trx, this.resource.collection, id, 'deleted', this.app.feed.before(this.resource.collection, current)); // change feed
     this.app.queueEvent(trx, { resource: this.resource.collection, action: 'deleted', id, body: current, context: ctx });
   }
 

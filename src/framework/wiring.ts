@@ -9,7 +9,7 @@
 // A veto throws a NeutronError: the whole request fails and changes nothing.
 import type { RequestContext } from '../foundation/context.ts';
 import type { Tx } from '../db/index.ts';
-import type { ServiceLookup } from './deps.ts';
+import type { ServiceLookup } from './lookup.ts';
 import type { Operation } from './operation.ts';
 import type { Item, Query } from './repository.ts';
 

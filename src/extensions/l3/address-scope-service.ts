@@ -10,7 +10,7 @@ import { changesOf, type DeleteOp, type Operation, type UpdateOp } from '../../f
 import { cidrsOverlap, ipVersion } from './addresses.ts';
 import { addressScopeInUse, addressScopeNotFound } from './errors.ts';
 
-declare module '../../framework/deps.ts' {
+declare module '../../framework/lookup.ts' {
   interface ServiceLookup {
     addressScopes: AddressScopeService;
   }

@@ -16,7 +16,7 @@ interface Topology {
   router_id: string | null;
 }
 
-declare module '../../framework/deps.ts' {
+declare module '../../framework/lookup.ts' {
   interface ServiceLookup {
     autoAllocator: AutoAllocator;
   }

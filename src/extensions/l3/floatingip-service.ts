@@ -23,7 +23,7 @@ interface Association {
 
 const DISASSOCIATED: Association = { port_id: null, fixed_ip_address: null, router_id: null, status: 'DOWN' };
 
-declare module '../../framework/deps.ts' {
+declare module '../../framework/lookup.ts' {
   interface ServiceLookup {
     floatingips: FloatingIpService;
   }

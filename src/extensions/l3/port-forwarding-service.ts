@@ -15,7 +15,7 @@ import type { FixedIp } from './l3-ports.ts';
 
 const RESOURCE = 'port_forwarding';
 
-declare module '../../framework/deps.ts' {
+declare module '../../framework/lookup.ts' {
   interface ServiceLookup {
     portForwardings: PortForwardingService;
   }
@@ -114,6 +114,7 @@ export class PortForwardingService extends ResourceService {
   private async remove(trx: Transaction<any>, pf: Item): Promise<void> {
     await this.releaseRouter(trx, pf);
     await this.repo.deleteById(trx, pf.id);
+    this.app.feed.record(trx, 'port_forwardings', pf.id, 'deleted', this.app.feed.before('port_forwardings', pf)); // change feed
   }
 
   /** The last forwarding of a floating IP takes its router along. */

@@ -30,7 +30,7 @@ interface GatewayColumns {
 
 const GATEWAY_KEYS = ['network_id', 'enable_snat', 'external_fixed_ips'];
 
-declare module '../../framework/deps.ts' {
+declare module '../../framework/lookup.ts' {
   interface ServiceLookup {
     routers: RouterService;
   }

@@ -76,7 +76,7 @@ async function networkAvailability(q: Tx, filters: AvailabilityFilters): Promise
   return [...out.values()];
 }
 
-declare module '../../framework/deps.ts' {
+declare module '../../framework/lookup.ts' {
   interface ServiceLookup {
     networkIpAvailability?: NetworkIpAvailabilityService;
   }

@@ -15,7 +15,7 @@ const PROVIDER = ['provider:network_type', 'provider:physical_network', 'provide
 /** Ports a network deletes by itself (Neutron's auto-delete owners); any other port blocks the delete. */
 const AUTO_DELETE_PORT_OWNERS = ['network:dhcp', 'network:router_ha_interface', 'network:distributed'];
 
-declare module '../../framework/deps.ts' {
+declare module '../../framework/lookup.ts' {
   interface ServiceLookup {
     networks: NetworkService;
   }

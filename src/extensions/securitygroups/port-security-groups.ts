@@ -15,7 +15,7 @@ const isTrusted = (port: Item) => typeof port.device_owner === 'string' && port.
 
 const hasPortSecurity = (port: Item) => port.port_security_enabled !== false;
 
-declare module '../../framework/deps.ts' {
+declare module '../../framework/lookup.ts' {
   interface ServiceLookup {
     portSecurityGroups?: PortSecurityGroups;
   }

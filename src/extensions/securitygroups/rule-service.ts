@@ -14,7 +14,7 @@ import type { AddressGroupService } from './address-group-service.ts';
 import { normalizeRule, ruleFingerprint } from './rule-values.ts';
 import { duplicateRuleInPost, notSingleGroupRules, ruleExists, rulesNotSingleProject, securityGroupNotFound, securityGroupRuleNotFound } from './errors.ts';
 
-declare module '../../framework/deps.ts' {
+declare module '../../framework/lookup.ts' {
   interface ServiceLookup {
     securityGroupRules?: SecurityGroupRuleService;
   }

@@ -18,7 +18,7 @@ const DEFAULT_GROUP_DESCRIPTION = 'Default security group';
 /** WriteOptions.by when the project's default group is being created (it may be named `default`). */
 const DEFAULT_GROUP = 'default-security-group';
 
-declare module '../../framework/deps.ts' {
+declare module '../../framework/lookup.ts' {
   interface ServiceLookup {
     securityGroups?: SecurityGroupService;
   }

@@ -34,7 +34,7 @@ const ipv6ModesOf = (s: Item, cidr: Cidr): Ipv6Modes => ({
   ipv6_address_mode: s.ipv6_address_mode ?? null,
 });
 
-declare module '../../framework/deps.ts' {
+declare module '../../framework/lookup.ts' {
   interface ServiceLookup {
     subnets: SubnetService;
   }

@@ -36,7 +36,7 @@ function normalizePrefixes(raw: unknown): { version: IpVersion; cidrs: Cidr[] } 
   return { version, cidrs: summarize(cidrs) };
 }
 
-declare module '../../framework/deps.ts' {
+declare module '../../framework/lookup.ts' {
   interface ServiceLookup {
     subnetpools: SubnetPoolService;
   }
