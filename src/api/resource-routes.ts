@@ -16,7 +16,7 @@ type Raw = Record<string, string | string[] | undefined>;
  * `If-Match: revision_number=N[, revision_number=M]` → [N, M]. Any integer is a valid
  * condition (a negative one never matches: 412), as in Neutron.
  */
-export function parseIfMatch(header: string | string[] | undefined): number[] | undefined {
+function parseIfMatch(header: string | string[] | undefined): number[] | undefined {
   if (header === undefined) return undefined;
   const values = (Array.isArray(header) ? header.join(',') : header).split(',').map((s) => s.trim()).filter(Boolean);
   return values.map((v) => {

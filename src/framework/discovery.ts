@@ -36,7 +36,7 @@ async function discover(dir: string): Promise<Feature[]> {
 }
 
 /** Orders features so each comes after those in its `after` list; ties by name. */
-export function orderFeatures(features: Feature[]): Feature[] {
+function orderFeatures(features: Feature[]): Feature[] {
   const byName = new Map(features.map((f) => [f.name, f]));
   const done = new Set<string>();
   const out: Feature[] = [];

@@ -7,6 +7,7 @@ import type { RequestContext } from '../../foundation/context.ts';
 import { conflict, invalidInput, NeutronError, notAuthorized } from '../../foundation/errors.ts';
 import type { Tx } from '../../db/index.ts';
 import { ResourceService, type Item } from '../../framework/resource-service.ts';
+import type { CreateOp, DeleteOp, Operation, UpdateOp } from '../../framework/operation.ts';
 import type { Query } from '../../framework/repository.ts';
 
 const L3 = 'L3_ROUTER_NAT';
@@ -16,7 +17,7 @@ const DRIVERS = ['neutron.services.l3_router.service_providers.single_node.Singl
 const flavorNotFound = (id: string) => new NeutronError(404, 'FlavorNotFound', `Flavor ${id} could not be found.`);
 const profileNotFound = (id: string) => new NeutronError(404, 'ServiceProfileNotFound', `Service Profile ${id} could not be found.`);
 
-declare module '../../framework/deps.ts' {
+declare module '../../framework/lookup.ts' {
   interface ServiceLookup {
     flavors?: FlavorService;
     serviceProfiles?: ServiceProfileService;
@@ -26,11 +27,11 @@ declare module '../../framework/deps.ts' {
 export class FlavorService extends ResourceService {
   constructor(app: ServiceDeps) {
     super(app, 'flavors');
-    if (app.registry.has('l3-flavors')) {
-      app.hooks.on('routers', 'beforeCreate', async (trx, _ctx, router) => {
-        if (router.flavor_id) await this.checkRouterFlavor(trx, router.flavor_id);
-      });
-    }
+  }
+
+  /** Wiring (routers beforeCreate), l3-flavors: a router's flavor exists, is an L3 one and is enabled. */
+  async checkRouter(op: Operation): Promise<void> {
+    if (op.item.flavor_id) await this.checkRouterFlavor(op.trx, op.item.flavor_id);
   }
 
   protected override notFound(id: string): NeutronError {
@@ -47,16 +48,18 @@ export class FlavorService extends ResourceService {
     return q;
   }
 
-  protected override async beforeCreate(trx: Transaction<any>, _ctx: RequestContext, item: Item): Promise<void> {
+  protected override async beforeCreate(op: CreateOp): Promise<void> {
+    const { trx, item } = op;
     if (!this.serviceTypes().includes(item.service_type)) throw new NeutronError(400, 'InvalidFlavorServiceType', `Invalid service type ${item.service_type}.`);
     await this.checkProfiles(trx, item.service_profiles ?? []);
   }
 
-  protected override async afterCreate(trx: Transaction<any>, _ctx: RequestContext, item: Item): Promise<void> {
-    await this.bind(trx, item.id, item.service_profiles ?? []);
+  protected override async afterCreate(op: CreateOp): Promise<void> {
+    await this.bind(op.trx, op.item.id, op.item.service_profiles ?? []);
   }
 
-  protected override async beforeUpdate(trx: Transaction<any>, _ctx: RequestContext, current: Item, changes: Item): Promise<void> {
+  protected override async beforeUpdate(op: UpdateOp): Promise<void> {
+    const { trx, current, changes } = op;
     if (!('service_profiles' in changes)) return;
     const ids = [...new Set((changes.service_profiles ?? []) as string[])];
     await this.checkProfiles(trx, ids);
@@ -64,7 +67,8 @@ export class FlavorService extends ResourceService {
     await this.bind(trx, current.id, ids);
   }
 
-  protected override async beforeDelete(trx: Transaction<any>, _ctx: RequestContext, current: Item): Promise<void> {
+  protected override async beforeDelete(op: DeleteOp): Promise<void> {
+    const { trx, item: current } = op;
     if (this.app.registry.has('l3-flavors')) {
       const router = await trx.selectFrom('routers').select('id').where('flavor_id', '=', current.id).executeTakeFirst();
       if (router) throw conflict('FlavorInUse', `Flavor ${current.id} is used by some service instance.`);
@@ -153,15 +157,16 @@ export class ServiceProfileService extends ResourceService {
     if (profile.driver && !DRIVERS.includes(profile.driver)) throw new NeutronError(404, 'ServiceProfileDriverNotFound', `Service Profile driver ${profile.driver} could not be found.`);
   }
 
-  protected override async beforeCreate(_trx: Transaction<any>, _ctx: RequestContext, item: Item): Promise<void> {
-    this.check(item);
+  protected override async beforeCreate(op: CreateOp): Promise<void> {
+    this.check(op.item);
   }
 
-  protected override async beforeUpdate(_trx: Transaction<any>, _ctx: RequestContext, current: Item, changes: Item): Promise<void> {
-    this.check({ ...current, ...changes });
+  protected override async beforeUpdate(op: UpdateOp): Promise<void> {
+    this.check(op.item);
   }
 
-  protected override async beforeDelete(trx: Transaction<any>, _ctx: RequestContext, current: Item): Promise<void> {
+  protected override async beforeDelete(op: DeleteOp): Promise<void> {
+    const { trx, item: current } = op;
     const used = await trx.selectFrom('flavor_service_profiles').select('flavor_id').where('service_profile_id', '=', current.id).executeTakeFirst();
     if (used) throw conflict('ServiceProfileInUse', `Service Profile ${current.id} is used by some service instance.`);
   }

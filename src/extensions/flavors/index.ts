@@ -7,6 +7,7 @@ import { FlavorService, ServiceProfileService } from './flavor-service.ts';
 import * as m0082 from './migrations/0082_flavors.ts';
 import { flavorRules } from './policy.ts';
 import { flavorProfileRoutes } from './routes.ts';
+import { flavorWiring } from './wiring.ts';
 
 export default defineFeature({
   name: 'flavors',
@@ -15,5 +16,6 @@ export default defineFeature({
   migrations: { '0082_flavors': m0082 },
   policy: flavorRules,
   services: (deps) => ({ flavors: new FlavorService(deps), serviceProfiles: new ServiceProfileService(deps) }),
+  wiring: flavorWiring,
   routes: [flavorProfileRoutes],
 });

@@ -6,10 +6,11 @@ import type { RequestContext } from '../../foundation/context.ts';
 import { NeutronError } from '../../foundation/errors.ts';
 import type { Tx } from '../../db/index.ts';
 import { ResourceService, type Item } from '../../framework/resource-service.ts';
+import { changesOf, type DeleteOp, type Operation, type UpdateOp } from '../../framework/operation.ts';
 import { cidrsOverlap, ipVersion } from './addresses.ts';
 import { addressScopeInUse, addressScopeNotFound } from './errors.ts';
 
-declare module '../../framework/deps.ts' {
+declare module '../../framework/lookup.ts' {
   interface ServiceLookup {
     addressScopes: AddressScopeService;
   }
@@ -18,21 +19,6 @@ declare module '../../framework/deps.ts' {
 export class AddressScopeService extends ResourceService {
   constructor(app: ServiceDeps) {
     super(app, 'address_scopes');
-    const checkPool = async (trx: Transaction<any>, ctx: RequestContext, pool: Item, changes?: Item) => {
-      if (changes && !('address_scope_id' in changes) && !('prefixes' in changes)) return;
-      if (pool.address_scope_id) await this.checkPoolInScope(trx, ctx, pool);
-    };
-    app.hooks.on('subnetpools', 'beforeCreate', checkPool);
-    app.hooks.on('subnetpools', 'beforeUpdate', async (trx, ctx, pool, changes) => {
-      if (changes && 'prefixes' in changes) await this.checkPoolUpdateAllowed(trx, ctx, pool);
-      await checkPool(trx, ctx, pool, changes);
-    });
-    // A pool in a scope is shared only with projects that may use the scope.
-    app.hooks.on('rbac_policies', 'beforeCreate', (trx, _ctx, policy) => this.checkPoolSharing(trx, policy, policy.target_tenant));
-    app.hooks.on('rbac_policies', 'beforeUpdate', async (trx, _ctx, policy, changes) => {
-      if (changes && 'target_tenant' in changes) await this.checkPoolSharing(trx, policy, changes.target_tenant);
-    });
-    app.hooks.onExtend('networks', (q, _ctx, items) => this.extendNetworks(q, items));
     // rbac-address-scope: scopes are shared through RBAC policies (`shared` is the `*` one);
     // a project whose subnet pools are in the scope keeps its access.
     app.rbac.register({
@@ -47,13 +33,15 @@ export class AddressScopeService extends ResourceService {
     return addressScopeNotFound(id);
   }
 
-  protected override async beforeUpdate(_trx: Transaction<any>, _ctx: RequestContext, current: Item, changes: Item): Promise<void> {
+  protected override async beforeUpdate(op: UpdateOp): Promise<void> {
+    const { current, changes } = op;
     if (current.shared && changes.shared === false) {
       throw new NeutronError(400, 'AddressScopeUpdateError', `Unable to update address scope ${current.id} : Shared address scope can't be unshared.`);
     }
   }
 
-  protected override async beforeDelete(trx: Transaction<any>, _ctx: RequestContext, current: Item): Promise<void> {
+  protected override async beforeDelete(op: DeleteOp): Promise<void> {
+    const { trx, item: current } = op;
     if ((await this.poolsIn(trx, [current.id])).length) throw addressScopeInUse(current.id);
   }
 
@@ -66,6 +54,13 @@ export class AddressScopeService extends ResourceService {
    * Neutron's rules for a pool in a scope: the scope is the caller's (or shared with it), has
    * the pool's IP version, and no other pool of the scope has an overlapping prefix.
    */
+  /** Wiring (subnetpools beforeCreate/beforeUpdate): a pool joining or in a scope fits it. */
+  async checkPool(op: Operation): Promise<void> {
+    const changes = changesOf(op);
+    if (changes && !('address_scope_id' in changes) && !('prefixes' in changes)) return;
+    if (op.item.address_scope_id) await this.checkPoolInScope(op.trx, op.ctx, op.item);
+  }
+
   private async checkPoolInScope(trx: Transaction<any>, ctx: RequestContext, pool: Item): Promise<void> {
     const scopeId: string = pool.address_scope_id;
     // Serializes with the scope's deletion and with other pools joining it.
@@ -89,10 +84,13 @@ export class AddressScopeService extends ResourceService {
   }
 
   /**
-   * The prefixes of a pool in another project's (shared) scope are the scope owner's to
-   * change: 400 IllegalSubnetPoolUpdate for the pool's project, as Neutron.
+   * Wiring (subnetpools beforeUpdate): the prefixes of a pool in another project's (shared)
+   * scope are the scope owner's to change: 400 IllegalSubnetPoolUpdate, as Neutron.
    */
-  private async checkPoolUpdateAllowed(trx: Tx, ctx: RequestContext, pool: Item): Promise<void> {
+  async checkPoolUpdateAllowed(op: Operation): Promise<void> {
+    const changes = changesOf(op);
+    if (!changes || !('prefixes' in changes)) return;
+    const { trx, ctx, item: pool } = op;
     if (ctx.isAdmin || !pool.address_scope_id) return;
     const scope = await this.repo.findById(trx, pool.address_scope_id);
     if (!scope || scope.project_id === ctx.projectId) return;
@@ -103,8 +101,15 @@ export class AddressScopeService extends ResourceService {
     );
   }
 
-  /** Sharing a pool (access_as_shared to target) needs the target to have access to the pool's scope (400 otherwise). */
-  private async checkPoolSharing(trx: Tx, policy: Item, target: string): Promise<void> {
+  /**
+   * Wiring (rbac_policies beforeCreate/beforeUpdate): sharing a pool (access_as_shared to a
+   * target) needs the target to have access to the pool's scope (400 otherwise).
+   */
+  async checkPoolSharing(op: Operation): Promise<void> {
+    const changes = changesOf(op);
+    if (changes && !('target_tenant' in changes)) return;
+    const { trx, item: policy } = op;
+    const target: string = policy.target_tenant;
     if (policy.object_type !== 'subnetpool' || policy.action !== 'access_as_shared') return;
     const pools = this.app.services.get('subnetpools');
     const pool = pools ? await pools.repo.findById(trx, policy.object_id) : undefined;
@@ -129,8 +134,11 @@ export class AddressScopeService extends ResourceService {
     );
   }
 
-  /** A network is in a scope (per IP version) when its subnets of that version all come from pools of that one scope. */
-  private async extendNetworks(q: Tx, networks: Item[]): Promise<void> {
+  /**
+   * Wiring (networks render): ipv4/ipv6_address_scope. A network is in a scope (per IP
+   * version) when its subnets of that version all come from pools of that one scope.
+   */
+  async extendNetworks(q: Tx, networks: Item[]): Promise<void> {
     if (!('ipv4_address_scope' in this.app.registry.resource('networks').attributes)) return;
     const subnetService = this.app.services.get('subnets');
     const poolService = this.app.services.get('subnetpools');

@@ -7,6 +7,7 @@ import type { RequestContext } from '../../foundation/context.ts';
 import { NeutronError } from '../../foundation/errors.ts';
 import type { Tx } from '../../db/index.ts';
 import type { Item } from '../../framework/repository.ts';
+import { changesOf, type Operation } from '../../framework/operation.ts';
 import { autoAllocationFailure, defaultExternalNetworkExists } from './errors.ts';
 
 interface Topology {
@@ -15,45 +16,44 @@ interface Topology {
   router_id: string | null;
 }
 
-declare module '../../framework/deps.ts' {
+declare module '../../framework/lookup.ts' {
   interface ServiceLookup {
     autoAllocator: AutoAllocator;
   }
 }
 
 export class AutoAllocator {
-  constructor(private readonly app: ServiceDeps) {
-    // Only one external network may be the default.
-    const checkDefault = async (trx: Transaction<any>, _ctx: RequestContext, network: Item, changes?: Item) => {
-      if (!(changes ?? network).is_default) return;
-      await app.database.lockKey(trx, 'default-external-network');
-      const others = (await app.services.networks.repo.findWhere(trx, { is_default: true })).filter((n) => n.id !== network.id);
-      if (others.length) throw defaultExternalNetworkExists(others[0].id);
-    };
-    app.hooks.on('networks', 'beforeCreate', checkDefault);
-    app.hooks.on('networks', 'beforeUpdate', checkDefault);
-    app.hooks.on('networks', 'beforeDelete', async (trx, _ctx, network) => {
-      await trx.deleteFrom('auto_allocated_topologies').where('network_id', '=', network.id).execute();
-    });
-    // The default external network stays external to everyone: its `*` access_as_external
-    // policy may be neither deleted nor narrowed (409 RbacPolicyInUse, as Neutron).
-    const keepDefaultExternal = async (trx: Transaction<any>, policy: Item, newTarget?: string) => {
-      if (policy.object_type !== 'network' || policy.action !== 'access_as_external') return;
-      // On update the hook sees the policy as it would become: read the target it has now.
-      const row = await trx.selectFrom('rbac_policies').select('target_project').where('id', '=', policy.id).executeTakeFirst();
-      if (row?.target_project !== '*' || newTarget === '*') return;
-      const network = await app.services.networks.repo.findById(trx, policy.object_id);
-      if (!network?.is_default) return;
-      throw new NeutronError(
-        409,
-        'RbacPolicyInUse',
-        `RBAC policy on object ${policy.object_id} cannot be removed because other objects depend on it.\nDetails: Default external networks must be shared to everyone.`,
-      );
-    };
-    app.hooks.on('rbac_policies', 'beforeDelete', (trx, _ctx, policy) => keepDefaultExternal(trx, policy));
-    app.hooks.on('rbac_policies', 'beforeUpdate', async (trx, _ctx, policy, changes) => {
-      if (changes && 'target_tenant' in changes) await keepDefaultExternal(trx, policy, changes.target_tenant);
-    });
+  constructor(private readonly app: ServiceDeps) {}
+
+  /** Wiring (networks beforeCreate/beforeUpdate): only one external network may be the default. */
+  async checkOneDefault(op: Operation): Promise<void> {
+    if (!(changesOf(op) ?? op.item).is_default) return;
+    await this.app.database.lockKey(op.trx, 'default-external-network');
+    const others = (await this.app.services.networks.repo.findWhere(op.trx, { is_default: true })).filter((n) => n.id !== op.item.id);
+    if (others.length) throw defaultExternalNetworkExists(others[0].id);
+  }
+
+  /** Wiring (networks beforeDelete): topologies built on the network are forgotten. */
+  async forgetNetwork(op: Operation): Promise<void> {
+    await op.trx.deleteFrom('auto_allocated_topologies').where('network_id', '=', op.item.id).execute();
+  }
+
+  /**
+   * Wiring (rbac_policies beforeUpdate/beforeDelete): the default external network stays
+   * external to everyone, so its `*` access_as_external policy may be neither deleted nor
+   * narrowed (409 RbacPolicyInUse, as Neutron).
+   */
+  async keepDefaultExternal(op: Operation): Promise<void> {
+    const policy = op.kind === 'update' ? op.current : op.item;
+    if (policy.object_type !== 'network' || policy.action !== 'access_as_external' || policy.target_tenant !== '*') return;
+    if (op.kind === 'update' && (!('target_tenant' in op.changes) || op.changes.target_tenant === '*')) return;
+    const network = await this.app.services.networks.repo.findById(op.trx, policy.object_id);
+    if (!network?.is_default) return;
+    throw new NeutronError(
+      409,
+      'RbacPolicyInUse',
+      `RBAC policy on object ${policy.object_id} cannot be removed because other objects depend on it.\nDetails: Default external networks must be shared to everyone.`,
+    );
   }
 
   /** The project a request is about: 'None' means the caller's; others' only for admins. */

@@ -7,13 +7,14 @@ import type { ServiceDeps } from '../../framework/deps.ts';
 import type { RequestContext } from '../../foundation/context.ts';
 import { conflict, invalidInput, NeutronError, notAuthorized } from '../../foundation/errors.ts';
 import type { Tx } from '../../db/index.ts';
-import { ResourceService, type Item, type ParentTargets } from '../../framework/resource-service.ts';
+import { ResourceService, type Item } from '../../framework/resource-service.ts';
+import type { CreateOp, DeleteOp, ParentTargets, UpdateOp } from '../../framework/operation.ts';
 import type { SegmentRange } from '../network/segment-allocator.ts';
 
 /** The ids each type can carry. */
 const LIMITS: Record<string, [number, number]> = { vlan: [1, 4094], vxlan: [1, 16777215], gre: [1, 4294967295], geneve: [1, 16777215] };
 
-declare module '../../framework/deps.ts' {
+declare module '../../framework/lookup.ts' {
   interface ServiceLookup {
     networkSegmentRanges?: NetworkSegmentRangeService;
   }
@@ -53,20 +54,21 @@ export class NetworkSegmentRangeService extends ResourceService {
     if (range.network_type !== 'vlan' && range.physical_network) throw invalidInput(`physical_network is not allowed for a ${range.network_type} network segment range`);
   }
 
-  protected override async beforeCreate(_trx: Transaction<any>, _ctx: RequestContext, item: Item): Promise<void> {
-    this.check(item);
-    item.default = false;
+  protected override async beforeCreate(op: CreateOp): Promise<void> {
+    this.check(op.item);
+    op.item.default = false;
   }
 
-  protected override async beforeUpdate(trx: Transaction<any>, _ctx: RequestContext, current: Item, changes: Item): Promise<void> {
+  protected override async beforeUpdate(op: UpdateOp): Promise<void> {
+    const { trx, current, changes } = op;
     const next = { ...current, ...changes };
     this.check(next);
     // Shrinking may not strand a project's networks outside its own range.
     if (!current.shared) await this.refuseStranding(trx, current, next);
   }
 
-  protected override async beforeDelete(trx: Transaction<any>, _ctx: RequestContext, current: Item): Promise<void> {
-    if (!current.shared) await this.refuseStranding(trx, current, null);
+  protected override async beforeDelete(op: DeleteOp): Promise<void> {
+    if (!op.item.shared) await this.refuseStranding(op.trx, op.item, null);
   }
 
   /** 409 when a project range loses ids its project's networks use. */

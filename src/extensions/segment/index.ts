@@ -9,10 +9,12 @@ import { standardAttrSegmentExtension } from './definitions/standard-attr-segmen
 import { subnetSegmentIdWritableExtension } from './definitions/subnet-segmentid-writable.ts';
 import { segmentsPeerSubnetHostRoutesExtension } from './definitions/segments-peer-subnet-host-routes.ts';
 import { SegmentService } from './segment-service.ts';
+import { segmentWiring } from './wiring.ts';
 
 export default defineFeature({
   name: 'segment',
   after: ['network', 'subnet'],
   extensions: [segmentExtension, standardAttrSegmentExtension, subnetSegmentIdWritableExtension, l2AdjacencyExtension, segmentsPeerSubnetHostRoutesExtension],
   services: (deps) => ({ segments: new SegmentService(deps) }),
+  wiring: segmentWiring,
 });

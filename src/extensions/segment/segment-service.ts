@@ -8,9 +8,10 @@ import type { ServiceDeps } from '../../framework/deps.ts';
 import type { RequestContext } from '../../foundation/context.ts';
 import { badRequest, conflict, NeutronError, notAuthorized } from '../../foundation/errors.ts';
 import type { Tx } from '../../db/index.ts';
-import { ResourceService, type Item, type ParentTargets } from '../../framework/resource-service.ts';
+import { ResourceService, type Item } from '../../framework/resource-service.ts';
+import type { CreateOp, DeleteOp, Operation, ParentTargets } from '../../framework/operation.ts';
 
-declare module '../../framework/deps.ts' {
+declare module '../../framework/lookup.ts' {
   interface ServiceLookup {
     segments?: SegmentService;
   }
@@ -19,35 +20,40 @@ declare module '../../framework/deps.ts' {
 export class SegmentService extends ResourceService {
   constructor(app: ServiceDeps) {
     super(app, 'segments');
-    app.hooks.on('subnets', 'beforeCreate', (trx, _ctx, subnet) => this.checkSubnetSegments(trx, subnet.network_id, subnet.segment_id ?? null));
-    app.hooks.on('subnets', 'beforeUpdate', async (trx, _ctx, subnet, changes) => {
-      if (!changes || !('segment_id' in changes)) return;
-      const [current] = await trx.selectFrom('subnets').select('segment_id').where('id', '=', subnet.id).execute();
-      if ((current?.segment_id ?? null) === (changes.segment_id ?? null)) return;
-      // Only none → a segment, and only while the network is not routed yet (its one subnet).
-      if (current?.segment_id) throw badRequest('A subnet cannot be moved to another segment or taken off its segment.', 'SubnetSegmentAssociationChangeNotAllowed');
-      const siblings = await trx.selectFrom('subnets').select('id').where('network_id', '=', subnet.network_id).where('id', '!=', subnet.id).execute();
-      if (siblings.length) throw badRequest('A subnet can only be put on a segment while it is the only subnet of its network.', 'SubnetSegmentAssociationChangeNotAllowed');
-      const segments = await trx.selectFrom('network_segments').select('id').where('network_id', '=', subnet.network_id).execute();
-      if (segments.length > 1) {
-        throw badRequest(`Network ${subnet.network_id} has more than one segment: its subnets cannot be updated to a segment.`, 'NoUpdateSubnetWhenMultipleSegmentsOnNetwork');
-      }
-    });
-    // Tags of a network's segments go with it (the rows go by the foreign key).
-    app.hooks.on('networks', 'beforeDelete', async (trx, _ctx, network) => {
-      await trx
-        .deleteFrom('tags')
-        .where('resource_id', 'in', (eb: any) => eb.selectFrom('network_segments').select('id').where('network_id', '=', network.id))
-        .execute();
-    });
-    if (app.registry.has('l2_adjacency')) app.hooks.onExtend('networks', (q, _ctx, networks) => this.extendNetworks(q, networks));
-    if (app.registry.has('segments-peer-subnet-host-routes')) {
-      app.hooks.on('subnets', 'afterCreate', (trx, _ctx, subnet) => this.syncPeerRoutes(trx, subnet.network_id));
-      app.hooks.on('subnets', 'afterUpdate', async (trx, _ctx, subnet, changes) => {
-        if (changes && ('segment_id' in changes || 'gateway_ip' in changes)) await this.syncPeerRoutes(trx, subnet.network_id);
-      });
-      app.hooks.on('subnets', 'beforeDelete', (trx, _ctx, subnet) => this.syncPeerRoutes(trx, subnet.network_id, subnet));
+  }
+
+  /** Wiring (subnets beforeCreate): on a network, either every subnet is on a segment or none is. */
+  async checkNewSubnet(op: Operation): Promise<void> {
+    await this.checkSubnetSegments(op.trx, op.item.network_id, op.item.segment_id ?? null);
+  }
+
+  /** Wiring (subnets beforeUpdate), subnet-segmentid-writable: only none → a segment, while the network is not routed yet. */
+  async checkSubnetSegmentChange(op: Operation): Promise<void> {
+    if (op.kind !== 'update' || !('segment_id' in op.changes)) return;
+    const { trx, current, changes } = op;
+    if ((current.segment_id ?? null) === (changes.segment_id ?? null)) return;
+    if (current.segment_id) throw badRequest('A subnet cannot be moved to another segment or taken off its segment.', 'SubnetSegmentAssociationChangeNotAllowed');
+    const siblings = await trx.selectFrom('subnets').select('id').where('network_id', '=', current.network_id).where('id', '!=', current.id).execute();
+    if (siblings.length) throw badRequest('A subnet can only be put on a segment while it is the only subnet of its network.', 'SubnetSegmentAssociationChangeNotAllowed');
+    const segments = await trx.selectFrom('network_segments').select('id').where('network_id', '=', current.network_id).execute();
+    if (segments.length > 1) {
+      throw badRequest(`Network ${current.network_id} has more than one segment: its subnets cannot be updated to a segment.`, 'NoUpdateSubnetWhenMultipleSegmentsOnNetwork');
     }
+  }
+
+  /** Wiring (networks beforeDelete): tags of a network's segments go with it (the rows go by the foreign key). */
+  async forgetNetworkTags(op: Operation): Promise<void> {
+    await op.trx
+      .deleteFrom('tags')
+      .where('resource_id', 'in', (eb: any) => eb.selectFrom('network_segments').select('id').where('network_id', '=', op.item.id))
+      .execute();
+  }
+
+  /** Wiring (subnets after create/update, before delete), segments-peer-subnet-host-routes. */
+  async peerRoutesFor(op: Operation): Promise<void> {
+    if (!this.app.registry.has('segments-peer-subnet-host-routes')) return;
+    if (op.kind === 'update' && !('segment_id' in op.changes) && !('gateway_ip' in op.changes)) return;
+    await this.syncPeerRoutes(op.trx, op.item.network_id, op.kind === 'delete' ? op.item : undefined);
   }
 
   /**
@@ -91,7 +97,8 @@ export class SegmentService extends ResourceService {
     return this.app.services.networks.segments;
   }
 
-  protected override async beforeCreate(trx: Transaction<any>, ctx: RequestContext, item: Item): Promise<void> {
+  protected override async beforeCreate(op: CreateOp): Promise<void> {
+    const { trx, ctx, item } = op;
     await this.app.database.lock(trx, 'networks', 'id', item.network_id);
     await this.app.services.networks.getVisible(trx, ctx, item.network_id);
     const spec = { network_type: item.network_type, physical_network: item.physical_network ?? null, segmentation_id: item.segmentation_id ?? null };
@@ -104,12 +111,14 @@ export class SegmentService extends ResourceService {
     item.segment_index = last?.n === null || last?.n === undefined ? 0 : Number(last.n) + 1;
   }
 
-  protected override async afterCreate(trx: Transaction<any>, _ctx: RequestContext, item: Item): Promise<void> {
+  protected override async afterCreate(op: CreateOp): Promise<void> {
+    const { trx, item } = op;
     await this.allocator.reserve(trx, item.id, item as { network_type: string; physical_network: string | null; segmentation_id: number | null });
     await this.app.services.networks.touch(trx, item.network_id);
   }
 
-  protected override async beforeDelete(trx: Transaction<any>, _ctx: RequestContext, current: Item): Promise<void> {
+  protected override async beforeDelete(op: DeleteOp): Promise<void> {
+    const { trx, item: current } = op;
     const subnet = await trx.selectFrom('subnets').select('id').where('segment_id', '=', current.id).executeTakeFirst();
     if (subnet) throw conflict('SegmentInUse', `Segment '${current.id}' cannot be deleted: The segment is still associated with subnets.`);
     await trx.deleteFrom('segment_allocations').where('segment_id', '=', current.id).execute();
@@ -124,8 +133,8 @@ export class SegmentService extends ResourceService {
     }
   }
 
-  /** l2_adjacency: false once the network is routed (its subnets are on segments). */
-  private async extendNetworks(q: Tx, networks: Item[]): Promise<void> {
+  /** Wiring (networks render), l2_adjacency: false once the network is routed (its subnets are on segments). */
+  async extendNetworks(q: Tx, networks: Item[]): Promise<void> {
     const ids = networks.map((n) => n.id);
     const routed = new Set<string>();
     for (let i = 0; i < ids.length; i += 500) {

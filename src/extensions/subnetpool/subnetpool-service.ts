@@ -9,6 +9,7 @@ import { badRequest, conflict, invalidInput, NeutronError } from '../../foundati
 import { checkCidr } from '../../foundation/validation.ts';
 import type { Tx } from '../../db/index.ts';
 import { ResourceService, type Item } from '../../framework/resource-service.ts';
+import { Batch, type CreateOp, type DeleteOp, type UpdateOp } from '../../framework/operation.ts';
 import { bitsOf, formatCidr, parseCidr, rangeOf, summarize, type Cidr, type IpVersion } from '../ipam/address.ts';
 import { anyOverlap, freeBlocks, isFree, pickPrefix, subtract } from '../ipam/prefixes.ts';
 import { rangeToCidrs } from '../ipam/address.ts';
@@ -36,7 +37,7 @@ function normalizePrefixes(raw: unknown): { version: IpVersion; cidrs: Cidr[] } 
   return { version, cidrs: summarize(cidrs) };
 }
 
-declare module '../../framework/deps.ts' {
+declare module '../../framework/lookup.ts' {
   interface ServiceLookup {
     subnetpools: SubnetPoolService;
   }
@@ -58,7 +59,8 @@ export class SubnetPoolService extends ResourceService {
     }
   }
 
-  protected override async beforeCreate(trx: Transaction<any>, _ctx: RequestContext, item: Item): Promise<void> {
+  protected override async beforeCreate(op: CreateOp): Promise<void> {
+    const { trx, item } = op;
     const { version, cidrs } = normalizePrefixes(item.prefixes);
     item.ip_version = version;
     item.prefixes = cidrs.map(formatCidr);
@@ -88,7 +90,8 @@ export class SubnetPoolService extends ResourceService {
     }
   }
 
-  protected override async beforeUpdate(trx: Transaction<any>, _ctx: RequestContext, current: Item, changes: Item): Promise<void> {
+  protected override async beforeUpdate(op: UpdateOp): Promise<void> {
+    const { trx, current, changes } = op;
     if ('prefixes' in changes) {
       const { version, cidrs } = normalizePrefixes(changes.prefixes);
       if (version !== current.ip_version) throw badRequest('Cannot mix IPv4 and IPv6 prefixes in a subnet pool.', 'PrefixVersionMismatch');
@@ -100,7 +103,8 @@ export class SubnetPoolService extends ResourceService {
     if (changes.is_default && !current.is_default) await this.checkOnlyDefault(trx, current.ip_version, current.id);
   }
 
-  protected override async beforeDelete(trx: Transaction<any>, _ctx: RequestContext, current: Item): Promise<void> {
+  protected override async beforeDelete(op: DeleteOp): Promise<void> {
+    const { trx, item: current } = op;
     const used = await trx.selectFrom('subnets').select('id').where('subnetpool_id', '=', current.id).executeTakeFirst();
     if (used) throw conflict('SubnetPoolInUse', `Unable to complete operation on subnet pool ${current.id}. Subnet pool has existing allocations.`);
   }
@@ -130,7 +134,9 @@ export class SubnetPoolService extends ResourceService {
       if (version !== current.ip_version) throw badRequest('Cannot mix IPv4 and IPv6 prefixes in a subnet pool.', 'PrefixVersionMismatch');
       const prefixes = next((current.prefixes as string[]).map((p) => parseCidr(p)), given, await this.allocated(trx, id)).map(formatCidr);
       // Other features' rules on a pool's prefixes (its address scope's) apply to the actions too.
-      await this.app.hooks.run('subnetpools', 'beforeUpdate', trx, ctx, { ...current, prefixes }, { prefixes });
+      const batch = new Batch();
+      const op: UpdateOp = { kind: 'update', collection: 'subnetpools', trx, ctx, current, changes: { prefixes }, item: { ...current, prefixes }, parents: batch.parents, options: {}, batch };
+      await this.app.wiring.run('beforeUpdate', op);
       await this.writeChanges(trx, id, { prefixes });
       const updated = await this.repo.findById(trx, id);
       this.app.queueEvent(trx, { resource: 'subnetpools', action: 'updated', id, body: updated!, context: ctx });

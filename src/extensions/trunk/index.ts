@@ -6,6 +6,7 @@ import { trunkDetailsExtension } from './definitions/trunk-details.ts';
 import * as m0080 from './migrations/0080_trunks.ts';
 import { trunkRules } from './policy.ts';
 import { TrunkService } from './trunk-service.ts';
+import { trunkWiring } from './wiring.ts';
 
 export default defineFeature({
   name: 'trunk',
@@ -14,4 +15,5 @@ export default defineFeature({
   migrations: { '0080_trunks': m0080 },
   policy: trunkRules,
   services: (deps) => ({ trunks: new TrunkService(deps) }),
+  wiring: trunkWiring,
 });

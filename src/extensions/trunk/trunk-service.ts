@@ -12,7 +12,8 @@ import { badRequest, invalidInput, NeutronError, notAuthorized } from '../../fou
 import { isUuid } from '../../foundation/validation.ts';
 import type { Tx } from '../../db/index.ts';
 import { isUniqueViolation } from '../../db/index.ts';
-import { ResourceService, type CreateOptions, type Item } from '../../framework/resource-service.ts';
+import { ResourceService, type Item } from '../../framework/resource-service.ts';
+import type { CreateOp, DeleteOp, Operation, WriteOptions } from '../../framework/operation.ts';
 import {
   duplicateSubPort,
   parentPortInUse,
@@ -40,7 +41,7 @@ const SEGMENTATION_TYPES: Record<string, (id: number) => boolean> = {
 const INHERIT = 'inherit';
 const SUBPORT_KEYS = new Set(['port_id', 'segmentation_type', 'segmentation_id']);
 
-declare module '../../framework/deps.ts' {
+declare module '../../framework/lookup.ts' {
   interface ServiceLookup {
     trunks?: TrunkService;
   }
@@ -82,14 +83,15 @@ function parseSubports(raw: unknown, forRemoval = false): Requested[] {
 export class TrunkService extends ResourceService {
   constructor(app: ServiceDeps) {
     super(app, 'trunks');
-    // Ports in trunks are not deleted directly (Neutron's port deletion rules for trunks).
-    app.hooks.on('ports', 'beforeDelete', async (trx, _ctx, port) => {
-      const parentOf = await trx.selectFrom('trunks').select('id').where('port_id', '=', port.id).executeTakeFirst();
-      if (parentOf) throw portInUseAsTrunkParent(port.id, parentOf.id);
-      const subportOf = await trx.selectFrom('trunk_subports').select('trunk_id').where('port_id', '=', port.id).executeTakeFirst();
-      if (subportOf) throw portInUseAsSubPort(port.id, subportOf.trunk_id);
-    });
-    if (app.registry.has('trunk-details')) app.hooks.onExtend('ports', (q, _ctx, ports) => this.extendPorts(q, ports));
+  }
+
+  /** Wiring (ports beforeDelete): ports in trunks are not deleted directly (Neutron's port deletion rules for trunks). */
+  async refusePortDelete(op: Operation): Promise<void> {
+    const { trx, item: port } = op;
+    const parentOf = await trx.selectFrom('trunks').select('id').where('port_id', '=', port.id).executeTakeFirst();
+    if (parentOf) throw portInUseAsTrunkParent(port.id, parentOf.id);
+    const subportOf = await trx.selectFrom('trunk_subports').select('trunk_id').where('port_id', '=', port.id).executeTakeFirst();
+    if (subportOf) throw portInUseAsSubPort(port.id, subportOf.trunk_id);
   }
 
   protected override notFound(id: string): NeutronError {
@@ -102,7 +104,8 @@ export class TrunkService extends ResourceService {
 
   // ------------------------------------------------------------------ create / update / delete
 
-  protected override async beforeCreate(trx: Transaction<any>, ctx: RequestContext, item: Item): Promise<void> {
+  protected override async beforeCreate(op: CreateOp): Promise<void> {
+    const { trx, ctx, item } = op;
     const requested = parseSubports(item.sub_ports ?? []);
     await this.app.database.lock(trx, 'ports', 'id', item.port_id);
     const parent = await this.ports.getVisible(trx, ctx, item.port_id);
@@ -112,15 +115,16 @@ export class TrunkService extends ResourceService {
     item.sub_ports = await this.resolve(trx, ctx, parent, requested, [], item.id);
   }
 
-  protected override async afterCreate(trx: Transaction<any>, _ctx: RequestContext, item: Item): Promise<void> {
-    await this.insertSubports(trx, item.id, item.sub_ports as SubPort[]);
+  protected override async afterCreate(op: CreateOp): Promise<void> {
+    await this.insertSubports(op.trx, op.item.id, op.item.sub_ports as SubPort[]);
   }
 
-  override async createIn(trx: Transaction<any>, ctx: RequestContext, body: Item, options?: CreateOptions): Promise<Item> {
+  override async createIn(trx: Transaction<any>, ctx: RequestContext, body: Item, options?: WriteOptions): Promise<Item> {
     return this.raceSafe(() => super.createIn(trx, ctx, body, options), body.port_id);
   }
 
-  protected override async beforeDelete(trx: Transaction<any>, _ctx: RequestContext, current: Item): Promise<void> {
+  protected override async beforeDelete(op: DeleteOp): Promise<void> {
+    const { trx, item: current } = op;
     // A trunk whose parent port is bound to a host carries an instance's traffic.
     const parent = await this.ports.repo.findById(trx, current.port_id);
     if (parent && parent['binding:host_id']) throw trunkInUse(current.id);
@@ -179,6 +183,7 @@ export class TrunkService extends ResourceService {
   /** A subport change is a change of the trunk (revision, updated_at), answered with the trunk. */
   private async afterAction(trx: Transaction<any>, ctx: RequestContext, id: string): Promise<Item> {
     await this.touch(trx, id);
+    this.app.feed.record(trx, 'trunks', id, 'updated'); // change feed
     const trunk = (await this.repo.findById(trx, id))!;
     await this.render(trx, ctx, [trunk]);
     this.app.queueEvent(trx, { resource: 'trunks', action: 'updated', id, body: trunk, context: ctx });
@@ -282,8 +287,8 @@ export class TrunkService extends ResourceService {
     for (const trunk of items) trunk.sub_ports = subports.get(trunk.id) ?? [];
   }
 
-  /** trunk-details: parent ports show their trunk and its subports with MAC addresses. */
-  private async extendPorts(q: Tx, ports: Item[]): Promise<void> {
+  /** Wiring (ports render), trunk-details: parent ports show their trunk and its subports with MAC addresses. */
+  async extendPorts(q: Tx, ports: Item[]): Promise<void> {
     if (!ports.length) return;
     const byPort = new Map<string, string>();
     for (let i = 0; i < ports.length; i += 500) {
