@@ -63,6 +63,7 @@ export async function buildDashboard(outDir: string = DEFAULT_UI_DIR): Promise<B
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Neutrino dashboard</title>
+<link rel="icon" href="data:,">
 ${css ? `<link rel="stylesheet" href="assets/${css}">\n` : ''}<script type="module" src="assets/${js}"></script>
 </head>
 <body>

@@ -148,7 +148,11 @@ function Dashboard({ session, onSession }: { session: Session; onSession: (s: Se
       </nav>
       <div class="content">
         <main>
-          {tab === 'topology' ? (
+          {snapshot.mode === 'connecting' ? (
+            <p class="empty" data-testid="loading">
+              Loading…
+            </p>
+          ) : tab === 'topology' ? (
             <section class="topology-view">
               <Topology view={view} onSelect={(k, id) => select(k, id)} />
             </section>
