@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { createApp, type App } from './app.ts';
 import { identityUrl, type NeutrinoConfig } from './config/index.ts';
 import { buildServer } from './api/server.ts';
-import { noauthAuthenticator, type Authenticator } from './api/context.ts';
+import { noauthAuthenticator, type Authenticator } from './foundation/context.ts';
 import { Identity } from './identity/identity.ts';
 import { buildIdentityServer } from './identity/http/server.ts';
 import { bootstrapAndAnnounce } from './identity/bootstrap.ts';

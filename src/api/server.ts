@@ -3,8 +3,9 @@
 // resource routes and the few special routes.
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { App } from '../app.ts';
-import { NeutronError } from './errors.ts';
-import { noauthAuthenticator, type Authenticator, type RequestContext } from './context.ts';
+import { NeutronError } from '../foundation/errors.ts';
+import { noauthAuthenticator, type Authenticator, type RequestContext } from '../foundation/context.ts';
+import { acceptJsonBodies } from '../foundation/http.ts';
 import { registerResourceRoutes } from './resource-routes.ts';
 import { registerDiscoveryRoutes } from './discovery.ts';
 import { extraRoutes } from './routes/index.ts';
@@ -25,23 +26,6 @@ export interface ServerOptions {
 }
 
 const PUBLIC = (url: string) => url === '/' || url === '/v2.0' || url === '/v2.0/';
-
-/**
- * OpenStack services accept JSON with or without a content type, and empty bodies (DELETE):
- * every body is parsed as JSON; malformed ones fail with the service's own error.
- */
-export function acceptJsonBodies(server: FastifyInstance, malformed: () => Error): void {
-  server.removeAllContentTypeParsers();
-  server.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
-    const text = (body as string).trim();
-    if (!text) return done(null, undefined);
-    try {
-      done(null, JSON.parse(text));
-    } catch {
-      done(malformed(), undefined);
-    }
-  });
-}
 
 export function buildServer(app: App, options: ServerOptions = {}): FastifyInstance {
   const authenticate = options.authenticator ?? noauthAuthenticator;
