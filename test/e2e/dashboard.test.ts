@@ -135,10 +135,69 @@ describe('dashboard in Chromium', () => {
     assert.equal(await topologyNetwork('other-net').count(), 1);
   });
 
+  it('creates and deletes a floating IP, and deletes what it made, showing the API’s refusal first', async () => {
+    await page.getByTestId('tab-floatingips').click();
+    await page.getByTestId('create-floatingips').click();
+    const pub = (await t.network.get('/v2.0/networks?name=public', { token: t.adminToken })).body.networks[0];
+    await page.selectOption('[data-testid=form-floatingips] select[name=floating_network_id]', pub.id);
+    await page.getByTestId('submit').click();
+    const fips = async () => (await t.network.get('/v2.0/floatingips', { token: t.adminToken })).body.floatingips;
+    await page.locator('[data-testid=list-floatingips] tbody tr').first().waitFor();
+    const [fip] = await fips();
+    assert.equal(fip.floating_network_id, pub.id);
+    await page.getByTestId('tab-topology').click();
+    await page.locator(`[data-testid=topology-floatingip][data-name="${fip.floating_ip_address}"]`).waitFor();
+    await page.getByTestId('tab-floatingips').click();
+    await page.locator(`[data-testid=list-floatingips] tr[data-id="${fip.id}"]`).click();
+    await page.getByTestId('delete').click();
+    await page.getByTestId('confirm-delete').click();
+    await page.locator(`[data-testid=list-floatingips] tr[data-id="${fip.id}"]`).waitFor({ state: 'detached' });
+    assert.deepEqual(await fips(), []);
+
+    // The network still has the router's interface: the API refuses, the page says why.
+    await page.getByTestId('tab-networks').click();
+    await page.locator('[data-testid=list-networks] tr[data-name="web-net"]').click();
+    await page.getByTestId('delete').click();
+    await page.getByTestId('confirm-delete').click();
+    const error = page.locator('[data-testid=details] [data-testid=error]');
+    await error.waitFor();
+    const webNet = (await t.network.get('/v2.0/networks?name=web-net', { token: t.adminToken })).body.networks[0];
+    const refused = await t.network.del(`/v2.0/networks/${webNet.id}`, { token: t.adminToken });
+    assert.equal(refused.status, 409);
+    assert.equal(await error.innerText(), refused.body.NeutronError.message);
+
+    // Remove the interface, then delete the router, the subnet and the network.
+    await page.getByTestId('tab-routers').click();
+    await page.locator('[data-testid=list-routers] tr[data-name="edge"]').click();
+    await page.getByTestId('router-interface').getByRole('button', { name: 'Remove' }).click();
+    await page.getByTestId('router-interface').waitFor({ state: 'detached' });
+    await page.getByTestId('delete').click();
+    await page.getByTestId('confirm-delete').click();
+    await page.locator('[data-testid=list-routers] tr[data-name="edge"]').waitFor({ state: 'detached' });
+    await page.getByTestId('tab-subnets').click();
+    await page.locator('[data-testid=list-subnets] tr[data-name="web-subnet"]').click();
+    await page.getByTestId('delete').click();
+    await page.getByTestId('confirm-delete').click();
+    await page.locator('[data-testid=list-subnets] tr[data-name="web-subnet"]').waitFor({ state: 'detached' });
+    await page.getByTestId('tab-networks').click();
+    await page.locator('[data-testid=list-networks] tr[data-name="web-net"]').click();
+    await page.getByTestId('delete').click();
+    await page.getByTestId('confirm-delete').click();
+    await page.locator('[data-testid=list-networks] tr[data-name="web-net"]').waitFor({ state: 'detached' });
+    assert.equal((await t.network.get(`/v2.0/networks/${webNet.id}`, { token: t.adminToken })).status, 404);
+    assert.deepEqual((await t.network.get('/v2.0/routers?name=edge', { token: t.adminToken })).body.routers, []);
+  });
+
   it('shows lists with details, and a member sees only their project', async () => {
+    // A port that is down: its details say why.
+    const pub = (await t.network.get('/v2.0/networks?name=public', { token: t.adminToken })).body.networks[0];
+    const port = await t.network.post('/v2.0/ports', { port: { network_id: pub.id, name: 'probe', admin_state_up: false } }, { token: t.adminToken });
+    assert.equal(port.status, 201);
+    assert.notEqual(port.body.port.status, 'ACTIVE');
     await page.getByTestId('tab-ports').click();
-    await page.locator('[data-testid=list-ports] tbody tr').first().click();
+    await page.locator('[data-testid=list-ports] tr[data-name="probe"]').click();
     await page.getByTestId('details').waitFor();
+    assert.match(await page.getByTestId('port-reason').innerText(), /^Why not ACTIVE: \S/);
     await page.getByTestId('tab-security_groups').click();
     await page.locator('[data-testid=list-security_groups] tr[data-name="default"]').first().click();
     assert.ok((await page.locator('[data-testid=rules] tbody tr').count()) >= 2, 'the default group’s rules are listed');

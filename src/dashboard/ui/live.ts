@@ -163,26 +163,29 @@ export class LiveStore {
   }
 
   /**
-   * Applies a batch of changes: deletions remove the item; creations and updates read the item
-   * again through the API, so what is shown is exactly what the user's token may see.
+   * Applies a batch of changes. Each carries the object as the user's token may see it now
+   * (`object`, null once it is gone); a change without one is read again through the API.
    */
-  private async apply(changes: Array<{ resource: string; id: string; kind: string }>): Promise<void> {
-    const latest = new Map<string, { kind: Kind; id: string; deleted: boolean }>();
+  private async apply(changes: Array<{ resource: string; id: string; kind: string; object?: Item | null }>): Promise<void> {
+    const latest = new Map<string, { kind: Kind; id: string; object?: Item | null }>();
     for (const c of changes) {
       const kind = toKind(c.resource);
       if (!kind) continue;
-      latest.set(`${kind}/${c.id}`, { kind, id: c.id, deleted: c.kind === 'deleted' || c.kind === 'delete' });
+      latest.set(`${kind}/${c.id}`, { kind, id: c.id, object: c.kind === 'deleted' ? null : c.object });
     }
     await Promise.all(
-      [...latest.values()].map(async ({ kind, id, deleted }) => {
-        if (deleted) {
+      [...latest.values()].map(async ({ kind, id, object }) => {
+        if (object === null) {
           this.snapshot.items[kind].delete(id);
+          return;
+        }
+        if (object) {
+          this.snapshot.items[kind].set(id, object);
           return;
         }
         try {
           const body = await api(this.session, 'GET', `${PATHS[kind]}/${id}`, undefined, this.abort.signal);
-          const item = Object.values(body)[0] as Item;
-          this.snapshot.items[kind].set(id, item);
+          this.snapshot.items[kind].set(id, Object.values(body)[0] as Item);
         } catch (err) {
           if (err instanceof ApiError && err.status === 404) this.snapshot.items[kind].delete(id);
           else if (err instanceof ApiError && err.status === 401) throw err;

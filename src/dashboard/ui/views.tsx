@@ -1,5 +1,5 @@
 // Lists, details and the create/delete forms of the dashboard.
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { ComponentChildren } from 'preact';
 import { api, type Session } from './api.ts';
 import { PATHS, type Item, type Kind } from './live.ts';
@@ -214,6 +214,34 @@ export function portReason(p: Item): string | null {
   return `Status ${p.status}: the backend has not reported this port up yet.`;
 }
 
+/**
+ * Why a port is not ACTIVE: the reason its backend reported (GET /v2.0/status-reports, readable
+ * by admins and services), else what the port's own attributes say.
+ */
+function PortReason({ ctx, port, derived }: { ctx: Ctx; port: Item; derived: string }) {
+  const [reported, setReported] = useState<string | null>(null);
+  useEffect(() => {
+    setReported(null);
+    if (!ctx.session.isAdmin) return;
+    let live = true;
+    api(ctx.session, 'GET', `/v2.0/status-reports?resource=ports&id=${encodeURIComponent(port.id)}`).then(
+      (body) => {
+        const report = (body?.status_reports ?? []).find((r: Item) => r.id === port.id);
+        if (live && report?.reason) setReported(`${report.reason} (reported ${report.status} at revision ${report.revision})`);
+      },
+      () => undefined, // no status reports on this server, or not allowed: the derived reason stays
+    );
+    return () => {
+      live = false;
+    };
+  }, [port.id, port.status, port.revision_number]);
+  return (
+    <p class="reason" data-testid="port-reason">
+      <strong>Why not ACTIVE:</strong> {reported ?? derived}
+    </p>
+  );
+}
+
 export function Details({ ctx, kind, id }: { ctx: Ctx; kind: Kind; id: string }) {
   const item = ctx.view[kind]?.find((i) => i.id === id);
   if (!item) return null;
@@ -229,11 +257,7 @@ export function Details({ ctx, kind, id }: { ctx: Ctx; kind: Kind; id: string })
           ×
         </button>
       </div>
-      {reason ? (
-        <p class="reason" data-testid="port-reason">
-          <strong>Why not ACTIVE:</strong> {reason}
-        </p>
-      ) : null}
+      {reason ? <PortReason ctx={ctx} port={item} derived={reason} /> : null}
       {table?.deletable ? <DeleteButton ctx={ctx} kind={kind} item={item} /> : null}
       {kind === 'routers' ? <RouterInterfaces ctx={ctx} router={item} /> : null}
       {kind === 'security_groups' ? <Rules ctx={ctx} group={item} /> : null}
