@@ -11,16 +11,12 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { buildDashboard } from '../src/dashboard/build.ts';
 import { startEmbeddedIdentityServer } from '../test/helpers/embedded-identity.ts';
+import { dashboardReport, median, round } from './dashboard-report.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const runs = Number(process.env.BENCH_RUNS ?? 10);
 const chromiumPath = process.env.NEUTRINO_CHROMIUM ?? '/usr/bin/chromium';
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-const round = (x: number) => Math.round(x * 10) / 10;
 
 const bundle = await buildDashboard();
 const server = await startEmbeddedIdentityServer();
@@ -125,28 +121,7 @@ try {
   fs.mkdirSync(path.join(root, 'bench', 'results'), { recursive: true });
   fs.writeFileSync(path.join(root, 'bench', 'results', 'dashboard.json'), JSON.stringify(result, null, 2) + '\n');
 
-  const kb = (b: number) => `${(b / 1024).toFixed(1)} KiB`;
-  const section = `## Dashboard
-
-Produced by \`npm run bench:dashboard\` (bench/dashboard.ts) on ${result.date.slice(0, 10)}: the bundle \`npm run build\`
-makes (esbuild, minified), then ${runs} page loads of \`/dashboard/\` in headless Chromium ${result.chromium} with a cold cache
-each, from Neutrino on the same 2-core machine (embedded identity, SQLite; a project with 10 networks,
-10 subnets and a router joining them). Raw figures: bench/results/dashboard.json.
-
-| file | bytes | gzip | brotli (served) |
-|---|---|---|---|
-${files.map((f) => `| ${f.name.replace(/-[A-Z0-9]+\./, '-&lt;hash&gt;.')} | ${f.bytes} | ${f.gzip} | ${f.brotli} |`).join('\n')}
-| **total** | ${total.bytes} (${kb(total.bytes)}) | ${total.gzip} (${kb(total.gzip)}) | ${total.brotli} (${kb(total.brotli)}) |
-
-| measure | median | min | max |
-|---|---|---|---|
-| first paint (sign-in page) | ${round(median(result.first_paint_ms))} ms | ${Math.min(...result.first_paint_ms)} ms | ${Math.max(...result.first_paint_ms)} ms |
-| first contentful paint | ${round(median(result.first_contentful_paint_ms))} ms | ${Math.min(...result.first_contentful_paint_ms)} ms | ${Math.max(...result.first_contentful_paint_ms)} ms |
-| sign in (password check, scoped token) → topology drawn | ${median(signIn)} ms | ${Math.min(...signIn)} ms | ${Math.max(...signIn)} ms |
-| network created through the API → shown in the topology (${mode}) | ${median(live)} ms | ${Math.min(...live)} ms | ${Math.max(...live)} ms |
-
-Bytes over the wire for the first load (page, script, style sheet; brotli): ${result.transferred_bytes}.
-`;
+  const section = dashboardReport();
   const file = path.join(root, 'BENCHMARKS.md');
   const doc = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Benchmarks\n';
   const start = doc.indexOf('\n## Dashboard\n');
