@@ -114,7 +114,8 @@ describe('dashboard in Chromium', () => {
     const created = await t.network.post('/v2.0/networks', { network: { name: 'from-cli' } }, { token: t.adminToken });
     assert.equal(created.status, 201);
     await topologyNetwork('from-cli').waitFor();
-    console.log(`# topology showed the API's network after ${Date.now() - started} ms (${await page.getByTestId('mode').innerText()})`);
+    console.log(`# topology showed the API's network after ${Date.now() - started} ms`);
+    assert.equal(await page.getByTestId('mode').innerText(), 'live', 'the page follows the watch API (not polling)');
     assert.equal(await page.evaluate(() => (window as unknown as { marker: number }).marker), marker, 'the page was not reloaded');
 
     assert.equal((await t.network.del(`/v2.0/networks/${created.body.network.id}`, { token: t.adminToken })).status, 204);
