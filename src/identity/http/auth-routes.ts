@@ -37,7 +37,7 @@ async function checkPassword(identity: Identity, q: Tx, password: Record<string,
     identity.logins.failed(source, user?.id);
     throw unauthorized();
   }
-  identity.logins.succeeded(user.id);
+  identity.logins.succeeded(source, user.id);
   if (!user.enabled) throw unauthorized(`The account is disabled for user: ${user.id}.`);
   const domain = await identity.store.find(q, TABLES.domain, { id: user.domain_id });
   if (!domain?.enabled) throw unauthorized(`The account is disabled for user: ${user.id}.`);
