@@ -67,6 +67,8 @@ class Buckets {
   }
 }
 
+const THROTTLED_ANSWER_DELAY_MS = 1000;
+
 export const tooManyRequests = (seconds: number, what: string) => Object.assign(new KeystoneError(429, `${what} Retry after ${seconds} seconds.`), { retryAfter: seconds });
 
 export class LoginGuard {
@@ -93,9 +95,14 @@ export class LoginGuard {
    * them now (so a burst of concurrent attempts cannot queue more hashes than the source
    * may fail); succeeded() gives it back.
    */
-  checkSource(source: string): void {
+  async checkSource(source: string): Promise<void> {
     const wait = this.failures.wait(source);
-    if (wait > 0) throw tooManyRequests(wait, 'Too many failed authentication attempts from this address.');
+    if (wait > 0) {
+      // Answered a second late: a throttled client looping on 429s cannot flood the server
+      // with cheap requests (it holds a connection instead, which costs no CPU).
+      await new Promise((r) => setTimeout(r, THROTTLED_ANSWER_DELAY_MS));
+      throw tooManyRequests(wait, 'Too many failed authentication attempts from this address.');
+    }
     this.failures.take(source);
   }
 
