@@ -34,6 +34,8 @@ export interface ResilienceOptions {
   bodyBytes?: number;
   label?: string;
   out?: string;
+  /** Loaded phases to run (default both). */
+  phases?: string[];
 }
 
 function quantile(sorted: number[], q: number): number {
@@ -166,10 +168,11 @@ export async function runResilience(dialect: TestDialect, options: ResilienceOpt
 
     const phases: Record<string, Awaited<ReturnType<typeof measure>>> = {};
     phases.unloaded = await measure(apiUrl, token, seconds);
-    phases.wrong_password = await measure(apiUrl, token, seconds, () => loadProcess(32, seconds + 0.3, `${identityUrl}/v3/auth/tokens`, JSON.stringify(auth('wrong'))));
+    const want = (name: string) => !options.phases || options.phases.includes(name);
+    if (want('wrong_password')) phases.wrong_password = await measure(apiUrl, token, seconds, () => loadProcess(32, seconds + 0.3, `${identityUrl}/v3/auth/tokens`, JSON.stringify(auth('wrong'))));
     // Let the server drain what the previous phase left queued.
     await new Promise((r) => setTimeout(r, 2000));
-    phases.largest_body = await measure(apiUrl, token, seconds, () => loadProcess(1, seconds + 0.3, `${apiUrl}/v2.0/networks`, bigBody, { 'x-auth-token': token }));
+    if (want('largest_body')) phases.largest_body = await measure(apiUrl, token, seconds, () => loadProcess(1, seconds + 0.3, `${apiUrl}/v2.0/networks`, bigBody, { 'x-auth-token': token }));
     const base = phases.unloaded;
     const result = {
       ts: new Date().toISOString(),
@@ -200,7 +203,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   fs.mkdirSync(resultsDir, { recursive: true });
   for (const d of dialects) {
     const out = arg('--out') ?? path.join(resultsDir, `resilience-${d}.jsonl`);
-    const result = await runResilience(d, { root: arg('--root'), seconds: Number(arg('--seconds') ?? 8), bodyBytes: arg('--body-bytes') ? Number(arg('--body-bytes')) : undefined, label: arg('--label'), out });
+    const result = await runResilience(d, { root: arg('--root'), seconds: Number(arg('--seconds') ?? 8), bodyBytes: arg('--body-bytes') ? Number(arg('--body-bytes')) : undefined, label: arg('--label'), out, phases: arg('--phases')?.split(',') });
     console.log(JSON.stringify(result));
   }
 }
