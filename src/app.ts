@@ -59,8 +59,13 @@ export class App {
   }
 }
 
+/** The service's logger: JSON lines on stdout with ISO-8601 timestamps. */
+export function createLogger(config: NeutrinoConfig): Logger {
+  return pino({ level: config.log.level, timestamp: pino.stdTimeFunctions.isoTime });
+}
+
 export async function createApp(config: NeutrinoConfig, options: { log?: Logger } = {}): Promise<App> {
-  const log = options.log ?? pino({ level: config.log.level });
+  const log = options.log ?? createLogger(config);
   const database = await openDatabase(config.database.url, { poolSize: config.database.pool_size });
   return new App(config, database, log);
 }

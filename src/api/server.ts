@@ -8,6 +8,8 @@ import { noauthAuthenticator, type Authenticator, type RequestContext } from './
 import { registerResourceRoutes } from './resource-routes.ts';
 import { registerDiscoveryRoutes } from './discovery.ts';
 import { extraRoutes } from './routes/index.ts';
+import { requestId, registerRequestLog } from './observability/request-log.ts';
+import { HEALTH_PATHS, registerHealthRoutes } from './observability/health.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -52,17 +54,20 @@ export function buildServer(app: App, options: ServerOptions = {}): FastifyInsta
     // Neutron accepts a `.json` format suffix on every path (GET /v2.0/networks.json,
     // Tempest's /v2.0/quotas/{project}/details.json); JSON is the only format.
     rewriteUrl: (req) => (req.url ?? '/').replace(/\.json(?=\?|$)/, ''),
+    genReqId: requestId,
   });
+  // First, so that a 401 carries the request id too; logs and counts every answer.
+  registerRequestLog(server, { listener: 'api', log: app.log, caller: (req) => req.ctx && { project_id: req.ctx.projectId, user_id: req.ctx.userId } });
 
   acceptJsonBodies(server, () => new NeutronError(400, 'HTTPBadRequest', 'Malformed request body'));
 
   server.decorateRequest('ctx', null as unknown as RequestContext);
   server.addHook('onRequest', async (req, reply) => {
     const path = req.url.split('?')[0];
-    req.ctx = isPublic(path) ? { requestId: `req-${req.id}`, userId: null, projectId: null, roles: [], isAdmin: false } : await authenticate(req);
+    req.ctx = isPublic(path) || HEALTH_PATHS.has(path.replace(/\/+$/, '')) ? { requestId: req.id, userId: null, projectId: null, roles: [], isAdmin: false } : await authenticate(req);
+    req.ctx.requestId = req.id;
     // As in Neutron, the policy's context_is_admin rule also makes a caller admin.
     if (!req.ctx.isAdmin && req.ctx.roles.length && app.policy.enforce(req.ctx, 'context_is_admin', {})) req.ctx = { ...req.ctx, isAdmin: true };
-    reply.header('x-openstack-request-id', req.ctx.requestId);
   });
 
   server.setErrorHandler((err, req, reply) => {
@@ -82,6 +87,7 @@ export function buildServer(app: App, options: ServerOptions = {}): FastifyInsta
     void req;
   });
 
+  registerHealthRoutes(server, app.database);
   registerDiscoveryRoutes(server, app);
   for (const register of extraRoutes) register(server, app);
   for (const service of app.services.all()) registerResourceRoutes(server, app, service);

@@ -8,6 +8,7 @@ import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
 import { migrateToLatest } from './migrate.ts';
+import { dbLockWait, dbTransactionRetries } from '../foundation/metrics.ts';
 
 // PostgreSQL returns int8/numeric as strings by default; our counts fit in a JS number.
 pg.types.setTypeParser(20, (v) => Number(v));
@@ -37,6 +38,7 @@ export class Database {
         return await this.db.transaction().execute(fn);
       } catch (err) {
         if (attempt < 8 && isRetryable(err)) {
+          dbTransactionRetries.inc({ dialect: this.dialect, reason: retryReason(err) });
           await new Promise((r) => setTimeout(r, Math.random() * 5 * (attempt + 1)));
           continue;
         }
@@ -48,7 +50,9 @@ export class Database {
   /** Locks rows for the rest of the transaction (PostgreSQL); SQLite is already serialized. */
   async lock(trx: Tx, table: string, column: string, value: string): Promise<void> {
     if (this.dialect !== 'postgres') return;
+    const start = performance.now();
     await sql`select 1 from ${sql.table(table)} where ${sql.ref(column)} = ${value} for update`.execute(trx);
+    dbLockWait.observe({ dialect: this.dialect, kind: 'row' }, (performance.now() - start) / 1000);
   }
 
   /**
@@ -57,7 +61,9 @@ export class Database {
    */
   async lockKey(trx: Tx, key: string): Promise<void> {
     if (this.dialect !== 'postgres') return;
+    const start = performance.now();
     await sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`.execute(trx);
+    dbLockWait.observe({ dialect: this.dialect, kind: 'key' }, (performance.now() - start) / 1000);
   }
 
   async close(): Promise<void> {
@@ -72,6 +78,12 @@ function isRetryable(err: unknown): boolean {
   if (err instanceof RetryTransaction) return true;
   const code = (err as { code?: string })?.code;
   return code === '40001' || code === '40P01' || code === 'SQLITE_BUSY';
+}
+
+function retryReason(err: unknown): string {
+  if (err instanceof RetryTransaction) return 'marked';
+  const code = (err as { code?: string })?.code;
+  return code === '40001' ? 'serialization' : code === '40P01' ? 'deadlock' : 'busy';
 }
 
 export function isUniqueViolation(err: unknown): boolean {
@@ -111,21 +123,50 @@ function cachePreparedStatements(sqlite: SQLite.Database): void {
 /** Opens the database named by url and brings its schema to the latest migration. */
 export async function openDatabase(url: string, options: { poolSize?: number; migrate?: boolean } = {}): Promise<Database> {
   const dialect = dialectOf(url);
-  let db: Db;
-  if (dialect === 'sqlite') {
-    const file = url.slice('sqlite:'.length).replace(/^\/\//, '') || ':memory:';
-    if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    const sqlite = new SQLite(file);
-    sqlite.pragma('journal_mode = WAL');
-    sqlite.pragma('synchronous = NORMAL');
-    sqlite.pragma('foreign_keys = ON');
-    sqlite.pragma('busy_timeout = 10000');
-    cachePreparedStatements(sqlite);
-    db = new Kysely({ dialect: new SqliteDialect({ database: sqlite }) });
-  } else {
-    db = new Kysely({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 }) }) });
+  let db: Db | undefined;
+  try {
+    if (dialect === 'sqlite') {
+      const file = sqliteFile(url);
+      if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+      const sqlite = new SQLite(file);
+      sqlite.pragma('journal_mode = WAL');
+      sqlite.pragma('synchronous = NORMAL');
+      sqlite.pragma('foreign_keys = ON');
+      sqlite.pragma('busy_timeout = 10000');
+      cachePreparedStatements(sqlite);
+      db = new Kysely({ dialect: new SqliteDialect({ database: sqlite }) });
+    } else {
+      const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
+      // An idle connection the server dropped (restart, network loss) is discarded by the
+      // pool; without a listener its 'error' event would crash the process. The next query
+      // reconnects or fails, and /healthcheck/ready reports the database unreachable.
+      pool.on('error', () => {});
+      db = new Kysely({ dialect: new PostgresDialect({ pool }) });
+    }
+    const database = new Database(db, dialect);
+    if (options.migrate !== false) await migrateToLatest(database);
+    return database;
+  } catch (err) {
+    await db?.destroy().catch(() => {});
+    throw new DatabaseOpenError(url, err);
   }
-  const database = new Database(db, dialect);
-  if (options.migrate !== false) await migrateToLatest(database);
-  return database;
+}
+
+const sqliteFile = (url: string) => url.slice('sqlite:'.length).replace(/^\/\//, '') || ':memory:';
+
+/** The database could not be opened or migrated; the message names it (never its password) and the cause. */
+export class DatabaseOpenError extends Error {
+  constructor(url: string, cause: unknown) {
+    const e = cause as { code?: string; message?: string };
+    const why = [e?.code, e?.message].filter(Boolean).join(': ') || String(cause);
+    let what: string;
+    if (dialectOf(url) === 'sqlite') {
+      const file = sqliteFile(url);
+      what = `the SQLite database ${file === ':memory:' ? file : path.resolve(file)}`;
+    } else {
+      const u = new URL(url);
+      what = `the PostgreSQL database ${u.pathname.slice(1) || '(default)'} at ${u.hostname || 'localhost'}:${u.port || 5432}${u.username ? ` as ${decodeURIComponent(u.username)}` : ''}`;
+    }
+    super(`cannot open ${what}: ${why}`, { cause });
+  }
 }

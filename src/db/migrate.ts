@@ -10,9 +10,17 @@ class StaticProvider implements MigrationProvider {
   }
 }
 
+function migrator(database: Database): Migrator {
+  return new Migrator({ db: database.db, provider: new StaticProvider(), allowUnorderedMigrations: true });
+}
+
 export async function migrateToLatest(database: Database): Promise<string[]> {
-  const migrator = new Migrator({ db: database.db, provider: new StaticProvider(), allowUnorderedMigrations: true });
-  const { error, results } = await migrator.migrateToLatest();
+  const { error, results } = await migrator(database).migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** Migrations this code knows that the database has not applied (read-only). */
+export async function pendingMigrations(database: Database): Promise<string[]> {
+  return (await migrator(database).getMigrations()).filter((m) => !m.executedAt).map((m) => m.name);
 }

@@ -4,6 +4,8 @@
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { identityUrl } from '../../config/index.ts';
 import { acceptJsonBodies } from '../../api/server.ts';
+import { requestId, registerRequestLog } from '../../api/observability/request-log.ts';
+import { registerHealthRoutes } from '../../api/observability/health.ts';
 import type { Identity } from '../identity.ts';
 import { forbidden, KeystoneError, unauthorized, validationError } from '../errors.ts';
 import type { ValidToken } from '../tokens.ts';
@@ -55,7 +57,8 @@ export function member(req: FastifyRequest, name: string): Record<string, any> {
 }
 
 export function buildIdentityServer(identity: Identity): FastifyInstance {
-  const server = Fastify({ logger: false, routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 } });
+  const server = Fastify({ logger: false, routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 }, genReqId: requestId });
+  registerRequestLog(server, { listener: 'identity', log: identity.app.log, caller: (req) => req.caller && { project_id: req.caller.project?.id ?? null, user_id: req.caller.user.id } });
   const ctx: RouteContext = { identity, render: new Renderer(() => identityUrl(identity.app.config)), guard: new Guard() };
 
   acceptJsonBodies(server, () => validationError('Malformed JSON in request body.'));
@@ -76,6 +79,7 @@ export function buildIdentityServer(identity: Identity): FastifyInstance {
   });
   server.setNotFoundHandler((_req, reply) => reply.code(404).send(new KeystoneError(404, 'The resource could not be found.').toJSON()));
 
+  registerHealthRoutes(server, identity.app.database);
   registerDiscoveryRoutes(server, ctx);
   registerAuthRoutes(server, ctx);
   registerDirectoryRoutes(server, ctx);
