@@ -12,9 +12,10 @@ import { createPolicy, type PolicyEngine } from './policy/index.ts';
 import { QuotaService } from './services/quotas/quota-service.ts';
 import { createServices, type Services } from './services/index.ts';
 import { Hooks } from './services/hooks.ts';
+import type { ServiceDeps } from './services/deps.ts';
 import { RbacObjectTypes } from './services/rbac/object-types.ts';
 
-export class App {
+export class App implements ServiceDeps {
   readonly registry: Registry;
   readonly events = new EventBus();
   readonly hooks = new Hooks();

@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { createApp, type App } from './app.ts';
 import { identityUrl, type NeutrinoConfig } from './config/index.ts';
 import { buildServer } from './api/server.ts';
-import { noauthAuthenticator, type Authenticator } from './api/context.ts';
+import { noauthAuthenticator, type Authenticator } from './foundation/context.ts';
 import { Identity } from './identity/identity.ts';
 import { buildIdentityServer } from './identity/http/server.ts';
 import { bootstrapAndAnnounce } from './identity/bootstrap.ts';
@@ -13,7 +13,7 @@ import { embeddedAuthenticator } from './identity/authenticators.ts';
 import { KeystoneClient, keystoneAuthenticator } from './identity/keystone-client.ts';
 import { startMetricsListener, type MetricsListener } from './api/observability/metrics.ts';
 import { listenOrExplain } from './api/observability/listen.ts';
-import { markServing } from './api/observability/health.ts';
+import { markServing } from './db/readiness.ts';
 
 export interface RunningService {
   app: App;

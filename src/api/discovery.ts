@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { App } from '../app.ts';
 import { publicUrl } from '../config/index.ts';
-import { NeutronError } from './errors.ts';
+import { NeutronError } from '../foundation/errors.ts';
 
 export function registerDiscoveryRoutes(server: FastifyInstance, app: App): void {
   const root = () => publicUrl(app.config);

@@ -1,7 +1,7 @@
 // Parsing of list query strings into a ListQuery (filters, tags, fields, sorting,
 // pagination) and building of Neutron's pagination links.
-import { badRequest } from './errors.ts';
-import { toBoolean } from './validation.ts';
+import { badRequest } from '../foundation/errors.ts';
+import { toBoolean } from '../foundation/validation.ts';
 import type { ListQuery, SortKey } from '../services/repository.ts';
 import type { ResourceService } from '../services/resource-service.ts';
 

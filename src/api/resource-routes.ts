@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { App } from '../app.ts';
 import type { Resource } from '../definitions/registry.ts';
 import type { ResourceService } from '../services/resource-service.ts';
-import { badRequest, NeutronError } from './errors.ts';
+import { badRequest, NeutronError } from '../foundation/errors.ts';
 import { paginationLinks, parseListQuery, project } from './query.ts';
 import { publicUrl } from '../config/index.ts';
 

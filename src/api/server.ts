@@ -3,13 +3,15 @@
 // resource routes and the few special routes.
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { App } from '../app.ts';
-import { NeutronError } from './errors.ts';
-import { noauthAuthenticator, type Authenticator, type RequestContext } from './context.ts';
+import { NeutronError } from '../foundation/errors.ts';
+import { noauthAuthenticator, type Authenticator, type RequestContext } from '../foundation/context.ts';
+import { acceptJsonBodies } from '../foundation/http.ts';
 import { registerResourceRoutes } from './resource-routes.ts';
 import { registerDiscoveryRoutes } from './discovery.ts';
 import { extraRoutes } from './routes/index.ts';
-import { requestId, registerRequestLog } from './observability/request-log.ts';
-import { HEALTH_PATHS, registerHealthRoutes } from './observability/health.ts';
+import { requestId, registerRequestLog } from '../foundation/request-log.ts';
+import { isHealthPath, registerHealthRoutes } from '../foundation/health.ts';
+import { readinessProblems } from '../db/readiness.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -26,23 +28,6 @@ export interface ServerOptions {
 }
 
 const PUBLIC = (url: string) => url === '/' || url === '/v2.0' || url === '/v2.0/';
-
-/**
- * OpenStack services accept JSON with or without a content type, and empty bodies (DELETE):
- * every body is parsed as JSON; malformed ones fail with the service's own error.
- */
-export function acceptJsonBodies(server: FastifyInstance, malformed: () => Error): void {
-  server.removeAllContentTypeParsers();
-  server.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
-    const text = (body as string).trim();
-    if (!text) return done(null, undefined);
-    try {
-      done(null, JSON.parse(text));
-    } catch {
-      done(malformed(), undefined);
-    }
-  });
-}
 
 export function buildServer(app: App, options: ServerOptions = {}): FastifyInstance {
   const authenticate = options.authenticator ?? noauthAuthenticator;
@@ -64,7 +49,7 @@ export function buildServer(app: App, options: ServerOptions = {}): FastifyInsta
   server.decorateRequest('ctx', null as unknown as RequestContext);
   server.addHook('onRequest', async (req, reply) => {
     const path = req.url.split('?')[0];
-    req.ctx = isPublic(path) || HEALTH_PATHS.has(path.replace(/\/+$/, '')) ? { requestId: req.id, userId: null, projectId: null, roles: [], isAdmin: false } : await authenticate(req);
+    req.ctx = isPublic(path) || isHealthPath(path) ? { requestId: req.id, userId: null, projectId: null, roles: [], isAdmin: false } : await authenticate(req);
     req.ctx.requestId = req.id;
     // As in Neutron, the policy's context_is_admin rule also makes a caller admin.
     if (!req.ctx.isAdmin && req.ctx.roles.length && app.policy.enforce(req.ctx, 'context_is_admin', {})) req.ctx = { ...req.ctx, isAdmin: true };
@@ -87,7 +72,7 @@ export function buildServer(app: App, options: ServerOptions = {}): FastifyInsta
     void req;
   });
 
-  registerHealthRoutes(server, app.database);
+  registerHealthRoutes(server, () => readinessProblems(app.database));
   registerDiscoveryRoutes(server, app);
   for (const register of extraRoutes) register(server, app);
   for (const service of app.services.all()) registerResourceRoutes(server, app, service);

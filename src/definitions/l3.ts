@@ -2,7 +2,7 @@
 // router or floating IP attributes: gateway SNAT mode, extra routes, HA/DVR flags,
 // router availability zones, floating IP pools and port details.
 import type { AttributeDef, ExtensionDef } from './types.ts';
-import { checkCidr, isIp } from '../api/validation.ts';
+import { checkCidr, isIp } from '../foundation/validation.ts';
 
 /** Neutron's router `max_routes`: more extra routes than this is RoutesExhausted. */
 export const MAX_ROUTES = 30;

@@ -2,20 +2,11 @@
 // api/definitions) describes its alias, its resources and the attributes it adds to other
 // resources; the generic API layer (src/api/) serves every resource from these.
 
-export type AttrType =
-  | 'string'
-  | 'uuid'
-  | 'boolean'
-  | 'integer'
-  | 'ip' // an IPv4 or IPv6 address
-  | 'cidr'
-  | 'mac'
-  | 'list'
-  | 'dict'
-  | 'any';
+import type { AttrType, ValueSpec } from '../foundation/validation.ts';
 
-export interface AttributeDef {
-  type: AttrType;
+export type { AttrType };
+
+export interface AttributeDef extends ValueSpec {
   /** May be given on create (POST). */
   allowPost?: boolean;
   /** May be changed on update (PUT). */
@@ -26,20 +17,6 @@ export interface AttributeDef {
   required?: boolean;
   /** Value on create when absent; a function is called per create. */
   default?: unknown | ((ctx: { projectId: string | null }) => unknown);
-  /** null is an accepted value. */
-  nullable?: boolean;
-  /** '' counts as null for validation and is stored as null (gateway_ip style). */
-  emptyIsNull?: boolean;
-  maxLength?: number;
-  enum?: readonly unknown[];
-  min?: number;
-  max?: number;
-  /** Element type of a list (validated one by one). */
-  items?: AttrType;
-  /** Returns an error message when value is invalid (after type checks). */
-  validate?: (value: any) => string | undefined;
-  /** Normalizes an accepted value before it is stored (e.g. lower-case MAC). */
-  convert?: (value: any) => unknown;
   /**
    * Where the value lives:
    * - column: a column of the resource's table (filterable and sortable in SQL)

@@ -1,7 +1,7 @@
 // Typed in-process events. Services emit `after_*` events once their transaction has
 // committed; backends and other services subscribe. `before_*` hooks that may veto run
 // inside the transaction and are plain service calls, not events.
-import type { RequestContext } from '../api/context.ts';
+import type { RequestContext } from '../foundation/context.ts';
 
 export interface ResourceEvent {
   /** Collection name, e.g. `networks`. */

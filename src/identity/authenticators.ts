@@ -3,8 +3,8 @@
 // answer 401 "Authentication required" for a missing, unknown, expired or revoked
 // token, as Neutron behind keystonemiddleware does.
 import type { FastifyRequest } from 'fastify';
-import { makeContext, type Authenticator, type RequestContext } from '../api/context.ts';
-import { NeutronError } from '../api/errors.ts';
+import { makeContext, type Authenticator, type RequestContext } from '../foundation/context.ts';
+import { NeutronError } from '../foundation/errors.ts';
 import type { Identity } from './identity.ts';
 
 export const authenticationRequired = () => new NeutronError(401, 'HTTPUnauthorized', 'Authentication required');

@@ -2,11 +2,21 @@
 // roles, assignments), tokens and the catalog over the app's database. The identity
 // HTTP API, the Networking API's authenticator, bootstrap and the CLI all use it.
 import type { Transaction } from 'kysely';
-import type { App } from '../app.ts';
+import type { Logger } from 'pino';
+import type { NeutrinoConfig } from '../config/index.ts';
+import type { Database } from '../db/index.ts';
 import { Catalog } from './catalog.ts';
 import { Directory } from './directory.ts';
 import { IdentityStore } from './store.ts';
 import { TokenProvider } from './tokens.ts';
+
+/** What the identity service needs of the application (app.ts provides it). */
+export interface IdentityDeps {
+  readonly config: NeutrinoConfig;
+  readonly database: Database;
+  readonly log: Logger;
+  transact<T>(fn: (trx: Transaction<any>) => Promise<T>): Promise<T>;
+}
 
 export class Identity {
   readonly store: IdentityStore;
@@ -14,7 +24,7 @@ export class Identity {
   readonly tokens: TokenProvider;
   readonly catalog: Catalog;
 
-  constructor(readonly app: App) {
+  constructor(readonly app: IdentityDeps) {
     this.store = new IdentityStore(app.database.dialect);
     this.directory = new Directory(this.store);
     this.catalog = new Catalog(this.store);

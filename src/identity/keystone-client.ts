@@ -4,8 +4,8 @@
 // `keystone_cache_seconds` (never past the token's expiry), so a revocation in Keystone
 // reaches this service within that bound.
 import { createHash } from 'node:crypto';
-import type { Authenticator } from '../api/context.ts';
-import { NeutronError } from '../api/errors.ts';
+import type { Authenticator } from '../foundation/context.ts';
+import { NeutronError } from '../foundation/errors.ts';
 import type { NeutrinoConfig } from '../config/index.ts';
 import { authenticationRequired, contextOf, tokenOf, type TokenSubject } from './authenticators.ts';
 

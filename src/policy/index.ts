@@ -4,7 +4,7 @@
 // policy file (config auth.policy_file, YAML or JSON: rule name → check string).
 import fs from 'node:fs';
 import YAML from 'yaml';
-import type { RequestContext } from '../api/context.ts';
+import type { RequestContext } from '../foundation/context.ts';
 import { evaluate, parseCheck, targetKeys, CheckSyntaxError, type Check, type Credentials, type RuleResolver, type Target } from './check.ts';
 import { DEFAULT_RULES, IMPLIED_ROLES } from './defaults.ts';
 

@@ -4,7 +4,7 @@
 // L3 refuses to delete a subnet a router interface uses. A hook vetoes by throwing a
 // NeutronError; the whole request then fails and changes nothing.
 import type { Transaction } from 'kysely';
-import type { RequestContext } from '../api/context.ts';
+import type { RequestContext } from '../foundation/context.ts';
 import type { Tx } from '../db/index.ts';
 import type { Item, Query } from './repository.ts';
 

@@ -1,6 +1,6 @@
 // Builds every resource's service. Each generic resource without behaviour of its own is
 // served by the plain ResourceService; those with behaviour get their subclass here.
-import type { App } from '../app.ts';
+import type { ServiceDeps, ServiceLookup } from './deps.ts';
 import { ResourceService } from './resource-service.ts';
 import { NetworkService } from './core/network-service.ts';
 import { SubnetService } from './core/subnet-service.ts';
@@ -22,7 +22,7 @@ import { AgentService } from './agents/agent-service.ts';
 import { AgentScheduling, DHCP_BINDINGS, L3_BINDINGS } from './agents/agent-scheduling.ts';
 
 /** Services by collection name, plus typed accessors for those other services call. */
-export class Services {
+export class Services implements ServiceLookup {
   private readonly byCollection = new Map<string, ResourceService>();
 
   add<T extends ResourceService>(service: T): T {
@@ -54,7 +54,7 @@ export class Services {
   agentScheduling: AgentScheduling[] = [];
 }
 
-export function createServices(app: App): Services {
+export function createServices(app: ServiceDeps): Services {
   const services = new Services();
   services.networks = services.add(new NetworkService(app));
   services.subnets = services.add(new SubnetService(app));

@@ -5,7 +5,7 @@
 // of the keys it reads (PolicyEngine.keysRead), so listing 2,000 ports of one project on one
 // network evaluates each rule once instead of 2,000 times, on a target holding only the keys
 // the rule reads.
-import type { RequestContext } from '../api/context.ts';
+import type { RequestContext } from '../foundation/context.ts';
 import type { PolicyEngine, Target } from '../policy/index.ts';
 import type { Item } from './repository.ts';
 

@@ -4,7 +4,7 @@ import { sql, type SelectQueryBuilder } from 'kysely';
 import type { Dialect, Tx } from '../db/index.ts';
 import type { Resource } from '../definitions/registry.ts';
 import { columnOf, storageOf, type AttributeDef } from '../definitions/types.ts';
-import { badRequest } from '../api/errors.ts';
+import { badRequest } from '../foundation/errors.ts';
 
 export type Item = Record<string, any>;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -5,22 +5,20 @@
 // extend, scope, filters) for its behaviour.
 import { randomUUID } from 'node:crypto';
 import type { Transaction } from 'kysely';
-import type { RequestContext } from '../api/context.ts';
-import { badRequest, conflict, NeutronError, notAuthorized, notFound, revisionMismatch } from '../api/errors.ts';
-import { invalidAttr, validateAttribute } from '../api/validation.ts';
+import type { RequestContext } from '../foundation/context.ts';
+import { badRequest, conflict, NeutronError, notAuthorized, notFound, revisionMismatch } from '../foundation/errors.ts';
+import { invalidAttr, validateAttribute } from '../foundation/validation.ts';
 import type { Resource } from '../definitions/registry.ts';
 import type { Tx } from '../db/index.ts';
-import type { App } from '../app.ts';
+import type { ServiceDeps } from './deps.ts';
 import { Repository, type Item, type ListQuery, type Query } from './repository.ts';
 import { storageOf } from '../definitions/types.ts';
+import { now } from '../foundation/time.ts';
 import type { Target } from '../policy/index.ts';
 import { grantsTo, ownedOrGranted } from './rbac/access.ts';
 import { TargetBatch } from './policy-targets.ts';
 
 export type { Item, ListQuery };
-
-/** Neutron's timestamp form: 2016-03-08T20:19:41Z. */
-export const now = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 const TAG_MAX = 255;
 
@@ -57,6 +55,14 @@ export interface CreateOptions {
   parents?: ParentTargets;
 }
 
+declare module './deps.ts' {
+  interface ServiceLookup {
+    /** The service of a collection. */
+    get(collection: string): ResourceService | undefined;
+    all(): ResourceService[];
+  }
+}
+
 export class ResourceService {
   readonly resource: Resource;
   readonly repo: Repository;
@@ -64,7 +70,7 @@ export class ResourceService {
   protected customFilters: Record<string, (q: Query, values: unknown[], ctx: RequestContext) => Query> = {};
 
   constructor(
-    readonly app: App,
+    readonly app: ServiceDeps,
     collection: string,
   ) {
     this.resource = app.registry.resource(collection);

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { canonicalCidr, canonicalIp, eui64, formatCidr, parseCidr, rangeToCidrs, summarize } from '../../src/services/ipam/address.ts';
 import { defaultPools, poolSize, validatePools } from '../../src/services/ipam/pools.ts';
 import { freeBlocks, isFree, pickPrefix, subtract } from '../../src/services/ipam/prefixes.ts';
-import { NeutronError } from '../../src/api/errors.ts';
+import { NeutronError } from '../../src/foundation/errors.ts';
 
 const cidrs = (...list: string[]) => list.map((c) => parseCidr(c));
 const texts = (list: ReturnType<typeof parseCidr>[] | { version: 4 | 6; network: bigint; prefixlen: number }[]) => list.map(formatCidr);

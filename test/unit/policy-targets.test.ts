@@ -2,7 +2,7 @@
 // exactly the answers of evaluating every target.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { makeContext } from '../../src/api/context.ts';
+import { makeContext } from '../../src/foundation/context.ts';
 import { createPolicy, RulePolicy } from '../../src/policy/index.ts';
 import { TargetBatch } from '../../src/services/policy-targets.ts';
 import type { Item } from '../../src/services/repository.ts';

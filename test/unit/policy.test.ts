@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { makeContext } from '../../src/api/context.ts';
+import { makeContext } from '../../src/foundation/context.ts';
 import { parseCheck, CheckSyntaxError } from '../../src/policy/check.ts';
 import { createPolicy, RulePolicy } from '../../src/policy/index.ts';
 

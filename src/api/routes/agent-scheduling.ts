@@ -3,7 +3,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { App } from '../../app.ts';
 import type { AgentScheduling } from '../../services/agents/agent-scheduling.ts';
-import { badRequest } from '../errors.ts';
+import { badRequest } from '../../foundation/errors.ts';
 import { parseListQuery, project } from '../query.ts';
 
 type Params = Record<string, string>;

@@ -2,10 +2,10 @@
 // and subnet (admin only under Neutron's default policy: get_network_ip_availability).
 import type { FastifyInstance } from 'fastify';
 import type { App } from '../../app.ts';
-import { badRequest, notFound } from '../errors.ts';
+import { badRequest, notFound } from '../../foundation/errors.ts';
 import { asList, project } from '../query.ts';
 import { networkAvailability, type AvailabilityFilters, type NetworkAvailability } from '../../services/ipam/availability.ts';
-import type { RequestContext } from '../context.ts';
+import type { RequestContext } from '../../foundation/context.ts';
 
 type Raw = Record<string, string | string[] | undefined>;
 

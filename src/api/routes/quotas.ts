@@ -2,9 +2,9 @@
 // details and defaults. Limits live in the `quotas` table; QuotaService owns counting.
 import type { FastifyInstance } from 'fastify';
 import type { App } from '../../app.ts';
-import type { RequestContext } from '../context.ts';
-import { badRequest, notAuthorized } from '../errors.ts';
-import { invalidAttr } from '../validation.ts';
+import type { RequestContext } from '../../foundation/context.ts';
+import { badRequest, notAuthorized } from '../../foundation/errors.ts';
+import { invalidAttr } from '../../foundation/validation.ts';
 
 export function registerQuotaRoutes(server: FastifyInstance, app: App): void {
   const db = () => app.database.db;

@@ -4,7 +4,7 @@
 // single-node one (no HA or DVR routers).
 import type { FastifyInstance } from 'fastify';
 import type { App } from '../../app.ts';
-import { notAuthorized } from '../errors.ts';
+import { notAuthorized } from '../../foundation/errors.ts';
 import { filterStatic } from './static-list.ts';
 
 export function registerServiceProviderRoutes(server: FastifyInstance, app: App): void {

@@ -1,8 +1,8 @@
 // Filters and `fields` for the small lists that are not stored resources (availability
 // zones, service providers): equality filters on the given keys, the rest is 400.
-import { badRequest } from '../errors.ts';
+import { badRequest } from '../../foundation/errors.ts';
 import { asList } from '../query.ts';
-import { toBoolean } from '../validation.ts';
+import { toBoolean } from '../../foundation/validation.ts';
 
 const matches = (value: unknown, wanted: string[]) => (typeof value === 'boolean' ? wanted.some((w) => toBoolean(w) === value) : wanted.includes(String(value)));
 

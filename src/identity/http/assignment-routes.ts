@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Assignment, TargetType } from '../directory.ts';
 import { TABLES, type Row } from '../store.ts';
 import { KeystoneError } from '../errors.ts';
-import type { RouteContext } from './server.ts';
+import type { RouteContext } from './route-context.ts';
 
 type Params = { target: string; user: string; role?: string };
 

@@ -8,7 +8,7 @@ import { verifyPassword } from '../passwords.ts';
 import { TABLES, type Row } from '../store.ts';
 import type { Scope, ValidToken } from '../tokens.ts';
 import type { Identity } from '../identity.ts';
-import type { RouteContext } from './server.ts';
+import type { RouteContext } from './route-context.ts';
 
 interface Authenticated {
   userId: string;

@@ -8,7 +8,7 @@ import { verifyPassword } from '../passwords.ts';
 import { unauthorized } from '../errors.ts';
 import type { ValidToken } from '../tokens.ts';
 import { DEFAULT_DOMAIN } from '../bootstrap.ts';
-import { member, type RouteContext } from './server.ts';
+import { member, type RouteContext } from './route-context.ts';
 
 type Kind = 'domain' | 'project' | 'user' | 'role';
 

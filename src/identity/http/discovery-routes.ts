@@ -1,7 +1,7 @@
 // Version discovery: GET / lists the versions (300 Multiple Choices), GET /v3 describes v3,
 // as Keystone renders them; keystoneauth and the SDK follow these to find the v3 API.
 import type { FastifyInstance } from 'fastify';
-import type { RouteContext } from './server.ts';
+import type { RouteContext } from './route-context.ts';
 
 /** Keystone's newest v3 minor version and its date (Keystone 22, Zed). */
 const VERSION = { id: 'v3.14', status: 'stable', updated: '2020-04-07T00:00:00Z' };

@@ -2,9 +2,9 @@
 // /networks/{id}/dhcp-agents, /agents/{id}/dhcp-networks, /routers/{id}/l3-agents and
 // /agents/{id}/l3-routers. Operators bind and unbind by hand here; the agents read their
 // bindings. Nothing is scheduled automatically while no agent is registered.
-import type { App } from '../../app.ts';
-import type { RequestContext } from '../../api/context.ts';
-import { conflict, NeutronError, notAuthorized } from '../../api/errors.ts';
+import type { ServiceDeps } from '../deps.ts';
+import type { RequestContext } from '../../foundation/context.ts';
+import { conflict, NeutronError, notAuthorized } from '../../foundation/errors.ts';
 import type { ListQuery } from '../repository.ts';
 import type { Item } from '../resource-service.ts';
 import { AGENT_TYPE_DHCP, AGENT_TYPE_L3 } from './agent-service.ts';
@@ -65,9 +65,16 @@ export const L3_BINDINGS: BindingKind = {
   notHosted: (router, agent) => conflict('RouterNotHostedByL3Agent', `The router ${router} is not hosted by L3 agent ${agent}.`),
 };
 
+declare module '../deps.ts' {
+  interface ServiceLookup {
+    /** DHCP and L3 agent scheduling, where enabled. */
+    agentScheduling: AgentScheduling[];
+  }
+}
+
 export class AgentScheduling {
   constructor(
-    private readonly app: App,
+    private readonly app: ServiceDeps,
     readonly kind: BindingKind,
   ) {}
 

@@ -2,14 +2,14 @@
 // their state (reportState); the API lists, shows, updates (admin_state_up, description)
 // and deletes them. An agent is alive while its last report is younger than
 // agents.agent_down_time seconds.
-import type { App } from '../../app.ts';
+import type { ServiceDeps } from '../deps.ts';
 import { randomUUID } from 'node:crypto';
-import { adminContext, type RequestContext } from '../../api/context.ts';
+import { adminContext, type RequestContext } from '../../foundation/context.ts';
 import type { Tx } from '../../db/index.ts';
 import type { Query } from '../repository.ts';
 import { ResourceService, type Item } from '../resource-service.ts';
-import { toBoolean } from '../../api/validation.ts';
-import { badRequest } from '../../api/errors.ts';
+import { toBoolean } from '../../foundation/validation.ts';
+import { badRequest } from '../../foundation/errors.ts';
 
 export const AGENT_TYPE_DHCP = 'DHCP agent';
 export const AGENT_TYPE_L3 = 'L3 agent';
@@ -30,8 +30,14 @@ export interface AgentState {
   start_flag?: boolean;
 }
 
+declare module '../deps.ts' {
+  interface ServiceLookup {
+    agents?: AgentService;
+  }
+}
+
 export class AgentService extends ResourceService {
-  constructor(app: App) {
+  constructor(app: ServiceDeps) {
     super(app, 'agents');
     // alive is computed from the heartbeat: filter on the heartbeat's age in SQL.
     this.customFilters.alive = (q: Query, values: unknown[]) => {

@@ -1,9 +1,9 @@
 // Networks: segments (provider / multi-provider), MTU, visibility of shared and external
 // networks, and the rules for deleting a network that still has ports.
 import type { Transaction } from 'kysely';
-import type { App } from '../../app.ts';
-import type { RequestContext } from '../../api/context.ts';
-import { conflict, invalidInput } from '../../api/errors.ts';
+import type { ServiceDeps } from '../deps.ts';
+import type { RequestContext } from '../../foundation/context.ts';
+import { conflict, invalidInput } from '../../foundation/errors.ts';
 import type { Tx } from '../../db/index.ts';
 import { ResourceService, type Item } from '../resource-service.ts';
 import type { Query } from '../repository.ts';
@@ -14,10 +14,16 @@ const PROVIDER = ['provider:network_type', 'provider:physical_network', 'provide
 /** Ports a network deletes by itself (Neutron's auto-delete owners); any other port blocks the delete. */
 export const AUTO_DELETE_PORT_OWNERS = ['network:dhcp', 'network:router_ha_interface', 'network:distributed'];
 
+declare module '../deps.ts' {
+  interface ServiceLookup {
+    networks: NetworkService;
+  }
+}
+
 export class NetworkService extends ResourceService {
   readonly segments: SegmentAllocator;
 
-  constructor(app: App) {
+  constructor(app: ServiceDeps) {
     super(app, 'networks');
     this.segments = new SegmentAllocator(app);
     const segmentFilter = (column: string) => (q: Query, values: unknown[]) =>

@@ -1,8 +1,8 @@
 // Validation of a port's list attributes with Neutron's errors: allowed address pairs and
 // extra DHCP options (with their update-merge semantics); MAC generation from base_mac.
 import { randomBytes } from 'node:crypto';
-import { badRequest, conflict, NeutronError } from '../../api/errors.ts';
-import { checkCidr, isIp, isMac } from '../../api/validation.ts';
+import { badRequest, conflict, NeutronError } from '../../foundation/errors.ts';
+import { checkCidr, isIp, isMac } from '../../foundation/validation.ts';
 
 const MAX_ADDRESS_PAIRS = 10;
 

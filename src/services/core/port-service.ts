@@ -3,9 +3,9 @@
 // the same transaction and used by every read), port security, allowed address pairs,
 // extra DHCP options, bindings and DNS assignment.
 import type { Transaction } from 'kysely';
-import type { App } from '../../app.ts';
-import type { RequestContext } from '../../api/context.ts';
-import { conflict, NeutronError } from '../../api/errors.ts';
+import type { ServiceDeps } from '../deps.ts';
+import type { RequestContext } from '../../foundation/context.ts';
+import { conflict, NeutronError } from '../../foundation/errors.ts';
 import type { Tx } from '../../db/index.ts';
 import { ResourceService, type CreateOptions, type Item } from '../resource-service.ts';
 import { isForeignKeyViolation, isUniqueViolation, RetryTransaction } from '../../db/index.ts';
@@ -21,12 +21,18 @@ const isMacUniqueViolation = (err: unknown) =>
   isUniqueViolation(err) && /ports_network_mac|ports\.network_id, ports\.mac_address/.test(`${(err as { constraint?: string }).constraint ?? ''} ${(err as Error).message}`);
 const BOUND_VIF_TYPES_EXCLUDED = ['unbound', 'binding_failed'];
 
+declare module '../deps.ts' {
+  interface ServiceLookup {
+    ports: PortService;
+  }
+}
+
 export class PortService extends ResourceService {
   readonly addresses = new PortAddresses();
   /** Addresses planned in beforeCreate, claimed in afterCreate, by the item being created. */
   private readonly plans = new WeakMap<Item, PlannedIp[]>();
 
-  constructor(app: App) {
+  constructor(app: ServiceDeps) {
     super(app, 'ports');
     this.customFilters.fixed_ips = (q, values) => this.fixedIpFilter(q, values);
   }

@@ -4,9 +4,9 @@
 // concurrent tenant allocations wait instead of colliding.
 import { randomUUID } from 'node:crypto';
 import type { Transaction } from 'kysely';
-import type { App } from '../../app.ts';
-import { conflict, invalidInput, NeutronError } from '../../api/errors.ts';
-import { now } from '../resource-service.ts';
+import type { ServiceDeps } from '../deps.ts';
+import { conflict, invalidInput, NeutronError } from '../../foundation/errors.ts';
+import { now } from '../../foundation/time.ts';
 
 export interface SegmentSpec {
   network_type: string;
@@ -25,7 +25,7 @@ function parseRanges(entries: string[], withPhysnet: boolean): { physnet: string
 }
 
 export class SegmentAllocator {
-  constructor(private readonly app: App) {}
+  constructor(private readonly app: ServiceDeps) {}
 
   private get net() {
     return this.app.config.network;
@@ -138,7 +138,7 @@ export class SegmentAllocator {
     return conflict('TunnelIdInUse', `Unable to create the network. The tunnel ID ${spec.segmentation_id} is in use.`);
   }
 
-  async segmentsOf(q: Transaction<any> | App['database']['db'], networkIds: string[]): Promise<Map<string, SegmentSpec[]>> {
+  async segmentsOf(q: Transaction<any> | ServiceDeps['database']['db'], networkIds: string[]): Promise<Map<string, SegmentSpec[]>> {
     const map = new Map<string, SegmentSpec[]>();
     if (networkIds.length === 0) return map;
     for (let i = 0; i < networkIds.length; i += 500) {

@@ -2,9 +2,9 @@
 // modes), CIDRs from subnet pools, no overlap within a network, and deletion only when
 // no port other than DHCP (or automatic IPv6 addresses) uses the subnet.
 import type { Transaction } from 'kysely';
-import type { App } from '../../app.ts';
-import type { RequestContext } from '../../api/context.ts';
-import { badRequest, conflict, invalidInput } from '../../api/errors.ts';
+import type { ServiceDeps } from '../deps.ts';
+import type { RequestContext } from '../../foundation/context.ts';
+import { badRequest, conflict, invalidInput } from '../../foundation/errors.ts';
 import type { Tx } from '../../db/index.ts';
 import { ResourceService, type CreateOptions, type Item } from '../resource-service.ts';
 import { isForeignKeyViolation } from '../../db/index.ts';
@@ -33,8 +33,14 @@ const ipv6ModesOf = (s: Item, cidr: Cidr): Ipv6Modes => ({
   ipv6_address_mode: s.ipv6_address_mode ?? null,
 });
 
+declare module '../deps.ts' {
+  interface ServiceLookup {
+    subnets: SubnetService;
+  }
+}
+
 export class SubnetService extends ResourceService {
-  constructor(app: App) {
+  constructor(app: ServiceDeps) {
     super(app, 'subnets');
   }
 

@@ -1,7 +1,7 @@
 // Validation of a subnet's addressing attributes, with Neutron's errors: CIDR, gateway,
 // DNS name servers, host routes, IPv6 modes and service types.
-import { badRequest, invalidInput, NeutronError } from '../../api/errors.ts';
-import { checkCidr, isIp } from '../../api/validation.ts';
+import { badRequest, invalidInput, NeutronError } from '../../foundation/errors.ts';
+import { checkCidr, isIp } from '../../foundation/validation.ts';
 import { bigToIp, canonicalCidr, canonicalIp, cidrContains, formatCidr, ipToBig, parseCidr, rangeOf, versionOf, type Cidr } from '../ipam/address.ts';
 
 const MAX_DNS_NAMESERVERS = 5;

@@ -3,10 +3,10 @@
 // on the pool row, so concurrent allocations never overlap) with the per-project quota
 // in address units.
 import type { Transaction } from 'kysely';
-import type { App } from '../../app.ts';
-import type { RequestContext } from '../../api/context.ts';
-import { badRequest, conflict, invalidInput, NeutronError } from '../../api/errors.ts';
-import { checkCidr } from '../../api/validation.ts';
+import type { ServiceDeps } from '../deps.ts';
+import type { RequestContext } from '../../foundation/context.ts';
+import { badRequest, conflict, invalidInput, NeutronError } from '../../foundation/errors.ts';
+import { checkCidr } from '../../foundation/validation.ts';
 import type { Tx } from '../../db/index.ts';
 import { ResourceService, type Item } from '../resource-service.ts';
 import { bitsOf, formatCidr, parseCidr, rangeOf, summarize, type Cidr, type IpVersion } from '../ipam/address.ts';
@@ -35,8 +35,14 @@ function normalizePrefixes(raw: unknown): { version: IpVersion; cidrs: Cidr[] } 
   return { version, cidrs: summarize(cidrs) };
 }
 
+declare module '../deps.ts' {
+  interface ServiceLookup {
+    subnetpools: SubnetPoolService;
+  }
+}
+
 export class SubnetPoolService extends ResourceService {
-  constructor(app: App) {
+  constructor(app: ServiceDeps) {
     super(app, 'subnetpools');
   }
 

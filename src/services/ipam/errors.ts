@@ -1,5 +1,5 @@
 // IPAM's Neutron errors (types and messages as Neutron raises them).
-import { badRequest, conflict, invalidInput, NeutronError } from '../../api/errors.ts';
+import { badRequest, conflict, invalidInput, NeutronError } from '../../foundation/errors.ts';
 
 export const ipAddressInUse = (networkId: string, ip: string) =>
   conflict('IpAddressInUse', `Unable to complete operation for network ${networkId}. The IP address ${ip} is in use.`);

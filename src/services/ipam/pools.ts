@@ -1,9 +1,9 @@
 // Allocation pools of a subnet: Neutron's default (the whole CIDR minus network address,
 // IPv4 broadcast and gateway) and validation of pools a client gives.
-import { badRequest } from '../../api/errors.ts';
+import { badRequest } from '../../foundation/errors.ts';
 import { bigToIp, ipToBig, rangeOf, rangesOverlap, versionOf, type Cidr, type Range } from './address.ts';
 import { gatewayConflictWithAllocationPools, invalidAllocationPool, outOfBoundsAllocationPool, overlappingAllocationPools } from './errors.ts';
-import { isIp } from '../../api/validation.ts';
+import { isIp } from '../../foundation/validation.ts';
 
 export interface Pool {
   start: string;

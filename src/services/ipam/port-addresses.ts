@@ -3,8 +3,8 @@
 // EUI-64 address on every SLAAC / DHCPv6-stateless subnet), and the changes when a port's
 // fixed_ips are updated (kept, released, added: all in the caller's transaction).
 import type { Tx } from '../../db/index.ts';
-import { badRequest, invalidInput, notFound } from '../../api/errors.ts';
-import { isIp, isUuid } from '../../api/validation.ts';
+import { badRequest, invalidInput, notFound } from '../../foundation/errors.ts';
+import { isIp, isUuid } from '../../foundation/validation.ts';
 import { canonicalIp, cidrContains, eui64, ipToBig, parseCidr, rangeOf, versionOf, type Cidr, type IpVersion } from './address.ts';
 import { AddressAllocator } from './allocator.ts';
 import { ipamExhaustions } from '../../foundation/metrics.ts';

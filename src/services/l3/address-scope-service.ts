@@ -1,16 +1,22 @@
 // Address scopes, the address_scope_id of subnet pools (checked through hooks on the
 // subnet pool lifecycle) and the ipv4/ipv6_address_scope that networks show.
 import type { Transaction } from 'kysely';
-import type { App } from '../../app.ts';
-import type { RequestContext } from '../../api/context.ts';
-import { NeutronError } from '../../api/errors.ts';
+import type { ServiceDeps } from '../deps.ts';
+import type { RequestContext } from '../../foundation/context.ts';
+import { NeutronError } from '../../foundation/errors.ts';
 import type { Tx } from '../../db/index.ts';
 import { ResourceService, type Item } from '../resource-service.ts';
 import { cidrsOverlap, ipVersion } from './addresses.ts';
 import { addressScopeInUse, addressScopeNotFound } from './errors.ts';
 
+declare module '../deps.ts' {
+  interface ServiceLookup {
+    addressScopes: AddressScopeService;
+  }
+}
+
 export class AddressScopeService extends ResourceService {
-  constructor(app: App) {
+  constructor(app: ServiceDeps) {
     super(app, 'address_scopes');
     const checkPool = async (trx: Transaction<any>, ctx: RequestContext, pool: Item, changes?: Item) => {
       if (changes && !('address_scope_id' in changes) && !('prefixes' in changes)) return;

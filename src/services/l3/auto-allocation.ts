@@ -2,9 +2,9 @@
 // subnets from the default subnet pools and a router to the default external network,
 // built in one transaction (so a failure leaves nothing behind) and remembered per project.
 import type { Transaction } from 'kysely';
-import type { App } from '../../app.ts';
-import type { RequestContext } from '../../api/context.ts';
-import { NeutronError } from '../../api/errors.ts';
+import type { ServiceDeps } from '../deps.ts';
+import type { RequestContext } from '../../foundation/context.ts';
+import { NeutronError } from '../../foundation/errors.ts';
 import type { Tx } from '../../db/index.ts';
 import type { Item } from '../repository.ts';
 import { autoAllocationFailure, defaultExternalNetworkExists } from './errors.ts';
@@ -15,8 +15,14 @@ interface Topology {
   router_id: string | null;
 }
 
+declare module '../deps.ts' {
+  interface ServiceLookup {
+    autoAllocator: AutoAllocator;
+  }
+}
+
 export class AutoAllocator {
-  constructor(private readonly app: App) {
+  constructor(private readonly app: ServiceDeps) {
     // Only one external network may be the default.
     const checkDefault = async (trx: Transaction<any>, _ctx: RequestContext, network: Item, changes?: Item) => {
       if (!(changes ?? network).is_default) return;

@@ -1,6 +1,6 @@
 // L3's Neutron errors (neutron_lib.exceptions.l3 and the port forwarding / address scope /
 // auto-allocation ones), with Neutron's types, statuses and messages.
-import { NeutronError } from '../../api/errors.ts';
+import { NeutronError } from '../../foundation/errors.ts';
 import { isUniqueViolation } from '../../db/index.ts';
 
 /** Neutron's BadRequest: `Bad <resource> request: <msg>.` */

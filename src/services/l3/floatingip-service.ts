@@ -2,9 +2,9 @@
 // network:floatingip) that can be associated with a fixed IP of an internal port, when a
 // router connects that port's subnet to the external network.
 import type { Transaction } from 'kysely';
-import type { App } from '../../app.ts';
-import type { RequestContext } from '../../api/context.ts';
-import { NeutronError } from '../../api/errors.ts';
+import type { ServiceDeps } from '../deps.ts';
+import type { RequestContext } from '../../foundation/context.ts';
+import { NeutronError } from '../../foundation/errors.ts';
 import type { Tx } from '../../db/index.ts';
 import { randomUUID } from 'node:crypto';
 import { ResourceService, type CreateOptions, type Item } from '../resource-service.ts';
@@ -22,8 +22,14 @@ interface Association {
 
 const DISASSOCIATED: Association = { port_id: null, fixed_ip_address: null, router_id: null, status: 'DOWN' };
 
+declare module '../deps.ts' {
+  interface ServiceLookup {
+    floatingips: FloatingIpService;
+  }
+}
+
 export class FloatingIpService extends ResourceService {
-  constructor(app: App) {
+  constructor(app: ServiceDeps) {
     super(app, 'floatingips');
     // Deleting a port disassociates its floating IPs (Neutron's disassociate_floatingips).
     app.hooks.on('ports', 'beforeDelete', async (trx, _ctx, port) => {

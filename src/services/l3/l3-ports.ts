@@ -2,8 +2,8 @@
 // and deleted through the ports service like any port, and protected from direct deletion
 // through the port API (Neutron's L3PortInUse).
 import type { Transaction } from 'kysely';
-import type { App } from '../../app.ts';
-import type { RequestContext } from '../../api/context.ts';
+import type { ServiceDeps } from '../deps.ts';
+import type { RequestContext } from '../../foundation/context.ts';
 import type { Tx } from '../../db/index.ts';
 import type { Item } from '../repository.ts';
 import type { ResourceService } from '../resource-service.ts';
@@ -29,7 +29,7 @@ export class L3Ports {
   private readonly releasing = new WeakMap<object, Set<string>>();
 
   constructor(
-    private readonly app: App,
+    private readonly app: ServiceDeps,
     /** Whether L3 currently uses the port (a router interface/gateway or a floating IP). */
     private readonly inUse: (trx: Tx, port: Item) => Promise<boolean>,
   ) {

@@ -3,9 +3,9 @@
 // connects to the floating IP's network. A floating IP either forwards ports or is
 // associated with one port, never both. The first forwarding sets the floating IP's router.
 import type { Transaction } from 'kysely';
-import type { App } from '../../app.ts';
-import type { RequestContext } from '../../api/context.ts';
-import { NeutronError } from '../../api/errors.ts';
+import type { ServiceDeps } from '../deps.ts';
+import type { RequestContext } from '../../foundation/context.ts';
+import { NeutronError } from '../../foundation/errors.ts';
 import type { Tx } from '../../db/index.ts';
 import { ResourceService, type CreateOptions, type Item } from '../resource-service.ts';
 import { ipVersion } from './addresses.ts';
@@ -14,8 +14,14 @@ import type { FixedIp } from './l3-ports.ts';
 
 const RESOURCE = 'port_forwarding';
 
+declare module '../deps.ts' {
+  interface ServiceLookup {
+    portForwardings: PortForwardingService;
+  }
+}
+
 export class PortForwardingService extends ResourceService {
-  constructor(app: App) {
+  constructor(app: ServiceDeps) {
     super(app, 'port_forwardings');
     // A port's forwardings go with it.
     app.hooks.on('ports', 'beforeDelete', async (trx, _ctx, port) => {

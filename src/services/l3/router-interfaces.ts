@@ -3,19 +3,24 @@
 // port per subnet, no overlapping subnets on one router, and nothing removed that a
 // floating IP or an extra route still needs.
 import type { Transaction } from 'kysely';
-import type { RequestContext } from '../../api/context.ts';
-import { isUuid } from '../../api/validation.ts';
+import type { RequestContext } from '../../foundation/context.ts';
+import { isUuid } from '../../foundation/validation.ts';
 import type { Tx } from '../../db/index.ts';
 import type { Item } from '../repository.ts';
 import { cidrContains, cidrsOverlap, ipVersion } from './addresses.ts';
 import { badRequestFor, interfaceInUseByFloatingIp, interfaceInUseByRoute, interfaceNotFound, interfaceNotFoundForSubnet, portInUse } from './errors.ts';
 import { ROUTER_INTERFACE, type FixedIp } from './l3-ports.ts';
-import type { Route, RouterService } from './router-service.ts';
+import type { ServiceDeps } from '../deps.ts';
 
 /** A subnet a router is connected to, through one of its interface ports. */
 export interface Connection {
   port: Item;
   subnet: Item;
+}
+
+export interface Route {
+  destination: string;
+  nexthop: string;
 }
 
 interface InterfaceRequest {
@@ -24,10 +29,10 @@ interface InterfaceRequest {
 }
 
 export class RouterInterfaces {
-  constructor(private readonly routers: RouterService) {}
+  constructor(private readonly app: ServiceDeps) {}
 
-  private get app() {
-    return this.routers.app;
+  private get routers() {
+    return this.app.services.routers;
   }
 
   /** The subnets router is connected to through its interfaces. */

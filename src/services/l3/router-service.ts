@@ -2,17 +2,17 @@
 // interfaces (member actions add/remove_router_interface), extra routes and the rules
 // that keep them consistent with the ports, subnets and floating IPs that use them.
 import type { Transaction } from 'kysely';
-import type { App } from '../../app.ts';
-import type { RequestContext } from '../../api/context.ts';
-import { NeutronError, notAuthorized } from '../../api/errors.ts';
-import { invalidAttr, validateAttribute } from '../../api/validation.ts';
+import type { ServiceDeps } from '../deps.ts';
+import type { RequestContext } from '../../foundation/context.ts';
+import { NeutronError, notAuthorized } from '../../foundation/errors.ts';
+import { invalidAttr, validateAttribute } from '../../foundation/validation.ts';
 import type { Tx } from '../../db/index.ts';
 import { MAX_ROUTES, validateRoutes } from '../../definitions/l3.ts';
 import { ResourceService, type Item } from '../resource-service.ts';
 import { cidrContains } from './addresses.ts';
 import { badRequestFor, gatewayInUseByFloatingIp, invalidRoutes, routerInUse, routerNotFound, routesExhausted } from './errors.ts';
 import { FLOATINGIP_OWNER, L3Ports, ROUTER_GATEWAY, type FixedIp } from './l3-ports.ts';
-import { RouterInterfaces } from './router-interfaces.ts';
+import { RouterInterfaces, type Route } from './router-interfaces.ts';
 
 interface GatewayInfo {
   network_id: string;
@@ -29,19 +29,20 @@ interface GatewayColumns {
 
 const GATEWAY_KEYS = ['network_id', 'enable_snat', 'external_fixed_ips'];
 
-export interface Route {
-  destination: string;
-  nexthop: string;
+declare module '../deps.ts' {
+  interface ServiceLookup {
+    routers: RouterService;
+  }
 }
 
 export class RouterService extends ResourceService {
   readonly ports: L3Ports;
   readonly interfaces: RouterInterfaces;
 
-  constructor(app: App) {
+  constructor(app: ServiceDeps) {
     super(app, 'routers');
     this.ports = new L3Ports(app, (trx, port) => this.usesPort(trx, port));
-    this.interfaces = new RouterInterfaces(this);
+    this.interfaces = new RouterInterfaces(app);
     app.hooks.on('networks', 'beforeUpdate', async (trx, _ctx, network, changes) => {
       if (changes?.['router:external'] !== false) return;
       const routers = await this.repo.findWhere(trx, { gw_network_id: network.id });

@@ -3,9 +3,9 @@
 // rule matches either a remote prefix or source/destination prefixes (400 otherwise).
 // Rules go with their label (foreign key cascade).
 import type { Transaction } from 'kysely';
-import type { App } from '../../app.ts';
-import type { RequestContext } from '../../api/context.ts';
-import { conflict, NeutronError } from '../../api/errors.ts';
+import type { ServiceDeps } from '../deps.ts';
+import type { RequestContext } from '../../foundation/context.ts';
+import { conflict, NeutronError } from '../../foundation/errors.ts';
 import { cidrsOverlap } from '../l3/addresses.ts';
 import { ResourceService, type Item } from '../resource-service.ts';
 
@@ -13,7 +13,7 @@ const labelNotFound = (id: string) => new NeutronError(404, 'MeteringLabelNotFou
 const invalid = (message: string) => new NeutronError(400, 'Invalid', message);
 
 export class MeteringLabelService extends ResourceService {
-  constructor(app: App) {
+  constructor(app: ServiceDeps) {
     super(app, 'metering_labels');
   }
 
@@ -23,7 +23,7 @@ export class MeteringLabelService extends ResourceService {
 }
 
 export class MeteringLabelRuleService extends ResourceService {
-  constructor(app: App) {
+  constructor(app: ServiceDeps) {
     super(app, 'metering_label_rules');
   }
 

@@ -5,9 +5,11 @@
 // 0051), so a check costs the same with 10 or 100,000 rows; a project's counter starts
 // from count(*) the first time a limit is checked.
 import type { Transaction } from 'kysely';
-import type { App } from '../../app.ts';
+import type { NeutrinoConfig } from '../../config/index.ts';
+import type { Registry } from '../../definitions/registry.ts';
+import type { Database } from '../../db/index.ts';
 import type { Tx } from '../../db/index.ts';
-import { overQuota } from '../../api/errors.ts';
+import { overQuota } from '../../foundation/errors.ts';
 
 export class QuotaService {
   /** Resources the database counts (quota_counted), read once. */
@@ -15,7 +17,7 @@ export class QuotaService {
   /** Limits read in a transaction, by project (the items of a bulk request check them once). */
   private readonly limitsInTransaction = new WeakMap<object, Map<string, Record<string, number>>>();
 
-  constructor(private readonly app: App) {}
+  constructor(private readonly app: { readonly registry: Registry; readonly config: NeutrinoConfig; readonly database: Database }) {}
 
   /** Quota resource name → table whose rows (by project_id) count against it. */
   tables(): Map<string, string> {

@@ -5,7 +5,7 @@
 // wildcard policies behind it in step. See ARCHITECTURE.md ("Sharing objects with RBAC").
 import type { Tx } from '../../db/index.ts';
 import type { Resource } from '../../definitions/registry.ts';
-import type { NeutronError } from '../../api/errors.ts';
+import type { NeutronError } from '../../foundation/errors.ts';
 
 /** An attribute of the object that is a view of its RBAC policies (network `shared`, `router:external`). */
 export interface RbacFlag {

@@ -5,10 +5,10 @@
 // clearing them removes it, and grants made through this API keep the flags in step.
 import { randomUUID } from 'node:crypto';
 import type { Transaction } from 'kysely';
-import type { App } from '../../app.ts';
-import type { RequestContext } from '../../api/context.ts';
-import { badRequest, conflict, invalidInput, type NeutronError } from '../../api/errors.ts';
-import { invalidAttr, toBoolean } from '../../api/validation.ts';
+import type { ServiceDeps } from '../deps.ts';
+import type { RequestContext } from '../../foundation/context.ts';
+import { badRequest, conflict, invalidInput, type NeutronError } from '../../foundation/errors.ts';
+import { invalidAttr, toBoolean } from '../../foundation/validation.ts';
 import type { Tx } from '../../db/index.ts';
 import { columnOf, storageOf } from '../../definitions/types.ts';
 import { toDb, type Query } from '../repository.ts';
@@ -30,8 +30,14 @@ const policyInUse = (objectId: string, details: string) =>
 
 const sharingInUse = (object: Item) => conflict('InvalidSharedSetting', `Unable to reconfigure sharing settings for network ${object.name || object.id}. Multiple tenants are using it.`);
 
+declare module '../deps.ts' {
+  interface ServiceLookup {
+    rbac: RbacService;
+  }
+}
+
 export class RbacService extends ResourceService {
-  constructor(app: App) {
+  constructor(app: ServiceDeps) {
     super(app, 'rbac_policies');
     app.rbac.onRegister((type) => this.followFlags(type));
     if (app.registry.resources.has('subnetpools')) app.rbac.register(subnetPoolType());
@@ -230,7 +236,7 @@ function filterGranted(q: Query, column: string, objectType: string, action: str
  * Networks: shared (access_as_shared) and external (access_as_external). Other projects'
  * ports and subnets depend on sharing, their router gateways and floating IPs on external access.
  */
-function networkType(app: App): RbacObjectType {
+function networkType(app: ServiceDeps): RbacObjectType {
   const flags: RbacFlag[] = [{ attribute: 'shared', action: 'access_as_shared' }];
   if ('router:external' in app.registry.resource('networks').attributes) {
     flags.push({

@@ -2,11 +2,11 @@
 // reference as remote_address_group_id; members change only through the add_addresses
 // and remove_addresses actions; a group in use by rules cannot be deleted.
 import type { Transaction } from 'kysely';
-import type { App } from '../../app.ts';
-import type { RequestContext } from '../../api/context.ts';
+import type { ServiceDeps } from '../deps.ts';
+import type { RequestContext } from '../../foundation/context.ts';
 import type { Tx } from '../../db/index.ts';
-import { badRequest } from '../../api/errors.ts';
-import { invalidAttr } from '../../api/validation.ts';
+import { badRequest } from '../../foundation/errors.ts';
+import { invalidAttr } from '../../foundation/validation.ts';
 import { ResourceService, type Item } from '../resource-service.ts';
 import { convertIpPrefix } from './rule-values.ts';
 import { grantsTo } from '../rbac/access.ts';
@@ -33,7 +33,7 @@ function normalizeAddresses(values: unknown): string[] {
 }
 
 export class AddressGroupService extends ResourceService {
-  constructor(app: App) {
+  constructor(app: ServiceDeps) {
     super(app, 'address_groups');
     if (app.registry.has('rbac-address-group')) {
       app.rbac.register({

@@ -2,10 +2,10 @@
 // and remove template rules (validated like rules); every new group gets the template's
 // rules for its kind (default group or not), PARENT standing for the new group itself.
 import { sql, type Transaction } from 'kysely';
-import type { App } from '../../app.ts';
-import type { RequestContext } from '../../api/context.ts';
+import type { ServiceDeps } from '../deps.ts';
+import type { RequestContext } from '../../foundation/context.ts';
 import type { Tx } from '../../db/index.ts';
-import { NeutronError, notAuthorized } from '../../api/errors.ts';
+import { NeutronError, notAuthorized } from '../../foundation/errors.ts';
 import { ResourceService, type Item } from '../resource-service.ts';
 import { normalizeRule, ruleFingerprint } from './rule-values.ts';
 
@@ -37,7 +37,7 @@ export async function templateRules(trx: Tx, groupId: string, isDefault: boolean
 }
 
 export class DefaultRuleService extends ResourceService {
-  constructor(app: App) {
+  constructor(app: ServiceDeps) {
     super(app, 'default_security_group_rules');
   }
 

@@ -1,6 +1,6 @@
 // Neutron's security group and address group errors (types, statuses and messages as
 // neutron.extensions.securitygroup and neutron_lib.exceptions define them).
-import { NeutronError } from '../../api/errors.ts';
+import { NeutronError } from '../../foundation/errors.ts';
 
 /** Python's repr of a list of strings, as Neutron's messages print them. */
 const pyList = (values: string[]) => `[${values.map((v) => `'${v}'`).join(', ')}]`;

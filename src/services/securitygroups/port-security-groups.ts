@@ -4,8 +4,8 @@
 // bindings (securitygroupportbindings) that make a group "in use". The list is also kept
 // on the port row (ports.security_groups) for cheap reads.
 import type { Transaction } from 'kysely';
-import type { App } from '../../app.ts';
-import type { RequestContext } from '../../api/context.ts';
+import type { ServiceDeps } from '../deps.ts';
+import type { RequestContext } from '../../foundation/context.ts';
 import type { Item } from '../repository.ts';
 import type { SecurityGroupService } from './security-group-service.ts';
 import { portHasSecurityGroup, portSecurityRequired, securityGroupConflict } from './errors.ts';
@@ -17,7 +17,7 @@ const hasPortSecurity = (port: Item) => port.port_security_enabled !== false;
 
 export class PortSecurityGroups {
   constructor(
-    private readonly app: App,
+    private readonly app: ServiceDeps,
     private readonly groups: SecurityGroupService,
   ) {}
 

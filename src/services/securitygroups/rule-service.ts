@@ -4,12 +4,11 @@
 // concurrent creates: each create locks its group's row, then compares fingerprints,
 // with a unique key on the fingerprint as the last word.
 import type { Transaction } from 'kysely';
-import type { App } from '../../app.ts';
-import type { RequestContext } from '../../api/context.ts';
+import type { ServiceDeps } from '../deps.ts';
+import type { RequestContext } from '../../foundation/context.ts';
 import type { Tx } from '../../db/index.ts';
 import { ResourceService, type CreateOptions, type Item, type ListQuery } from '../resource-service.ts';
 import type { Query } from '../repository.ts';
-import type { SecurityGroupService } from './security-group-service.ts';
 import type { AddressGroupService } from './address-group-service.ts';
 import { normalizeRule, ruleFingerprint } from './rule-values.ts';
 import { duplicateRuleInPost, notSingleGroupRules, ruleExists, rulesNotSingleProject, securityGroupNotFound, securityGroupRuleNotFound } from './errors.ts';
@@ -18,12 +17,12 @@ export class SecurityGroupRuleService extends ResourceService {
   /** Fingerprints created so far by each (bulk) request's transaction. */
   private readonly createdInRequest = new WeakMap<object, Set<string>>();
 
-  constructor(app: App) {
+  constructor(app: ServiceDeps) {
     super(app, 'security_group_rules');
   }
 
-  private get groups(): SecurityGroupService {
-    return this.app.services.get('security_groups') as SecurityGroupService;
+  private get groups() {
+    return this.app.services.securityGroups!;
   }
 
   private get addressGroups(): AddressGroupService | undefined {

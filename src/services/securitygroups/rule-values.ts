@@ -2,7 +2,7 @@
 // them: protocol names and numbers, ethertypes, port ranges per protocol, remote IP
 // prefixes (as given, plus their normalized network form) and the duplicate key.
 import ipaddr from 'ipaddr.js';
-import { NeutronError } from '../../api/errors.ts';
+import { NeutronError } from '../../foundation/errors.ts';
 import type { Item } from '../repository.ts';
 
 /** Neutron's IP_PROTOCOL_MAP: the names a rule's protocol may be given by. */

@@ -4,8 +4,8 @@
 // group cannot be renamed or deleted by its owner, a group in use by ports cannot be
 // deleted nor change statefulness).
 import type { Transaction } from 'kysely';
-import type { App } from '../../app.ts';
-import type { RequestContext } from '../../api/context.ts';
+import type { ServiceDeps } from '../deps.ts';
+import type { RequestContext } from '../../foundation/context.ts';
 import type { Tx } from '../../db/index.ts';
 import { ResourceService, type Item, type ListQuery } from '../resource-service.ts';
 import type { SecurityGroupRuleService } from './rule-service.ts';
@@ -16,13 +16,19 @@ import { cannotRemoveDefault, cannotUpdateDefault, defaultAlreadyExists, securit
 export const DEFAULT_GROUP_NAME = 'default';
 const DEFAULT_GROUP_DESCRIPTION = 'Default security group';
 
+declare module '../deps.ts' {
+  interface ServiceLookup {
+    securityGroups?: SecurityGroupService;
+  }
+}
+
 export class SecurityGroupService extends ResourceService {
   /** Transactions that are creating a project's default group (which may be named `default`). */
   private readonly creatingDefault = new WeakSet<object>();
   /** Default group ids already found or made in a transaction (a bulk of ports asks once per project). */
   private readonly defaultsInTransaction = new WeakMap<object, Map<string, string>>();
 
-  constructor(app: App) {
+  constructor(app: ServiceDeps) {
     super(app, 'security_groups');
     if (app.registry.has('rbac-security-groups')) {
       app.rbac.register({

@@ -1,8 +1,39 @@
 // Validation and conversion of attribute values against their definitions, with Neutron's
 // error wording ("Invalid input for <attr>. Reason: ...").
 import ipaddr from 'ipaddr.js';
-import type { AttributeDef, AttrType } from '../definitions/types.ts';
 import { NeutronError } from './errors.ts';
+
+/** The value types an attribute can declare. */
+export type AttrType =
+  | 'string'
+  | 'uuid'
+  | 'boolean'
+  | 'integer'
+  | 'ip' // an IPv4 or IPv6 address
+  | 'cidr'
+  | 'mac'
+  | 'list'
+  | 'dict'
+  | 'any';
+
+/** What validateAttribute checks; a resource attribute's definition (AttributeDef) extends it. */
+export interface ValueSpec {
+  type: AttrType;
+  /** null is an accepted value. */
+  nullable?: boolean;
+  /** '' counts as null for validation and is stored as null (gateway_ip style). */
+  emptyIsNull?: boolean;
+  maxLength?: number;
+  enum?: readonly unknown[];
+  min?: number;
+  max?: number;
+  /** Element type of a list (validated one by one). */
+  items?: AttrType;
+  /** Returns an error message when value is invalid (after type checks). */
+  validate?: (value: any) => string | undefined;
+  /** Normalizes an accepted value before it is stored (e.g. lower-case MAC). */
+  convert?: (value: any) => unknown;
+}
 
 const UUID_RE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 const MAC_RE = /^([0-9a-f]{2}[:-]){5}[0-9a-f]{2}$/i;
@@ -91,7 +122,7 @@ export function convertType(type: AttrType, value: unknown): unknown {
  * Checks one attribute value and returns it converted; throws a 400 NeutronError naming
  * the attribute and the reason.
  */
-export function validateAttribute(name: string, def: AttributeDef, value: unknown): unknown {
+export function validateAttribute(name: string, def: ValueSpec, value: unknown): unknown {
   if (def.emptyIsNull && value === '') value = null;
   if (value === null) {
     if (def.nullable) return null;

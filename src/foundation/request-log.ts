@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { httpRequestDuration } from '../../foundation/metrics.ts';
+import { httpRequestDuration } from './metrics.ts';
 
 /** A request id as oslo.middleware makes and accepts them: `req-` and a UUID. */
 const REQUEST_ID = /^req-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

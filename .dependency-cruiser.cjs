@@ -1,0 +1,91 @@
+// Import-direction rules, checked by `npm run lint:deps` (part of `npm test`).
+// Layers, lowest first (a layer may import only layers to its left):
+//   foundation <- config <- db <- policy <- definitions/framework <- feed/backends
+//   <- extensions <- api <- app.ts/service.ts/cli
+// identity/ sits beside api/: it serves its own HTTP API and gives the Networking API its
+// authenticators; it may import foundation, config and db only.
+// Type-only imports count: a cycle of `import type` is still a cycle for a reader.
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'No import cycles, type-only ones included.',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'foundation-is-the-base',
+      severity: 'error',
+      comment: 'foundation/ (context, errors, validation, ids, time) imports nothing else from src.',
+      from: { path: '^src/foundation/' },
+      to: { path: '^src/', pathNot: '^src/foundation/' },
+    },
+    {
+      name: 'config-imports-foundation-only',
+      severity: 'error',
+      from: { path: '^src/config/' },
+      to: { path: '^src/', pathNot: '^src/(foundation|config)/' },
+    },
+    {
+      name: 'db-imports-below-only',
+      severity: 'error',
+      comment: 'db/ (open, transactions, locks, migration runner) knows no feature, framework, policy or API.',
+      from: { path: '^src/db/' },
+      to: { path: '^src/', pathNot: '^src/(foundation|config|db|extensions/[^/]+/migrations)/' },
+    },
+    {
+      name: 'policy-imports-below-only',
+      severity: 'error',
+      from: { path: '^src/policy/' },
+      to: { path: '^src/', pathNot: '^src/(foundation|config|db|policy)/' },
+    },
+    {
+      name: 'nothing-below-api-imports-api',
+      severity: 'error',
+      comment: 'Only the HTTP layer, the composition root and the CLI import src/api.',
+      from: { path: '^src/', pathNot: '^src/(api/|app\\.ts$|service\\.ts$|cli/)' },
+      to: { path: '^src/api/' },
+    },
+    {
+      name: 'only-the-entry-points-import-the-app',
+      severity: 'error',
+      comment: 'Services get narrow dependencies (ServiceDeps), never the App: app.ts is imported by service.ts, the CLI and the HTTP layer only.',
+      from: { path: '^src/', pathNot: '^src/(api/|service\\.ts$|cli/)' },
+      to: { path: '^src/(app|service)\\.ts$' },
+    },
+    {
+      name: 'identity-beside-api',
+      severity: 'error',
+      from: { path: '^src/identity/' },
+      to: { path: '^src/', pathNot: '^src/(foundation|config|db|identity)/' },
+    },
+    {
+      name: 'framework-knows-no-feature',
+      severity: 'error',
+      comment: 'Generic machinery (framework/, definitions/) never imports a feature, the feed/backends or the API.',
+      from: { path: '^src/(framework|definitions)/' },
+      to: { path: '^src/(extensions|feed|backends|services|api)/' },
+    },
+    {
+      name: 'feed-and-backends-below-extensions',
+      severity: 'error',
+      from: { path: '^src/(feed|backends)/' },
+      to: { path: '^src/(extensions|services|api)/' },
+    },
+    {
+      name: 'not-to-unresolvable',
+      severity: 'error',
+      from: {},
+      to: { couldNotResolve: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '^(node_modules|dist)/' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { extensions: ['.ts', '.js', '.mjs', '.cjs', '.json'] },
+  },
+};

@@ -1,0 +1,40 @@
+// What a service is given: narrow dependencies, declared here below the composition root
+// (app.ts builds them), so no service imports the App and app.ts is the only place that
+// knows every service.
+import type { Transaction } from 'kysely';
+import type { Logger } from 'pino';
+import type { NeutrinoConfig } from '../config/index.ts';
+import type { Database, Tx } from '../db/index.ts';
+import type { Registry } from '../definitions/registry.ts';
+import type { ResourceEvent } from '../events/index.ts';
+import type { PolicyEngine } from '../policy/index.ts';
+import type { Hooks } from './hooks.ts';
+import type { QuotaService } from './quotas/quota-service.ts';
+import type { RbacObjectTypes } from './rbac/object-types.ts';
+
+/**
+ * The other services, by collection (`get`) and by the typed names services call each other
+ * through. Its members are declared by the services themselves (`declare module` in their
+ * files), so this file imports none of them and no import cycle forms.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface ServiceLookup {}
+
+export interface ServiceDeps {
+  readonly config: NeutrinoConfig;
+  readonly database: Database;
+  readonly log: Logger;
+  /** The resources this deployment serves. */
+  readonly registry: Registry;
+  readonly policy: PolicyEngine;
+  /** Cross-service hooks on other resources' lifecycles. */
+  readonly hooks: Hooks;
+  readonly quotas: QuotaService;
+  /** Object types RBAC policies can share (services register theirs). */
+  readonly rbac: RbacObjectTypes;
+  readonly services: ServiceLookup;
+  /** One transaction; the events it queued are emitted after it commits. */
+  transact<T>(fn: (trx: Transaction<any>) => Promise<T>): Promise<T>;
+  /** Queues an event to emit once the transaction `trx` commits. */
+  queueEvent(trx: Tx, event: ResourceEvent): void;
+}
