@@ -137,10 +137,13 @@ export async function openDatabase(url: string, options: { poolSize?: number; mi
       db = new Kysely({ dialect: new SqliteDialect({ database: sqlite }) });
     } else {
       const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
-      // An idle connection the server dropped (restart, network loss) is discarded by the
-      // pool; without a listener its 'error' event would crash the process. The next query
-      // reconnects or fails, and /healthcheck/ready reports the database unreachable.
+      // A connection the server drops (restart, network loss) emits 'error' on its client,
+      // idle or checked out; pg-pool listens only while a client is idle and Kysely never
+      // does, so without these listeners the process would crash. The query in flight
+      // fails with its own error, the pool discards the broken client, the next query
+      // reconnects, and /healthcheck/ready reports the database unreachable meanwhile.
       pool.on('error', () => {});
+      pool.on('connect', (client) => client.on('error', () => {}));
       db = new Kysely({ dialect: new PostgresDialect({ pool }) });
     }
     const database = new Database(db, dialect);
