@@ -8,7 +8,7 @@ import { buildServer } from './api/server.ts';
 import { noauthAuthenticator, type Authenticator } from './foundation/context.ts';
 import { Identity } from './identity/identity.ts';
 import { buildIdentityServer } from './identity/http/server.ts';
-import { bootstrapAndAnnounce } from './identity/bootstrap.ts';
+import { announceBootstrap, bootstrapIdentity, refreshCatalog, type BootstrapResult } from './identity/bootstrap.ts';
 import { embeddedAuthenticator } from './identity/authenticators.ts';
 import { KeystoneClient, keystoneAuthenticator } from './identity/keystone-client.ts';
 import { startMetricsListener, type MetricsListener } from './api/observability/metrics.ts';
@@ -38,18 +38,26 @@ export async function startService(config: NeutrinoConfig): Promise<RunningServi
   try {
     let authenticator: Authenticator = noauthAuthenticator;
     let identity: RunningService['identity'];
+    // No listener opens before the database is migrated (createApp) and the identity is
+    // bootstrapped: a client must never meet a service without its admin or schema.
+    const dynamicPorts = config.auth.identity_port === 0 || config.api.port === 0;
+    let bootstrapped: BootstrapResult | undefined;
     if (config.auth.strategy === 'embedded') {
       const service = new Identity(app);
+      bootstrapped = await bootstrapIdentity(service);
       const server = buildIdentityServer(service);
       listeners.push(server);
-      await listenOrExplain(server, { listener: 'identity', host: config.auth.identity_host, port: config.auth.identity_port, setting: 'auth.identity_port' });
-      config.auth.identity_port = boundPort(server, config.auth.identity_port);
-      identity = { service, server, url: identityUrl(config) };
+      identity = { service, server, url: '' };
       authenticator = embeddedAuthenticator(service);
     } else if (config.auth.strategy === 'keystone') {
       authenticator = keystoneAuthenticator(new KeystoneClient(config.auth));
     }
 
+    if (identity) {
+      await listenOrExplain(identity.server, { listener: 'identity', host: config.auth.identity_host, port: config.auth.identity_port, setting: 'auth.identity_port' });
+      config.auth.identity_port = boundPort(identity.server, config.auth.identity_port);
+      identity.url = identityUrl(config);
+    }
     const authUri = identity?.url ?? (config.auth.strategy === 'keystone' ? config.auth.keystone_url : undefined);
     const api = buildServer(app, { authenticator, authUri });
     listeners.push(api);
@@ -63,9 +71,11 @@ export async function startService(config: NeutrinoConfig): Promise<RunningServi
       app.log.info({ url: metrics.url }, 'neutrino metrics listening');
     }
 
-    // The catalog needs both listeners' URLs, so bootstrap comes after listen.
     if (identity) {
-      await bootstrapAndAnnounce(identity.service);
+      // Listeners on port 0 (tests) learn their ports only now: point the catalog at them.
+      if (dynamicPorts) await refreshCatalog(identity.service);
+      announceBootstrap(identity.service, bootstrapped!);
+      identity.service.startExpiry();
       app.log.info({ url: identity.url }, 'neutrino identity listening');
     }
     app.log.info({ port, database: config.database.url.replace(/:[^:@/]*@/, ':***@'), auth: config.auth.strategy }, 'neutrino API listening');
@@ -77,6 +87,7 @@ export async function startService(config: NeutrinoConfig): Promise<RunningServi
       identity,
       metrics,
       async close() {
+        identity?.service.stopExpiry();
         // Stop accepting and let requests in flight finish on every listener, then close the database.
         await Promise.all(listeners.map((l) => l.close()));
         await app.close();

@@ -27,7 +27,7 @@ export interface BootstrapResult {
 
 export async function bootstrapIdentity(identity: Identity): Promise<BootstrapResult> {
   const { config } = identity.app;
-  const { store, directory, catalog } = identity;
+  const { store, directory } = identity;
   return identity.write(async (trx) => {
     // Several API servers may start at once on PostgreSQL.
     await identity.app.database.lockKey(trx, 'identity-bootstrap');
@@ -62,9 +62,22 @@ export async function bootstrapIdentity(identity: Identity): Promise<BootstrapRe
     await directory.grant(trx, { target_type: 'project', target_id: project.id, user_id: user.id, role_id: roles.admin });
     await directory.grant(trx, { target_type: 'system', target_id: 'all', user_id: user.id, role_id: roles.admin });
 
-    await catalog.ensureService(trx, 'identity', 'keystone', config.auth.region, `${identityUrl(config)}/v3`);
-    await catalog.ensureService(trx, 'network', 'neutron', config.auth.region, publicUrl(config));
+    await ensureEndpoints(identity, trx);
     return { adminUserId: user.id, adminProjectId: project.id, generatedPassword, createdAdmin };
+  });
+}
+
+async function ensureEndpoints(identity: Identity, trx: Parameters<Parameters<Identity['write']>[0]>[0]): Promise<void> {
+  const { config } = identity.app;
+  await identity.catalog.ensureService(trx, 'identity', 'keystone', config.auth.region, `${identityUrl(config)}/v3`);
+  await identity.catalog.ensureService(trx, 'network', 'neutron', config.auth.region, publicUrl(config));
+}
+
+/** Rewrites the catalog's endpoint URLs (after listeners on port 0 learned their ports). */
+export async function refreshCatalog(identity: Identity): Promise<void> {
+  await identity.write(async (trx) => {
+    await identity.app.database.lockKey(trx, 'identity-bootstrap');
+    await ensureEndpoints(identity, trx);
   });
 }
 
@@ -111,10 +124,16 @@ export function writeCloudsYaml(config: NeutrinoConfig, file: string, password: 
  * is in hand). A generated password goes into that file (mode 0600) and nowhere else: the
  * log line names the file, never the password.
  */
-export async function bootstrapAndAnnounce(identity: Identity, say?: (fields: Record<string, unknown>, line: string) => void): Promise<BootstrapResult & { cloudsYaml?: string }> {
+type Announce = (fields: Record<string, unknown>, line: string) => void;
+
+export async function bootstrapAndAnnounce(identity: Identity, say?: Announce): Promise<BootstrapResult & { cloudsYaml?: string }> {
+  return announceBootstrap(identity, await bootstrapIdentity(identity), say);
+}
+
+/** The once-only log line and clouds.yaml of a bootstrap that created the admin (after the listeners know their ports). */
+export function announceBootstrap(identity: Identity, result: BootstrapResult, say?: Announce): BootstrapResult & { cloudsYaml?: string } {
   const { config } = identity.app;
-  const announce = say ?? ((fields, line) => identity.app.log.info(fields, line));
-  const result = await bootstrapIdentity(identity);
+  const announce: Announce = say ?? ((fields, line) => identity.app.log.info(fields, line));
   if (!result.createdAdmin) return result;
   const file = cloudsYamlPath(config);
   const cloudsYaml = file ? writeCloudsYaml(config, file, result.generatedPassword ?? config.auth.admin_password) : undefined;
