@@ -14,6 +14,11 @@ import { createServices, type Services } from './services/index.ts';
 import { Hooks } from './services/hooks.ts';
 import type { ServiceDeps } from './services/deps.ts';
 import { RbacObjectTypes } from './services/rbac/object-types.ts';
+import { ChangeFeed } from './feed/feed.ts';
+import { feedResources } from './feed/resources.ts';
+import { Watch } from './feed/watch.ts';
+import { createBackend, type BackendDriver } from './backends/index.ts';
+import { StatusReports } from './backends/status.ts';
 
 export class App implements ServiceDeps {
   readonly registry: Registry;
@@ -24,6 +29,11 @@ export class App implements ServiceDeps {
   /** Object types RBAC policies can share (services register theirs). */
   readonly rbac = new RbacObjectTypes();
   readonly services: Services;
+  /** Backend seam: the durable change feed, its watch API, the driver and status write-back. */
+  readonly feed: ChangeFeed;
+  readonly watch: Watch;
+  readonly backend: BackendDriver;
+  readonly statusReports: StatusReports;
   private pending = new WeakMap<object, ResourceEvent[]>();
 
   constructor(
@@ -33,18 +43,45 @@ export class App implements ServiceDeps {
   ) {
     this.registry = new Registry(enabledExtensions(config));
     this.policy = createPolicy(config.auth.policy_file);
+    this.feed = new ChangeFeed(database, feedResources(this.registry), config.feed, log, config.database.url);
+    this.backend = createBackend(config.backend.driver);
     this.quotas = new QuotaService(this);
     this.services = createServices(this);
+    this.statusReports = new StatusReports({
+      database,
+      feed: this.feed,
+      resource: (collection) => this.registry.resources.get(collection),
+      transact: (fn) => this.transact(fn),
+    });
+    this.feed.afterCompaction.push(() => this.statusReports.prune());
+    this.watch = new Watch({
+      feed: this.feed,
+      collections: new Map(this.services.all().map((s) => [s.resource.collection, s.resource.path ?? s.resource.collection.replace(/_/g, '-')])),
+      visible: async (ctx, collection, ids) => {
+        const service = this.services.get(collection);
+        if (!service) return new Map();
+        const items = await service.list(ctx, { filters: { id: ids }, sort: [] });
+        return new Map(items.map((item) => [item.id as string, item]));
+      },
+    });
   }
 
-  /** One transaction; the events it queued are emitted after it commits. */
+  /**
+   * One transaction; the changes it recorded are written to the change feed at its end
+   * (one insert), and the events it queued are emitted after it commits.
+   */
   async transact<T>(fn: (trx: Transaction<any>) => Promise<T>): Promise<T> {
     let events: ResourceEvent[] = [];
+    let fed = false;
     const result = await this.database.transaction(async (trx) => {
       events = [];
       this.pending.set(trx, events);
-      return fn(trx);
+      this.feed.begin(trx);
+      const out = await fn(trx);
+      fed = await this.feed.flush(trx);
+      return out;
     });
+    if (fed) this.feed.committed();
     for (const e of events) this.events.emit(e, (err) => this.log.error({ err, event: e.resource }, 'event listener failed'));
     return result;
   }
@@ -55,7 +92,15 @@ export class App implements ServiceDeps {
     else this.events.emit(event);
   }
 
+  /** Starts what runs for the server's life: the feed's wake-ups and compaction, the backend driver. */
+  async start(): Promise<void> {
+    await this.feed.start();
+    await this.backend.start?.({ feed: this.feed, reportStatus: (reports) => this.statusReports.applyTrusted(reports), log: this.log });
+  }
+
   async close(): Promise<void> {
+    await this.backend.stop?.();
+    await this.feed.stop();
     await this.database.close();
   }
 }

@@ -63,6 +63,7 @@ export async function startService(config: NeutrinoConfig): Promise<RunningServi
     listeners.push(api);
     await listenOrExplain(api, { listener: 'Networking API', host: config.api.host, port: config.api.port, setting: 'api.port' });
     const port = boundPort(api, config.api.port);
+    await app.start(); // backend seam: feed wake-ups/compaction, backend driver
     if (config.api.port === 0) config.api.port = port;
     let metrics: MetricsListener | undefined;
     if (config.metrics.enabled) {

@@ -96,6 +96,22 @@ export interface NeutrinoConfig {
   };
   /** Prometheus exposition (`GET /metrics`) on a listener of its own; off by default. */
   metrics: { enabled: boolean; host: string; port: number };
+  /** The durable change feed (src/feed/): retention and wake-ups. */
+  feed: {
+    /** Changes older than this are compacted away (a watcher behind them must relist). */
+    retention_seconds: number;
+    /** At most this many cursors are kept behind the newest. */
+    max_rows: number;
+    /** How often each server compacts the feed (0: never). */
+    compact_seconds: number;
+    /** Watchers re-read the feed at least this often (fallback for missed wake-ups). */
+    poll_seconds: number;
+  };
+  /** The dataplane backend (src/backends/). */
+  backend: {
+    /** Driver name: `noop` (ports stay DOWN/unbound unless an external agent reports status). */
+    driver: string;
+  };
   log: { level: string };
 }
 
@@ -164,6 +180,8 @@ export const DEFAULT_CONFIG: NeutrinoConfig = {
   },
   agents: { agent_down_time: 75 },
   metrics: { enabled: false, host: '127.0.0.1', port: 9697 },
+  feed: { retention_seconds: 86400, max_rows: 1000000, compact_seconds: 60, poll_seconds: 5 },
+  backend: { driver: 'noop' },
   log: { level: 'info' },
 };
 

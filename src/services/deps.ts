@@ -20,6 +20,28 @@ import type { RbacObjectTypes } from './rbac/object-types.ts';
 // eslint-disable-next-line @typescript-eslint/no-empty-interface
 export interface ServiceLookup {}
 
+/** An object's state before a change, as the change feed needs it. */
+export interface FeedBefore {
+  revision: number;
+  projectId: string | null;
+  /** Binding host for resources that have one ('' = unbound), else null. */
+  host: string | null;
+}
+
+/**
+ * The change feed as services write it (src/feed/feed.ts implements it; ARCHITECTURE.md
+ * "Backend seam"). Changes recorded in a transaction are written when it ends.
+ */
+export interface ChangeRecorder {
+  record(trx: Tx, resource: string, id: string, kind: 'created' | 'updated' | 'deleted' | 'status', before?: FeedBefore): void;
+  /** The feed's view of a stored item, for record(…, before). */
+  before(resource: string, item: Record<string, any>): FeedBefore;
+  /** Records the deletion of rows deleted with SQL rather than through their service. */
+  recordDeletesWhere(trx: Tx, resource: string, where: Record<string, string>): Promise<void>;
+  /** Records the deletion of what goes with an object being deleted (cascades, its RBAC policies). */
+  recordCascadedDeletes(trx: Tx, resource: string, id: string, rbacType?: string): Promise<void>;
+}
+
 export interface ServiceDeps {
   readonly config: NeutrinoConfig;
   readonly database: Database;
@@ -33,6 +55,8 @@ export interface ServiceDeps {
   /** Object types RBAC policies can share (services register theirs). */
   readonly rbac: RbacObjectTypes;
   readonly services: ServiceLookup;
+  /** The durable change feed (backend seam). */
+  readonly feed: ChangeRecorder;
   /** One transaction; the events it queued are emitted after it commits. */
   transact<T>(fn: (trx: Transaction<any>) => Promise<T>): Promise<T>;
   /** Queues an event to emit once the transaction `trx` commits. */

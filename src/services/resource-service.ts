@@ -446,6 +446,7 @@ export class ResourceService {
     if (this.resource.hasTimestamps) item.created_at = item.updated_at = now();
     if (this.resource.hasRevision) item.revision_number = 0;
     await this.repo.insert(trx, item);
+    this.app.feed.record(trx, this.resource.collection, item.id, 'created'); // change feed
     await this.afterCreate(trx, ctx, item);
     await this.app.hooks.run(this.resource.collection, 'afterCreate', trx, ctx, item);
     const rendered = await this.repo.findById(trx, item.id);
@@ -498,6 +499,7 @@ export class ResourceService {
     const current = await this.loadForChange(trx, ctx, id, 'update', options.ifMatch, options.internal, changes, parents);
     await this.beforeUpdate(trx, ctx, current, changes);
     await this.app.hooks.run(this.resource.collection, 'beforeUpdate', trx, ctx, { ...current, ...changes }, changes);
+    this.app.feed.record(trx, this.resource.collection, id, 'updated', this.app.feed.before(this.resource.collection, current)); // change feed (host before)
     await this.writeChanges(trx, id, changes);
     await this.afterUpdate(trx, ctx, { ...current, ...changes }, changes);
     await this.app.hooks.run(this.resource.collection, 'afterUpdate', trx, ctx, { ...current, ...changes }, changes);
@@ -515,6 +517,7 @@ export class ResourceService {
   /** A change to the resource or something it contains: revision + 1, updated_at = now (in one statement with columns to set). */
   async touch(trx: Tx, id: string, columns: Record<string, unknown> = {}): Promise<void> {
     const set: Record<string, unknown> = { ...columns };
+    this.app.feed.record(trx, this.resource.collection, id, 'updated'); // change feed
     if (this.resource.hasTimestamps) set.updated_at = now();
     if (this.resource.hasRevision) {
       await trx
@@ -533,12 +536,14 @@ export class ResourceService {
 
   async deleteIn(trx: Transaction<any>, ctx: RequestContext, id: string, options: CreateOptions & { ifMatch?: number[] } = {}): Promise<void> {
     const current = await this.loadForChange(trx, ctx, id, 'delete', options.ifMatch, options.internal);
+    await this.app.feed.recordCascadedDeletes(trx, this.resource.collection, id, this.app.rbac.forCollection(this.resource.collection)?.type); // change feed
     // Other services first release or veto what they hold on the item (L3 deletes a
     // network's unassociated floating IPs); then the owner checks what is left.
     await this.app.hooks.run(this.resource.collection, 'beforeDelete', trx, ctx, current);
     await this.beforeDelete(trx, ctx, current);
     if (this.resource.hasTags) await trx.deleteFrom('tags').where('resource_id', '=', id).execute();
     await this.repo.deleteById(trx, id);
+    this.app.feed.record(trx, this.resource.collection, id, 'deleted', this.app.feed.before(this.resource.collection, current)); // change feed
     this.app.queueEvent(trx, { resource: this.resource.collection, action: 'deleted', id, body: current, context: ctx });
   }
 

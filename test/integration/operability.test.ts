@@ -147,6 +147,11 @@ describe('operability: embedded identity, metrics, request log (SQLite)', () => 
     assert.equal(sample(text, 'neutrino_quota_in_use', { resource: 'network' }), 1);
     assert.equal(sample(text, 'neutrino_quota_in_use', { resource: 'port' }), 1);
     assert.equal(sample(text, 'neutrino_database_up'), 1);
+    // network, subnet and port created (the refused port recorded nothing).
+    const head = sample(text, 'neutrino_feed_head_cursor') ?? 0;
+    assert.ok(head >= 3, `feed head cursor ${head}`);
+    assert.ok((sample(text, 'neutrino_feed_retained_changes') ?? 0) >= 3);
+    assert.ok((sample(text, 'neutrino_feed_oldest_change_age_seconds') ?? -1) >= 0);
     assert.ok((sample(text, 'process_cpu_user_seconds_total') ?? 0) > 0, 'process metrics');
     assert.ok(sample(text, 'nodejs_heap_size_used_bytes') !== undefined);
     assert.ok(text.includes('# TYPE neutrino_db_transaction_retries_total counter'));

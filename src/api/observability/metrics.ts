@@ -1,6 +1,6 @@
 // The Prometheus listener (`metrics.enabled`, `metrics.host`:`metrics.port`): `GET /metrics`
 // serves the process-wide counters of foundation/metrics.ts, Node.js process metrics and
-// gauges read from the database at each scrape (quota usage, agents alive). A separate
+// gauges read from the database at each scrape (quota usage, agents alive, the change feed). A separate
 // listener, so the figures never reach tenants on the API port.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -73,6 +73,43 @@ export function databaseGauges(app: App): Registry {
       await safely('agents', async () => {
         const rows = (await db().selectFrom('agents').select(['agent_type', 'heartbeat_timestamp']).execute()) as { agent_type: string; heartbeat_timestamp: string }[];
         for (const r of rows) this.inc({ agent_type: r.agent_type, alive: String(r.heartbeat_timestamp >= since) });
+      });
+    },
+  });
+  // The change feed (src/feed/): a watcher's or backend's backlog is the head cursor minus
+  // the cursor it has consumed (watchers hold their cursors; the server does not know them).
+  new Gauge({
+    name: 'neutrino_feed_head_cursor',
+    help: 'Cursor of the newest change in the durable change feed (0 when none was ever recorded)',
+    registers: [registry],
+    async collect() {
+      await safely('feed_head_cursor', async () => {
+        const head = (await db().selectFrom('changes').select((eb: any) => eb.fn.max('cursor').as('c')).executeTakeFirst()) as { c: number | string | null } | undefined;
+        const state = (await db().selectFrom('feed_state').select('compacted_through').where('id', '=', 1).executeTakeFirst()) as { compacted_through: number | string } | undefined;
+        this.set(Math.max(Number(head?.c ?? 0), Number(state?.compacted_through ?? 0)));
+      });
+    },
+  });
+  new Gauge({
+    name: 'neutrino_feed_retained_changes',
+    help: 'Changes kept in the feed (not yet compacted: feed.retention_seconds, feed.max_rows)',
+    registers: [registry],
+    async collect() {
+      await safely('feed_retained_changes', async () => {
+        const row = (await db().selectFrom('changes').select((eb: any) => eb.fn.countAll().as('n')).executeTakeFirst()) as { n: number | string };
+        this.set(Number(row.n));
+      });
+    },
+  });
+  new Gauge({
+    name: 'neutrino_feed_oldest_change_age_seconds',
+    help: 'Age of the oldest change kept in the feed (0 when empty): how far back a watcher can resume',
+    registers: [registry],
+    async collect() {
+      await safely('feed_oldest_change_age', async () => {
+        const row = (await db().selectFrom('changes').select((eb: any) => eb.fn.min('created_at').as('t')).executeTakeFirst()) as { t: string | null };
+        const t = row?.t ? Date.parse(row.t) : NaN;
+        this.set(Number.isFinite(t) ? Math.max(0, (Date.now() - t) / 1000) : 0);
       });
     },
   });

@@ -9,6 +9,7 @@ import { registerAutoAllocatedTopologyRoutes } from './auto-allocated-topology.t
 import { registerNetworkIpAvailabilityRoutes } from './network-ip-availability.ts';
 import { registerAgentSchedulingRoutes } from './agent-scheduling.ts';
 import { registerServiceProviderRoutes } from './service-providers.ts';
+import { registerWatchRoutes } from './watch.ts'; // backend seam
 
 export type RouteModule = (server: FastifyInstance, app: App) => void;
 
@@ -20,4 +21,5 @@ export const extraRoutes: RouteModule[] = [
   registerNetworkIpAvailabilityRoutes,
   registerAgentSchedulingRoutes,
   registerServiceProviderRoutes,
+  registerWatchRoutes,
 ];

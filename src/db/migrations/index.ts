@@ -11,6 +11,7 @@ import * as m0041 from './0041_default_security_group_rules.ts';
 import * as m0042 from './0042_shared_groups.ts';
 import * as m0050 from './0050_metering_agents.ts';
 import * as m0051 from './0051_quota_usages.ts';
+import * as m0060 from './0060_change_feed.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_core': m0001,
@@ -23,4 +24,5 @@ export const migrations: Record<string, Migration> = {
   '0042_shared_groups': m0042,
   '0050_metering_agents': m0050,
   '0051_quota_usages': m0051,
+  '0060_change_feed': m0060,
 };

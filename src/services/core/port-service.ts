@@ -20,12 +20,23 @@ const deviceNotOwned = (deviceId: string) =>
   conflict('DeviceIDNotOwnedByTenant', `The following device_id ${deviceId} is not owned by your tenant or matches another tenants router.`);
 import { addressPairsNeedPortSecurity, mergeDhcpOpts, randomMac, validateAddressPairs, type DhcpOpt } from './port-attributes.ts';
 
+import type { BackendDriver } from '../../backends/driver.ts';
+
+declare module '../deps.ts' {
+  interface ServiceDeps {
+    /** Backend seam: the driver that binds ports (src/backends/). */
+    readonly backend: BackendDriver;
+  }
+}
+
 const MAC_GENERATION_TRIES = 16;
 
 /** The unique key (network_id, mac_address) of ports was violated (SQLite names its columns, PostgreSQL the constraint). */
 const isMacUniqueViolation = (err: unknown) =>
   isUniqueViolation(err) && /ports_network_mac|ports\.network_id, ports\.mac_address/.test(`${(err as { constraint?: string }).constraint ?? ''} ${(err as Error).message}`);
 const BOUND_VIF_TYPES_EXCLUDED = ['unbound', 'binding_failed'];
+/** Attributes whose change asks the backend to bind the port again. */
+const BINDING_REQUEST = ['binding:host_id', 'binding:vnic_type', 'binding:profile'];
 
 declare module '../deps.ts' {
   interface ServiceLookup {
@@ -124,10 +135,22 @@ export class PortService extends ResourceService {
     item.fixed_ips = PortAddresses.guessed(planned);
     item.ip_allocation = requested?.length === 0 ? 'none' : 'immediate';
     item.status = 'DOWN';
-    if ('binding:vif_type' in this.resource.attributes) {
-      item['binding:vif_type'] = 'unbound';
-      item['binding:vif_details'] = {};
-    }
+    if ('binding:vif_type' in this.resource.attributes) Object.assign(item, await this.bind(trx, item)); // backend seam
+  }
+
+  /** The backend driver decides the binding (binding:vif_type/vif_details, maybe status) in this transaction. */
+  private async bind(trx: Tx, port: Item, current?: Item): Promise<Item> {
+    const binding = await this.app.backend.bindPort({
+      trx,
+      port,
+      host: port['binding:host_id'] ?? '',
+      vnicType: port['binding:vnic_type'] ?? 'normal',
+      profile: port['binding:profile'] ?? {},
+      previous: current && { host: current['binding:host_id'] ?? '', vifType: current['binding:vif_type'] ?? 'unbound', vifDetails: current['binding:vif_details'] ?? {} },
+    });
+    const out: Item = { 'binding:vif_type': binding.vifType, 'binding:vif_details': binding.vifDetails };
+    if (binding.status) out.status = binding.status;
+    return out;
   }
 
   /**
@@ -201,6 +224,10 @@ export class PortService extends ResourceService {
     if ('allowed_address_pairs' in changes) changes.allowed_address_pairs = validateAddressPairs(changes.allowed_address_pairs, port.mac_address);
     if (!security && (changes.allowed_address_pairs ?? current.allowed_address_pairs ?? []).length) throw addressPairsNeedPortSecurity();
     if ('extra_dhcp_opts' in changes) changes.extra_dhcp_opts = mergeDhcpOpts((current.extra_dhcp_opts ?? []) as DhcpOpt[], changes.extra_dhcp_opts);
+    // backend seam: a changed binding request is bound again by the driver.
+    if ('binding:vif_type' in this.resource.attributes && BINDING_REQUEST.some((k) => k in changes && JSON.stringify(changes[k]) !== JSON.stringify(current[k]))) {
+      Object.assign(changes, await this.bind(trx, { ...current, ...changes }, current));
+    }
   }
 
   // ------------------------------------------------------------------ for other services

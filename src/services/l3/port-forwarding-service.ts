@@ -108,6 +108,7 @@ export class PortForwardingService extends ResourceService {
   private async remove(trx: Transaction<any>, pf: Item): Promise<void> {
     await this.releaseRouter(trx, pf);
     await this.repo.deleteById(trx, pf.id);
+    this.app.feed.record(trx, 'port_forwardings', pf.id, 'deleted', this.app.feed.before('port_forwardings', pf)); // change feed
   }
 
   /** The last forwarding of a floating IP takes its router along. */

@@ -171,10 +171,12 @@ export class RbacService extends ResourceService {
   }
 
   private async insertGrant(trx: Tx, type: RbacObjectType, object: Item, action: string): Promise<void> {
+    const id = randomUUID();
     await trx
       .insertInto('rbac_policies')
-      .values({ id: randomUUID(), project_id: object.project_id, object_type: type.type, object_id: object.id, action, target_project: WILDCARD })
+      .values({ id, project_id: object.project_id, object_type: type.type, object_id: object.id, action, target_project: WILDCARD })
       .execute();
+    this.app.feed.record(trx, 'rbac_policies', id, 'created'); // change feed
   }
 
   private async setFlag(trx: Tx, type: RbacObjectType, object: Item, flag: RbacFlag): Promise<void> {
@@ -187,6 +189,7 @@ export class RbacService extends ResourceService {
     const grants = (await this.findGrants(trx, type.type, object.id, flag.action)).filter((g) => flag.anyTarget || g.target_project === WILDCARD);
     for (const grant of grants) {
       await this.refuseCuttingOff(trx, type, object, grant, undefined, () => (flag.inUse ?? sharingInUse)(object));
+      await this.app.feed.recordDeletesWhere(trx, 'rbac_policies', { id: grant.id }); // change feed
       await trx.deleteFrom('rbac_policies').where('id', '=', grant.id).execute();
     }
   }
