@@ -18,6 +18,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freshDatabase, type TestDialect } from '../test/helpers/server.ts';
+import { dashboardReport } from './dashboard-report.ts';
 import { freePort, waitUp } from '../test/helpers/process.ts';
 import { runResilience } from './resilience.ts';
 
@@ -219,8 +220,9 @@ requests, list 2,000 ports in 700 ms, ~700 MB RSS; 63 of 66 concurrent security 
 creations failed.
 
 ${sections.join('\n')}
-${resilienceReport()}`;
-  // Sections measured by other means (start-up, dashboard) follow this marker and are kept.
+${resilienceReport()}
+${dashboardReport()}`;
+  // Sections measured by other means (start-up) follow this marker and are kept.
   const file = path.join(root, 'BENCHMARKS.md');
   const previous = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
   const at = previous.indexOf(KEPT_MARKER);

@@ -1,9 +1,10 @@
-// Compiles the TypeScript sources into dist/ when dist/ is missing or older than a source
+// Compiles the TypeScript sources into dist/ (and bundles the dashboard into
+// dist/dashboard-ui/) when dist/ is missing or older than a source
 // (bin/neutrino.mjs calls it before every start; `npm run build` forces it). Compiler
 // output goes to stderr, so a service's stdout stays its JSON log.
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
@@ -71,6 +72,16 @@ export async function ensureBuilt({ force = false } = {}) {
   }
   fs.rmSync(dist, { recursive: true, force: true });
   fs.renameSync(fresh, dist);
+  // The dashboard's front end (Preact, esbuild) is bundled into dist/dashboard-ui/.
+  const dashboard = path.join(dist, 'dashboard', 'build.js');
+  if (fs.existsSync(dashboard)) {
+    try {
+      await (await import(pathToFileURL(dashboard).href)).buildDashboard();
+    } catch (err) {
+      console.error(`neutrino: bundling the dashboard failed: ${err instanceof Error ? err.message : err}`);
+      process.exit(1);
+    }
+  }
   // The stamp carries the time the build started: a source saved during the build is newer.
   fs.writeFileSync(stamp, `${new Date(started).toISOString()}\n`);
   fs.utimesSync(stamp, started / 1000, started / 1000);

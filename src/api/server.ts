@@ -13,6 +13,7 @@ import { requestId, registerRequestLog } from '../foundation/request-log.ts';
 import { isHealthPath, registerHealthRoutes } from '../foundation/health.ts';
 import { readinessProblems } from '../db/readiness.ts';
 import { isInvalidData } from '../db/index.ts';
+import { registerDashboard } from '../dashboard/index.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -57,7 +58,9 @@ export function buildServer(app: App, options: ServerOptions = {}): FastifyInsta
   server.addHook('onRequest', async (req, reply) => {
     const path = req.url.split('?')[0];
     if (urlHoldsNul(req.url)) throw new NeutronError(400, 'HTTPBadRequest', 'Invalid input: NUL characters are not allowed.');
-    req.ctx = isPublic(path) || isHealthPath(path) ? { requestId: req.id, userId: null, projectId: null, roles: [], isAdmin: false } : await authenticate(req);
+    // Routes declared with `config: { public: true }` (the dashboard's static files) need no token either.
+    const open = isPublic(path) || isHealthPath(path) || (req.routeOptions.config as { public?: boolean } | undefined)?.public === true;
+    req.ctx = open ? { requestId: req.id, userId: null, projectId: null, roles: [], isAdmin: false } : await authenticate(req);
     req.ctx.requestId = req.id;
     // As in Neutron, the policy's context_is_admin rule also makes a caller admin.
     if (!req.ctx.isAdmin && req.ctx.roles.length && app.policy.enforce(req.ctx, 'context_is_admin', {})) req.ctx = { ...req.ctx, isAdmin: true };
@@ -88,6 +91,7 @@ export function buildServer(app: App, options: ServerOptions = {}): FastifyInsta
 
   registerHealthRoutes(server, () => readinessProblems(app.database));
   registerDiscoveryRoutes(server, app);
+  registerDashboard(server, { authUri: options.authUri });
   for (const register of extraRoutes) register(server, app);
   for (const service of app.services.all()) registerResourceRoutes(server, app, service);
   return server;
