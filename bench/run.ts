@@ -155,7 +155,7 @@ function resilienceReport(): string {
     if (!r) continue;
     for (const [phase, p] of Object.entries(r.phases as Record<string, any>)) {
       const ok = phase === 'unloaded' ? '' : p.ratio_p50 < 2 && p.ratio_p95 < 2 ? 'yes' : '**no**';
-      rows.push(`| ${r.label} | ${phase} | ${p.n} | ${p.p50} | ${p.p95} | ${p.ratio_p50} | ${p.ratio_p95} | ${ok} | ${JSON.stringify(p.load)} |`);
+      rows.push(`| ${r.label}${phase === 'unloaded' && r.loadavg_1m !== undefined ? ` (load avg ${r.loadavg_1m})` : ''} | ${phase} | ${p.n} | ${p.p50} | ${p.p95} | ${p.ratio_p50} | ${p.ratio_p95} | ${ok} | ${JSON.stringify(p.load)} |`);
     }
   }
   if (!rows.length) return '';

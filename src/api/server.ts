@@ -8,7 +8,7 @@ import { noauthAuthenticator, type Authenticator, type RequestContext } from '..
 import { acceptJsonBodies, limitBodyTime, urlHoldsNul } from '../foundation/http.ts';
 import { registerResourceRoutes } from './resource-routes.ts';
 import { registerDiscoveryRoutes } from './discovery.ts';
-import { extraRoutes } from './routes/index.ts';
+import { registerFeatureRoutes } from './routes/index.ts';
 import { requestId, registerRequestLog } from '../foundation/request-log.ts';
 import { isHealthPath, registerHealthRoutes } from '../foundation/health.ts';
 import { readinessProblems } from '../db/readiness.ts';
@@ -92,7 +92,7 @@ export function buildServer(app: App, options: ServerOptions = {}): FastifyInsta
   registerHealthRoutes(server, () => readinessProblems(app.database));
   registerDiscoveryRoutes(server, app);
   registerDashboard(server, { authUri: options.authUri });
-  for (const register of extraRoutes) register(server, app);
+  registerFeatureRoutes(server, app);
   for (const service of app.services.all()) registerResourceRoutes(server, app, service);
   return server;
 }

@@ -6,7 +6,7 @@ import { loadConfig } from '../config/index.ts';
 import { openDatabase } from '../db/index.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import { startService } from '../service.ts';
-import { createApp } from '../app.ts';
+import { allMigrations, createApp } from '../app.ts';
 import { Identity } from '../identity/identity.ts';
 import { bootstrapAndAnnounce } from '../identity/bootstrap.ts';
 
@@ -77,13 +77,29 @@ program
     }
   });
 
+program
+  .command('wiring')
+  .description("print the wiring graph: which feature reacts to, vetoes, extends or filters which resource, in the order the edges run")
+  .action(async () => {
+    const config = loadConfig({ file: program.opts().config });
+    // The graph is assembled when the services are built; an in-memory database suffices.
+    const app = await createApp({ ...config, database: { ...config.database, url: 'sqlite::memory:' } });
+    try {
+      console.log(`features, in build order: ${app.features.map((f) => f.name).join(', ')}`);
+      console.log('edges of a phase run in that order; (owner) is the resource\'s own step: first, except before a delete\n');
+      for (const line of app.wiring.describe()) console.log(line);
+    } finally {
+      await app.close();
+    }
+  });
+
 const db = program.command('db').description('database maintenance');
 db.command('upgrade')
   .description('apply all pending schema migrations')
   .action(async () => {
     const config = loadConfig({ file: program.opts().config });
     const database = await openDatabase(config.database.url, { migrate: false });
-    const applied = await migrateToLatest(database, (name) => console.log(`applying ${name}`));
+    const applied = await migrateToLatest(database, await allMigrations(), (name) => console.log(`applying ${name}`));
     console.log(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
     await database.close();
   });

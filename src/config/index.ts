@@ -115,7 +115,7 @@ export interface NeutrinoConfig {
   log: { level: string };
 }
 
-export const DEFAULT_CONFIG: NeutrinoConfig = {
+const DEFAULT_CONFIG: NeutrinoConfig = {
   api: {
     host: '127.0.0.1',
     port: 9696,

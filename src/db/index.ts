@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, PostgresDialect, SqliteAdapter, SqliteDialect, sql, type DialectAdapter, type Transaction } from 'kysely';
+import { Kysely, PostgresDialect, SqliteAdapter, SqliteDialect, sql, type DialectAdapter, type Migration, type Transaction } from 'kysely';
 import { migrateToLatest } from './migrate.ts';
 import { dbLockWait, dbTransactionRetries } from '../foundation/metrics.ts';
 
@@ -22,6 +22,9 @@ export type Db = Kysely<any>;
 export type Tx = Transaction<any> | Kysely<any>;
 
 export class Database {
+  /** The schema's migrations this database was opened with (readiness reports pending ones). */
+  migrations?: Record<string, Migration>;
+
   constructor(
     readonly db: Db,
     readonly dialect: Dialect,
@@ -107,7 +110,7 @@ export function isForeignKeyViolation(err: unknown): boolean {
   return code === '23503' || code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
 }
 
-export function dialectOf(url: string): Dialect {
+function dialectOf(url: string): Dialect {
   if (url.startsWith('sqlite:')) return 'sqlite';
   if (/^postgres(ql)?:\/\//.test(url)) return 'postgres';
   throw new Error(`unsupported database url ${url}: use sqlite:<path> or postgres://…`);
@@ -148,8 +151,11 @@ class NeutrinoSqliteDialect extends SqliteDialect {
   }
 }
 
-/** Opens the database named by url and brings its schema to the latest migration. */
-export async function openDatabase(url: string, options: { poolSize?: number; migrate?: boolean } = {}): Promise<Database> {
+/**
+ * Opens the database named by url and, given the schema's migrations (every feature's,
+ * gathered by the composition root), brings it to the latest one.
+ */
+export async function openDatabase(url: string, options: { poolSize?: number; migrate?: boolean; migrations?: Record<string, Migration> } = {}): Promise<Database> {
   const dialect = dialectOf(url);
   let db: Db | undefined;
   try {
@@ -175,7 +181,8 @@ export async function openDatabase(url: string, options: { poolSize?: number; mi
       db = new Kysely({ dialect: new PostgresDialect({ pool }) });
     }
     const database = new Database(db, dialect);
-    if (options.migrate !== false) await migrateToLatest(database);
+    database.migrations = options.migrations;
+    if (options.migrations && options.migrate !== false) await migrateToLatest(database, options.migrations);
     return database;
   } catch (err) {
     await db?.destroy().catch(() => {});

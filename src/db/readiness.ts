@@ -38,7 +38,8 @@ export async function readinessProblems(database: Database): Promise<string[]> {
     return [`database unreachable: ${describe(err)}`];
   }
   try {
-    const pending = await withTimeout(pendingMigrations(database), DATABASE_TIMEOUT_MS, 'the database');
+    // The migrations the database was opened with (every feature's): none known, none pending.
+    const pending = database.migrations ? await withTimeout(pendingMigrations(database, database.migrations), DATABASE_TIMEOUT_MS, 'the database') : [];
     if (pending.length) return [`${pending.length} database migration(s) pending: ${pending.join(', ')} (run: neutrino db upgrade)`];
   } catch (err) {
     return [`cannot read the migration state: ${describe(err)}`];
