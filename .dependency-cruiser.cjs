@@ -75,6 +75,13 @@ module.exports = {
       to: { path: '^src/(extensions|services|api)/' },
     },
     {
+      name: 'agent-is-a-client',
+      severity: 'error',
+      comment: 'The host agent (src/agent/) talks to the server over HTTP only: it shares device names with the linux driver and nothing else.',
+      from: { path: '^src/agent/' },
+      to: { path: '^src/', pathNot: '^src/(foundation/|agent/|backends/linux/names\\.ts$)' },
+    },
+    {
       name: 'not-to-unresolvable',
       severity: 'error',
       from: {},

@@ -44,7 +44,7 @@ export class App implements ServiceDeps {
     this.registry = new Registry(enabledExtensions(config));
     this.policy = createPolicy(config.auth.policy_file);
     this.feed = new ChangeFeed(database, feedResources(this.registry), config.feed, log, config.database.url);
-    this.backend = createBackend(config.backend.driver);
+    this.backend = createBackend(config.backend.driver, { agentDownTime: config.agents.agent_down_time });
     this.quotas = new QuotaService(this);
     this.services = createServices(this);
     this.statusReports = new StatusReports({

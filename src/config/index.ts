@@ -67,6 +67,8 @@ export interface NeutrinoConfig {
   agents: {
     /** Seconds without a state report after which an agent is shown dead (Neutron's agent_down_time). */
     agent_down_time: number;
+    /** DHCP agents each DHCP-enabled network is scheduled to (when agents report through /v2.0/agent-reports). */
+    dhcp_agents_per_network: number;
   };
   /** The durable change feed (src/feed/): retention and wake-ups. */
   feed: {
@@ -81,7 +83,7 @@ export interface NeutrinoConfig {
   };
   /** The dataplane backend (src/backends/). */
   backend: {
-    /** Driver name: `noop` (ports stay DOWN/unbound unless an external agent reports status). */
+    /** Driver name: `noop` (ports stay DOWN/unbound unless an external agent reports status), `linux` (host agents, `neutrino agent`). */
     driver: string;
   };
   log: { level: string };
@@ -132,7 +134,7 @@ export const DEFAULT_CONFIG: NeutrinoConfig = {
     security_group_rule: 100,
     rbac_policy: 10,
   },
-  agents: { agent_down_time: 75 },
+  agents: { agent_down_time: 75, dhcp_agents_per_network: 1 },
   feed: { retention_seconds: 86400, max_rows: 1000000, compact_seconds: 60, poll_seconds: 5 },
   backend: { driver: 'noop' },
   log: { level: 'info' },

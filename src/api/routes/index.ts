@@ -10,6 +10,7 @@ import { registerNetworkIpAvailabilityRoutes } from './network-ip-availability.t
 import { registerAgentSchedulingRoutes } from './agent-scheduling.ts';
 import { registerServiceProviderRoutes } from './service-providers.ts';
 import { registerWatchRoutes } from './watch.ts'; // backend seam
+import { registerAgentReportRoutes } from './agent-reports.ts'; // host agents (linux backend)
 
 export type RouteModule = (server: FastifyInstance, app: App) => void;
 
@@ -22,4 +23,5 @@ export const extraRoutes: RouteModule[] = [
   registerAgentSchedulingRoutes,
   registerServiceProviderRoutes,
   registerWatchRoutes,
+  registerAgentReportRoutes,
 ];
