@@ -95,6 +95,7 @@ export class Topology {
   server!: TestServer;
   readonly agents = new Map<string, AgentProcess>();
   readonly namespaces = new Set<string>();
+  private readonly listeners: ChildProcess[] = [];
   private hvIndex = 0;
   private readonly script: string;
 
@@ -221,6 +222,22 @@ export class Topology {
     return run('ip', ['netns', 'exec', ns, cmd, ...args], { timeoutMs });
   }
 
+  /** A TCP listener (busybox httpd on port 8080) in a workload that answers `name`. */
+  async listen(ns: string, name: string): Promise<void> {
+    const dir = path.join(this.dir, `www-${ns}`);
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'index.html'), `${name}\n`);
+    const child = spawn('ip', ['netns', 'exec', ns, 'busybox', 'httpd', '-f', '-p', '8080', '-h', dir], { stdio: 'ignore' });
+    this.listeners.push(child);
+    await waitFor(`listener in ${ns}`, async () => (await this.exec(ns, 'curl', ['-s', '--max-time', '2', 'http://127.0.0.1:8080/'])).stdout.trim() === name);
+  }
+
+  /** What the listener at address:8080 answers from a workload (null: no connection). */
+  async fetchName(ns: string, address: string): Promise<string | null> {
+    const r = await this.exec(ns, 'curl', ['-s', '--max-time', '3', `http://${address}:8080/`]);
+    return r.code === 0 ? r.stdout.trim() : null;
+  }
+
   async waitPortStatus(portId: string, status: string, timeoutMs = 30_000): Promise<any> {
     return waitFor(`port ${portId} ${status}`, async () => {
       const port = (await this.admin.get(`/v2.0/ports/${portId}`)).body.port;
@@ -235,6 +252,13 @@ export class Topology {
 
   /** Removes everything: agents, their dnsmasq and metadata proxies, namespaces, files, the server. */
   async cleanup(): Promise<void> {
+    for (const child of this.listeners) {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGKILL');
+        await exited;
+      }
+    }
     for (const name of this.agents.keys()) await this.killAgent(name, 'SIGKILL');
     for (const agent of this.agents.values()) {
       const dhcp = path.join(agent.config.state_dir, 'dhcp');
