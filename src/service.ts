@@ -8,7 +8,7 @@ import { buildServer } from './api/server.ts';
 import { noauthAuthenticator, type Authenticator } from './foundation/context.ts';
 import { Identity } from './identity/identity.ts';
 import { buildIdentityServer } from './identity/http/server.ts';
-import { bootstrapAndAnnounce } from './identity/bootstrap.ts';
+import { announceBootstrap, bootstrapIdentity, refreshCatalog, type BootstrapResult } from './identity/bootstrap.ts';
 import { embeddedAuthenticator } from './identity/authenticators.ts';
 import { KeystoneClient, keystoneAuthenticator } from './identity/keystone-client.ts';
 
@@ -33,18 +33,26 @@ export async function startService(config: NeutrinoConfig): Promise<RunningServi
   try {
     let authenticator: Authenticator = noauthAuthenticator;
     let identity: RunningService['identity'];
+    // No listener opens before the database is migrated (createApp) and the identity is
+    // bootstrapped: a client must never meet a service without its admin or schema.
+    const dynamicPorts = config.auth.identity_port === 0 || config.api.port === 0;
+    let bootstrapped: BootstrapResult | undefined;
     if (config.auth.strategy === 'embedded') {
       const service = new Identity(app);
+      bootstrapped = await bootstrapIdentity(service);
       const server = buildIdentityServer(service);
       listeners.push(server);
-      await server.listen({ host: config.auth.identity_host, port: config.auth.identity_port });
-      config.auth.identity_port = boundPort(server, config.auth.identity_port);
-      identity = { service, server, url: identityUrl(config) };
+      identity = { service, server, url: '' };
       authenticator = embeddedAuthenticator(service);
     } else if (config.auth.strategy === 'keystone') {
       authenticator = keystoneAuthenticator(new KeystoneClient(config.auth));
     }
 
+    if (identity) {
+      await identity.server.listen({ host: config.auth.identity_host, port: config.auth.identity_port });
+      config.auth.identity_port = boundPort(identity.server, config.auth.identity_port);
+      identity.url = identityUrl(config);
+    }
     const authUri = identity?.url ?? (config.auth.strategy === 'keystone' ? config.auth.keystone_url : undefined);
     const api = buildServer(app, { authenticator, authUri });
     listeners.push(api);
@@ -53,9 +61,11 @@ export async function startService(config: NeutrinoConfig): Promise<RunningServi
     await app.start(); // backend seam: feed wake-ups/compaction, backend driver
     if (config.api.port === 0) config.api.port = port;
 
-    // The catalog needs both listeners' URLs, so bootstrap comes after listen.
     if (identity) {
-      await bootstrapAndAnnounce(identity.service);
+      // Listeners on port 0 (tests) learn their ports only now: point the catalog at them.
+      if (dynamicPorts) await refreshCatalog(identity.service);
+      announceBootstrap(identity.service, bootstrapped!);
+      identity.service.startExpiry();
       app.log.info({ url: identity.url }, 'neutrino identity listening');
     }
     app.log.info({ port, database: config.database.url.replace(/:[^:@/]*@/, ':***@'), auth: config.auth.strategy }, 'neutrino API listening');
@@ -65,6 +75,7 @@ export async function startService(config: NeutrinoConfig): Promise<RunningServi
       url: `http://${config.api.host}:${port}`,
       identity,
       async close() {
+        identity?.service.stopExpiry();
         for (const l of listeners) await l.close();
         await app.close();
       },

@@ -1,11 +1,14 @@
 // Parsing of list query strings into a ListQuery (filters, tags, fields, sorting,
 // pagination) and building of Neutron's pagination links.
 import { badRequest } from '../foundation/errors.ts';
-import { toBoolean } from '../foundation/validation.ts';
+import { isInt32, toBoolean } from '../foundation/validation.ts';
 import type { ListQuery, SortKey } from '../services/repository.ts';
 import type { ResourceService } from '../services/resource-service.ts';
 
 type Raw = Record<string, string | string[] | undefined>;
+
+/** Limits above this (PostgreSQL's largest bigint is 2^63-1) are read as no limit. */
+const MAX_LIMIT = Number.MAX_SAFE_INTEGER;
 
 const RESERVED = new Set(['fields', 'sort_key', 'sort_dir', 'limit', 'marker', 'page_reverse', 'tags', 'tags-any', 'not-tags', 'not-tags-any']);
 
@@ -27,6 +30,7 @@ function convertFilter(service: ResourceService, name: string, value: string): u
   }
   if (def.type === 'integer') {
     if (!/^-?\d+$/.test(value)) throw badRequest(`Invalid input for ${name}. Reason: '${value}' is not an integer.`);
+    if (!isInt32(Number(value))) throw badRequest(`Invalid input for ${name}. Reason: '${value}' is out of range.`);
     return Number(value);
   }
   return value;
@@ -55,7 +59,8 @@ export function parseListQuery(service: ResourceService, raw: Raw, maxLimit = 0)
   if (raw.limit !== undefined) {
     const s = asList(raw.limit)[0];
     if (!/^\d+$/.test(s)) throw badRequest(`Limit must be an integer 0 or greater and not '${s}'`);
-    limit = Number(s) || undefined;
+    // Any size is accepted, as Neutron does; beyond what a database can take it means "all".
+    limit = s.length > 15 || Number(s) > MAX_LIMIT ? undefined : Number(s) || undefined;
   }
   if (maxLimit > 0 && (limit === undefined || limit > maxLimit)) limit = maxLimit;
   const pageReverse = raw.page_reverse !== undefined ? toBoolean(asList(raw.page_reverse)[0]) === true : false;
@@ -76,7 +81,7 @@ export function parseListQuery(service: ResourceService, raw: Raw, maxLimit = 0)
 export function project<T extends Record<string, unknown>>(item: T, fields: string[] | undefined): Record<string, unknown> {
   if (!fields) return item;
   const out: Record<string, unknown> = {};
-  for (const f of fields) if (f in item) out[f] = item[f];
+  for (const f of fields) if (Object.hasOwn(item, f)) out[f] = item[f];
   return out;
 }
 

@@ -29,10 +29,14 @@ function bodyOf(req: FastifyRequest): Record<string, any> {
   return body as Record<string, any>;
 }
 
+const isObject = (v: unknown): v is Record<string, any> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
 function memberBody(req: FastifyRequest, resource: Resource): Record<string, any> {
   const body = bodyOf(req);
-  if (!(resource.member in body)) throw badRequest(`Unable to find '${resource.member}' in request body`);
-  return body[resource.member];
+  if (!Object.hasOwn(body, resource.member)) throw badRequest(`Unable to find '${resource.member}' in request body`);
+  const member = body[resource.member];
+  if (!isObject(member)) throw badRequest(`Invalid input: '${resource.member}' must be an object.`);
+  return member;
 }
 
 export function registerResourceRoutes(server: FastifyInstance, app: App, service: ResourceService): void {
@@ -80,12 +84,16 @@ export function registerResourceRoutes(server: FastifyInstance, app: App, servic
   server.post(base, !supports('create') ? unsupported : async (req, reply) => {
     const body = bodyOf(req);
     await checkParent(req);
-    if (resource.collection in body && resource.allowBulk !== false) {
+    if (Object.hasOwn(body, resource.collection) && resource.allowBulk !== false) {
       const list = body[resource.collection];
       if (!Array.isArray(list) || list.length === 0) throw badRequest('Resources required');
+      const max = app.config.api.max_bulk_items;
+      if (max > 0 && list.length > max) throw badRequest(`Bulk request of ${list.length} ${resource.collection} exceeds the maximum of ${max} items.`);
+      // Every item is an object, as Neutron requires (null items are not "all defaults").
+      if (!list.every(isObject)) throw badRequest(`Invalid input: every item of '${resource.collection}' must be an object.`);
       const created = await service.create(
         req.ctx,
-        list.map((b: unknown) => withParent(req, (b as Record<string, any>) ?? {})),
+        list.map((b: Record<string, any>) => withParent(req, b)),
       );
       reply.code(201);
       return { [resource.collection]: created };

@@ -91,7 +91,7 @@ db.command('upgrade')
   .action(async () => {
     const config = loadConfig({ file: program.opts().config });
     const database = await openDatabase(config.database.url, { migrate: false });
-    const applied = await migrateToLatest(database);
+    const applied = await migrateToLatest(database, (name) => console.log(`applying ${name}`));
     console.log(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
     await database.close();
   });

@@ -13,6 +13,14 @@ export interface NeutrinoConfig {
     public_url: string;
     /** Maximum items a list returns when the client gives no limit (0 = unlimited). */
     pagination_max_limit: number;
+    /** Largest request body in bytes (Neutron's max_request_body_size, 112 KiB); larger ones answer 413. */
+    max_request_body_size: number;
+    /** Most items one bulk create may hold (0 = no limit beyond the body size). */
+    max_bulk_items: number;
+    /** Most tags one resource may carry (0 = unlimited). */
+    max_tags_per_resource: number;
+    /** Seconds a client may take to send a request body (slow or stalled uploads are cut off; 0 = never). */
+    body_timeout: number;
   };
   database: {
     /** `sqlite:<path>` (embedded default) or `postgres://user@host:port/db`. */
@@ -49,6 +57,24 @@ export interface NeutrinoConfig {
     keystone_service_domain: string;
     keystone_cache_seconds: number;
     policy_file: string;
+    /** Password hashes computed at once (each takes a CPU core for tens of ms); further logins wait. */
+    password_hash_concurrency: number;
+    /** Logins that may wait for a hashing slot; beyond that they answer 503 at once. */
+    password_hash_queue: number;
+    /** Keystone's lockout_failure_attempts: failed logins in a row that lock a user (0 = never, the default). */
+    lockout_failure_attempts: number;
+    /** Keystone's lockout_duration: seconds a locked user stays locked. */
+    lockout_duration: number;
+    /** Failed logins one source address may make in a burst before it is throttled (429; 0 = no limit). */
+    source_failure_burst: number;
+    /** Failed logins per minute a throttled source regains. */
+    source_failures_per_minute: number;
+    /** Tokens one user may be issued per minute (429 beyond; 0 = no limit). */
+    user_tokens_per_minute: number;
+    /** Largest body (bytes) the identity accepts from a caller without a valid token. */
+    max_unauthenticated_body_size: number;
+    /** Seconds between background deletions of expired tokens (0 = never). */
+    token_expiry_interval: number;
   };
   network: {
     base_mac: string;
@@ -90,7 +116,16 @@ export interface NeutrinoConfig {
 }
 
 export const DEFAULT_CONFIG: NeutrinoConfig = {
-  api: { host: '127.0.0.1', port: 9696, public_url: '', pagination_max_limit: 0 },
+  api: {
+    host: '127.0.0.1',
+    port: 9696,
+    public_url: '',
+    pagination_max_limit: 0,
+    max_request_body_size: 114688,
+    max_bulk_items: 1000,
+    max_tags_per_resource: 100,
+    body_timeout: 30,
+  },
   database: { url: 'sqlite:./data/neutrino.db', pool_size: 10 },
   auth: {
     strategy: 'embedded',
@@ -111,6 +146,15 @@ export const DEFAULT_CONFIG: NeutrinoConfig = {
     keystone_service_domain: 'default',
     keystone_cache_seconds: 60,
     policy_file: '',
+    password_hash_concurrency: 1,
+    password_hash_queue: 32,
+    lockout_failure_attempts: 0,
+    lockout_duration: 1800,
+    source_failure_burst: 20,
+    source_failures_per_minute: 60,
+    user_tokens_per_minute: 600,
+    max_unauthenticated_body_size: 16384,
+    token_expiry_interval: 60,
   },
   network: {
     base_mac: 'fa:16:3e:00:00:00',

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
+import { Kysely, PostgresDialect, SqliteAdapter, SqliteDialect, sql, type DialectAdapter, type Transaction } from 'kysely';
 import { migrateToLatest } from './migrate.ts';
 
 // PostgreSQL returns int8/numeric as strings by default; our counts fit in a JS number.
@@ -79,6 +79,17 @@ export function isUniqueViolation(err: unknown): boolean {
   return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
+/**
+ * The database refused a value as not representable in its column (PostgreSQL data
+ * exceptions: a number out of range, a string too long, bytes not valid in the encoding,
+ * malformed text for a typed column). Validation should reject these first; this is the
+ * net under it, so such input answers 400 and not 500.
+ */
+export function isInvalidData(err: unknown): boolean {
+  const code = (err as { code?: string })?.code;
+  return code === '22001' || code === '22003' || code === '22021' || code === '22P02' || code === '22P05' || code === '54000' || code === 'SQLITE_TOOBIG';
+}
+
 export function isForeignKeyViolation(err: unknown): boolean {
   const code = (err as { code?: string })?.code;
   return code === '23503' || code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
@@ -108,6 +119,23 @@ function cachePreparedStatements(sqlite: SQLite.Database): void {
   }) as typeof sqlite.prepare;
 }
 
+/**
+ * SQLite runs DDL inside transactions; Kysely's adapter just does not claim it. Claiming it
+ * makes the migrator run pending migrations and their bookkeeping in one transaction, so a
+ * crash (kill -9) mid-migration leaves the previous schema, never half of a new one.
+ */
+class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+
+class NeutrinoSqliteDialect extends SqliteDialect {
+  override createAdapter(): DialectAdapter {
+    return new TransactionalDdlSqliteAdapter();
+  }
+}
+
 /** Opens the database named by url and brings its schema to the latest migration. */
 export async function openDatabase(url: string, options: { poolSize?: number; migrate?: boolean } = {}): Promise<Database> {
   const dialect = dialectOf(url);
@@ -121,7 +149,7 @@ export async function openDatabase(url: string, options: { poolSize?: number; mi
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 10000');
     cachePreparedStatements(sqlite);
-    db = new Kysely({ dialect: new SqliteDialect({ database: sqlite }) });
+    db = new Kysely({ dialect: new NeutrinoSqliteDialect({ database: sqlite }) });
   } else {
     db = new Kysely({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 }) }) });
   }

@@ -48,7 +48,9 @@ export class Registry {
         const s = def.standard ?? {};
         this.resources.set(def.collection, {
           ...def,
-          attributes: { ...standardAttributes(def), ...def.attributes },
+          // Prototype-free: user input names attributes (filters, sort keys, body keys), and
+          // `constructor` or `__proto__` must not find Object.prototype's members.
+          attributes: Object.assign(Object.create(null) as Record<string, AttributeDef>, standardAttributes(def), def.attributes),
           hasTags: s.tags !== false,
           hasRevision: s.revision !== false,
           hasProject: s.project !== false,

@@ -38,6 +38,19 @@ export interface ValueSpec {
 const UUID_RE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 const MAC_RE = /^([0-9a-f]{2}[:-]){5}[0-9a-f]{2}$/i;
 
+/**
+ * A value as text for an error message. Never throws: a client's object may carry its own
+ * `toString` or `valueOf` keys, which make String() and template literals throw.
+ */
+export function display(value: unknown): string {
+  if (value === null || typeof value !== 'object') return String(value);
+  try {
+    return JSON.stringify(value) ?? '';
+  } catch {
+    return '[unprintable]';
+  }
+}
+
 export function invalidAttr(name: string, reason: string): NeutronError {
   return new NeutronError(400, 'HTTPBadRequest', `Invalid input for ${name}. Reason: ${reason}.`);
 }
@@ -50,7 +63,7 @@ export function isIp(v: unknown): v is string {
 
 /** A CIDR in canonical form (network address, no host bits) or a reason it is not. */
 export function checkCidr(v: unknown): string | undefined {
-  if (typeof v !== 'string') return `'${String(v)}' is not a valid IP subnet`;
+  if (typeof v !== 'string') return `'${display(v)}' is not a valid IP subnet`;
   const slash = v.indexOf('/');
   const addr = slash < 0 ? v : v.slice(0, slash);
   if (!isIp(addr)) return `'${v}' is not a valid IP subnet`;
@@ -61,6 +74,10 @@ export function checkCidr(v: unknown): string | undefined {
   }
   return undefined;
 }
+
+export const INT32_MAX = 2 ** 31 - 1;
+export const INT32_MIN = -(2 ** 31);
+export const isInt32 = (n: number) => Number.isInteger(n) && n >= INT32_MIN && n <= INT32_MAX;
 
 export const isMac = (v: unknown): v is string => typeof v === 'string' && MAC_RE.test(v);
 
@@ -81,19 +98,21 @@ function reasonForType(type: AttrType, value: unknown): string | undefined {
     case 'string':
       return typeof value === 'string' ? undefined : `'${JSON.stringify(value)}' is not a valid string`;
     case 'uuid':
-      return isUuid(value) ? undefined : `'${String(value)}' is not a valid UUID`;
+      return isUuid(value) ? undefined : `'${display(value)}' is not a valid UUID`;
     case 'boolean':
-      return toBoolean(value) === undefined ? `'${String(value)}' cannot be converted to boolean` : undefined;
-    case 'integer':
-      return (typeof value === 'number' && Number.isInteger(value)) || (typeof value === 'string' && /^-?\d+$/.test(value))
-        ? undefined
-        : `'${String(value)}' is not an integer`;
+      return toBoolean(value) === undefined ? `'${display(value)}' cannot be converted to boolean` : undefined;
+    case 'integer': {
+      const n = typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value;
+      if (typeof n !== 'number' || !Number.isInteger(n)) return `'${display(value)}' is not an integer`;
+      // Integers are stored in 32-bit columns (as Neutron's); larger ones are invalid input, not a database error.
+      return isInt32(n) ? undefined : `'${display(value)}' is out of range - must be between ${INT32_MIN} and ${INT32_MAX}`;
+    }
     case 'ip':
-      return isIp(value) ? undefined : `'${String(value)}' is not a valid IP address`;
+      return isIp(value) ? undefined : `'${display(value)}' is not a valid IP address`;
     case 'cidr':
       return checkCidr(value);
     case 'mac':
-      return isMac(value) ? undefined : `'${String(value)}' is not a valid MAC address`;
+      return isMac(value) ? undefined : `'${display(value)}' is not a valid MAC address`;
     case 'list':
       return Array.isArray(value) ? undefined : `'${JSON.stringify(value)}' is not a list`;
     case 'dict':
@@ -142,7 +161,7 @@ export function validateAttribute(name: string, def: ValueSpec, value: unknown):
     throw invalidAttr(name, `'${converted}' exceeds maximum length of ${def.maxLength}`);
   }
   if (def.enum && !def.enum.includes(converted)) {
-    throw invalidAttr(name, `'${String(converted)}' is not in ${JSON.stringify(def.enum)}`);
+    throw invalidAttr(name, `'${display(converted)}' is not in ${JSON.stringify(def.enum)}`);
   }
   if (typeof converted === 'number') {
     if (def.min !== undefined && converted < def.min) throw invalidAttr(name, `'${converted}' is too small - must be at least '${def.min}'`);

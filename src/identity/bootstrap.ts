@@ -27,7 +27,7 @@ export interface BootstrapResult {
 
 export async function bootstrapIdentity(identity: Identity): Promise<BootstrapResult> {
   const { config } = identity.app;
-  const { store, directory, catalog } = identity;
+  const { store, directory } = identity;
   return identity.write(async (trx) => {
     // Several API servers may start at once on PostgreSQL.
     await identity.app.database.lockKey(trx, 'identity-bootstrap');
@@ -58,9 +58,22 @@ export async function bootstrapIdentity(identity: Identity): Promise<BootstrapRe
     await directory.grant(trx, { target_type: 'project', target_id: project.id, user_id: user.id, role_id: roles.admin });
     await directory.grant(trx, { target_type: 'system', target_id: 'all', user_id: user.id, role_id: roles.admin });
 
-    await catalog.ensureService(trx, 'identity', 'keystone', config.auth.region, `${identityUrl(config)}/v3`);
-    await catalog.ensureService(trx, 'network', 'neutron', config.auth.region, publicUrl(config));
+    await ensureEndpoints(identity, trx);
     return { adminUserId: user.id, adminProjectId: project.id, generatedPassword, createdAdmin };
+  });
+}
+
+async function ensureEndpoints(identity: Identity, trx: Parameters<Parameters<Identity['write']>[0]>[0]): Promise<void> {
+  const { config } = identity.app;
+  await identity.catalog.ensureService(trx, 'identity', 'keystone', config.auth.region, `${identityUrl(config)}/v3`);
+  await identity.catalog.ensureService(trx, 'network', 'neutron', config.auth.region, publicUrl(config));
+}
+
+/** Rewrites the catalog's endpoint URLs (after listeners on port 0 learned their ports). */
+export async function refreshCatalog(identity: Identity): Promise<void> {
+  await identity.write(async (trx) => {
+    await identity.app.database.lockKey(trx, 'identity-bootstrap');
+    await ensureEndpoints(identity, trx);
   });
 }
 
@@ -107,8 +120,12 @@ export function writeCloudsYaml(config: NeutrinoConfig, file: string, password: 
  * one moment the password is in hand).
  */
 export async function bootstrapAndAnnounce(identity: Identity, say: (line: string) => void = console.log): Promise<BootstrapResult & { cloudsYaml?: string }> {
+  return announceBootstrap(identity, await bootstrapIdentity(identity), say);
+}
+
+/** The once-only messages and clouds.yaml of a bootstrap that created the admin (after the listeners know their ports). */
+export function announceBootstrap(identity: Identity, result: BootstrapResult, say: (line: string) => void = console.log): BootstrapResult & { cloudsYaml?: string } {
   const { config } = identity.app;
-  const result = await bootstrapIdentity(identity);
   if (!result.createdAdmin) return result;
   const file = cloudsYamlPath(config);
   const cloudsYaml = file ? writeCloudsYaml(config, file, result.generatedPassword ?? config.auth.admin_password) : undefined;

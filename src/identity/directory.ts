@@ -8,6 +8,18 @@ import type { Tx } from '../db/index.ts';
 import { isUniqueViolation } from '../db/index.ts';
 import { duplicate, KeystoneError, notFound, validationError } from './errors.ts';
 import { hashPassword } from './passwords.ts';
+
+const ID_LENGTH = 64;
+const NAME_LENGTH = 255;
+
+/**
+ * A reference given by a client (`{"id": …}` / `{"name": …}`) must be a string (400
+ * otherwise); one longer than its column cannot name anything (false: not found).
+ */
+function fits(value: unknown, field: string, max: number): value is string {
+  if (typeof value !== 'string') throw validationError(`Invalid input for field '${field}': ${JSON.stringify(value)} is not of type 'string'.`);
+  return value.length <= max;
+}
 import { IdentityStore, TABLES, type Row, type Table } from './store.ts';
 
 export type TargetType = 'project' | 'domain' | 'system';
@@ -98,8 +110,8 @@ export class Directory {
 
   /** A domain by {id} or {name}; 401-free lookups for auth return undefined. */
   async findDomain(q: Tx, ref: { id?: string; name?: string }): Promise<Row | undefined> {
-    if (ref.id !== undefined) return this.store.find(q, TABLES.domain, { id: ref.id });
-    if (ref.name !== undefined) return this.store.find(q, TABLES.domain, { name: ref.name });
+    if (ref.id !== undefined) return fits(ref.id, 'id', ID_LENGTH) ? this.store.find(q, TABLES.domain, { id: ref.id }) : undefined;
+    if (ref.name !== undefined) return fits(ref.name, 'name', NAME_LENGTH) ? this.store.find(q, TABLES.domain, { name: ref.name }) : undefined;
     return undefined;
   }
 
@@ -142,8 +154,9 @@ export class Directory {
 
   /** A project or user by id, or by name within a domain given by id or name. */
   private async findInDomain(q: Tx, table: Table, ref: NameRef): Promise<Row | undefined> {
-    if (ref.id !== undefined) return this.store.find(q, table, { id: ref.id });
+    if (ref.id !== undefined) return fits(ref.id, 'id', ID_LENGTH) ? this.store.find(q, table, { id: ref.id }) : undefined;
     if (ref.name === undefined || !ref.domain) return undefined;
+    if (!fits(ref.name, 'name', NAME_LENGTH)) return undefined;
     const domain = await this.findDomain(q, ref.domain);
     return domain ? this.store.find(q, table, { name: ref.name, domain_id: domain.id }) : undefined;
   }

@@ -9,6 +9,8 @@ import { Catalog } from './catalog.ts';
 import { Directory } from './directory.ts';
 import { IdentityStore } from './store.ts';
 import { TokenProvider } from './tokens.ts';
+import { LoginGuard } from './login-guard.ts';
+import { TABLES } from './store.ts';
 
 /** What the identity service needs of the application (app.ts provides it). */
 export interface IdentityDeps {
@@ -23,6 +25,9 @@ export class Identity {
   readonly directory: Directory;
   readonly tokens: TokenProvider;
   readonly catalog: Catalog;
+  /** Bounds on password checks and token minting (login-guard.ts). */
+  readonly logins: LoginGuard;
+  private expiryTimer: NodeJS.Timeout | undefined;
 
   constructor(readonly app: IdentityDeps) {
     this.store = new IdentityStore(app.database.dialect);
@@ -32,6 +37,28 @@ export class Identity {
       ttlSeconds: app.config.auth.token_ttl_seconds,
       cacheSeconds: app.config.auth.token_cache_seconds,
     }));
+    this.logins = new LoginGuard(() => app.config.auth);
+  }
+
+  /** Deletes expired tokens; returns how many. */
+  async expireTokens(now = Date.now()): Promise<number> {
+    const result = await this.db.deleteFrom(TABLES.token).where('expires_at', '<=', now).executeTakeFirst();
+    return Number(result?.numDeletedRows ?? 0);
+  }
+
+  /** Starts deleting expired tokens every `auth.token_expiry_interval` seconds. */
+  startExpiry(): void {
+    const seconds = this.app.config.auth.token_expiry_interval;
+    if (!(seconds > 0) || this.expiryTimer) return;
+    this.expiryTimer = setInterval(() => {
+      this.expireTokens().catch((err) => this.app.log.warn({ err: (err as Error).message }, 'expiring tokens failed'));
+    }, seconds * 1000);
+    this.expiryTimer.unref();
+  }
+
+  stopExpiry(): void {
+    clearInterval(this.expiryTimer);
+    this.expiryTimer = undefined;
   }
 
   /** A read (no transaction needed: one consistent query at a time). */

@@ -144,14 +144,23 @@ function interpolate(template: string, target: Target): string | undefined {
       missing = true;
       return '';
     }
-    return String(value);
+    return text(value);
   });
   return missing ? undefined : out;
 }
 
+/** String(value) that never throws (a client's object may carry its own `toString` key). */
+function text(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return JSON.stringify(value) ?? '';
+  }
+}
+
 /** target[key], or a nested path (`network.tenant_id` into objects) when the flat key is absent. */
 function lookup(source: Record<string, unknown>, key: string): unknown {
-  if (key in source) return source[key];
+  if (Object.hasOwn(source, key)) return source[key];
   let value: unknown = source;
   for (const part of key.split('.')) {
     if (value === null || typeof value !== 'object') return undefined;
@@ -164,7 +173,7 @@ function lookup(source: Record<string, unknown>, key: string): unknown {
 function pyString(value: unknown): string {
   if (value === true) return 'True';
   if (value === false) return 'False';
-  return String(value);
+  return text(value);
 }
 
 /** The parent's key a field check reads first (`network:shared` for `field:networks:shared`). */
@@ -245,7 +254,7 @@ export function evaluate(check: Check, creds: Credentials, target: Target, rules
       const value = fieldValue(check.resource, check.attribute, target);
       if (value === undefined || value === null) return false;
       if (check.value instanceof RegExp) return typeof value === 'string' && check.value.test(value);
-      return typeof check.value === 'boolean' ? value === check.value : String(value) === check.value;
+      return typeof check.value === 'boolean' ? value === check.value : text(value) === check.value;
     }
     case 'generic': {
       const expected = check.right.includes('%(') ? interpolate(check.right, target) : pyString(literal(check.right));

@@ -67,7 +67,7 @@ export class ResourceService {
   readonly resource: Resource;
   readonly repo: Repository;
   /** SQL filters for attributes that are not plain columns: name → (query, values) → query. */
-  protected customFilters: Record<string, (q: Query, values: unknown[], ctx: RequestContext) => Query> = {};
+  protected customFilters: Record<string, (q: Query, values: unknown[], ctx: RequestContext) => Query> = Object.create(null);
 
   constructor(
     readonly app: ServiceDeps,
@@ -566,6 +566,8 @@ export class ResourceService {
 
   /** Replaces (mode 'set'), adds one (mode 'add'), removes one ('remove') or all ('clear'). */
   async changeTags(ctx: RequestContext, id: string, mode: 'set' | 'add' | 'remove' | 'clear', tags: unknown[] = []): Promise<string[]> {
+    const max = this.app.config.api.max_tags_per_resource;
+    if (max > 0 && tags.length > max) throw badRequest(`Invalid input for tags. Reason: ${tags.length} tags exceed the maximum of ${max} per resource.`);
     const list = tags.map((t) => this.checkTag(t));
     return this.app.transact(async (trx) => {
       await this.loadForChange(trx, ctx, id, 'update');
@@ -576,6 +578,7 @@ export class ResourceService {
       else if (mode === 'add') next = [...new Set([...existing, ...list])];
       else if (mode === 'remove') next = existing.filter((t: string) => t !== list[0]);
       else next = [];
+      if (max > 0 && next.length > max) throw badRequest(`Invalid input for tags. Reason: ${next.length} tags exceed the maximum of ${max} per resource.`);
       await trx.deleteFrom('tags').where('resource_id', '=', id).execute();
       if (next.length) await trx.insertInto('tags').values(next.map((tag) => ({ resource_id: id, resource_type: this.resource.collection, tag }))).execute();
       await this.touch(trx, id);

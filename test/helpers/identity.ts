@@ -2,6 +2,7 @@
 // (identity on an ephemeral port), clients for both APIs, and helpers to issue tokens
 // and make projects and users through the identity API itself.
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { ApiClient, startTestServer, type TestDialect, type TestServer } from './server.ts';
 
 export const ADMIN_PASSWORD = 'test-admin-secret';
@@ -52,4 +53,22 @@ export async function projectWithUser(t: IdentityTestServer, name: string, role 
   assert.equal(grant.status, 204);
   const token = await issueToken(t.keystone, { id: user.body.user.id, password: `${name}-pw`, projectId: project.body.project.id });
   return { projectId: project.body.project.id, userId: user.body.user.id, token };
+}
+
+/**
+ * POSTs JSON from a chosen local address (127.0.0.x): the server sees another client
+ * address, as per-source limits count them.
+ */
+export function postFrom(localAddress: string, url: string, body: unknown): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
+  const data = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', localAddress, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text, headers: res.headers }));
+    });
+    req.on('error', reject);
+    req.end(data);
+  });
 }

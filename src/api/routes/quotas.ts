@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { App } from '../../app.ts';
 import type { RequestContext } from '../../foundation/context.ts';
 import { badRequest, notAuthorized } from '../../foundation/errors.ts';
-import { invalidAttr } from '../../foundation/validation.ts';
+import { display, INT32_MAX, invalidAttr } from '../../foundation/validation.ts';
 
 export function registerQuotaRoutes(server: FastifyInstance, app: App): void {
   const db = () => app.database.db;
@@ -57,19 +57,24 @@ export function registerQuotaRoutes(server: FastifyInstance, app: App): void {
     const body = req.body as { quota?: Record<string, unknown> } | undefined;
     if (!body || typeof body.quota !== 'object' || body.quota === null) throw badRequest(`Unable to find 'quota' in request body`);
     const known = app.quotas.defaults();
-    const unknown = Object.keys(body.quota).filter((k) => !(k in known) && k !== 'force' && k !== 'check_limit');
+    const unknown = Object.keys(body.quota).filter((k) => !Object.hasOwn(known, k) && k !== 'force' && k !== 'check_limit');
     if (unknown.length) throw badRequest(`Unrecognized attribute(s) '${unknown.join(', ')}'`);
     const values: [string, number][] = [];
     for (const [resource, raw] of Object.entries(body.quota)) {
       if (resource === 'force' || resource === 'check_limit') continue;
       const n = typeof raw === 'string' && /^-?\d+$/.test(raw) ? Number(raw) : raw;
-      if (typeof n !== 'number' || !Number.isInteger(n) || n < -1) throw invalidAttr(resource, `'${String(raw)}' is not an integer greater or equal to -1`);
+      if (typeof n !== 'number' || !Number.isInteger(n) || n < -1) throw invalidAttr(resource, `'${display(raw)}' is not an integer greater or equal to -1`);
+      if (n > INT32_MAX) throw invalidAttr(resource, `'${display(raw)}' is too large - must be no larger than '${INT32_MAX}'`);
       values.push([resource, n]);
     }
     await app.transact(async (trx) => {
       for (const [resource, hard_limit] of values) {
-        await trx.deleteFrom('quotas').where('project_id', '=', project).where('resource', '=', resource).execute();
-        await trx.insertInto('quotas').values({ project_id: project, resource, hard_limit }).execute();
+        // An upsert: concurrent updates of one project's quota must not race on the primary key.
+        await trx
+          .insertInto('quotas')
+          .values({ project_id: project, resource, hard_limit })
+          .onConflict((oc) => oc.columns(['project_id', 'resource']).doUpdateSet({ hard_limit }))
+          .execute();
       }
     });
     return { quota: await app.quotas.limits(db(), project) };

@@ -15,5 +15,5 @@ export function filterStatic<T extends Record<string, unknown>>(items: T[], raw:
     out = out.filter((item) => matches(item[key], wanted));
   }
   const fields = asList(raw.fields).flatMap((f) => f.split(',')).filter(Boolean);
-  return fields.length ? out.map((item) => Object.fromEntries(fields.filter((f) => f in item).map((f) => [f, item[f]]))) : out;
+  return fields.length ? out.map((item) => Object.fromEntries(fields.filter((f) => Object.hasOwn(item, f)).map((f) => [f, item[f]]))) : out;
 }

@@ -4,7 +4,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Tx } from '../../db/index.ts';
 import { KeystoneError, unauthorized, validationError } from '../errors.ts';
-import { verifyPassword } from '../passwords.ts';
 import { TABLES, type Row } from '../store.ts';
 import type { Scope, ValidToken } from '../tokens.ts';
 import type { Identity } from '../identity.ts';
@@ -20,22 +19,32 @@ interface Authenticated {
 
 const isObject = (v: unknown): v is Record<string, any> => !!v && typeof v === 'object' && !Array.isArray(v);
 
-async function checkPassword(identity: Identity, q: Tx, password: Record<string, any>): Promise<Row> {
+/**
+ * The password method. Runs outside any transaction: the hash takes tens of milliseconds on
+ * the thread pool (LoginGuard bounds how many at once) and must not hold a connection.
+ */
+async function checkPassword(identity: Identity, q: Tx, password: Record<string, any>, source: string): Promise<Row> {
   const ref = password.user;
   if (!isObject(ref) || typeof ref.password !== 'string') throw validationError(`Invalid input for field 'user': a user with a password is required.`);
   if (ref.id === undefined && (ref.name === undefined || !isObject(ref.domain))) {
     throw validationError('Expecting to find domain in user. The user is given by name, so its domain is needed.');
   }
+  identity.logins.checkSource(source);
   const user = await identity.directory.findUser(q, ref);
-  // One answer for unknown users and wrong passwords, as Keystone gives.
-  if (!user || !(await verifyPassword(ref.password, user.password_hash))) throw unauthorized();
+  identity.logins.checkLockout(user?.id);
+  // One answer, after the same work, for unknown users and wrong passwords, as Keystone gives.
+  if (!(await identity.logins.verify(ref.password, user?.password_hash ?? null)) || !user) {
+    identity.logins.failed(source, user?.id);
+    throw unauthorized();
+  }
+  identity.logins.succeeded(user.id);
   if (!user.enabled) throw unauthorized(`The account is disabled for user: ${user.id}.`);
   const domain = await identity.store.find(q, TABLES.domain, { id: user.domain_id });
   if (!domain?.enabled) throw unauthorized(`The account is disabled for user: ${user.id}.`);
   return user;
 }
 
-async function authenticate(identity: Identity, q: Tx, auth: Record<string, any>): Promise<Authenticated> {
+async function authenticate(identity: Identity, q: Tx, auth: Record<string, any>, source: string): Promise<Authenticated> {
   const id = auth.identity;
   if (!isObject(id) || !Array.isArray(id.methods) || id.methods.length === 0) throw validationError(`Invalid input for field 'identity': 'methods' is a required property.`);
   const methods = id.methods as unknown[];
@@ -50,7 +59,7 @@ async function authenticate(identity: Identity, q: Tx, auth: Record<string, any>
   }
   if (methods.includes('password')) {
     if (!isObject(id.password)) throw validationError(`Invalid input for field 'password': 'password' is a required property.`);
-    const user = await checkPassword(identity, q, id.password);
+    const user = await checkPassword(identity, q, id.password, source);
     if (result && result.userId !== user.id) throw unauthorized('User IDs do not match.');
     result = { userId: user.id, methods: result ? [...new Set([...result.methods, 'password'])] : ['password'], from: result?.from, defaultProjectId: user.default_project_id };
   }
@@ -101,8 +110,10 @@ export function registerAuthRoutes(server: FastifyInstance, { identity, render, 
   server.post('/v3/auth/tokens', async (req, reply) => {
     const auth = (req.body as Record<string, any> | undefined)?.auth;
     if (!isObject(auth)) throw validationError(`Invalid input for field 'auth': 'auth' is a required property.`);
+    // Authentication reads outside the transaction (the password hash must not hold it).
+    const who = await authenticate(identity, identity.db, auth, req.ip);
+    identity.logins.takeToken(who.userId);
     const { token, info } = await identity.app.transact(async (trx) => {
-      const who = await authenticate(identity, trx, auth);
       const scope = await resolveScope(identity, trx, auth.scope, who);
       return identity.tokens.issue(trx, {
         userId: who.userId,

@@ -13,6 +13,12 @@ import { isForeignKeyViolation, isUniqueViolation, RetryTransaction } from '../.
 import type { Query } from '../repository.ts';
 import { PortAddresses, parseFixedIpRequests, type AddressedPort, type FixedIp, type PlannedIp } from '../ipam/port-addresses.ts';
 import { macAddressInUse } from '../ipam/errors.ts';
+
+/** Neutron's ROUTER_INTERFACE_OWNERS. */
+const ROUTER_INTERFACE_OWNERS = new Set(['network:router_interface', 'network:ha_router_replicated_interface', 'network:router_interface_distributed']);
+
+const deviceNotOwned = (deviceId: string) =>
+  conflict('DeviceIDNotOwnedByTenant', `The following device_id ${deviceId} is not owned by your tenant or matches another tenants router.`);
 import { addressPairsNeedPortSecurity, mergeDhcpOpts, randomMac, validateAddressPairs, type DhcpOpt } from './port-attributes.ts';
 
 import type { BackendDriver } from '../../backends/driver.ts';
@@ -98,7 +104,20 @@ export class PortService extends ResourceService {
     }
   }
 
+  /**
+   * A non-admin may not label a port as an interface of another project's router (it would
+   * attach to their router): 409 DeviceIDNotOwnedByTenant, as Neutron. An unknown router id
+   * is allowed (Neutron looks the router up and lets a missing one pass).
+   */
+  private async checkRouterDevice(trx: Tx, ctx: RequestContext, deviceOwner: unknown, deviceId: unknown, projectId: unknown): Promise<void> {
+    if (ctx.isAdmin || !ROUTER_INTERFACE_OWNERS.has(deviceOwner as string) || typeof deviceId !== 'string' || !deviceId) return;
+    if (!this.app.registry.resources.has('routers')) throw deviceNotOwned(deviceId);
+    const router = await trx.selectFrom('routers').select('project_id').where('id', '=', deviceId).executeTakeFirst();
+    if (router && router.project_id !== projectId) throw deviceNotOwned(deviceId);
+  }
+
   protected override async beforeCreate(trx: Transaction<any>, ctx: RequestContext, item: Item): Promise<void> {
+    await this.checkRouterDevice(trx, ctx, item.device_owner, item.device_id, item.project_id);
     const network = this.createdParent(item, 'networks', item.network_id) ?? (await this.app.services.networks.getVisible(trx, ctx, item.network_id));
     // A generated MAC is checked against the network's ports before use: with 24 random
     // bits, a network of 50,000 ports makes a collision within one 500-port bulk request
@@ -182,7 +201,10 @@ export class PortService extends ResourceService {
 
   // ------------------------------------------------------------------ update
 
-  protected override async beforeUpdate(trx: Transaction<any>, _ctx: RequestContext, current: Item, changes: Item): Promise<void> {
+  protected override async beforeUpdate(trx: Transaction<any>, ctx: RequestContext, current: Item, changes: Item): Promise<void> {
+    if ('device_owner' in changes || 'device_id' in changes) {
+      await this.checkRouterDevice(trx, ctx, changes.device_owner ?? current.device_owner, changes.device_id ?? current.device_id, current.project_id);
+    }
     let port = this.addressed(current);
     if ('mac_address' in changes) {
       if (changes.mac_address === null || changes.mac_address !== current.mac_address) {

@@ -4,7 +4,7 @@
 // floating IP or an extra route still needs.
 import type { Transaction } from 'kysely';
 import type { RequestContext } from '../../foundation/context.ts';
-import { isUuid } from '../../foundation/validation.ts';
+import { display, isUuid } from '../../foundation/validation.ts';
 import type { Tx } from '../../db/index.ts';
 import type { Item } from '../repository.ts';
 import { cidrContains, cidrsOverlap, ipVersion } from './addresses.ts';
@@ -58,7 +58,7 @@ export class RouterInterfaces {
   }
 
   private uuid(name: string, value: unknown): string {
-    if (!isUuid(value)) throw badRequestFor('router', `Invalid input for ${name}. Reason: '${String(value)}' is not a valid UUID`);
+    if (!isUuid(value)) throw badRequestFor('router', `Invalid input for ${name}. Reason: '${display(value)}' is not a valid UUID`);
     return value;
   }
 

@@ -6,7 +6,7 @@ import type { ServiceDeps } from '../deps.ts';
 import type { RequestContext } from '../../foundation/context.ts';
 import type { Tx } from '../../db/index.ts';
 import { badRequest } from '../../foundation/errors.ts';
-import { invalidAttr } from '../../foundation/validation.ts';
+import { display, invalidAttr } from '../../foundation/validation.ts';
 import { ResourceService, type Item } from '../resource-service.ts';
 import { convertIpPrefix } from './rule-values.ts';
 import { grantsTo } from '../rbac/access.ts';
@@ -14,7 +14,7 @@ import { addressesAlreadyExist, addressesNotFound, addressGroupInUse, addressGro
 
 /** Neutron's type:subnet_list element check, then the network form (10.0.0.1/24 → 10.0.0.0/24). */
 function normalizeAddress(value: unknown): string {
-  const reason = `'${String(value)}' is not a valid IP subnet`;
+  const reason = `'${display(value)}' is not a valid IP subnet`;
   if (typeof value !== 'string') throw invalidAttr('addresses', reason);
   let cidr;
   try {

@@ -1,6 +1,7 @@
 // Conversion, validation and identity of security group rule values, as Neutron does
 // them: protocol names and numbers, ethertypes, port ranges per protocol, remote IP
 // prefixes (as given, plus their normalized network form) and the duplicate key.
+import { display } from '../../foundation/validation.ts';
 import ipaddr from 'ipaddr.js';
 import { NeutronError } from '../../foundation/errors.ts';
 import type { Item } from '../repository.ts';
@@ -49,7 +50,7 @@ const invalid = (type: string, message: string) => new NeutronError(400, type, m
 export function convertProtocol(value: unknown): string | null {
   if (value === null || value === undefined || value === 'any') return null;
   const supported = `[None, 'any', ${Object.keys(PROTOCOL_NUMBERS).map((p) => `'${p}'`).join(', ')}]`;
-  const refuse = () => invalid('SecurityGroupRuleInvalidProtocol', `Security group rule protocol ${String(value)} not supported. Only protocol values ${supported} and integer representations [0 to 255] are supported.`);
+  const refuse = () => invalid('SecurityGroupRuleInvalidProtocol', `Security group rule protocol ${display(value)} not supported. Only protocol values ${supported} and integer representations [0 to 255] are supported.`);
   if (typeof value === 'number' || (typeof value === 'string' && /^\d+$/.test(value))) {
     const n = Number(value);
     if (!Number.isInteger(n) || n < 0 || n > 255) throw refuse();
@@ -69,13 +70,13 @@ export function convertEthertype(value: unknown): string {
     const found = ETHERTYPES.find((e) => e.toLowerCase() === value.toLowerCase());
     if (found) return found;
   }
-  throw invalid('SecurityGroupRuleInvalidEtherType', `Security group rule for ethertype '${String(value)}' not supported. Allowed values are ['IPv4', 'IPv6'].`);
+  throw invalid('SecurityGroupRuleInvalidEtherType', `Security group rule for ethertype '${display(value)}' not supported. Allowed values are ['IPv4', 'IPv6'].`);
 }
 
 /** Neutron's convert_ip_prefix_to_cidr: an address gets its full-length mask; host bits are kept. */
 export function convertIpPrefix(value: unknown): { prefix: string; version: 4 | 6; normalized: string } | null {
   if (value === null || value === undefined || value === '') return null;
-  const refuse = () => invalid('InvalidCIDR', `Invalid CIDR ${String(value)} given as IP prefix.`);
+  const refuse = () => invalid('InvalidCIDR', `Invalid CIDR ${display(value)} given as IP prefix.`);
   if (typeof value !== 'string') throw refuse();
   const slash = value.indexOf('/');
   const addrText = slash < 0 ? value : value.slice(0, slash);
@@ -93,7 +94,7 @@ export function convertIpPrefix(value: unknown): { prefix: string; version: 4 | 
 function checkPort(value: unknown): number | null {
   if (value === null || value === undefined) return null;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw invalid('SecurityGroupInvalidPortValue', `Invalid value for port ${String(value)}`);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw invalid('SecurityGroupInvalidPortValue', `Invalid value for port ${display(value)}`);
   return n;
 }
 
