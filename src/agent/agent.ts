@@ -198,9 +198,18 @@ export class Agent {
       const lines = buffer.split('\n');
       buffer = lines.pop() ?? '';
       for (const line of lines) {
-        const m = /^(?:Deleted )?\d+: (tap[0-9a-f-]{11})[@:]/.exec(line);
+        // A tap appearing or going (a workload plugged), a bridge or VXLAN device deleted by hand.
+        const m = /^(?:Deleted )?\d+: ((?:tap|brq)[0-9a-f-]{11}|vxlan-\d+)[@:]/.exec(line);
         if (!m) continue;
-        for (const [id] of this.ports) if (tapName(id) === m[1]) this.queue.add(`port/${id}`);
+        if (m[1].startsWith('tap')) {
+          for (const [id] of this.ports) if (tapName(id) === m[1]) this.queue.add(`port/${id}`);
+        } else {
+          for (const [id, net] of this.networks) {
+            if (bridgeName(id) !== m[1] && `vxlan-${net['provider:segmentation_id']}` !== m[1]) continue;
+            this.queue.add(`network/${id}`);
+            for (const [pid, p] of this.ports) if (p.network_id === id && this.isLocal(p)) this.queue.add(`port/${pid}`);
+          }
+        }
       }
     });
     child.on('exit', () => {
