@@ -420,10 +420,10 @@ export class Agent {
   async syncPort(id: string): Promise<void> {
     const port = this.ports.get(id);
     const tap = tapName(id);
-    let links = await this.host.links();
+    // Only the devices this port concerns are read (a host with 1,000 ports has 2,000+ links).
+    const l = await this.host.link(tap);
     if (!this.isLocal(port)) {
       // Deleted, unbound or moved away: the device leaves the network.
-      const l = links.get(tap);
       if (l?.master?.startsWith('brq')) await this.host.ip('link', 'set', tap, 'nomaster');
       if (l?.flags.includes('UP')) await this.host.ip('link', 'set', tap, 'down');
       this.reported.delete(id);
@@ -432,12 +432,10 @@ export class Agent {
     const net = this.networks.get(port!.network_id);
     if (!net) throw new Error(`network ${port!.network_id} of port ${id} is not known yet`);
     const br = bridgeName(net.id);
-    if (!links.has(br)) {
+    if (!(await this.host.link(br))) {
       await this.syncNetwork(net.id);
-      links = await this.host.links();
-      if (!links.has(br)) throw new Error(`bridge ${br} is missing`);
+      if (!(await this.host.link(br))) throw new Error(`bridge ${br} is missing`);
     }
-    const l = links.get(tap);
     if (!l) return this.report(port!, 'DOWN');
     const up = port!.admin_state_up !== false && net.admin_state_up !== false;
     if (l.mtu !== net.mtu) await this.host.ip('link', 'set', tap, 'mtu', String(net.mtu));

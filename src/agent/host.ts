@@ -83,6 +83,16 @@ export class Host {
     return new Map(links.map((l) => [l.ifname, l]));
   }
 
+  /** One link (`ip -j -d link show dev NAME`), or undefined when it does not exist. */
+  async link(name: string): Promise<Link | undefined> {
+    const result = await this.run('ip', [...this.nsArgs(), '-j', '-d', 'link', 'show', 'dev', name]);
+    if (result.code !== 0) {
+      if (/does not exist|Cannot find device/i.test(result.stderr)) return undefined;
+      throw new CommandError(['ip', '-j', '-d', 'link', 'show', 'dev', name], result);
+    }
+    return (JSON.parse(result.stdout || '[]') as Link[])[0];
+  }
+
   async fdb(device: string): Promise<FdbEntry[]> {
     const out = await this.must('bridge', [...this.nsArgs(), '-j', 'fdb', 'show', 'dev', device]);
     return JSON.parse(out || '[]') as FdbEntry[];

@@ -8,9 +8,6 @@ import { startService } from '../service.ts';
 import { createApp } from '../app.ts';
 import { Identity } from '../identity/identity.ts';
 import { bootstrapAndAnnounce } from '../identity/bootstrap.ts';
-import { loadAgentConfig } from '../agent/config.ts';
-import { Agent } from '../agent/agent.ts';
-import { plug, unplug } from '../agent/plug.ts';
 
 const program = new Command();
 program.name('neutrino').description('Networking-as-a-service serving the OpenStack Networking API v2.0');
@@ -50,6 +47,8 @@ program
   .option('--agent-config <file>', 'agent configuration (YAML); default $NEUTRINO_AGENT_CONFIG')
   .option('--cleanup', 'remove what the agent created on this host (bridges, VXLAN devices, DHCP namespaces, dnsmasq) and exit')
   .action(async (options: { agentConfig?: string; cleanup?: boolean }) => {
+    // Loaded on demand: `serve` does not pay for the agent's modules at start-up.
+    const [{ Agent }, { loadAgentConfig }] = await Promise.all([import('../agent/agent.ts'), import('../agent/config.ts')]);
     const agent = new Agent(loadAgentConfig(options.agentConfig));
     if (options.cleanup) {
       await agent.cleanupHost();
@@ -72,6 +71,7 @@ program
   .option('--ifname <name>', 'interface name inside the namespace', 'eth0')
   .option('--agent-config <file>', 'agent configuration (YAML); default $NEUTRINO_AGENT_CONFIG')
   .action(async (portId: string, options: { netns: string; ifname: string; agentConfig?: string }) => {
+    const [{ plug }, { loadAgentConfig }] = await Promise.all([import('../agent/plug.ts'), import('../agent/config.ts')]);
     const result = await plug(loadAgentConfig(options.agentConfig), portId, options.netns, options.ifname);
     console.log(`${result.device} ${result.created ? 'created' : 'already present'}: ${options.netns}/${options.ifname} ${result.port.mac_address}`);
   });
@@ -82,6 +82,7 @@ program
   .argument('<port>', 'port id')
   .option('--agent-config <file>', 'agent configuration (YAML); default $NEUTRINO_AGENT_CONFIG')
   .action(async (portId: string, options: { agentConfig?: string }) => {
+    const [{ unplug }, { loadAgentConfig }] = await Promise.all([import('../agent/plug.ts'), import('../agent/config.ts')]);
     console.log((await unplug(loadAgentConfig(options.agentConfig), portId)) ? 'unplugged' : 'not plugged');
   });
 
