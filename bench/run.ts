@@ -18,6 +18,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freshDatabase, type TestDialect } from '../test/helpers/server.ts';
+import { dashboardReport } from './dashboard-report.ts';
 import { freePort, waitUp } from '../test/helpers/process.ts';
 import { runResilience } from './resilience.ts';
 
@@ -216,7 +217,8 @@ requests, list 2,000 ports in 700 ms, ~700 MB RSS; 63 of 66 concurrent security 
 creations failed.
 
 ${sections.join('\n')}
-${resilienceReport()}`;
+${resilienceReport()}
+${dashboardReport()}`;
   fs.writeFileSync(path.join(root, 'BENCHMARKS.md'), doc);
   console.error('wrote BENCHMARKS.md');
 }

@@ -151,7 +151,7 @@ export const DEFAULT_CONFIG: NeutrinoConfig = {
     lockout_failure_attempts: 0,
     lockout_duration: 1800,
     source_failure_burst: 20,
-    source_failures_per_minute: 60,
+    source_failures_per_minute: 30,
     user_tokens_per_minute: 600,
     max_unauthenticated_body_size: 16384,
     token_expiry_interval: 60,
