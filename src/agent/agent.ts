@@ -178,7 +178,8 @@ export class Agent {
     } else {
       const p = now ?? before;
       if (!p) return;
-      this.queue.add(`port/${change.id}`);
+      // Ports of other hosts matter here only through their networks (FDB entries).
+      if (this.isLocal(before) || this.isLocal(now) || this.reported.has(change.id) || now?.['binding:host_id'] === this.config.host) this.queue.add(`port/${change.id}`);
       for (const net of new Set([before?.network_id, now?.network_id])) {
         if (!net) continue;
         this.queue.add(`network/${net}`);
@@ -316,7 +317,7 @@ export class Agent {
   }
 
   /** Ports realized here: bound to this host by the linux driver. */
-  private isLocal(p: Obj | undefined): boolean {
+  private isLocal(p: Obj | undefined | null): boolean {
     return !!p && p['binding:host_id'] === this.config.host && p['binding:vif_type'] === 'tap';
   }
 
