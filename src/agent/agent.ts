@@ -199,6 +199,8 @@ export class Agent {
       const lines = buffer.split('\n');
       buffer = lines.pop() ?? '';
       for (const line of lines) {
+        const name = /^(?:Deleted )?\d+: ([^:@\s]+)[@:]/.exec(line)?.[1];
+        if (name) this.host.linkEvent(name);
         // A tap appearing or going (a workload plugged), a bridge or VXLAN device deleted by hand.
         const m = /^(?:Deleted )?\d+: ((?:tap|brq)[0-9a-f-]{11}|vxlan-\d+)[@:]/.exec(line);
         if (!m) continue;
@@ -422,7 +424,7 @@ export class Agent {
     const port = this.ports.get(id);
     const tap = tapName(id);
     // Only the devices this port concerns are read (a host with 1,000 ports has 2,000+ links).
-    const l = await this.host.link(tap);
+    const l = await this.host.cachedLink(tap);
     if (!this.isLocal(port)) {
       // Deleted, unbound or moved away: the device leaves the network.
       if (l?.master?.startsWith('brq')) await this.host.ip('link', 'set', tap, 'nomaster');
@@ -433,7 +435,7 @@ export class Agent {
     const net = this.networks.get(port!.network_id);
     if (!net) throw new Error(`network ${port!.network_id} of port ${id} is not known yet`);
     const br = bridgeName(net.id);
-    if (!(await this.host.link(br))) {
+    if (!(await this.host.cachedLink(br))) {
       await this.syncNetwork(net.id);
       if (!(await this.host.link(br))) throw new Error(`bridge ${br} is missing`);
     }

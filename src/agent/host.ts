@@ -43,7 +43,42 @@ export class Host {
   /** Commands run so far that changed something (for the agent's "changes applied" count). */
   changes = 0;
 
-  constructor(readonly netns?: string) {}
+  /**
+   * All links as read at `at`, for checks of many ports in a row (a restart over 1,000 ports
+   * reads the link table once, not 1,000 times). Names this agent changed since are
+   * `dirty` and read again one by one; `ip monitor link` events drop the whole snapshot.
+   */
+  private snapshot?: { links: Map<string, Link>; at: number; dirty: Set<string> };
+
+  constructor(
+    readonly netns?: string,
+    private readonly snapshotMs = 2000,
+  ) {}
+
+  /** Forget the link snapshot (something changed outside this agent). */
+  invalidate(): void {
+    this.snapshot = undefined;
+  }
+
+  /** A link event: forget the snapshot unless the link is one this agent changed (read alone anyway). */
+  linkEvent(name: string): void {
+    if (this.snapshot && !this.snapshot.dirty.has(name)) this.snapshot = undefined;
+  }
+
+  private touched(args: string[]): void {
+    if (!this.snapshot) return;
+    for (const a of args) if (this.snapshot.links.has(a) || /^(tap|brq|vxlan-)/.test(a)) this.snapshot.dirty.add(a);
+  }
+
+  /** A link from the snapshot when fresh (else one read of all links); read alone when dirty. */
+  async cachedLink(name: string): Promise<Link | undefined> {
+    if (!this.snapshot || Date.now() - this.snapshot.at > this.snapshotMs) {
+      const at = Date.now();
+      this.snapshot = { links: await this.links(), at, dirty: new Set() };
+    }
+    if (this.snapshot.dirty.has(name)) return this.link(name);
+    return this.snapshot.links.get(name);
+  }
 
   run(command: string, args: string[], options: { input?: string } = {}): Promise<CommandResult> {
     return new Promise((resolve) => {
@@ -68,12 +103,14 @@ export class Host {
   /** `ip` in the host's namespace (a change). */
   async ip(...args: string[]): Promise<string> {
     this.changes++;
+    this.touched(args);
     return this.must('ip', [...this.nsArgs(), ...args]);
   }
 
   /** `bridge` in the host's namespace (a change). */
   async bridge(...args: string[]): Promise<string> {
     this.changes++;
+    this.touched(args);
     return this.must('bridge', [...this.nsArgs(), ...args]);
   }
 
