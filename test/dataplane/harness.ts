@@ -270,6 +270,18 @@ export class Topology {
         if (proxy) await killAndWait(proxy);
       }
     }
+    // Anything else started for this topology (a proxy an agent spawned as it was killed):
+    // every process whose command line names this run's directory.
+    for (const entry of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+      let cmdline = '';
+      try {
+        cmdline = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      } catch {
+        continue;
+      }
+      if (cmdline.includes(this.dir)) await killAndWait(Number(entry));
+    }
     const listed = JSON.parse((await run('ip', ['-j', 'netns', 'list'])).stdout || '[]') as { name: string }[];
     for (const { name } of listed) if (name.startsWith(`${this.prefix}-`)) await run('ip', ['netns', 'del', name]);
     await this.server?.close();

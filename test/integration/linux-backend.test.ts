@@ -14,7 +14,7 @@ for (const dialect of dialects()) {
     let t: TestServer;
     let service: ApiClient;
     before(async () => {
-      t = await startTestServer(dialect, { 'backend.driver': 'linux', 'agents.agent_down_time': 2, 'agents.dhcp_agents_per_network': 1 });
+      t = await startTestServer(dialect, { 'backend.driver': 'linux', 'agents.agent_down_time': 4, 'agents.dhcp_agents_per_network': 1 });
       service = t.admin.as({ project: 'service', roles: 'service' });
     });
     after(async () => t?.close());
@@ -71,7 +71,7 @@ for (const dialect of dialects()) {
       assert.deepEqual((await t.admin.get(`/v2.0/networks/${none.id}/dhcp-agents`)).body.agents, [], 'no DHCP subnet, not scheduled');
       // a stops reporting; b keeps reporting and takes the network once a is dead
       // (heartbeats are stored to the second: dead after agent_down_time + up to 1 s).
-      await new Promise((r) => setTimeout(r, 3200));
+      await new Promise((r) => setTimeout(r, 5200));
       const answer = (await service.post('/v2.0/agent-reports', { agents: [dhcp('hb')] })).body.agents[0];
       assert.ok(answer.hosted_networks.includes(net.id), 'moved to the live agent');
       assert.deepEqual((await t.admin.get(`/v2.0/networks/${net.id}/dhcp-agents`)).body.agents.map((x: any) => x.id), [b.id]);
