@@ -182,6 +182,7 @@ export async function runResilience(dialect: TestDialect, options: ResilienceOpt
       seconds,
       body_bytes: bigBody.length,
       body_items: items,
+      loadavg_1m: Math.round(os.loadavg()[0] * 10) / 10,
       phases: Object.fromEntries(
         Object.entries(phases).map(([name, p]) => [name, { ...p, ratio_p50: round(p.p50 / base.p50), ratio_p95: round(p.p95 / base.p95) }]),
       ),

@@ -1,20 +1,23 @@
 // The composition root: one App holds the configuration, the database, the resolved
 // resource definitions, policy, events and every service. The HTTP layer, the CLI and
 // tests all build it the same way (createApp).
-import type { Transaction } from 'kysely';
+import type { Migration, Transaction } from 'kysely';
 import pino, { type Logger } from 'pino';
 import type { NeutrinoConfig } from './config/index.ts';
 import { openDatabase, type Database, type Tx } from './db/index.ts';
-import { Registry } from './definitions/registry.ts';
-import { enabledExtensions } from './definitions/index.ts';
+import { Registry } from './framework/registry.ts';
 import { EventBus, type ResourceEvent } from './events/index.ts';
 import { createPolicy, type PolicyEngine } from './policy/index.ts';
-import { QuotaService } from './services/quotas/quota-service.ts';
-import { createServices, type Services } from './services/index.ts';
-import { Hooks } from './services/hooks.ts';
-import type { ServiceDeps } from './services/deps.ts';
-import { RbacObjectTypes } from './services/rbac/object-types.ts';
+import { QuotaService } from './framework/quotas.ts';
+import { createServices, Services } from './framework/services.ts';
+import { extensionsOf, loadFeatures, migrationsOf, policyParentsOf, policyRulesOf } from './framework/discovery.ts';
+import type { Feature } from './framework/feature.ts';
+import { identityMigrations } from './identity/migrations/index.ts';
+import { WiringGraph } from './framework/wiring.ts';
+import type { ServiceDeps } from './framework/deps.ts';
+import { RbacObjectTypes } from './framework/rbac/object-types.ts';
 import { ChangeFeed } from './feed/feed.ts';
+import { feedMigrations } from './feed/migrations/index.ts';
 import { feedResources } from './feed/resources.ts';
 import { Watch } from './feed/watch.ts';
 import { createBackend, type BackendDriver } from './backends/index.ts';
@@ -23,12 +26,13 @@ import { StatusReports } from './backends/status.ts';
 export class App implements ServiceDeps {
   readonly registry: Registry;
   readonly events = new EventBus();
-  readonly hooks = new Hooks();
   readonly quotas: QuotaService;
   policy: PolicyEngine;
   /** Object types RBAC policies can share (services register theirs). */
   readonly rbac = new RbacObjectTypes();
-  readonly services: Services;
+  readonly services = new Services();
+  /** Every feature's edges on other resources' lifecycles, assembled in feature order. */
+  readonly wiring = new WiringGraph(this.services);
   /** Backend seam: the durable change feed, its watch API, the driver and status write-back. */
   readonly feed: ChangeFeed;
   readonly watch: Watch;
@@ -40,13 +44,15 @@ export class App implements ServiceDeps {
     readonly config: NeutrinoConfig,
     readonly database: Database,
     readonly log: Logger,
+    /** The features found in src/extensions/, in build order. */
+    readonly features: Feature[],
   ) {
-    this.registry = new Registry(enabledExtensions(config));
-    this.policy = createPolicy(config.auth.policy_file);
+    this.registry = new Registry(extensionsOf(features), policyParentsOf(features));
+    this.policy = createPolicy(config.auth.policy_file, policyRulesOf(features));
     this.feed = new ChangeFeed(database, feedResources(this.registry), config.feed, log, config.database.url);
     this.backend = createBackend(config.backend.driver, { agentDownTime: config.agents.agent_down_time });
     this.quotas = new QuotaService(this);
-    this.services = createServices(this);
+    createServices(this, this.services, features);
     this.statusReports = new StatusReports({
       database,
       feed: this.feed,
@@ -105,8 +111,19 @@ export class App implements ServiceDeps {
   }
 }
 
+/** The service's logger: JSON lines on stdout with ISO-8601 timestamps. */
+export function createLogger(config: NeutrinoConfig): Logger {
+  return pino({ level: config.log.level, timestamp: pino.stdTimeFunctions.isoTime });
+}
+
+/** Every schema migration by name: each feature's, the embedded identity's and the change feed's. */
+export async function allMigrations(): Promise<Record<string, Migration>> {
+  return { ...identityMigrations, ...feedMigrations, ...migrationsOf(await loadFeatures()) };
+}
+
 export async function createApp(config: NeutrinoConfig, options: { log?: Logger } = {}): Promise<App> {
-  const log = options.log ?? pino({ level: config.log.level });
-  const database = await openDatabase(config.database.url, { poolSize: config.database.pool_size });
-  return new App(config, database, log);
+  const log = options.log ?? createLogger(config);
+  const features = await loadFeatures();
+  const database = await openDatabase(config.database.url, { poolSize: config.database.pool_size, migrations: await allMigrations() });
+  return new App(config, database, log, features);
 }

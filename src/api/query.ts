@@ -2,8 +2,8 @@
 // pagination) and building of Neutron's pagination links.
 import { badRequest } from '../foundation/errors.ts';
 import { isInt32, toBoolean } from '../foundation/validation.ts';
-import type { ListQuery, SortKey } from '../services/repository.ts';
-import type { ResourceService } from '../services/resource-service.ts';
+import type { ListQuery, SortKey } from '../framework/repository.ts';
+import type { ResourceService } from '../framework/resource-service.ts';
 
 type Raw = Record<string, string | string[] | undefined>;
 

@@ -3,8 +3,8 @@
 // definition. Nothing here knows about any particular resource.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { App } from '../app.ts';
-import type { Resource } from '../definitions/registry.ts';
-import type { ResourceService } from '../services/resource-service.ts';
+import type { Resource } from '../framework/registry.ts';
+import type { ResourceService } from '../framework/resource-service.ts';
 import { badRequest, NeutronError } from '../foundation/errors.ts';
 import { paginationLinks, parseListQuery, project } from './query.ts';
 import { publicUrl } from '../config/index.ts';
@@ -13,7 +13,7 @@ type Params = Record<string, string>;
 type Raw = Record<string, string | string[] | undefined>;
 
 /** `If-Match: revision_number=N[, revision_number=M]` → [N, M]. */
-export function parseIfMatch(header: string | string[] | undefined): number[] | undefined {
+function parseIfMatch(header: string | string[] | undefined): number[] | undefined {
   if (header === undefined) return undefined;
   const values = (Array.isArray(header) ? header.join(',') : header).split(',').map((s) => s.trim()).filter(Boolean);
   return values.map((v) => {

@@ -13,7 +13,7 @@ import type { Transaction } from 'kysely';
 import type { RequestContext } from '../foundation/context.ts';
 import { badRequest, notAuthorized } from '../foundation/errors.ts';
 import type { Database, Tx } from '../db/index.ts';
-import type { Resource } from '../definitions/registry.ts';
+import type { Resource } from '../framework/registry.ts';
 import type { ChangeFeed } from '../feed/feed.ts';
 
 /** Resources a backend reports on, and the statuses it may report. */

@@ -1,16 +1,29 @@
 // neutrino CLI: `serve` runs the API server, `db upgrade` applies migrations, `bootstrap`
 // prepares the embedded identity (admin, roles, catalog) without serving.
+import fs from 'node:fs';
 import { Command } from 'commander';
 import { loadConfig } from '../config/index.ts';
 import { openDatabase } from '../db/index.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import { startService } from '../service.ts';
-import { createApp } from '../app.ts';
+import { allMigrations, createApp } from '../app.ts';
 import { Identity } from '../identity/identity.ts';
 import { bootstrapAndAnnounce } from '../identity/bootstrap.ts';
 
+/** package.json's version (two levels up from src/cli/ and from dist/cli/). */
+function version(): string {
+  try {
+    return JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** Seconds `serve` waits for requests in flight after SIGTERM/SIGINT before exiting anyway. */
+const DRAIN_SECONDS = 30;
+
 const program = new Command();
-program.name('neutrino').description('Networking-as-a-service serving the OpenStack Networking API v2.0');
+program.name('neutrino').description('Networking-as-a-service serving the OpenStack Networking API v2.0').version(version(), '-V, --version');
 program.option('-c, --config <file>', 'configuration file (YAML); default ./neutrino.yaml or $NEUTRINO_CONFIG');
 
 program
@@ -19,9 +32,32 @@ program
   .action(async () => {
     const config = loadConfig({ file: program.opts().config });
     const service = await startService(config);
-    const stop = async () => {
-      await service.close();
-      process.exit(0);
+    // SIGTERM (systemd, docker, kill) and SIGINT (Ctrl-C): stop accepting, let requests in
+    // flight finish, close the database, exit 0. A second signal, or a drain longer than
+    // DRAIN_SECONDS, exits at once.
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        service.app.log.warn({ signal }, 'second signal: exiting without waiting');
+        process.exit(1);
+      }
+      stopping = true;
+      service.app.log.info({ signal }, 'neutrino stopping: draining requests in flight');
+      const force = setTimeout(() => {
+        service.app.log.error({ seconds: DRAIN_SECONDS }, 'requests still in flight after the drain period: exiting');
+        process.exit(1);
+      }, DRAIN_SECONDS * 1000);
+      force.unref();
+      service.close().then(
+        () => {
+          service.app.log.info('neutrino stopped');
+          process.exit(0);
+        },
+        (err) => {
+          service.app.log.error({ err }, 'error while stopping');
+          process.exit(1);
+        },
+      );
     };
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
@@ -86,18 +122,37 @@ program
     console.log((await unplug(loadAgentConfig(options.agentConfig), portId)) ? 'unplugged' : 'not plugged');
   });
 
+program
+  .command('wiring')
+  .description("print the wiring graph: which feature reacts to, vetoes, extends or filters which resource, in the order the edges run")
+  .action(async () => {
+    const config = loadConfig({ file: program.opts().config });
+    // The graph is assembled when the services are built; an in-memory database suffices.
+    const app = await createApp({ ...config, database: { ...config.database, url: 'sqlite::memory:' } });
+    try {
+      console.log(`features, in build order: ${app.features.map((f) => f.name).join(', ')}`);
+      console.log('edges of a phase run in that order; (owner) is the resource\'s own step: first, except before a delete\n');
+      for (const line of app.wiring.describe()) console.log(line);
+    } finally {
+      await app.close();
+    }
+  });
+
 const db = program.command('db').description('database maintenance');
 db.command('upgrade')
   .description('apply all pending schema migrations')
   .action(async () => {
     const config = loadConfig({ file: program.opts().config });
     const database = await openDatabase(config.database.url, { migrate: false });
-    const applied = await migrateToLatest(database, (name) => console.log(`applying ${name}`));
+    const applied = await migrateToLatest(database, await allMigrations(), (name) => console.log(`applying ${name}`));
     console.log(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
     await database.close();
   });
 
 program.parseAsync(process.argv).catch((err) => {
-  console.error(err instanceof Error ? err.message : err);
+  // Start-up errors name their cause (config variable, listener and setting, database path):
+  // one line on stderr, not a stack trace.
+  console.error(`neutrino: ${err instanceof Error ? err.message : String(err)}`);
+  if (process.env.NEUTRINO_DEBUG && err instanceof Error) console.error(err.stack);
   process.exit(1);
 });

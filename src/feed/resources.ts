@@ -1,7 +1,7 @@
 // Which resources the feed describes, from the resolved definitions: every served resource,
 // with its binding host when it has one (ports' binding:host_id, agents' host).
-import type { Registry, Resource } from '../definitions/registry.ts';
-import { columnOf } from '../definitions/types.ts';
+import type { Registry, Resource } from '../framework/registry.ts';
+import { columnOf } from '../framework/definitions.ts';
 import type { FeedResource } from './feed.ts';
 
 /** Attributes naming the host an object is realized on, by preference. */

@@ -1,12 +1,12 @@
 // Authorization. Services ask `policy.enforce(ctx, action, target)` with Neutron's action
 // names (`create_network`, `get_port`, `update_subnet:gateway_ip`, ...); the answer comes
-// from oslo.policy-style rules: Neutron's defaults (defaults.ts) overlaid by the operator's
+// from oslo.policy-style rules: Neutron's defaults (defaults.ts and each feature's policy.ts) overlaid by the operator's
 // policy file (config auth.policy_file, YAML or JSON: rule name → check string).
 import fs from 'node:fs';
 import YAML from 'yaml';
 import type { RequestContext } from '../foundation/context.ts';
 import { evaluate, parseCheck, targetKeys, CheckSyntaxError, type Check, type Credentials, type RuleResolver, type Target } from './check.ts';
-import { DEFAULT_RULES, IMPLIED_ROLES } from './defaults.ts';
+import { BASE_RULES, IMPLIED_ROLES } from './defaults.ts';
 
 export type { Target };
 
@@ -82,7 +82,7 @@ export class RulePolicy implements PolicyEngine, RuleResolver {
 }
 
 /** Rules from an oslo.policy file (YAML or JSON): a mapping of rule name → check string. */
-export function readPolicyFile(file: string): Record<string, string> {
+function readPolicyFile(file: string): Record<string, string> {
   const parsed: unknown = YAML.parse(fs.readFileSync(file, 'utf8')) ?? {};
   if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error(`policy file ${file}: expected a mapping of rule names to check strings`);
   const rules: Record<string, string> = {};
@@ -93,7 +93,10 @@ export function readPolicyFile(file: string): Record<string, string> {
   return rules;
 }
 
-/** Neutron's default rules, overridden by the policy file when one is configured. */
-export function createPolicy(policyFile = ''): RulePolicy {
-  return policyFile ? new RulePolicy(DEFAULT_RULES, readPolicyFile(policyFile)) : new RulePolicy(DEFAULT_RULES);
+/**
+ * Neutron's default rules (the generic ones here and featureRules, each feature's own),
+ * overridden by the policy file when one is configured.
+ */
+export function createPolicy(policyFile = '', featureRules: Record<string, string> = {}): RulePolicy {
+  return policyFile ? new RulePolicy(BASE_RULES, featureRules, readPolicyFile(policyFile)) : new RulePolicy(BASE_RULES, featureRules);
 }

@@ -3,7 +3,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { dialects, startTestServer, type TestServer } from '../helpers/server.ts';
-import type { AgentService } from '../../src/services/agents/agent-service.ts';
+import type { AgentService } from '../../src/extensions/agents/agent-service.ts';
 
 for (const dialect of dialects()) {
   describe(`agents (${dialect})`, () => {

@@ -10,12 +10,14 @@ import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import { Migrator, type Migration } from 'kysely';
 import { openDatabase } from '../../src/db/index.ts';
-import { migrations } from '../../src/db/migrations/index.ts';
+import { allMigrations } from '../../src/app.ts';
 import { dialects, freshDatabase } from '../helpers/server.ts';
 import { freePort } from '../helpers/process.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CLI = ['--import', 'tsx', path.join(root, 'src/cli/main.ts')];
+// Every feature's migrations and the identity's (src/extensions/*/migrations, src/identity/migrations).
+const migrations = await allMigrations();
 const NAMES = Object.keys(migrations).sort();
 
 const envFor = (url: string, extra: Record<string, string> = {}) => ({

@@ -1,9 +1,9 @@
 // IPAM's address and prefix math (units: no database).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { canonicalCidr, canonicalIp, eui64, formatCidr, parseCidr, rangeToCidrs, summarize } from '../../src/services/ipam/address.ts';
-import { defaultPools, poolSize, validatePools } from '../../src/services/ipam/pools.ts';
-import { freeBlocks, isFree, pickPrefix, subtract } from '../../src/services/ipam/prefixes.ts';
+import { canonicalCidr, canonicalIp, eui64, formatCidr, parseCidr, rangeToCidrs, summarize } from '../../src/extensions/ipam/address.ts';
+import { defaultPools, poolSize, validatePools } from '../../src/extensions/ipam/pools.ts';
+import { freeBlocks, isFree, pickPrefix, subtract } from '../../src/extensions/ipam/prefixes.ts';
 import { NeutronError } from '../../src/foundation/errors.ts';
 
 const cidrs = (...list: string[]) => list.map((c) => parseCidr(c));

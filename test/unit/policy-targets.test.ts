@@ -4,8 +4,12 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { makeContext } from '../../src/foundation/context.ts';
 import { createPolicy, RulePolicy } from '../../src/policy/index.ts';
-import { TargetBatch } from '../../src/services/policy-targets.ts';
-import type { Item } from '../../src/services/repository.ts';
+import { loadFeatures, policyRulesOf } from '../../src/framework/discovery.ts';
+
+// Neutron's default rules: the generic ones and every feature's (src/extensions/*/policy).
+const featureRules = policyRulesOf(await loadFeatures());
+import { TargetBatch } from '../../src/framework/policy-targets.ts';
+import type { Item } from '../../src/framework/repository.ts';
 
 describe('keys a rule reads', () => {
   it('follows rule references, field checks (own and parent key), interpolations and dotted keys', () => {
@@ -30,7 +34,7 @@ describe('keys a rule reads', () => {
 });
 
 describe('TargetBatch.enforceEach', () => {
-  const policy = createPolicy();
+  const policy = createPolicy('', featureRules);
   const ports: Item[] = [];
   const networks = [
     { id: 'n1', tenant_id: 'p1', project_id: 'p1', shared: false },

@@ -8,6 +8,10 @@ import path from 'node:path';
 import { makeContext } from '../../src/foundation/context.ts';
 import { parseCheck, CheckSyntaxError } from '../../src/policy/check.ts';
 import { createPolicy, RulePolicy } from '../../src/policy/index.ts';
+import { loadFeatures, policyRulesOf } from '../../src/framework/discovery.ts';
+
+// Neutron's default rules: the generic ones and every feature's (src/extensions/*/policy).
+const featureRules = policyRulesOf(await loadFeatures());
 
 const member = (project = 'p1') => makeContext({ projectId: project, roles: ['member'] });
 const reader = (project = 'p1') => makeContext({ projectId: project, roles: ['reader'] });
@@ -98,7 +102,7 @@ describe('check strings', () => {
 });
 
 describe('Neutron default rules', () => {
-  const policy = createPolicy();
+  const policy = createPolicy('', featureRules);
   const net = (project: string, extra: Record<string, unknown> = {}) => ({ project_id: project, tenant_id: project, shared: false, 'router:external': false, ...extra });
 
   it('lets project members manage their own networks and readers only read them', () => {
@@ -157,19 +161,19 @@ describe('policy files', () => {
     try {
       const yamlFile = path.join(dir, 'policy.yaml');
       fs.writeFileSync(yamlFile, '"create_network": "rule:admin_only"\n"get_network:name": "rule:admin_only"\n"some_unknown_rule": "role:x"\n');
-      const p = createPolicy(yamlFile);
+      const p = createPolicy(yamlFile, featureRules);
       assert.equal(p.enforce(member('p1'), 'create_network', { project_id: 'p1' }), false);
       assert.equal(p.enforce(member('p1'), 'get_network:name', { project_id: 'p1' }), false);
       assert.equal(p.hasRule('get_network:name'), true);
       assert.equal(p.enforce(member('p1'), 'update_network', { project_id: 'p1' }), true, 'rules not in the file keep their defaults');
       const jsonFile = path.join(dir, 'policy.json');
       fs.writeFileSync(jsonFile, JSON.stringify({ context_is_admin: 'role:admin or role:superuser' }));
-      const q = createPolicy(jsonFile);
+      const q = createPolicy(jsonFile, featureRules);
       assert.equal(q.enforce(makeContext({ projectId: 'p1', roles: ['superuser'] }), 'create_network:shared', {}), true, 'rules refer to overridden rules');
       fs.writeFileSync(jsonFile, JSON.stringify({ bad: 'role:a and' }));
-      assert.throws(() => createPolicy(jsonFile), /policy rule bad/);
+      assert.throws(() => createPolicy(jsonFile, featureRules), /policy rule bad/);
       fs.writeFileSync(jsonFile, JSON.stringify({ bad: 3 }));
-      assert.throws(() => createPolicy(jsonFile), /not a check string/);
+      assert.throws(() => createPolicy(jsonFile, featureRules), /not a check string/);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -9,8 +9,8 @@ import type { FastifyInstance } from 'fastify';
 import type { App } from '../../app.ts';
 import { badRequest, notAuthorized } from '../../foundation/errors.ts';
 import { mayReport } from '../../backends/status.ts';
-import { DhcpScheduler } from '../../services/agents/dhcp-scheduler.ts';
-import { AGENT_TYPE_DHCP, type AgentState } from '../../services/agents/agent-service.ts';
+import { DhcpScheduler } from '../../extensions/agents/dhcp-scheduler.ts';
+import { AGENT_TYPE_DHCP, type AgentState } from '../../extensions/agents/agent-service.ts';
 
 const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
 

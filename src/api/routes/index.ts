@@ -1,27 +1,24 @@
-// Routes that are not plain resources (quotas, availability, auto-allocation...). Each
-// module registers its own paths; the server calls them all.
+// Routes that are not plain resources: the features' own (Feature.routes, in
+// src/extensions/<feature>/: quotas, availability, auto-allocation...), registered here with
+// the HTTP layer's request helpers, and the backend seam's watch and status-report routes
+// (watch.ts), which belong to no feature.
 import type { FastifyInstance } from 'fastify';
 import type { App } from '../../app.ts';
-import { registerQuotaRoutes } from './quotas.ts';
-import { registerAvailabilityZoneRoutes } from './availability-zones.ts';
-import { registerFloatingIpPoolRoutes } from './floatingip-pools.ts';
-import { registerAutoAllocatedTopologyRoutes } from './auto-allocated-topology.ts';
-import { registerNetworkIpAvailabilityRoutes } from './network-ip-availability.ts';
-import { registerAgentSchedulingRoutes } from './agent-scheduling.ts';
-import { registerServiceProviderRoutes } from './service-providers.ts';
+import type { HttpHelpers } from '../../framework/feature.ts';
+import { asList, parseListQuery, project } from '../query.ts';
+import { filterStatic } from './static-list.ts';
 import { registerWatchRoutes } from './watch.ts'; // backend seam
 import { registerAgentReportRoutes } from './agent-reports.ts'; // host agents (linux backend)
 
-export type RouteModule = (server: FastifyInstance, app: App) => void;
+const http: HttpHelpers = {
+  asList,
+  project: (item, fields) => project(item, fields),
+  parseListQuery: (service, raw) => parseListQuery(service, raw),
+  filterStatic,
+};
 
-export const extraRoutes: RouteModule[] = [
-  registerQuotaRoutes,
-  registerAvailabilityZoneRoutes,
-  registerFloatingIpPoolRoutes,
-  registerAutoAllocatedTopologyRoutes,
-  registerNetworkIpAvailabilityRoutes,
-  registerAgentSchedulingRoutes,
-  registerServiceProviderRoutes,
-  registerWatchRoutes,
-  registerAgentReportRoutes,
-];
+export function registerFeatureRoutes(server: FastifyInstance, app: App): void {
+  for (const feature of app.features) for (const register of feature.routes ?? []) register(server, app, http);
+  registerWatchRoutes(server, app);
+  registerAgentReportRoutes(server, app); // host agents (linux backend)
+}

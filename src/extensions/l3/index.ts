@@ -1,0 +1,35 @@
+// L3: routers (gateways, interfaces, extra routes), floating IPs and their port
+// forwardings, floating IP pools, address scopes and the auto-allocated topology.
+import { defineFeature } from '../../framework/feature.ts';
+import { addressScopeExtension, addressScopeRbacExtension } from './definitions/address-scope.ts';
+import { autoAllocatedTopologyExtension } from './definitions/auto-allocated-topology.ts';
+import { portForwardingExtensions } from './definitions/floating-ip-port-forwarding.ts';
+import { l3Extensions, routerExtension } from './definitions/router.ts';
+import * as m0030 from './migrations/0030_l3.ts';
+import { l3Rules } from './policy.ts';
+import { AddressScopeService } from './address-scope-service.ts';
+import { AutoAllocator } from './auto-allocation.ts';
+import { FloatingIpPools } from './floatingip-pools.ts';
+import { FloatingIpService } from './floatingip-service.ts';
+import { PortForwardingService } from './port-forwarding-service.ts';
+import { RouterService } from './router-service.ts';
+import { autoAllocatedTopologyRoutes, floatingIpPoolRoutes } from './routes.ts';
+import { l3Wiring } from './wiring.ts';
+
+export default defineFeature({
+  name: 'l3',
+  after: ['network', 'port', 'rbac', 'subnet', 'subnetpool'],
+  extensions: [routerExtension, ...l3Extensions, ...portForwardingExtensions, addressScopeExtension, addressScopeRbacExtension, autoAllocatedTopologyExtension],
+  migrations: { '0030_l3': m0030 },
+  policy: l3Rules,
+  services: (deps) => ({
+    routers: new RouterService(deps),
+    floatingips: new FloatingIpService(deps),
+    portForwardings: new PortForwardingService(deps),
+    addressScopes: new AddressScopeService(deps),
+    autoAllocator: new AutoAllocator(deps),
+    floatingipPools: deps.registry.has('floatingip-pools') ? new FloatingIpPools(deps) : undefined,
+  }),
+  wiring: l3Wiring,
+  routes: [autoAllocatedTopologyRoutes, floatingIpPoolRoutes],
+});

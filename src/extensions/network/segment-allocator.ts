@@ -1,0 +1,159 @@
+// Network segments: validates provider attributes per network type (flat, vlan, vxlan,
+// local) and allocates segmentation ids from the configured ranges. The
+// segment_allocations primary key is the truth for "one id once"; a per-pool lock makes
+// concurrent tenant allocations wait instead of colliding.
+import { randomUUID } from 'node:crypto';
+import type { Transaction } from 'kysely';
+import type { ServiceDeps } from '../../framework/deps.ts';
+import { conflict, invalidInput, NeutronError } from '../../foundation/errors.ts';
+import { now } from '../../foundation/time.ts';
+
+export interface SegmentSpec {
+  network_type: string;
+  physical_network: string | null;
+  segmentation_id: number | null;
+}
+
+const TUNNEL_MAX = 16777215;
+
+function parseRanges(entries: string[], withPhysnet: boolean): { physnet: string; min: number; max: number }[] {
+  return entries.map((e) => {
+    const parts = e.split(':');
+    if (withPhysnet) return { physnet: parts[0], min: Number(parts[1] ?? 1), max: Number(parts[2] ?? 4094) };
+    return { physnet: '', min: Number(parts[0]), max: Number(parts[1]) };
+  });
+}
+
+export class SegmentAllocator {
+  constructor(private readonly app: ServiceDeps) {}
+
+  private get net() {
+    return this.app.config.network;
+  }
+
+  /** Maximum MTU a network of this type can carry (VXLAN loses 50 bytes to encapsulation). */
+  maxMtu(type: string): number {
+    return type === 'vxlan' ? this.net.default_mtu - 50 : this.net.default_mtu;
+  }
+
+  /** Checks one requested segment and fills nothing; throws InvalidInput as Neutron's type drivers do. */
+  validate(spec: SegmentSpec): void {
+    const { network_type: type, physical_network: physnet, segmentation_id: segId } = spec;
+    switch (type) {
+      case 'flat':
+        if (!physnet) throw invalidInput('physical_network required for flat provider network');
+        if (segId !== null) throw invalidInput('segmentation_id specified for flat provider network');
+        if (!this.net.flat_networks.includes('*') && !this.net.flat_networks.includes(physnet)) {
+          throw invalidInput(`physical_network '${physnet}' unknown for flat provider network`);
+        }
+        break;
+      case 'vlan':
+        if (!physnet) {
+          if (segId !== null) throw invalidInput('physical_network required for VLAN provider network');
+        } else if (!parseRanges(this.net.network_vlan_ranges, true).some((r) => r.physnet === physnet)) {
+          throw invalidInput(`physical_network '${physnet}' unknown for VLAN provider network`);
+        }
+        if (segId !== null && (segId < 1 || segId > 4094)) throw invalidInput(`segmentation_id out of range (1 through 4094)`);
+        break;
+      case 'vxlan':
+        if (physnet) throw invalidInput('provider:physical_network specified for VXLAN network');
+        if (segId !== null && (segId < 1 || segId > TUNNEL_MAX)) throw invalidInput(`segmentation_id out of range (1 through ${TUNNEL_MAX})`);
+        break;
+      case 'local':
+        if (physnet || segId !== null) throw invalidInput('provider:physical_network and provider:segmentation_id not allowed for local network');
+        break;
+      default:
+        throw invalidInput(`network_type value '${type}' not supported`);
+    }
+  }
+
+  /** The segment a tenant network gets: the first configured tenant type with a free id. */
+  async allocateTenant(trx: Transaction<any>): Promise<SegmentSpec> {
+    for (const type of this.net.tenant_network_types) {
+      if (type === 'local') return { network_type: 'local', physical_network: null, segmentation_id: null };
+      const spec: SegmentSpec = { network_type: type, physical_network: null, segmentation_id: null };
+      const filled = await this.fill(trx, spec, false);
+      if (filled) return filled;
+    }
+    throw new NeutronError(503, 'NoNetworkAvailable', 'Unable to create the network. No tenant network is available for allocation.');
+  }
+
+  /** Fills a missing segmentation id (vlan/vxlan) from the configured ranges; null if exhausted. */
+  async fill(trx: Transaction<any>, spec: SegmentSpec, required = true): Promise<SegmentSpec | null> {
+    if (spec.segmentation_id !== null || (spec.network_type !== 'vlan' && spec.network_type !== 'vxlan')) return spec;
+    const ranges =
+      spec.network_type === 'vlan'
+        ? parseRanges(this.net.network_vlan_ranges, true).filter((r) => !spec.physical_network || r.physnet === spec.physical_network)
+        : parseRanges(this.net.vni_ranges, false);
+    for (const range of ranges) {
+      const physnet = range.physnet;
+      await this.app.database.lockKey(trx, `segments:${spec.network_type}:${physnet}`);
+      const used = new Set(
+        (
+          await trx
+            .selectFrom('segment_allocations')
+            .select('segmentation_id')
+            .where('network_type', '=', spec.network_type)
+            .where('physical_network', '=', physnet)
+            .where('segmentation_id', '>=', range.min)
+            .where('segmentation_id', '<=', range.max)
+            .execute()
+        ).map((r: { segmentation_id: number }) => r.segmentation_id),
+      );
+      for (let id = range.min; id <= range.max; id++) {
+        if (!used.has(id)) return { network_type: spec.network_type, physical_network: physnet || null, segmentation_id: id };
+      }
+    }
+    if (!required) return null;
+    throw new NeutronError(503, 'NoNetworkAvailable', 'Unable to create the network. No tenant network is available for allocation.');
+  }
+
+  /** Stores the segments of a network and reserves their ids (409 when taken). */
+  async store(trx: Transaction<any>, networkId: string, projectId: string, specs: SegmentSpec[]): Promise<void> {
+    const ts = now();
+    for (const [index, spec] of specs.entries()) {
+      const id = randomUUID();
+      await trx
+        .insertInto('network_segments')
+        .values({ id, project_id: projectId, name: '', description: '', created_at: ts, updated_at: ts, revision_number: 0, network_id: networkId, ...spec, segment_index: index })
+        .execute();
+      const key = spec.network_type === 'flat' ? 0 : spec.segmentation_id;
+      if (key === null) continue;
+      const physnet = spec.physical_network ?? '';
+      const taken = await trx
+        .selectFrom('segment_allocations')
+        .select('segment_id')
+        .where('network_type', '=', spec.network_type)
+        .where('physical_network', '=', physnet)
+        .where('segmentation_id', '=', key)
+        .executeTakeFirst();
+      if (taken) throw this.inUse(spec);
+      await trx.insertInto('segment_allocations').values({ network_type: spec.network_type, physical_network: physnet, segmentation_id: key, segment_id: id }).execute();
+    }
+  }
+
+  private inUse(spec: SegmentSpec): NeutronError {
+    if (spec.network_type === 'flat') return conflict('FlatNetworkInUse', `Unable to create the flat network. Physical network ${spec.physical_network} is in use.`);
+    if (spec.network_type === 'vlan') return conflict('VlanIdInUse', `Unable to create the network. The VLAN ${spec.segmentation_id} on physical network ${spec.physical_network} is in use.`);
+    return conflict('TunnelIdInUse', `Unable to create the network. The tunnel ID ${spec.segmentation_id} is in use.`);
+  }
+
+  async segmentsOf(q: Transaction<any> | ServiceDeps['database']['db'], networkIds: string[]): Promise<Map<string, SegmentSpec[]>> {
+    const map = new Map<string, SegmentSpec[]>();
+    if (networkIds.length === 0) return map;
+    for (let i = 0; i < networkIds.length; i += 500) {
+      const rows = await q
+        .selectFrom('network_segments')
+        .select(['network_id', 'network_type', 'physical_network', 'segmentation_id'])
+        .where('network_id', 'in', networkIds.slice(i, i + 500))
+        .orderBy('segment_index')
+        .execute();
+      for (const r of rows) {
+        const list = map.get(r.network_id) ?? [];
+        list.push({ network_type: r.network_type, physical_network: r.physical_network ?? null, segmentation_id: r.segmentation_id ?? null });
+        map.set(r.network_id, list);
+      }
+    }
+    return map;
+  }
+}

@@ -1,0 +1,58 @@
+// Subnet pools (core since subnet_allocation) and their extensions: default pools and
+// the add/remove prefix actions.
+import type { ExtensionDef } from '../../../framework/definitions.ts';
+
+const prefixlen = { type: 'integer', allowPost: true, allowPut: true, min: 0, max: 128 } as const;
+
+export const subnetpoolCore: ExtensionDef = {
+  alias: 'subnet_allocation',
+  name: 'Subnet Allocation',
+  description: 'Enables allocation of subnets from a subnet pool',
+  updated: '2015-03-30T10:00:00-00:00',
+  resources: [
+    {
+      collection: 'subnetpools',
+      member: 'subnetpool',
+      table: 'subnetpools',
+      quota: 'subnetpool',
+      allowBulk: true,
+      attributes: {
+        name: { type: 'string', allowPost: true, allowPut: true, required: true, maxLength: 255, validate: (v: string) => (v.trim() === '' ? `'${v}' Blank strings are not permitted` : undefined) },
+        prefixes: { type: 'list', items: 'cidr', allowPost: true, allowPut: true, required: true, filter: false },
+        ip_version: { type: 'integer' },
+        default_prefixlen: prefixlen,
+        min_prefixlen: prefixlen,
+        max_prefixlen: prefixlen,
+        default_quota: { type: 'integer', allowPost: true, allowPut: true, nullable: true, default: null, min: 0 },
+        shared: { type: 'boolean', allowPost: true, default: false, enforcePolicy: true },
+        // Validated as a UUID only; address scopes are the L3 area's.
+        address_scope_id: { type: 'uuid', allowPost: true, allowPut: true, nullable: true, default: null },
+      },
+      actions: {
+        add_prefixes: { method: 'PUT', handler: 'addPrefixes' },
+        remove_prefixes: { method: 'PUT', handler: 'removePrefixes' },
+      },
+    },
+  ],
+};
+
+export const subnetpoolExtensions: ExtensionDef[] = [
+  {
+    alias: 'default-subnetpools',
+    name: 'Default Subnetpools',
+    description: 'Provides ability to mark and use a subnetpool as the default.',
+    updated: '2016-02-18T18:00:00-00:00',
+    requires: ['subnet_allocation'],
+    extendAttributes: {
+      subnetpools: { is_default: { type: 'boolean', allowPost: true, allowPut: true, default: false, enforcePolicy: true } },
+      subnets: { use_default_subnetpool: { type: 'boolean', allowPost: true, default: false, visible: false, storage: 'computed' } },
+    },
+  },
+  {
+    alias: 'subnetpool-prefix-ops',
+    name: 'Subnet Pool Prefix Operations',
+    description: 'Provides support for adjusting the prefix list of subnet pools',
+    updated: '2019-02-19T10:00:00-00:00',
+    requires: ['subnet_allocation'],
+  },
+];
