@@ -50,6 +50,12 @@ async function phase(name: string, op: (i: number) => Promise<unknown>): Promise
   for (let i = 0; i < n; i++) await op(i);
   (results[name] ??= { on: [], off: [] })[mode].push(((cpuMs() - t0) * 1000) / n); // µs of CPU per op
 }
+// The bare cost: transactions that only bump one network's revision.
+const networks = (app.services as any).get('networks');
+for (let r = 0; r < 2 * (rounds + 1); r++) {
+  setMode(r % 4 === 0 || r % 4 === 3 ? 'on' : 'off');
+  await phase('touch_only_trx', () => app.transact((trx) => networks.touch(trx, net.id)));
+}
 let rule = 0;
 for (let r = 0; r < 2 * (rounds + 1); r++) {
   setMode(r % 4 === 0 || r % 4 === 3 ? 'on' : 'off'); // on off off on on off off on ...
