@@ -93,9 +93,16 @@ export class QosPolicyService extends ResourceService {
     }
   }
 
-  protected override async beforeDelete(trx: Transaction<any>, _ctx: RequestContext, current: Item): Promise<void> {
+  protected override async beforeDelete(trx: Transaction<any>, ctx: RequestContext, current: Item): Promise<void> {
     const [user] = await this.usersOf(trx, current.id, 1);
     if (user) throw qosPolicyInUse(current.id, user.objectType, user.id);
+    // Its rules go first, each through its own service (so each deletion is an event and a
+    // change like any other, not a silent foreign-key cascade).
+    for (const kind of servedKinds(this.app.registry)) {
+      const rules = this.app.services.get(kind.collection);
+      if (!rules) continue;
+      for (const rule of await rules.repo.findWhere(trx, { qos_policy_id: current.id })) await rules.deleteIn(trx, ctx, rule.id, { internal: true });
+    }
   }
 
   /** `rules`: every rule of each policy, with its type and policy id (as Neutron renders them). */
