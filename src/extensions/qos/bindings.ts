@@ -9,7 +9,7 @@ import type { ServiceDeps } from '../../framework/deps.ts';
 import type { RequestContext } from '../../foundation/context.ts';
 import type { Tx } from '../../db/index.ts';
 import type { Item } from '../../framework/resource-service.ts';
-import { grantedIds } from '../../framework/rbac/access.ts';
+import { grantsTo } from '../../framework/rbac/access.ts';
 import { policyRemoveNotAuthorized, ruleNotSupportedByNetwork, ruleNotSupportedByPort } from './errors.ts';
 import { enforcedRuleTypes } from './rule-types.ts';
 import type { QosPolicyService } from './policy-service.ts';
@@ -65,7 +65,7 @@ export class QosBindings {
   private async accessible(trx: Tx, ctx: RequestContext, policyId: string): Promise<boolean> {
     const policy = await this.policies.repo.findById(trx, policyId);
     if (!policy) return true; // already gone: nothing to protect
-    return policy.project_id === ctx.projectId || (await grantedIds(trx, 'qos_policy', [policyId], ctx.projectId)).size > 0;
+    return policy.project_id === ctx.projectId || ((await grantsTo(trx, 'qos_policy', [policyId], ctx.projectId)).get(policyId)?.size ?? 0) > 0;
   }
 
   /**

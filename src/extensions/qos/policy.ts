@@ -2,7 +2,11 @@
 // rules are managed by admins; a policy is read by its project's readers and, when shared,
 // by everyone; rules by the readers of their policy's project; rule types by any reader
 // (their details by admins only, checked in the service as Neutron's plugin does).
-import { ADMIN, ADMIN_OR_READER, any, PARENT_OWNER_READER } from '../../policy/defaults.ts';
+import { ADMIN, PARENT_OWNER_READER, PROJECT_READER } from '../../policy/defaults.ts';
+
+/** `(a) or (b) or ...` */
+const any = (...checks: string[]) => checks.map((c) => `(${c})`).join(' or ');
+const ADMIN_OR_READER = any(ADMIN, PROJECT_READER);
 
 const RULES = ['bandwidth_limit_rule', 'dscp_marking_rule', 'minimum_bandwidth_rule', 'packet_rate_limit_rule', 'minimum_packet_rate_rule'];
 const ADMIN_OR_PARENT_OWNER_READER = any(ADMIN, PARENT_OWNER_READER);

@@ -59,7 +59,7 @@ export const qosRoutes: RouteModule = (server, deps, http) => {
 
   for (const kind of Object.values(RULE_KINDS)) {
     if (!kind.alias || !kind.aliasExtension || !deps.registry.has(kind.aliasExtension) || !deps.registry.resources.has(kind.collection)) continue;
-    const service = () => deps.services.get(kind.collection) as QosRuleService;
+    const service = () => deps.services.get(kind.collection) as unknown as QosRuleService;
     const key = `alias_${kind.member}`;
     for (const path of [kind.alias, kind.alias.replace(/-/g, '_')]) {
       const item = `/v2.0/qos/${path}/:id`;
