@@ -75,6 +75,13 @@ module.exports = {
       to: { path: '^src/(extensions|api)/' },
     },
     {
+      name: 'dashboard-stands-alone',
+      severity: 'error',
+      comment: 'dashboard/ (static front end + identity pass-through) reads data only through the public APIs: it imports nothing from src but foundation.',
+      from: { path: '^src/dashboard/' },
+      to: { path: '^src/', pathNot: '^src/(foundation|dashboard)/' },
+    },
+    {
       name: 'not-to-unresolvable',
       severity: 'error',
       from: {},

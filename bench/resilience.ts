@@ -10,12 +10,15 @@
 //   wrong_password 32 more clients loop POST /v3/auth/tokens with a wrong admin password
 //   largest_body   1 more client loops POST /v2.0/networks with a body just under the
 //                  server's body limit (`{"networks":[{},{},…]}`; --body-bytes overrides)
-// A request still unanswered 2 s after its phase counts with its age then (censored).
+// The loading clients run in their own process (bench/resilience-load.mjs), so their CPU
+// use does not delay the measuring client. A request still unanswered 2 s after its phase
+// counts with its age then (censored).
 // The ratio of each loaded phase's p50/p95 to the unloaded one goes to
 // bench/results/resilience-<db>.jsonl (read by bench/run.ts for BENCHMARKS.md) and stdout.
 // `--root` points at another checkout (built with `npm run build`) to measure old code.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freshDatabase, type TestDialect } from '../test/helpers/server.ts';
@@ -31,6 +34,8 @@ export interface ResilienceOptions {
   bodyBytes?: number;
   label?: string;
   out?: string;
+  /** Loaded phases to run (default both). */
+  phases?: string[];
 }
 
 function quantile(sorted: number[], q: number): number {
@@ -85,26 +90,22 @@ async function measure(apiUrl: string, token: string, seconds: number, load?: (s
   return { p50: round(quantile(latencies, 0.5)), p95: round(quantile(latencies, 0.95)), n: latencies.length, censored, load: loadStats };
 }
 
-/** Loops `send` on `clients` concurrent clients until stop(); counts answers by status. */
-async function loop(clients: number, stop: () => boolean, send: (signal: AbortSignal) => Promise<Response>, hardStopMs: number): Promise<Record<string, number>> {
-  const counts: Record<string, number> = {};
-  const ac = new AbortController();
-  const hard = setTimeout(() => ac.abort(), hardStopMs);
-  await Promise.all(
-    Array.from({ length: clients }, async () => {
-      while (!stop() && !ac.signal.aborted) {
-        try {
-          const res = await send(ac.signal);
-          await res.arrayBuffer();
-          counts[res.status] = (counts[res.status] ?? 0) + 1;
-        } catch {
-          counts.error = (counts.error ?? 0) + 1;
-        }
-      }
+/**
+ * Runs the load generator (bench/resilience-load.mjs, its own process) with `clients`
+ * clients POSTing `body` to `url` for `seconds`; resolves with its answers by status.
+ */
+function loadProcess(clients: number, seconds: number, url: string, body: string, headers: Record<string, string> = {}): Promise<Record<string, number>> {
+  const file = path.join(os.tmpdir(), `neutrino-bench-body-${process.pid}-${clients}.json`);
+  fs.writeFileSync(file, body);
+  const child = spawn(process.execPath, [path.join(here, 'bench', 'resilience-load.mjs'), String(clients), String(seconds), url, file, ...Object.entries(headers).map(([k, v]) => `${k}=${v}`)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  return new Promise((resolve) =>
+    child.on('exit', () => {
+      fs.rmSync(file, { force: true });
+      resolve(out ? JSON.parse(out) : {});
     }),
   );
-  clearTimeout(hard);
-  return counts;
 }
 
 export async function runResilience(dialect: TestDialect, options: ResilienceOptions = {}): Promise<Record<string, unknown>> {
@@ -152,9 +153,11 @@ export async function runResilience(dialect: TestDialect, options: ResilienceOpt
       let hi = 128 * 1024 * 1024;
       while (hi - lo > 1024) {
         const mid = Math.floor((lo + hi) / 2);
-        const res = await fetch(`${apiUrl}/v2.0/networks`, { method: 'POST', headers: { 'x-auth-token': token, 'content-type': 'application/json' }, body: `{"x":"${'a'.repeat(mid - 8)}"}` });
-        await res.text();
-        if (res.status === 413) hi = mid;
+        // A refused body may be cut off while it is being sent (EPIPE): refused too.
+        const status = await fetch(`${apiUrl}/v2.0/networks`, { method: 'POST', headers: { 'x-auth-token': token, 'content-type': 'application/json' }, body: `{"x":"${'a'.repeat(mid - 8)}"}` })
+          .then(async (res) => (await res.text(), res.status))
+          .catch(() => 413);
+        if (status === 413) hi = mid;
         else lo = mid;
       }
       return lo;
@@ -164,16 +167,12 @@ export async function runResilience(dialect: TestDialect, options: ResilienceOpt
     const bigBody = `{"networks":[${Array.from({ length: items }, () => '{}').join(',')}]}`;
 
     const phases: Record<string, Awaited<ReturnType<typeof measure>>> = {};
-    const hardStop = seconds * 1000 + 2000;
     phases.unloaded = await measure(apiUrl, token, seconds);
-    phases.wrong_password = await measure(apiUrl, token, seconds, (stop) =>
-      loop(32, stop, (signal) => fetch(`${identityUrl}/v3/auth/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(auth('wrong')), signal }), hardStop),
-    );
+    const want = (name: string) => !options.phases || options.phases.includes(name);
+    if (want('wrong_password')) phases.wrong_password = await measure(apiUrl, token, seconds, () => loadProcess(32, seconds + 0.3, `${identityUrl}/v3/auth/tokens`, JSON.stringify(auth('wrong'))));
     // Let the server drain what the previous phase left queued.
     await new Promise((r) => setTimeout(r, 2000));
-    phases.largest_body = await measure(apiUrl, token, seconds, (stop) =>
-      loop(1, stop, (signal) => fetch(`${apiUrl}/v2.0/networks`, { method: 'POST', headers: { 'x-auth-token': token, 'content-type': 'application/json' }, body: bigBody, signal }), hardStop),
-    );
+    if (want('largest_body')) phases.largest_body = await measure(apiUrl, token, seconds, () => loadProcess(1, seconds + 0.3, `${apiUrl}/v2.0/networks`, bigBody, { 'x-auth-token': token }));
     const base = phases.unloaded;
     const result = {
       ts: new Date().toISOString(),
@@ -183,6 +182,7 @@ export async function runResilience(dialect: TestDialect, options: ResilienceOpt
       seconds,
       body_bytes: bigBody.length,
       body_items: items,
+      loadavg_1m: Math.round(os.loadavg()[0] * 10) / 10,
       phases: Object.fromEntries(
         Object.entries(phases).map(([name, p]) => [name, { ...p, ratio_p50: round(p.p50 / base.p50), ratio_p95: round(p.p95 / base.p95) }]),
       ),
@@ -204,7 +204,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   fs.mkdirSync(resultsDir, { recursive: true });
   for (const d of dialects) {
     const out = arg('--out') ?? path.join(resultsDir, `resilience-${d}.jsonl`);
-    const result = await runResilience(d, { root: arg('--root'), seconds: Number(arg('--seconds') ?? 8), bodyBytes: arg('--body-bytes') ? Number(arg('--body-bytes')) : undefined, label: arg('--label'), out });
+    const result = await runResilience(d, { root: arg('--root'), seconds: Number(arg('--seconds') ?? 8), bodyBytes: arg('--body-bytes') ? Number(arg('--body-bytes')) : undefined, label: arg('--label'), out, phases: arg('--phases')?.split(',') });
     console.log(JSON.stringify(result));
   }
 }

@@ -18,6 +18,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freshDatabase, type TestDialect } from '../test/helpers/server.ts';
+import { dashboardReport } from './dashboard-report.ts';
 import { freePort, waitUp } from '../test/helpers/process.ts';
 import { runResilience } from './resilience.ts';
 
@@ -151,7 +152,7 @@ function resilienceReport(): string {
     if (!r) continue;
     for (const [phase, p] of Object.entries(r.phases as Record<string, any>)) {
       const ok = phase === 'unloaded' ? '' : p.ratio_p50 < 2 && p.ratio_p95 < 2 ? 'yes' : '**no**';
-      rows.push(`| ${r.label} | ${phase} | ${p.n} | ${p.p50} | ${p.p95} | ${p.ratio_p50} | ${p.ratio_p95} | ${ok} | ${JSON.stringify(p.load)} |`);
+      rows.push(`| ${r.label}${phase === 'unloaded' && r.loadavg_1m !== undefined ? ` (load avg ${r.loadavg_1m})` : ''} | ${phase} | ${p.n} | ${p.p50} | ${p.p95} | ${p.ratio_p50} | ${p.ratio_p95} | ${ok} | ${JSON.stringify(p.load)} |`);
     }
   }
   if (!rows.length) return '';
@@ -216,7 +217,8 @@ requests, list 2,000 ports in 700 ms, ~700 MB RSS; 63 of 66 concurrent security 
 creations failed.
 
 ${sections.join('\n')}
-${resilienceReport()}`;
+${resilienceReport()}
+${dashboardReport()}`;
   fs.writeFileSync(path.join(root, 'BENCHMARKS.md'), doc);
   console.error('wrote BENCHMARKS.md');
 }

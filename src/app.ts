@@ -13,19 +13,31 @@ import { createServices, Services } from './framework/services.ts';
 import { extensionsOf, loadFeatures, migrationsOf, policyParentsOf, policyRulesOf } from './framework/discovery.ts';
 import type { Feature } from './framework/feature.ts';
 import { identityMigrations } from './identity/migrations/index.ts';
-import { Hooks } from './framework/hooks.ts';
+import { WiringGraph } from './framework/wiring.ts';
 import type { ServiceDeps } from './framework/deps.ts';
 import { RbacObjectTypes } from './framework/rbac/object-types.ts';
+import { ChangeFeed } from './feed/feed.ts';
+import { feedMigrations } from './feed/migrations/index.ts';
+import { feedResources } from './feed/resources.ts';
+import { Watch } from './feed/watch.ts';
+import { createBackend, type BackendDriver } from './backends/index.ts';
+import { StatusReports } from './backends/status.ts';
 
 export class App implements ServiceDeps {
   readonly registry: Registry;
   readonly events = new EventBus();
-  readonly hooks = new Hooks();
   readonly quotas: QuotaService;
   policy: PolicyEngine;
   /** Object types RBAC policies can share (services register theirs). */
   readonly rbac = new RbacObjectTypes();
   readonly services = new Services();
+  /** Every feature's edges on other resources' lifecycles, assembled in feature order. */
+  readonly wiring = new WiringGraph(this.services);
+  /** Backend seam: the durable change feed, its watch API, the driver and status write-back. */
+  readonly feed: ChangeFeed;
+  readonly watch: Watch;
+  readonly backend: BackendDriver;
+  readonly statusReports: StatusReports;
   private pending = new WeakMap<object, ResourceEvent[]>();
 
   constructor(
@@ -37,18 +49,45 @@ export class App implements ServiceDeps {
   ) {
     this.registry = new Registry(extensionsOf(features), policyParentsOf(features));
     this.policy = createPolicy(config.auth.policy_file, policyRulesOf(features));
+    this.feed = new ChangeFeed(database, feedResources(this.registry), config.feed, log, config.database.url);
+    this.backend = createBackend(config.backend.driver);
     this.quotas = new QuotaService(this);
     createServices(this, this.services, features);
+    this.statusReports = new StatusReports({
+      database,
+      feed: this.feed,
+      resource: (collection) => this.registry.resources.get(collection),
+      transact: (fn) => this.transact(fn),
+    });
+    this.feed.afterCompaction.push(() => this.statusReports.prune());
+    this.watch = new Watch({
+      feed: this.feed,
+      collections: new Map(this.services.all().map((s) => [s.resource.collection, s.resource.path ?? s.resource.collection.replace(/_/g, '-')])),
+      visible: async (ctx, collection, ids) => {
+        const service = this.services.get(collection);
+        if (!service) return new Map();
+        const items = await service.list(ctx, { filters: { id: ids }, sort: [] });
+        return new Map(items.map((item) => [item.id as string, item]));
+      },
+    });
   }
 
-  /** One transaction; the events it queued are emitted after it commits. */
+  /**
+   * One transaction; the changes it recorded are written to the change feed at its end
+   * (one insert), and the events it queued are emitted after it commits.
+   */
   async transact<T>(fn: (trx: Transaction<any>) => Promise<T>): Promise<T> {
     let events: ResourceEvent[] = [];
+    let fed = false;
     const result = await this.database.transaction(async (trx) => {
       events = [];
       this.pending.set(trx, events);
-      return fn(trx);
+      this.feed.begin(trx);
+      const out = await fn(trx);
+      fed = await this.feed.flush(trx);
+      return out;
     });
+    if (fed) this.feed.committed();
     for (const e of events) this.events.emit(e, (err) => this.log.error({ err, event: e.resource }, 'event listener failed'));
     return result;
   }
@@ -59,14 +98,22 @@ export class App implements ServiceDeps {
     else this.events.emit(event);
   }
 
+  /** Starts what runs for the server's life: the feed's wake-ups and compaction, the backend driver. */
+  async start(): Promise<void> {
+    await this.feed.start();
+    await this.backend.start?.({ feed: this.feed, reportStatus: (reports) => this.statusReports.applyTrusted(reports), log: this.log });
+  }
+
   async close(): Promise<void> {
+    await this.backend.stop?.();
+    await this.feed.stop();
     await this.database.close();
   }
 }
 
-/** Every schema migration: each feature's and the embedded identity's, by name. */
+/** Every schema migration by name: each feature's, the embedded identity's and the change feed's. */
 export async function allMigrations(): Promise<Record<string, Migration>> {
-  return { ...identityMigrations, ...migrationsOf(await loadFeatures()) };
+  return { ...identityMigrations, ...feedMigrations, ...migrationsOf(await loadFeatures()) };
 }
 
 export async function createApp(config: NeutrinoConfig, options: { log?: Logger } = {}): Promise<App> {

@@ -58,6 +58,7 @@ export async function startService(config: NeutrinoConfig): Promise<RunningServi
     listeners.push(api);
     await api.listen({ host: config.api.host, port: config.api.port });
     const port = boundPort(api, config.api.port);
+    await app.start(); // backend seam: feed wake-ups/compaction, backend driver
     if (config.api.port === 0) config.api.port = port;
 
     if (identity) {

@@ -13,7 +13,7 @@ type Params = Record<string, string>;
 type Raw = Record<string, string | string[] | undefined>;
 
 /** `If-Match: revision_number=N[, revision_number=M]` → [N, M]. */
-export function parseIfMatch(header: string | string[] | undefined): number[] | undefined {
+function parseIfMatch(header: string | string[] | undefined): number[] | undefined {
   if (header === undefined) return undefined;
   const values = (Array.isArray(header) ? header.join(',') : header).split(',').map((s) => s.trim()).filter(Boolean);
   return values.map((v) => {

@@ -10,6 +10,7 @@ import { registerResourceRoutes } from './resource-routes.ts';
 import { registerDiscoveryRoutes } from './discovery.ts';
 import { registerFeatureRoutes } from './routes/index.ts';
 import { isInvalidData } from '../db/index.ts';
+import { registerDashboard } from '../dashboard/index.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -51,7 +52,9 @@ export function buildServer(app: App, options: ServerOptions = {}): FastifyInsta
   server.addHook('onRequest', async (req, reply) => {
     const path = req.url.split('?')[0];
     if (urlHoldsNul(req.url)) throw new NeutronError(400, 'HTTPBadRequest', 'Invalid input: NUL characters are not allowed.');
-    req.ctx = isPublic(path) ? { requestId: `req-${req.id}`, userId: null, projectId: null, roles: [], isAdmin: false } : await authenticate(req);
+    // Routes declared with `config: { public: true }` (the dashboard's static files) need no token either.
+    const open = isPublic(path) || (req.routeOptions.config as { public?: boolean } | undefined)?.public === true;
+    req.ctx = open ? { requestId: `req-${req.id}`, userId: null, projectId: null, roles: [], isAdmin: false } : await authenticate(req);
     // As in Neutron, the policy's context_is_admin rule also makes a caller admin.
     if (!req.ctx.isAdmin && req.ctx.roles.length && app.policy.enforce(req.ctx, 'context_is_admin', {})) req.ctx = { ...req.ctx, isAdmin: true };
     reply.header('x-openstack-request-id', req.ctx.requestId);
@@ -81,6 +84,7 @@ export function buildServer(app: App, options: ServerOptions = {}): FastifyInsta
   });
 
   registerDiscoveryRoutes(server, app);
+  registerDashboard(server, { authUri: options.authUri });
   registerFeatureRoutes(server, app);
   for (const service of app.services.all()) registerResourceRoutes(server, app, service);
   return server;

@@ -41,6 +41,22 @@ program
     }
   });
 
+program
+  .command('wiring')
+  .description("print the wiring graph: which feature reacts to, vetoes, extends or filters which resource, in the order the edges run")
+  .action(async () => {
+    const config = loadConfig({ file: program.opts().config });
+    // The graph is assembled when the services are built; an in-memory database suffices.
+    const app = await createApp({ ...config, database: { ...config.database, url: 'sqlite::memory:' } });
+    try {
+      console.log(`features, in build order: ${app.features.map((f) => f.name).join(', ')}`);
+      console.log('edges of a phase run in that order; (owner) is the resource\'s own step: first, except before a delete\n');
+      for (const line of app.wiring.describe()) console.log(line);
+    } finally {
+      await app.close();
+    }
+  });
+
 const db = program.command('db').description('database maintenance');
 db.command('upgrade')
   .description('apply all pending schema migrations')

@@ -94,10 +94,26 @@ export interface NeutrinoConfig {
     /** Seconds without a state report after which an agent is shown dead (Neutron's agent_down_time). */
     agent_down_time: number;
   };
+  /** The durable change feed (src/feed/): retention and wake-ups. */
+  feed: {
+    /** Changes older than this are compacted away (a watcher behind them must relist). */
+    retention_seconds: number;
+    /** At most this many cursors are kept behind the newest. */
+    max_rows: number;
+    /** How often each server compacts the feed (0: never). */
+    compact_seconds: number;
+    /** Watchers re-read the feed at least this often (fallback for missed wake-ups). */
+    poll_seconds: number;
+  };
+  /** The dataplane backend (src/backends/). */
+  backend: {
+    /** Driver name: `noop` (ports stay DOWN/unbound unless an external agent reports status). */
+    driver: string;
+  };
   log: { level: string };
 }
 
-export const DEFAULT_CONFIG: NeutrinoConfig = {
+const DEFAULT_CONFIG: NeutrinoConfig = {
   api: {
     host: '127.0.0.1',
     port: 9696,
@@ -133,7 +149,7 @@ export const DEFAULT_CONFIG: NeutrinoConfig = {
     lockout_failure_attempts: 0,
     lockout_duration: 1800,
     source_failure_burst: 20,
-    source_failures_per_minute: 60,
+    source_failures_per_minute: 30,
     user_tokens_per_minute: 600,
     max_unauthenticated_body_size: 16384,
     token_expiry_interval: 60,
@@ -161,6 +177,8 @@ export const DEFAULT_CONFIG: NeutrinoConfig = {
     rbac_policy: 10,
   },
   agents: { agent_down_time: 75 },
+  feed: { retention_seconds: 86400, max_rows: 1000000, compact_seconds: 60, poll_seconds: 5 },
+  backend: { driver: 'noop' },
   log: { level: 'info' },
 };
 

@@ -95,7 +95,7 @@ export function isForeignKeyViolation(err: unknown): boolean {
   return code === '23503' || code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
 }
 
-export function dialectOf(url: string): Dialect {
+function dialectOf(url: string): Dialect {
   if (url.startsWith('sqlite:')) return 'sqlite';
   if (/^postgres(ql)?:\/\//.test(url)) return 'postgres';
   throw new Error(`unsupported database url ${url}: use sqlite:<path> or postgres://…`);

@@ -28,7 +28,7 @@ export const revisionMismatch = (expected: number, current: number) =>
   new NeutronError(412, 'RevisionNumberConstraintFailed', `Constrained to ${expected}, but current revision is ${current}`);
 
 /** Turns "security_group" into "SecurityGroup" for <Member>NotFound types. */
-export function camel(member: string): string {
+function camel(member: string): string {
   return member
     .split(/[_-]/)
     .map((part) => part.charAt(0).toUpperCase() + part.slice(1))

@@ -76,7 +76,7 @@ export function checkCidr(v: unknown): string | undefined {
 }
 
 export const INT32_MAX = 2 ** 31 - 1;
-export const INT32_MIN = -(2 ** 31);
+const INT32_MIN = -(2 ** 31);
 export const isInt32 = (n: number) => Number.isInteger(n) && n >= INT32_MIN && n <= INT32_MAX;
 
 export const isMac = (v: unknown): v is string => typeof v === 'string' && MAC_RE.test(v);
@@ -123,7 +123,7 @@ function reasonForType(type: AttrType, value: unknown): string | undefined {
 }
 
 /** Converts a value of a declared scalar type to its stored JS form. */
-export function convertType(type: AttrType, value: unknown): unknown {
+function convertType(type: AttrType, value: unknown): unknown {
   if (value === null || value === undefined) return value;
   switch (type) {
     case 'boolean':

@@ -98,9 +98,6 @@ export interface ExtensionDef {
   requires?: string[];
 }
 
-/** The standard attribute names every resource renders (subject to ResourceDef.standard). */
-export const STANDARD_ATTRIBUTES = ['id', 'project_id', 'tenant_id', 'name', 'description', 'created_at', 'updated_at', 'revision_number', 'tags'] as const;
-
 export function columnOf(name: string, def: AttributeDef): string {
   return def.column ?? name.replace(/:/g, '_');
 }

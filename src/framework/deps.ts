@@ -8,17 +8,34 @@ import type { Database, Tx } from '../db/index.ts';
 import type { Registry } from './registry.ts';
 import type { ResourceEvent } from '../events/index.ts';
 import type { PolicyEngine } from '../policy/index.ts';
-import type { Hooks } from './hooks.ts';
+import type { ServiceLookup } from './lookup.ts';
+import type { WiringGraph } from './wiring.ts';
+
+export type { ServiceLookup };
 import type { QuotaService } from './quotas.ts';
 import type { RbacObjectTypes } from './rbac/object-types.ts';
 
+/** An object's state before a change, as the change feed needs it. */
+export interface FeedBefore {
+  revision: number;
+  projectId: string | null;
+  /** Binding host for resources that have one ('' = unbound), else null. */
+  host: string | null;
+}
+
 /**
- * The other services, by collection (`get`) and by the typed names services call each other
- * through. Its members are declared by the services themselves (`declare module` in their
- * files), so this file imports none of them and no import cycle forms.
+ * The change feed as services write it (src/feed/feed.ts implements it; ARCHITECTURE.md
+ * "Backend seam"). Changes recorded in a transaction are written when it ends.
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-interface
-export interface ServiceLookup {}
+export interface ChangeRecorder {
+  record(trx: Tx, resource: string, id: string, kind: 'created' | 'updated' | 'deleted' | 'status', before?: FeedBefore): void;
+  /** The feed's view of a stored item, for record(…, before). */
+  before(resource: string, item: Record<string, any>): FeedBefore;
+  /** Records the deletion of rows deleted with SQL rather than through their service. */
+  recordDeletesWhere(trx: Tx, resource: string, where: Record<string, string>): Promise<void>;
+  /** Records the deletion of what goes with an object being deleted (cascades, its RBAC policies). */
+  recordCascadedDeletes(trx: Tx, resource: string, id: string, rbacType?: string): Promise<void>;
+}
 
 export interface ServiceDeps {
   readonly config: NeutrinoConfig;
@@ -27,12 +44,14 @@ export interface ServiceDeps {
   /** The resources this deployment serves. */
   readonly registry: Registry;
   readonly policy: PolicyEngine;
-  /** Cross-service hooks on other resources' lifecycles. */
-  readonly hooks: Hooks;
+  /** The wiring graph: other features' edges on a resource's lifecycle (wiring.ts). */
+  readonly wiring: WiringGraph;
   readonly quotas: QuotaService;
   /** Object types RBAC policies can share (services register theirs). */
   readonly rbac: RbacObjectTypes;
   readonly services: ServiceLookup;
+  /** The durable change feed (backend seam). */
+  readonly feed: ChangeRecorder;
   /** One transaction; the events it queued are emitted after it commits. */
   transact<T>(fn: (trx: Transaction<any>) => Promise<T>): Promise<T>;
   /** Queues an event to emit once the transaction `trx` commits. */

@@ -9,6 +9,7 @@ import type { ServiceDeps, ServiceLookup } from './deps.ts';
 import type { ExtensionDef, PolicyParent } from './definitions.ts';
 import type { ListQuery, Item } from './repository.ts';
 import type { ResourceService } from './resource-service.ts';
+import type { Edge } from './wiring.ts';
 
 /** Request helpers of the HTTP layer, given to a feature's routes (features do not import src/api). */
 export interface HttpHelpers {
@@ -46,6 +47,11 @@ export interface Feature {
   policyParents?: PolicyParent[];
   /** Builds the feature's services. Resources of the feature without one get the generic ResourceService. */
   services?: (deps: ServiceDeps) => FeatureServices;
+  /**
+   * The feature's edges in the wiring graph: how it reacts to, vetoes, extends or filters
+   * other resources (its table in wiring.ts, one line per edge; see src/framework/wiring.ts).
+   */
+  wiring?: Edge[];
   /** Routes that are not plain resources (quotas, availability lists, scheduling). */
   routes?: RouteModule[];
 }

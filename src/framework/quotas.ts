@@ -10,12 +10,11 @@ import type { Registry } from './registry.ts';
 import type { Database } from '../db/index.ts';
 import type { Tx } from '../db/index.ts';
 import { overQuota } from '../foundation/errors.ts';
+import { Batch } from './operation.ts';
 
 export class QuotaService {
   /** Resources the database counts (quota_counted), read once. */
   private counted?: Promise<Set<string>>;
-  /** Limits read in a transaction, by project (the items of a bulk request check them once). */
-  private readonly limitsInTransaction = new WeakMap<object, Map<string, Record<string, number>>>();
 
   constructor(private readonly app: { readonly registry: Registry; readonly config: NeutrinoConfig; readonly database: Database }) {}
 
@@ -45,9 +44,9 @@ export class QuotaService {
   }
 
   /** Throws OverQuota unless `count` more of resource fit in the project's limit. */
-  async reserve(trx: Transaction<any>, projectId: string, resource: string, count: number): Promise<void> {
-    let known = this.limitsInTransaction.get(trx);
-    if (!known) this.limitsInTransaction.set(trx, (known = new Map()));
+  async reserve(trx: Transaction<any>, projectId: string, resource: string, count: number, batch: Batch = new Batch()): Promise<void> {
+    // Limits read in this request, by project (the items of a bulk request check them once).
+    const known = batch.shared('quota-limits', () => new Map<string, Record<string, number>>());
     const limits = known.get(projectId) ?? (await this.limits(trx, projectId));
     known.set(projectId, limits);
     const limit = limits[resource];

@@ -34,7 +34,7 @@ export interface ListQuery {
 }
 
 /** Columns (not computed) of a resource, with their attribute definitions. */
-export function storedAttributes(resource: Resource): [string, AttributeDef, string][] {
+function storedAttributes(resource: Resource): [string, AttributeDef, string][] {
   const out: [string, AttributeDef, string][] = [];
   for (const [name, def] of Object.entries(resource.attributes)) {
     if (name === 'tenant_id' || name === 'tags') continue;
@@ -59,7 +59,7 @@ function parseJson(text: string): unknown {
   return JSON.parse(text);
 }
 
-export function fromDb(def: AttributeDef, value: unknown): unknown {
+function fromDb(def: AttributeDef, value: unknown): unknown {
   if (value === null || value === undefined) return value ?? null;
   if (storageOf(def) === 'json') return typeof value === 'string' ? parseJson(value) : value;
   if (def.type === 'boolean') return value === true || value === 1 || value === '1';

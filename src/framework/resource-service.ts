@@ -12,6 +12,8 @@ import type { Resource } from './registry.ts';
 import type { Tx } from '../db/index.ts';
 import type { ServiceDeps } from './deps.ts';
 import type { PolicyParent } from './definitions.ts';
+import { Batch, type CreateOp, type DeleteOp, type Operation, type ParentTargets, type UpdateOp, type WriteOptions } from './operation.ts';
+import { OWNER_FIRST, type Phase } from './wiring.ts';
 import { Repository, type Item, type ListQuery, type Query } from './repository.ts';
 import { storageOf } from './definitions.ts';
 import { now } from '../foundation/time.ts';
@@ -19,12 +21,9 @@ import type { Target } from '../policy/index.ts';
 import { grantsTo, ownedOrGranted } from './rbac/access.ts';
 import { TargetBatch } from './policy-targets.ts';
 
-export type { Item, ListQuery };
+export type { Item, ListQuery, ParentTargets };
 
 const TAG_MAX = 255;
-
-/** Policy targets of parent objects loaded during one request, by `<collection>:<id>`. */
-export type ParentTargets = Map<string, Target>;
 
 export interface RenderOptions {
   /** Parent targets already loaded in this request. */
@@ -33,20 +32,12 @@ export interface RenderOptions {
   created?: boolean;
 }
 
-/** Parents loaded while creating an item (by the item being created). */
-const parentsOfCreate = new WeakMap<Item, ParentTargets>();
-
-
 const sameValue = (a: unknown, b: unknown) => a === b || JSON.stringify(a) === JSON.stringify(b);
 
-export interface CreateOptions {
-  /** Created by another service on the caller's behalf: skip the caller's policy checks. */
-  internal?: boolean;
-  /** Parents already loaded for siblings created in the same request (bulk create). */
-  parents?: ParentTargets;
-}
+/** Options of createIn/updateIn/deleteIn (see WriteOptions). */
+export type CreateOptions = WriteOptions;
 
-declare module './deps.ts' {
+declare module './lookup.ts' {
   interface ServiceLookup {
     /** The service of a collection. */
     get(collection: string): ResourceService | undefined;
@@ -178,19 +169,46 @@ export class ResourceService {
     return parents;
   }
 
-  /** Validates and completes item (API form) before its row is inserted. */
-  protected async beforeCreate(_trx: Transaction<any>, _ctx: RequestContext, _item: Item): Promise<void> {}
+  // The owner's steps of a write. Each gets the write's Operation; the wiring graph's edges
+  // (other features) run after the owner's step, except before a delete (OWNER_FIRST).
 
-  /** Writes rows that reference the new item (its id exists now). */
-  protected async afterCreate(_trx: Transaction<any>, _ctx: RequestContext, _item: Item): Promise<void> {}
+  /** Validates and completes op.item (API form) before its row is inserted. */
+  protected async beforeCreate(_op: CreateOp): Promise<void> {}
 
-  /** Validates changes (API form) against current; may add derived changes. */
-  protected async beforeUpdate(_trx: Transaction<any>, _ctx: RequestContext, _current: Item, _changes: Item): Promise<void> {}
+  /** Writes rows that reference the new item (op.item.id exists now). */
+  protected async afterCreate(_op: CreateOp): Promise<void> {}
 
-  protected async afterUpdate(_trx: Transaction<any>, _ctx: RequestContext, _updated: Item, _changes: Item): Promise<void> {}
+  /** Validates op.changes against op.current; may add derived changes. */
+  protected async beforeUpdate(_op: UpdateOp): Promise<void> {}
 
-  /** Vetoes (throws) or cleans up before the row is deleted. */
-  protected async beforeDelete(_trx: Transaction<any>, _ctx: RequestContext, _current: Item): Promise<void> {}
+  /** After the change is stored (op.item is the updated item). */
+  protected async afterUpdate(_op: UpdateOp): Promise<void> {}
+
+  /** Vetoes (throws) or cleans up before the row of op.item is deleted. */
+  protected async beforeDelete(_op: DeleteOp): Promise<void> {}
+
+  /** Runs phase of op: the owner's step and the wiring graph's edges, in the order OWNER_FIRST declares. */
+  private async step(phase: Phase, op: Operation): Promise<void> {
+    const refresh = () => {
+      // An update's item is the stored one with the changes so far (steps may add changes).
+      if (op.kind === 'update') op.item = { ...op.current, ...op.changes };
+    };
+    const owner = async () => {
+      refresh();
+      await (this[phase] as (op: Operation) => Promise<void>).call(this, op);
+    };
+    const edges = async () => {
+      refresh();
+      await this.app.wiring.run(phase, op);
+    };
+    if (OWNER_FIRST[phase]) {
+      await owner();
+      await edges();
+    } else {
+      await edges();
+      await owner();
+    }
+  }
 
   /** Fills computed attributes of items, in one batch. */
   protected async extend(_q: Tx, _ctx: RequestContext, _items: Item[]): Promise<void> {}
@@ -204,7 +222,7 @@ export class ResourceService {
     // Like Neutron's queries, admins and advanced services (advsvc) are not scoped to a project.
     if (!this.isPrivileged(ctx)) q = this.scope(ctx, q);
     // Custom and hook filters win over plain column ones (`shared` as the caller sees it).
-    const customFilter = (name: string) => this.customFilters[name] ?? this.app.hooks.filter(this.resource.collection, name);
+    const customFilter = (name: string) => this.customFilters[name] ?? this.app.wiring.filter(this.resource.collection, name);
     const plain = Object.fromEntries(Object.entries(query.filters).filter(([name]) => !customFilter(name)));
     const { q: filtered, rest } = this.repo.applyFilters(q, plain);
     q = filtered;
@@ -233,7 +251,7 @@ export class ResourceService {
   /** Filters a resource accepts beyond its column attributes (for filter-validation). */
   isFilterable(name: string): boolean {
     const def = this.resource.attributes[name];
-    if (name in this.customFilters || this.app.hooks.filter(this.resource.collection, name)) return true;
+    if (name in this.customFilters || this.app.wiring.filter(this.resource.collection, name)) return true;
     return !!def && def.filter !== false && storageOf(def) === 'column' && def.visible !== false;
   }
 
@@ -291,7 +309,7 @@ export class ResourceService {
       else await this.loadTags(q, items);
     }
     await this.extend(q, ctx, items);
-    await this.app.hooks.extend(this.resource.collection, q, ctx, items);
+    await this.app.wiring.extend(this.resource.collection, q, ctx, items);
     items.forEach((item, i) => Object.assign(item, batch.flags[i]));
     for (const [name, allowed] of hidden) {
       items.forEach((item, i) => {
@@ -319,8 +337,8 @@ export class ResourceService {
     return this.app.transact(async (trx) => {
       const out: Item[] = [];
       // The items of a bulk request share their parents (a network's 100 new ports load it once).
-      const parents: ParentTargets = new Map();
-      for (const body of bodies) out.push(await this.createIn(trx, ctx, body, { parents }));
+      const batch = new Batch();
+      for (const body of bodies) out.push(await this.createIn(trx, ctx, body, { batch }));
       return out;
     });
   }
@@ -362,8 +380,8 @@ export class ResourceService {
    * For an item being created, its parent (e.g. the network of a port) as already loaded
    * and checked visible by authorizeCreate, or undefined (internal creates, parent missing).
    */
-  protected createdParent(item: Item, collection: string, id: string): Item | undefined {
-    return parentsOfCreate.get(item)?.get(`${collection}:${id}`);
+  protected createdParent(op: CreateOp, collection: string, id: string): Item | undefined {
+    return op.parents.get(`${collection}:${id}`);
   }
 
   /** Admins and advanced services (role advsvc) act on other projects' behalf. */
@@ -427,19 +445,19 @@ export class ResourceService {
     const item = this.parseCreate(ctx, body);
     // Parents loaded (and, for non-admins, found visible) to authorize the create also serve
     // beforeCreate and the response: creating a child changes neither their owner nor sharing.
-    const parents: ParentTargets = options.parents ?? new Map();
-    parentsOfCreate.set(item, parents);
+    const batch = options.batch ?? new Batch();
+    const parents = batch.parents;
+    const op: CreateOp = { kind: 'create', collection: this.resource.collection, trx, ctx, item, parents, options, batch };
     if (!options.internal) await this.authorizeCreate(trx, ctx, body, item, parents);
     // Like Neutron, quotas limit what callers create, not what services create for them.
-    if (this.resource.quota && this.resource.hasProject && !options.internal) await this.app.quotas.reserve(trx, item.project_id, this.resource.quota, 1);
-    await this.beforeCreate(trx, ctx, item);
-    await this.app.hooks.run(this.resource.collection, 'beforeCreate', trx, ctx, item);
+    if (this.resource.quota && this.resource.hasProject && !options.internal) await this.app.quotas.reserve(trx, item.project_id, this.resource.quota, 1, batch);
+    await this.step('beforeCreate', op);
     item.id ??= randomUUID();
     if (this.resource.hasTimestamps) item.created_at = item.updated_at = now();
     if (this.resource.hasRevision) item.revision_number = 0;
     await this.repo.insert(trx, item);
-    await this.afterCreate(trx, ctx, item);
-    await this.app.hooks.run(this.resource.collection, 'afterCreate', trx, ctx, item);
+    this.app.feed.record(trx, this.resource.collection, item.id, 'created'); // change feed
+    await this.step('afterCreate', op);
     const rendered = await this.repo.findById(trx, item.id);
     await this.render(trx, ctx, [rendered!], undefined, { parents, created: true });
     this.app.queueEvent(trx, { resource: this.resource.collection, action: 'created', id: item.id, body: rendered!, context: ctx });
@@ -483,16 +501,17 @@ export class ResourceService {
     return current;
   }
 
-  async updateIn(trx: Transaction<any>, ctx: RequestContext, id: string, body: Item, options: CreateOptions & { ifMatch?: number[] } = {}): Promise<Item> {
+  async updateIn(trx: Transaction<any>, ctx: RequestContext, id: string, body: Item, options: WriteOptions = {}): Promise<Item> {
     const changes = this.parseUpdate(body);
     // Parents loaded to authorize serve the response too (updates don't move items between parents).
-    const parents: ParentTargets = new Map();
+    const batch = options.batch ?? new Batch();
+    const parents = batch.parents;
     const current = await this.loadForChange(trx, ctx, id, 'update', options.ifMatch, options.internal, changes, parents);
-    await this.beforeUpdate(trx, ctx, current, changes);
-    await this.app.hooks.run(this.resource.collection, 'beforeUpdate', trx, ctx, { ...current, ...changes }, changes);
+    const op: UpdateOp = { kind: 'update', collection: this.resource.collection, trx, ctx, current, changes, item: { ...current, ...changes }, parents, options, batch };
+    await this.step('beforeUpdate', op);
+    this.app.feed.record(trx, this.resource.collection, id, 'updated', this.app.feed.before(this.resource.collection, current)); // change feed (host before)
     await this.writeChanges(trx, id, changes);
-    await this.afterUpdate(trx, ctx, { ...current, ...changes }, changes);
-    await this.app.hooks.run(this.resource.collection, 'afterUpdate', trx, ctx, { ...current, ...changes }, changes);
+    await this.step('afterUpdate', op);
     const rendered = await this.repo.findById(trx, id);
     await this.render(trx, ctx, [rendered!], undefined, { parents });
     this.app.queueEvent(trx, { resource: this.resource.collection, action: 'updated', id, body: rendered!, context: ctx });
@@ -507,6 +526,7 @@ export class ResourceService {
   /** A change to the resource or something it contains: revision + 1, updated_at = now (in one statement with columns to set). */
   async touch(trx: Tx, id: string, columns: Record<string, unknown> = {}): Promise<void> {
     const set: Record<string, unknown> = { ...columns };
+    this.app.feed.record(trx, this.resource.collection, id, 'updated'); // change feed
     if (this.resource.hasTimestamps) set.updated_at = now();
     if (this.resource.hasRevision) {
       await trx
@@ -523,14 +543,17 @@ export class ResourceService {
     await this.app.transact((trx) => this.deleteIn(trx, ctx, id, { ifMatch }));
   }
 
-  async deleteIn(trx: Transaction<any>, ctx: RequestContext, id: string, options: CreateOptions & { ifMatch?: number[] } = {}): Promise<void> {
+  async deleteIn(trx: Transaction<any>, ctx: RequestContext, id: string, options: WriteOptions = {}): Promise<void> {
     const current = await this.loadForChange(trx, ctx, id, 'delete', options.ifMatch, options.internal);
-    // Other services first release or veto what they hold on the item (L3 deletes a
+    const batch = options.batch ?? new Batch();
+    const op: DeleteOp = { kind: 'delete', collection: this.resource.collection, trx, ctx, item: current, parents: batch.parents, options, batch };
+    await this.app.feed.recordCascadedDeletes(trx, this.resource.collection, id, this.app.rbac.forCollection(this.resource.collection)?.type); // change feed
+    // Other features first release or veto what they hold on the item (L3 deletes a
     // network's unassociated floating IPs); then the owner checks what is left.
-    await this.app.hooks.run(this.resource.collection, 'beforeDelete', trx, ctx, current);
-    await this.beforeDelete(trx, ctx, current);
+    await this.step('beforeDelete', op);
     if (this.resource.hasTags) await trx.deleteFrom('tags').where('resource_id', '=', id).execute();
     await this.repo.deleteById(trx, id);
+    this.app.feed.record(trx, this.resource.collection, id, 'deleted', this.app.feed.before(this.resource.collection, current)); // change feed
     this.app.queueEvent(trx, { resource: this.resource.collection, action: 'deleted', id, body: current, context: ctx });
   }
 

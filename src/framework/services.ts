@@ -39,11 +39,15 @@ export class Services {
   }
 }
 
-/** Fills services (the lookup deps.services refers to) with every feature's services, then the generic ones. */
+/**
+ * Fills services (the lookup deps.services refers to) with every feature's services, then
+ * the generic ones, and assembles the features' wiring tables into deps.wiring, in feature order.
+ */
 export function createServices(deps: ServiceDeps, services: Services, features: Feature[]): void {
   for (const feature of features) if (feature.services) services.install(feature.name, feature.services(deps));
   // Every other defined resource gets the generic service.
   for (const collection of deps.registry.resources.keys()) {
     if (!services.get(collection)) services.add(new ResourceService(deps, collection));
   }
+  for (const feature of features) for (const edge of feature.wiring ?? []) deps.wiring.add(feature.name, edge);
 }

@@ -51,6 +51,13 @@ class Buckets {
     b.tokens = Math.max(0, b.tokens - 1);
   }
 
+  /** Gives back a token taken for an attempt that turned out not to count. */
+  give(key: string, now = Date.now()): void {
+    if (this.burst() <= 0) return;
+    const b = this.refill(key, now);
+    b.tokens = Math.min(this.burst(), b.tokens + 1);
+  }
+
   /** Forgets full buckets (they are the default state). */
   private prune(now: number): void {
     for (const [key, b] of this.buckets) {
@@ -59,6 +66,8 @@ class Buckets {
     if (this.buckets.size >= this.limit) this.buckets.clear();
   }
 }
+
+const THROTTLED_ANSWER_DELAY_MS = 1000;
 
 export const tooManyRequests = (seconds: number, what: string) => Object.assign(new KeystoneError(429, `${what} Retry after ${seconds} seconds.`), { retryAfter: seconds });
 
@@ -81,10 +90,20 @@ export class LoginGuard {
     );
   }
 
-  /** 429 when the source has used up its failed logins. */
-  checkSource(source: string): void {
+  /**
+   * 429 when the source has used up its failed logins. Otherwise the attempt takes one of
+   * them now (so a burst of concurrent attempts cannot queue more hashes than the source
+   * may fail); succeeded() gives it back.
+   */
+  async checkSource(source: string): Promise<void> {
     const wait = this.failures.wait(source);
-    if (wait > 0) throw tooManyRequests(wait, 'Too many failed authentication attempts from this address.');
+    if (wait > 0) {
+      // Answered a second late: a throttled client looping on 429s cannot flood the server
+      // with cheap requests (it holds a connection instead, which costs no CPU).
+      await new Promise((r) => setTimeout(r, THROTTLED_ANSWER_DELAY_MS));
+      throw tooManyRequests(wait, 'Too many failed authentication attempts from this address.');
+    }
+    this.failures.take(source);
   }
 
   /** 401 while the user is locked out (Keystone's lockout_failure_attempts). */
@@ -97,15 +116,16 @@ export class LoginGuard {
     this.lockouts.delete(userId);
   }
 
-  failed(source: string, userId: string | undefined): void {
-    this.failures.take(source);
+  /** A failed password check (its source's token was taken by checkSource). */
+  failed(_source: string, userId: string | undefined): void {
     if (!userId || this.config().lockout_failure_attempts <= 0) return;
     const state = this.lockouts.get(userId) ?? { count: 0, last: 0 };
     if (this.lockouts.size >= 100_000 && !this.lockouts.has(userId)) this.lockouts.clear();
     this.lockouts.set(userId, { count: state.count + 1, last: Date.now() });
   }
 
-  succeeded(userId: string): void {
+  succeeded(source: string, userId: string): void {
+    this.failures.give(source);
     this.lockouts.delete(userId);
   }
 

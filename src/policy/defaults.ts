@@ -20,16 +20,16 @@ export const SG_OWNER_READER = 'role:reader and rule:sg_owner';
 export const ADVSVC = 'rule:context_is_advsvc';
 
 /** `(a) or (b) or ...` */
-export const any = (...checks: string[]) => checks.map((c) => `(${c})`).join(' or ');
+export const anyOf = (...checks: string[]) => checks.map((c) => `(${c})`).join(' or ');
 
-export const ADMIN_OR_MEMBER = any(ADMIN, PROJECT_MEMBER);
-export const ADMIN_OR_READER = any(ADMIN, PROJECT_READER);
+export const ADMIN_OR_MEMBER = anyOf(ADMIN, PROJECT_MEMBER);
+export const ADMIN_OR_READER = anyOf(ADMIN, PROJECT_READER);
 
 /** create/get/update/delete rules of a project-owned resource; get also passes for `readableIf`. */
 export function crud(member: string, readableIf: string[] = []): Record<string, string> {
   return {
     [`create_${member}`]: ADMIN_OR_MEMBER,
-    [`get_${member}`]: any(ADMIN, PROJECT_READER, ...readableIf),
+    [`get_${member}`]: anyOf(ADMIN, PROJECT_READER, ...readableIf),
     [`update_${member}`]: ADMIN_OR_MEMBER,
     [`delete_${member}`]: ADMIN_OR_MEMBER,
   };

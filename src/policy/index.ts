@@ -82,7 +82,7 @@ export class RulePolicy implements PolicyEngine, RuleResolver {
 }
 
 /** Rules from an oslo.policy file (YAML or JSON): a mapping of rule name → check string. */
-export function readPolicyFile(file: string): Record<string, string> {
+function readPolicyFile(file: string): Record<string, string> {
   const parsed: unknown = YAML.parse(fs.readFileSync(file, 'utf8')) ?? {};
   if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error(`policy file ${file}: expected a mapping of rule names to check strings`);
   const rules: Record<string, string> = {};

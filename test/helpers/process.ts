@@ -70,3 +70,40 @@ export async function startServerProcesses(n: number): Promise<{ clients: ApiCli
   }
   return { clients, stop };
 }
+
+export interface ServerProcess {
+  child: ChildProcess;
+  url: string;
+  client: ApiClient;
+  /** SIGKILL (kill -9): no shutdown code runs. */
+  kill9(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * One real `neutrino serve` process (noauth, admin client) on an existing database URL
+ * (migrated by the caller or by this process), e.g. to restart a server on the same data.
+ */
+export async function spawnServer(dbUrl: string, env: Record<string, string> = {}): Promise<ServerProcess> {
+  const port = await freePort();
+  const cli = ['--import', 'tsx', path.join(root, 'src/cli/main.ts')];
+  const child = spawn(process.execPath, [...cli, 'serve'], {
+    cwd: root,
+    env: { ...process.env, NEUTRINO_DATABASE_URL: dbUrl, NEUTRINO_AUTH_STRATEGY: 'noauth', NEUTRINO_AUTH_IDENTITY_PORT: '0', NEUTRINO_LOG_LEVEL: 'warn', NEUTRINO_API_PORT: String(port), ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const signal = async (sig: NodeJS.Signals) => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill(sig);
+    await exited;
+  };
+  try {
+    await waitUp(`${url}/`, child);
+  } catch (err) {
+    await signal('SIGKILL');
+    throw err;
+  }
+  return { child, url, client: new ApiClient(url, { project: 'admin-project', roles: 'admin' }), kill9: () => signal('SIGKILL'), stop: () => signal('SIGTERM') };
+}

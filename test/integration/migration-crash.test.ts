@@ -128,8 +128,9 @@ for (const dialect of dialects()) {
         child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
         try {
           // As soon as anything answers, the admin can log in (the listener opened after bootstrap).
+          // (A generous bound: a loaded machine starts tsx, migrates and bootstraps slowly.)
           let up = false;
-          for (let i = 0; i < 300 && !up && child.exitCode === null; i++) {
+          for (const deadline = Date.now() + 90_000; Date.now() < deadline && !up && child.exitCode === null; ) {
             try {
               up = (await fetch(`http://127.0.0.1:${identityPort}/v3`)).ok;
             } catch {

@@ -1,11 +1,13 @@
-// Routes that are not plain resources (quotas, availability, auto-allocation...): each
-// feature declares its own (Feature.routes, in src/extensions/<feature>/); the server
-// registers them all here, giving them the HTTP layer's request helpers.
+// Routes that are not plain resources: the features' own (Feature.routes, in
+// src/extensions/<feature>/: quotas, availability, auto-allocation...), registered here with
+// the HTTP layer's request helpers, and the backend seam's watch and status-report routes
+// (watch.ts), which belong to no feature.
 import type { FastifyInstance } from 'fastify';
 import type { App } from '../../app.ts';
 import type { HttpHelpers } from '../../framework/feature.ts';
 import { asList, parseListQuery, project } from '../query.ts';
 import { filterStatic } from './static-list.ts';
+import { registerWatchRoutes } from './watch.ts'; // backend seam
 
 const http: HttpHelpers = {
   asList,
@@ -16,4 +18,5 @@ const http: HttpHelpers = {
 
 export function registerFeatureRoutes(server: FastifyInstance, app: App): void {
   for (const feature of app.features) for (const register of feature.routes ?? []) register(server, app, http);
+  registerWatchRoutes(server, app);
 }

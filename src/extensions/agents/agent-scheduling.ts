@@ -65,7 +65,7 @@ export const L3_BINDINGS: BindingKind = {
   notHosted: (router, agent) => conflict('RouterNotHostedByL3Agent', `The router ${router} is not hosted by L3 agent ${agent}.`),
 };
 
-declare module '../../framework/deps.ts' {
+declare module '../../framework/lookup.ts' {
   interface ServiceLookup {
     /** DHCP and L3 agent scheduling, where enabled. */
     agentScheduling?: AgentScheduling[];

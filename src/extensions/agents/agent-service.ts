@@ -30,7 +30,7 @@ export interface AgentState {
   start_flag?: boolean;
 }
 
-declare module '../../framework/deps.ts' {
+declare module '../../framework/lookup.ts' {
   interface ServiceLookup {
     agents?: AgentService;
   }

@@ -54,7 +54,7 @@ export function parseCidr(text: string): Cidr & { host: bigint } {
   return { version, prefixlen, host, network: host & netmask(prefixlen, bits) };
 }
 
-export function netmask(prefixlen: number, bits: number): bigint {
+function netmask(prefixlen: number, bits: number): bigint {
   const all = (1n << BigInt(bits)) - 1n;
   return all ^ ((1n << BigInt(bits - prefixlen)) - 1n);
 }
@@ -68,7 +68,7 @@ export function canonicalCidr(text: string): string {
   return formatCidr(parseCidr(text));
 }
 
-export function sizeOf(c: Cidr): bigint {
+function sizeOf(c: Cidr): bigint {
   return 1n << BigInt(bitsOf(c.version) - c.prefixlen);
 }
 

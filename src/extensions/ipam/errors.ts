@@ -1,5 +1,5 @@
 // IPAM's Neutron errors (types and messages as Neutron raises them).
-import { badRequest, conflict, invalidInput, NeutronError } from '../../foundation/errors.ts';
+import { badRequest, conflict } from '../../foundation/errors.ts';
 
 export const ipAddressInUse = (networkId: string, ip: string) =>
   conflict('IpAddressInUse', `Unable to complete operation for network ${networkId}. The IP address ${ip} is in use.`);
@@ -28,5 +28,3 @@ export const gatewayConflictWithAllocationPools = (ip: string, pool: string) =>
 
 export const subnetInUse = (subnetId: string) =>
   conflict('SubnetInUse', `Unable to complete operation on subnet ${subnetId}: One or more ports have an IP allocation from this subnet.`);
-
-export { invalidInput, NeutronError };

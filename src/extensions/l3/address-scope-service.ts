@@ -6,10 +6,11 @@ import type { RequestContext } from '../../foundation/context.ts';
 import { NeutronError } from '../../foundation/errors.ts';
 import type { Tx } from '../../db/index.ts';
 import { ResourceService, type Item } from '../../framework/resource-service.ts';
+import { changesOf, type DeleteOp, type Operation, type UpdateOp } from '../../framework/operation.ts';
 import { cidrsOverlap, ipVersion } from './addresses.ts';
 import { addressScopeInUse, addressScopeNotFound } from './errors.ts';
 
-declare module '../../framework/deps.ts' {
+declare module '../../framework/lookup.ts' {
   interface ServiceLookup {
     addressScopes: AddressScopeService;
   }
@@ -18,13 +19,6 @@ declare module '../../framework/deps.ts' {
 export class AddressScopeService extends ResourceService {
   constructor(app: ServiceDeps) {
     super(app, 'address_scopes');
-    const checkPool = async (trx: Transaction<any>, ctx: RequestContext, pool: Item, changes?: Item) => {
-      if (changes && !('address_scope_id' in changes) && !('prefixes' in changes)) return;
-      if (pool.address_scope_id) await this.checkPoolInScope(trx, ctx, pool);
-    };
-    app.hooks.on('subnetpools', 'beforeCreate', checkPool);
-    app.hooks.on('subnetpools', 'beforeUpdate', checkPool);
-    app.hooks.onExtend('networks', (q, _ctx, items) => this.extendNetworks(q, items));
     // rbac-address-scope: scopes are shared through RBAC policies (`shared` is the `*` one);
     // a project whose subnet pools are in the scope keeps its access.
     app.rbac.register({
@@ -39,13 +33,15 @@ export class AddressScopeService extends ResourceService {
     return addressScopeNotFound(id);
   }
 
-  protected override async beforeUpdate(_trx: Transaction<any>, _ctx: RequestContext, current: Item, changes: Item): Promise<void> {
+  protected override async beforeUpdate(op: UpdateOp): Promise<void> {
+    const { current, changes } = op;
     if (current.shared && changes.shared === false) {
       throw new NeutronError(400, 'AddressScopeUpdateError', `Unable to update address scope ${current.id} : Shared address scope can't be unshared.`);
     }
   }
 
-  protected override async beforeDelete(trx: Transaction<any>, _ctx: RequestContext, current: Item): Promise<void> {
+  protected override async beforeDelete(op: DeleteOp): Promise<void> {
+    const { trx, item: current } = op;
     if ((await this.poolsIn(trx, [current.id])).length) throw addressScopeInUse(current.id);
   }
 
@@ -58,6 +54,13 @@ export class AddressScopeService extends ResourceService {
    * Neutron's rules for a pool in a scope: the scope is the caller's (or shared with it), has
    * the pool's IP version, and no other pool of the scope has an overlapping prefix.
    */
+  /** Wiring (subnetpools beforeCreate/beforeUpdate): a pool joining or in a scope fits it. */
+  async checkPool(op: Operation): Promise<void> {
+    const changes = changesOf(op);
+    if (changes && !('address_scope_id' in changes) && !('prefixes' in changes)) return;
+    if (op.item.address_scope_id) await this.checkPoolInScope(op.trx, op.ctx, op.item);
+  }
+
   private async checkPoolInScope(trx: Transaction<any>, ctx: RequestContext, pool: Item): Promise<void> {
     const scopeId: string = pool.address_scope_id;
     // Serializes with the scope's deletion and with other pools joining it.
@@ -80,8 +83,11 @@ export class AddressScopeService extends ResourceService {
     }
   }
 
-  /** A network is in a scope (per IP version) when its subnets of that version all come from pools of that one scope. */
-  private async extendNetworks(q: Tx, networks: Item[]): Promise<void> {
+  /**
+   * Wiring (networks render): ipv4/ipv6_address_scope. A network is in a scope (per IP
+   * version) when its subnets of that version all come from pools of that one scope.
+   */
+  async extendNetworks(q: Tx, networks: Item[]): Promise<void> {
     if (!('ipv4_address_scope' in this.app.registry.resource('networks').attributes)) return;
     const subnetService = this.app.services.get('subnets');
     const poolService = this.app.services.get('subnetpools');

@@ -7,6 +7,7 @@ import type { RequestContext } from '../../foundation/context.ts';
 import { NeutronError } from '../../foundation/errors.ts';
 import type { Tx } from '../../db/index.ts';
 import type { Item } from '../../framework/repository.ts';
+import { changesOf, type Operation } from '../../framework/operation.ts';
 import { autoAllocationFailure, defaultExternalNetworkExists } from './errors.ts';
 
 interface Topology {
@@ -15,26 +16,26 @@ interface Topology {
   router_id: string | null;
 }
 
-declare module '../../framework/deps.ts' {
+declare module '../../framework/lookup.ts' {
   interface ServiceLookup {
     autoAllocator: AutoAllocator;
   }
 }
 
 export class AutoAllocator {
-  constructor(private readonly app: ServiceDeps) {
-    // Only one external network may be the default.
-    const checkDefault = async (trx: Transaction<any>, _ctx: RequestContext, network: Item, changes?: Item) => {
-      if (!(changes ?? network).is_default) return;
-      await app.database.lockKey(trx, 'default-external-network');
-      const others = (await app.services.networks.repo.findWhere(trx, { is_default: true })).filter((n) => n.id !== network.id);
-      if (others.length) throw defaultExternalNetworkExists(others[0].id);
-    };
-    app.hooks.on('networks', 'beforeCreate', checkDefault);
-    app.hooks.on('networks', 'beforeUpdate', checkDefault);
-    app.hooks.on('networks', 'beforeDelete', async (trx, _ctx, network) => {
-      await trx.deleteFrom('auto_allocated_topologies').where('network_id', '=', network.id).execute();
-    });
+  constructor(private readonly app: ServiceDeps) {}
+
+  /** Wiring (networks beforeCreate/beforeUpdate): only one external network may be the default. */
+  async checkOneDefault(op: Operation): Promise<void> {
+    if (!(changesOf(op) ?? op.item).is_default) return;
+    await this.app.database.lockKey(op.trx, 'default-external-network');
+    const others = (await this.app.services.networks.repo.findWhere(op.trx, { is_default: true })).filter((n) => n.id !== op.item.id);
+    if (others.length) throw defaultExternalNetworkExists(others[0].id);
+  }
+
+  /** Wiring (networks beforeDelete): topologies built on the network are forgotten. */
+  async forgetNetwork(op: Operation): Promise<void> {
+    await op.trx.deleteFrom('auto_allocated_topologies').where('network_id', '=', op.item.id).execute();
   }
 
   /** The project a request is about: 'None' means the caller's; others' only for admins. */

@@ -12,7 +12,7 @@ export interface FloatingIpPool {
   tenant_id: string;
 }
 
-declare module '../../framework/deps.ts' {
+declare module '../../framework/lookup.ts' {
   interface ServiceLookup {
     floatingipPools?: FloatingIpPools;
   }

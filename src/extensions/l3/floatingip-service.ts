@@ -8,6 +8,7 @@ import { NeutronError } from '../../foundation/errors.ts';
 import type { Tx } from '../../db/index.ts';
 import { randomUUID } from 'node:crypto';
 import { ResourceService, type CreateOptions, type Item } from '../../framework/resource-service.ts';
+import type { CreateOp, DeleteOp, Operation, UpdateOp } from '../../framework/operation.ts';
 import { ipVersion } from './addresses.ts';
 import { badRequestFor, fipInUseByPortForwarding, floatingIpNotFound, floatingIpPortAlreadyAssociated, gatewayNotFoundForFloatingIp, uniqueAs } from './errors.ts';
 import { FLOATINGIP_OWNER, type FixedIp } from './l3-ports.ts';
@@ -22,7 +23,7 @@ interface Association {
 
 const DISASSOCIATED: Association = { port_id: null, fixed_ip_address: null, router_id: null, status: 'DOWN' };
 
-declare module '../../framework/deps.ts' {
+declare module '../../framework/lookup.ts' {
   interface ServiceLookup {
     floatingips: FloatingIpService;
   }
@@ -32,16 +33,21 @@ export class FloatingIpService extends ResourceService {
   constructor(app: ServiceDeps) {
     super(app, 'floatingips');
     // Deleting a port disassociates its floating IPs (Neutron's disassociate_floatingips).
-    app.hooks.on('ports', 'beforeDelete', async (trx, _ctx, port) => {
-      for (const fip of await this.repo.findWhere(trx, { port_id: port.id })) await this.writeChanges(trx, fip.id, { ...DISASSOCIATED });
-    });
-    // Deleting an external network deletes its unused floating IPs (Neutron's
-    // delete_disassociated_floatingips); associated ones keep the network in use.
-    app.hooks.on('networks', 'beforeDelete', async (trx, ctx, network) => {
-      for (const fip of await this.repo.findWhere(trx, { floating_network_id: network.id, port_id: null, router_id: null })) {
-        await this.deleteIn(trx, ctx, fip.id, { internal: true });
-      }
-    });
+  }
+
+  /** Wiring (ports beforeDelete): the port's floating IPs are disassociated. */
+  async disassociatePort(op: Operation): Promise<void> {
+    for (const fip of await this.repo.findWhere(op.trx, { port_id: op.item.id })) await this.writeChanges(op.trx, fip.id, { ...DISASSOCIATED });
+  }
+
+  /**
+   * Wiring (networks beforeDelete): deleting an external network deletes its unused
+   * floating IPs (Neutron's delete_disassociated_floatingips); associated ones keep the network in use.
+   */
+  async deleteUnassociatedOn(op: Operation): Promise<void> {
+    for (const fip of await this.repo.findWhere(op.trx, { floating_network_id: op.item.id, port_id: null, router_id: null })) {
+      await this.deleteIn(op.trx, op.ctx, fip.id, { internal: true });
+    }
   }
 
   private get routers() {
@@ -54,7 +60,8 @@ export class FloatingIpService extends ResourceService {
 
   // ------------------------------------------------------------------ create
 
-  protected override async beforeCreate(trx: Transaction<any>, ctx: RequestContext, item: Item): Promise<void> {
+  protected override async beforeCreate(op: CreateOp): Promise<void> {
+    const { trx, ctx, item } = op;
     const networkId = item.floating_network_id;
     const network = await this.app.services.networks.getVisible(trx, ctx, networkId);
     if (!network['router:external']) throw badRequestFor('floatingip', `Network ${networkId} is not a valid external network`);
@@ -80,7 +87,8 @@ export class FloatingIpService extends ResourceService {
 
   // ------------------------------------------------------------------ association
 
-  protected override async beforeUpdate(trx: Transaction<any>, ctx: RequestContext, current: Item, changes: Item): Promise<void> {
+  protected override async beforeUpdate(op: UpdateOp): Promise<void> {
+    const { trx, ctx, current, changes } = op;
     if (!('port_id' in changes) && !('fixed_ip_address' in changes)) return;
     const portId = 'port_id' in changes ? changes.port_id : current.port_id;
     if (!portId) {
@@ -137,7 +145,8 @@ export class FloatingIpService extends ResourceService {
 
   // ------------------------------------------------------------------ delete / render
 
-  protected override async beforeDelete(trx: Transaction<any>, ctx: RequestContext, current: Item): Promise<void> {
+  protected override async beforeDelete(op: DeleteOp): Promise<void> {
+    const { trx, ctx, item: current } = op;
     await this.routers.ports.delete(trx, ctx, current.floating_port_id);
   }
 

@@ -14,6 +14,7 @@ import { FloatingIpService } from './floatingip-service.ts';
 import { PortForwardingService } from './port-forwarding-service.ts';
 import { RouterService } from './router-service.ts';
 import { autoAllocatedTopologyRoutes, floatingIpPoolRoutes } from './routes.ts';
+import { l3Wiring } from './wiring.ts';
 
 export default defineFeature({
   name: 'l3',
@@ -29,5 +30,6 @@ export default defineFeature({
     autoAllocator: new AutoAllocator(deps),
     floatingipPools: deps.registry.has('floatingip-pools') ? new FloatingIpPools(deps) : undefined,
   }),
+  wiring: l3Wiring,
   routes: [autoAllocatedTopologyRoutes, floatingIpPoolRoutes],
 });

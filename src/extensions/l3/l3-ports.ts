@@ -7,12 +7,15 @@ import type { RequestContext } from '../../foundation/context.ts';
 import type { Tx } from '../../db/index.ts';
 import type { Item } from '../../framework/repository.ts';
 import type { ResourceService } from '../../framework/resource-service.ts';
+import type { Operation } from '../../framework/operation.ts';
 import { l3PortInUse } from './errors.ts';
 
 export const ROUTER_INTERFACE = 'network:router_interface';
 export const ROUTER_GATEWAY = 'network:router_gateway';
 export const FLOATINGIP_OWNER = 'network:floatingip';
 const L3_OWNERS = [ROUTER_INTERFACE, ROUTER_GATEWAY, FLOATINGIP_OWNER];
+/** WriteOptions.by of the port writes L3 makes itself. */
+const L3 = 'l3';
 
 export interface FixedIp {
   subnet_id: string;
@@ -20,23 +23,22 @@ export interface FixedIp {
 }
 
 /** Ports are created on the caller's behalf with an elevated context, as Neutron does. */
-export function elevated(ctx: RequestContext): RequestContext {
+function elevated(ctx: RequestContext): RequestContext {
   return ctx.isAdmin ? ctx : { ...ctx, isAdmin: true, roles: [...ctx.roles, 'admin'] };
 }
 
 export class L3Ports {
-  /** Ports L3 itself is deleting in a transaction: the deletion guard lets these through. */
-  private readonly releasing = new WeakMap<object, Set<string>>();
-
   constructor(
     private readonly app: ServiceDeps,
     /** Whether L3 currently uses the port (a router interface/gateway or a floating IP). */
     private readonly inUse: (trx: Tx, port: Item) => Promise<boolean>,
-  ) {
-    app.hooks.on('ports', 'beforeDelete', async (trx, _ctx, port) => {
-      if (!L3_OWNERS.includes(port.device_owner) || this.releasing.get(trx)?.has(port.id)) return;
-      if (await this.inUse(trx, port)) throw l3PortInUse(port.id, port.device_owner);
-    });
+  ) {}
+
+  /** Wiring (ports beforeDelete): a port L3 uses is deleted only by L3 itself (`by: 'l3'`). */
+  async refuseDeletingInUse(op: Operation): Promise<void> {
+    const port = op.item;
+    if (!L3_OWNERS.includes(port.device_owner) || op.options.by === L3) return;
+    if (await this.inUse(op.trx, port)) throw l3PortInUse(port.id, port.device_owner);
   }
 
   get service(): ResourceService {
@@ -54,10 +56,7 @@ export class L3Ports {
   }
 
   async delete(trx: Transaction<any>, ctx: RequestContext, id: string): Promise<void> {
-    const set = this.releasing.get(trx) ?? new Set<string>();
-    this.releasing.set(trx, set);
-    set.add(id);
-    await this.service.deleteIn(trx, elevated(ctx), id, { internal: true });
+    await this.service.deleteIn(trx, elevated(ctx), id, { internal: true, by: L3 });
   }
 
   async get(trx: Tx, id: string): Promise<Item> {

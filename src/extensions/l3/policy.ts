@@ -2,7 +2,7 @@
 // address scopes and auto-allocated topologies (neutron/conf/policies/router.py,
 // floatingip.py, port_forwarding.py, floatingip_pools.py, address_scope.py,
 // auto_allocated_topology.py).
-import { ADMIN, ADMIN_OR_MEMBER, ADMIN_OR_READER, any, attributeRules, crud, PARENT_OWNER_MEMBER, PARENT_OWNER_READER } from '../../policy/defaults.ts';
+import { ADMIN, ADMIN_OR_MEMBER, ADMIN_OR_READER, anyOf, attributeRules, crud, PARENT_OWNER_MEMBER, PARENT_OWNER_READER } from '../../policy/defaults.ts';
 
 export const l3Rules: Record<string, string> = {
   ...crud('router'),
@@ -19,10 +19,10 @@ export const l3Rules: Record<string, string> = {
 
   ...crud('floatingip'),
   'create_floatingip:floating_ip_address': ADMIN,
-  create_floatingip_port_forwarding: any(ADMIN, PARENT_OWNER_MEMBER),
-  get_floatingip_port_forwarding: any(ADMIN, PARENT_OWNER_READER),
-  update_floatingip_port_forwarding: any(ADMIN, PARENT_OWNER_MEMBER),
-  delete_floatingip_port_forwarding: any(ADMIN, PARENT_OWNER_MEMBER),
+  create_floatingip_port_forwarding: anyOf(ADMIN, PARENT_OWNER_MEMBER),
+  get_floatingip_port_forwarding: anyOf(ADMIN, PARENT_OWNER_READER),
+  update_floatingip_port_forwarding: anyOf(ADMIN, PARENT_OWNER_MEMBER),
+  delete_floatingip_port_forwarding: anyOf(ADMIN, PARENT_OWNER_MEMBER),
   get_floatingip_pool: 'rule:regular_user',
 
   shared_address_scopes: 'field:address_scopes:shared=True',

@@ -8,13 +8,14 @@ import type { RequestContext } from '../../foundation/context.ts';
 import { NeutronError } from '../../foundation/errors.ts';
 import type { Tx } from '../../db/index.ts';
 import { ResourceService, type CreateOptions, type Item } from '../../framework/resource-service.ts';
+import type { CreateOp, DeleteOp, Operation, UpdateOp } from '../../framework/operation.ts';
 import { ipVersion } from './addresses.ts';
 import { badRequestFor, floatingIpPortAlreadyAssociated, portForwardingNotFound, uniqueAs } from './errors.ts';
 import type { FixedIp } from './l3-ports.ts';
 
 const RESOURCE = 'port_forwarding';
 
-declare module '../../framework/deps.ts' {
+declare module '../../framework/lookup.ts' {
   interface ServiceLookup {
     portForwardings: PortForwardingService;
   }
@@ -24,9 +25,11 @@ export class PortForwardingService extends ResourceService {
   constructor(app: ServiceDeps) {
     super(app, 'port_forwardings');
     // A port's forwardings go with it.
-    app.hooks.on('ports', 'beforeDelete', async (trx, _ctx, port) => {
-      for (const pf of await this.repo.findWhere(trx, { internal_port_id: port.id })) await this.remove(trx, pf);
-    });
+  }
+
+  /** Wiring (ports beforeDelete): the port's forwardings are deleted with it. */
+  async deleteForPort(op: Operation): Promise<void> {
+    for (const pf of await this.repo.findWhere(op.trx, { internal_port_id: op.item.id })) await this.remove(op.trx, pf);
   }
 
   protected override notFound(id: string): NeutronError {
@@ -37,7 +40,8 @@ export class PortForwardingService extends ResourceService {
     return this.app.services.floatingips;
   }
 
-  protected override async beforeCreate(trx: Transaction<any>, ctx: RequestContext, item: Item): Promise<void> {
+  protected override async beforeCreate(op: CreateOp): Promise<void> {
+    const { trx, ctx, item } = op;
     await this.app.database.lock(trx, 'floatingips', 'id', item.floatingip_id);
     const fip = await this.floatingips.get(trx, item.floatingip_id);
     item.project_id = fip.project_id;
@@ -45,7 +49,8 @@ export class PortForwardingService extends ResourceService {
     await this.place(trx, ctx, fip, item);
   }
 
-  protected override async beforeUpdate(trx: Transaction<any>, ctx: RequestContext, current: Item, changes: Item): Promise<void> {
+  protected override async beforeUpdate(op: UpdateOp): Promise<void> {
+    const { trx, ctx, current, changes } = op;
     await this.app.database.lock(trx, 'floatingips', 'id', current.floatingip_id);
     const fip = await this.floatingips.get(trx, current.floatingip_id);
     const merged = { ...current, ...changes };
@@ -100,7 +105,8 @@ export class PortForwardingService extends ResourceService {
     return raceSafe(() => super.updateIn(trx, ctx, id, body, options));
   }
 
-  protected override async beforeDelete(trx: Transaction<any>, _ctx: RequestContext, current: Item): Promise<void> {
+  protected override async beforeDelete(op: DeleteOp): Promise<void> {
+    const { trx, item: current } = op;
     await this.releaseRouter(trx, current);
   }
 
@@ -108,6 +114,7 @@ export class PortForwardingService extends ResourceService {
   private async remove(trx: Transaction<any>, pf: Item): Promise<void> {
     await this.releaseRouter(trx, pf);
     await this.repo.deleteById(trx, pf.id);
+    this.app.feed.record(trx, 'port_forwardings', pf.id, 'deleted', this.app.feed.before('port_forwardings', pf)); // change feed
   }
 
   /** The last forwarding of a floating IP takes its router along. */

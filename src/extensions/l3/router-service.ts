@@ -9,6 +9,7 @@ import { invalidAttr, validateAttribute } from '../../foundation/validation.ts';
 import type { Tx } from '../../db/index.ts';
 import { MAX_ROUTES, validateRoutes } from './definitions/router.ts';
 import { ResourceService, type Item } from '../../framework/resource-service.ts';
+import { changesOf, type CreateOp, type DeleteOp, type Operation, type UpdateOp } from '../../framework/operation.ts';
 import { cidrContains } from './addresses.ts';
 import { badRequestFor, gatewayInUseByFloatingIp, invalidRoutes, routerInUse, routerNotFound, routesExhausted } from './errors.ts';
 import { FLOATINGIP_OWNER, L3Ports, ROUTER_GATEWAY, type FixedIp } from './l3-ports.ts';
@@ -29,7 +30,7 @@ interface GatewayColumns {
 
 const GATEWAY_KEYS = ['network_id', 'enable_snat', 'external_fixed_ips'];
 
-declare module '../../framework/deps.ts' {
+declare module '../../framework/lookup.ts' {
   interface ServiceLookup {
     routers: RouterService;
   }
@@ -43,13 +44,15 @@ export class RouterService extends ResourceService {
     super(app, 'routers');
     this.ports = new L3Ports(app, (trx, port) => this.usesPort(trx, port));
     this.interfaces = new RouterInterfaces(app);
-    app.hooks.on('networks', 'beforeUpdate', async (trx, _ctx, network, changes) => {
-      if (changes?.['router:external'] !== false) return;
-      const routers = await this.repo.findWhere(trx, { gw_network_id: network.id });
-      if (routers.length) {
-        throw new NeutronError(409, 'ExternalNetworkInUse', `External network ${network.id} cannot be updated to be made non-external, since it has existing gateway ports.`);
-      }
-    });
+  }
+
+  /** Wiring (networks beforeUpdate): a network with routers' gateways on it stays external. */
+  async keepGatewayNetworksExternal(op: Operation): Promise<void> {
+    if (changesOf(op)?.['router:external'] !== false) return;
+    const routers = await this.repo.findWhere(op.trx, { gw_network_id: op.item.id });
+    if (routers.length) {
+      throw new NeutronError(409, 'ExternalNetworkInUse', `External network ${op.item.id} cannot be updated to be made non-external, since it has existing gateway ports.`);
+    }
   }
 
   protected override notFound(id: string): NeutronError {
@@ -87,7 +90,8 @@ export class RouterService extends ResourceService {
 
   // ------------------------------------------------------------------ create / update
 
-  protected override async beforeCreate(_trx: Transaction<any>, _ctx: RequestContext, item: Item): Promise<void> {
+  protected override async beforeCreate(op: CreateOp): Promise<void> {
+    const { item } = op;
     item.status = 'ACTIVE';
     item.routes = [];
     this.checkAvailabilityZones(item.availability_zone_hints);
@@ -95,7 +99,8 @@ export class RouterService extends ResourceService {
     delete item.external_gateway_info;
   }
 
-  protected override async afterCreate(trx: Transaction<any>, ctx: RequestContext, item: Item): Promise<void> {
+  protected override async afterCreate(op: CreateOp): Promise<void> {
+    const { trx, ctx, item } = op;
     const gateway: GatewayInfo | null = item._gateway;
     delete item._gateway;
     if (!gateway) return;
@@ -103,7 +108,8 @@ export class RouterService extends ResourceService {
     await this.repo.updateColumns(trx, item.id, columns);
   }
 
-  protected override async beforeUpdate(trx: Transaction<any>, ctx: RequestContext, current: Item, changes: Item): Promise<void> {
+  protected override async beforeUpdate(op: UpdateOp): Promise<void> {
+    const { trx, ctx, current, changes } = op;
     if ('external_gateway_info' in changes) {
       const gateway = this.parseGatewayInfo(changes.external_gateway_info);
       Object.assign(changes, await this.changeGateway(trx, ctx, current as { id: string } & GatewayColumns, gateway));
@@ -235,7 +241,8 @@ export class RouterService extends ResourceService {
 
   // ------------------------------------------------------------------ delete / render
 
-  protected override async beforeDelete(trx: Transaction<any>, ctx: RequestContext, current: Item): Promise<void> {
+  protected override async beforeDelete(op: DeleteOp): Promise<void> {
+    const { trx, ctx, item: current } = op;
     const interfaces = await trx.selectFrom('router_ports').select('port_id').where('router_id', '=', current.id).execute();
     if (interfaces.length) throw routerInUse(current.id);
     if (current.gw_port_id) {

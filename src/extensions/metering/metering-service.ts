@@ -2,12 +2,11 @@
 // direction and `excluded` flag must not overlap (409 MeteringLabelRuleOverlaps), and a
 // rule matches either a remote prefix or source/destination prefixes (400 otherwise).
 // Rules go with their label (foreign key cascade).
-import type { Transaction } from 'kysely';
 import type { ServiceDeps } from '../../framework/deps.ts';
-import type { RequestContext } from '../../foundation/context.ts';
 import { conflict, NeutronError } from '../../foundation/errors.ts';
 import { cidrsOverlap } from '../l3/addresses.ts';
-import { ResourceService, type Item } from '../../framework/resource-service.ts';
+import { ResourceService } from '../../framework/resource-service.ts';
+import type { CreateOp } from '../../framework/operation.ts';
 
 const labelNotFound = (id: string) => new NeutronError(404, 'MeteringLabelNotFound', `Metering label ${id} does not exist`);
 const invalid = (message: string) => new NeutronError(400, 'Invalid', message);
@@ -31,7 +30,8 @@ export class MeteringLabelRuleService extends ResourceService {
     return new NeutronError(404, 'MeteringLabelRuleNotFound', `Metering label rule ${id} does not exist`);
   }
 
-  protected override async beforeCreate(trx: Transaction<any>, _ctx: RequestContext, rule: Item): Promise<void> {
+  protected override async beforeCreate(op: CreateOp): Promise<void> {
+    const { trx, item: rule } = op;
     const remote = rule.remote_ip_prefix;
     if (remote && (rule.source_ip_prefix || rule.destination_ip_prefix)) {
       throw invalid(`Cannot use 'remote-ip-prefix' in conjunction with 'source-ip-prefix' or 'destination-ip-prefix'.`);

@@ -33,7 +33,7 @@ export interface AvailabilityFilters {
 }
 
 /** Availability of the networks matching filters (a network without matching subnets is still listed). */
-export async function networkAvailability(q: Tx, filters: AvailabilityFilters): Promise<NetworkAvailability[]> {
+async function networkAvailability(q: Tx, filters: AvailabilityFilters): Promise<NetworkAvailability[]> {
   let nets = q.selectFrom('networks').select(['id', 'name', 'project_id']).orderBy('id');
   if (filters.network_id) nets = nets.where('id', 'in', filters.network_id);
   if (filters.network_name) nets = nets.where('name', 'in', filters.network_name);
@@ -76,7 +76,7 @@ export async function networkAvailability(q: Tx, filters: AvailabilityFilters): 
   return [...out.values()];
 }
 
-declare module '../../framework/deps.ts' {
+declare module '../../framework/lookup.ts' {
   interface ServiceLookup {
     networkIpAvailability?: NetworkIpAvailabilityService;
   }

@@ -6,15 +6,16 @@ import type { RequestContext } from '../../foundation/context.ts';
 import { conflict, invalidInput } from '../../foundation/errors.ts';
 import type { Tx } from '../../db/index.ts';
 import { ResourceService, type Item } from '../../framework/resource-service.ts';
+import type { CreateOp, DeleteOp, UpdateOp } from '../../framework/operation.ts';
 import type { Query } from '../../framework/repository.ts';
 import { SegmentAllocator, type SegmentSpec } from './segment-allocator.ts';
 
 const PROVIDER = ['provider:network_type', 'provider:physical_network', 'provider:segmentation_id'] as const;
 
 /** Ports a network deletes by itself (Neutron's auto-delete owners); any other port blocks the delete. */
-export const AUTO_DELETE_PORT_OWNERS = ['network:dhcp', 'network:router_ha_interface', 'network:distributed'];
+const AUTO_DELETE_PORT_OWNERS = ['network:dhcp', 'network:router_ha_interface', 'network:distributed'];
 
-declare module '../../framework/deps.ts' {
+declare module '../../framework/lookup.ts' {
   interface ServiceLookup {
     networks: NetworkService;
   }
@@ -72,7 +73,8 @@ export class NetworkService extends ResourceService {
     return null;
   }
 
-  protected override async beforeCreate(trx: Transaction<any>, _ctx: RequestContext, item: Item): Promise<void> {
+  protected override async beforeCreate(op: CreateOp): Promise<void> {
+    const { trx, item } = op;
     const requested = this.requestedSegments(item);
     let specs: SegmentSpec[];
     if (requested) {
@@ -93,12 +95,14 @@ export class NetworkService extends ResourceService {
     item._segments = specs;
   }
 
-  protected override async afterCreate(trx: Transaction<any>, _ctx: RequestContext, item: Item): Promise<void> {
+  protected override async afterCreate(op: CreateOp): Promise<void> {
+    const { trx, item } = op;
     await this.segments.store(trx, item.id, item.project_id, item._segments);
     delete item._segments;
   }
 
-  protected override async beforeUpdate(trx: Transaction<any>, _ctx: RequestContext, current: Item, changes: Item): Promise<void> {
+  protected override async beforeUpdate(op: UpdateOp): Promise<void> {
+    const { trx, current, changes } = op;
     const segs = (await this.segments.segmentsOf(trx, [current.id])).get(current.id) ?? [];
     for (const k of PROVIDER) {
       if (!(k in changes)) continue;
@@ -113,7 +117,8 @@ export class NetworkService extends ResourceService {
     }
   }
 
-  protected override async beforeDelete(trx: Transaction<any>, ctx: RequestContext, current: Item): Promise<void> {
+  protected override async beforeDelete(op: DeleteOp): Promise<void> {
+    const { trx, ctx, item: current } = op;
     const ports = await trx.selectFrom('ports').select(['id', 'device_owner']).where('network_id', '=', current.id).execute();
     if (ports.some((p: { device_owner: string }) => !AUTO_DELETE_PORT_OWNERS.includes(p.device_owner))) {
       throw conflict('NetworkInUse', `Unable to complete operation on network ${current.id}. There are one or more ports still in use on the network.`);

@@ -1,6 +1,6 @@
 // Neutron's default rules for networks and segments (neutron/conf/policies/network.py,
 // segment.py, network_segment_range.py), and the network-owner rules subnets and ports use.
-import { ADMIN, ADMIN_OR_MEMBER, ADVSVC, any, attributeRules, crud } from '../../policy/defaults.ts';
+import { ADMIN, ADMIN_OR_MEMBER, ADVSVC, attributeRules, crud } from '../../policy/defaults.ts';
 
 export const networkRules: Record<string, string> = {
   admin_or_network_owner: 'rule:context_is_admin or tenant_id:%(network:tenant_id)s',

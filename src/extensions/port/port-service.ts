@@ -8,17 +8,26 @@ import type { RequestContext } from '../../foundation/context.ts';
 import { conflict, NeutronError } from '../../foundation/errors.ts';
 import type { Tx } from '../../db/index.ts';
 import { ResourceService, type CreateOptions, type Item } from '../../framework/resource-service.ts';
+import type { CreateOp, UpdateOp } from '../../framework/operation.ts';
 import { isForeignKeyViolation, isUniqueViolation, RetryTransaction } from '../../db/index.ts';
 import type { Query } from '../../framework/repository.ts';
 import { PortAddresses, parseFixedIpRequests, type AddressedPort, type FixedIp, type PlannedIp } from '../ipam/port-addresses.ts';
 import { macAddressInUse } from '../ipam/errors.ts';
+import { addressPairsNeedPortSecurity, mergeDhcpOpts, randomMac, validateAddressPairs, type DhcpOpt } from './port-attributes.ts';
+import type { BackendDriver } from '../../backends/driver.ts';
 
 /** Neutron's ROUTER_INTERFACE_OWNERS. */
 const ROUTER_INTERFACE_OWNERS = new Set(['network:router_interface', 'network:ha_router_replicated_interface', 'network:router_interface_distributed']);
 
 const deviceNotOwned = (deviceId: string) =>
   conflict('DeviceIDNotOwnedByTenant', `The following device_id ${deviceId} is not owned by your tenant or matches another tenants router.`);
-import { addressPairsNeedPortSecurity, mergeDhcpOpts, randomMac, validateAddressPairs, type DhcpOpt } from './port-attributes.ts';
+
+declare module '../../framework/deps.ts' {
+  interface ServiceDeps {
+    /** Backend seam: the driver that binds ports (src/backends/). */
+    readonly backend: BackendDriver;
+  }
+}
 
 const MAC_GENERATION_TRIES = 16;
 
@@ -26,8 +35,10 @@ const MAC_GENERATION_TRIES = 16;
 const isMacUniqueViolation = (err: unknown) =>
   isUniqueViolation(err) && /ports_network_mac|ports\.network_id, ports\.mac_address/.test(`${(err as { constraint?: string }).constraint ?? ''} ${(err as Error).message}`);
 const BOUND_VIF_TYPES_EXCLUDED = ['unbound', 'binding_failed'];
+/** Attributes whose change asks the backend to bind the port again. */
+const BINDING_REQUEST = ['binding:host_id', 'binding:vnic_type', 'binding:profile'];
 
-declare module '../../framework/deps.ts' {
+declare module '../../framework/lookup.ts' {
   interface ServiceLookup {
     ports: PortService;
   }
@@ -35,8 +46,6 @@ declare module '../../framework/deps.ts' {
 
 export class PortService extends ResourceService {
   readonly addresses = new PortAddresses();
-  /** Addresses planned in beforeCreate, claimed in afterCreate, by the item being created. */
-  private readonly plans = new WeakMap<Item, PlannedIp[]>();
 
   constructor(app: ServiceDeps) {
     super(app, 'ports');
@@ -104,9 +113,11 @@ export class PortService extends ResourceService {
     if (router && router.project_id !== projectId) throw deviceNotOwned(deviceId);
   }
 
-  protected override async beforeCreate(trx: Transaction<any>, ctx: RequestContext, item: Item): Promise<void> {
+  /** Plans the port's addresses (op.plan); afterCreate claims them once the port row exists. */
+  protected override async beforeCreate(op: CreateOp<PlannedIp[]>): Promise<void> {
+    const { trx, ctx, item } = op;
     await this.checkRouterDevice(trx, ctx, item.device_owner, item.device_id, item.project_id);
-    const network = this.createdParent(item, 'networks', item.network_id) ?? (await this.app.services.networks.getVisible(trx, ctx, item.network_id));
+    const network = this.createdParent(op, 'networks', item.network_id) ?? (await this.app.services.networks.getVisible(trx, ctx, item.network_id));
     // A generated MAC is checked against the network's ports before use: with 24 random
     // bits, a network of 50,000 ports makes a collision within one 500-port bulk request
     // likely, and rerunning the whole transaction would hit another. The unique key
@@ -120,14 +131,26 @@ export class PortService extends ResourceService {
     if ('extra_dhcp_opts' in item) item.extra_dhcp_opts = mergeDhcpOpts([], item.extra_dhcp_opts);
     const requested = item.fixed_ips === undefined ? undefined : parseFixedIpRequests(item.fixed_ips);
     const planned = requested?.length === 0 ? [] : await this.addresses.plan(trx, this.addressed(item), requested);
-    this.plans.set(item, planned);
+    op.plan = planned;
     item.fixed_ips = PortAddresses.guessed(planned);
     item.ip_allocation = requested?.length === 0 ? 'none' : 'immediate';
     item.status = 'DOWN';
-    if ('binding:vif_type' in this.resource.attributes) {
-      item['binding:vif_type'] = 'unbound';
-      item['binding:vif_details'] = {};
-    }
+    if ('binding:vif_type' in this.resource.attributes) Object.assign(item, await this.bind(trx, item)); // backend seam
+  }
+
+  /** The backend driver decides the binding (binding:vif_type/vif_details, maybe status) in this transaction. */
+  private async bind(trx: Tx, port: Item, current?: Item): Promise<Item> {
+    const binding = await this.app.backend.bindPort({
+      trx,
+      port,
+      host: port['binding:host_id'] ?? '',
+      vnicType: port['binding:vnic_type'] ?? 'normal',
+      profile: port['binding:profile'] ?? {},
+      previous: current && { host: current['binding:host_id'] ?? '', vifType: current['binding:vif_type'] ?? 'unbound', vifDetails: current['binding:vif_details'] ?? {} },
+    });
+    const out: Item = { 'binding:vif_type': binding.vifType, 'binding:vif_details': binding.vifDetails };
+    if (binding.status) out.status = binding.status;
+    return out;
   }
 
   /**
@@ -135,8 +158,9 @@ export class PortService extends ResourceService {
    * (ipallocations references it). Only when a guess was taken meanwhile does the row's
    * copy change.
    */
-  protected override async afterCreate(trx: Transaction<any>, _ctx: RequestContext, item: Item): Promise<void> {
-    const planned = this.plans.get(item) ?? [];
+  protected override async afterCreate(op: CreateOp<PlannedIp[]>): Promise<void> {
+    const { trx, item } = op;
+    const planned = op.plan ?? [];
     const fixed = await this.addresses.claim(trx, this.addressed(item), planned);
     if (JSON.stringify(fixed) !== JSON.stringify(item.fixed_ips)) await this.storeFixedIps(trx, item.id, fixed);
     item.fixed_ips = fixed;
@@ -176,7 +200,8 @@ export class PortService extends ResourceService {
 
   // ------------------------------------------------------------------ update
 
-  protected override async beforeUpdate(trx: Transaction<any>, ctx: RequestContext, current: Item, changes: Item): Promise<void> {
+  protected override async beforeUpdate(op: UpdateOp): Promise<void> {
+    const { trx, ctx, current, changes } = op;
     if ('device_owner' in changes || 'device_id' in changes) {
       await this.checkRouterDevice(trx, ctx, changes.device_owner ?? current.device_owner, changes.device_id ?? current.device_id, current.project_id);
     }
@@ -201,6 +226,10 @@ export class PortService extends ResourceService {
     if ('allowed_address_pairs' in changes) changes.allowed_address_pairs = validateAddressPairs(changes.allowed_address_pairs, port.mac_address);
     if (!security && (changes.allowed_address_pairs ?? current.allowed_address_pairs ?? []).length) throw addressPairsNeedPortSecurity();
     if ('extra_dhcp_opts' in changes) changes.extra_dhcp_opts = mergeDhcpOpts((current.extra_dhcp_opts ?? []) as DhcpOpt[], changes.extra_dhcp_opts);
+    // backend seam: a changed binding request is bound again by the driver.
+    if ('binding:vif_type' in this.resource.attributes && BINDING_REQUEST.some((k) => k in changes && JSON.stringify(changes[k]) !== JSON.stringify(current[k]))) {
+      Object.assign(changes, await this.bind(trx, { ...current, ...changes }, current));
+    }
   }
 
   // ------------------------------------------------------------------ for other services

@@ -7,7 +7,7 @@ import { badRequest, notAuthorized } from '../../foundation/errors.ts';
 import { display, INT32_MAX, invalidAttr } from '../../foundation/validation.ts';
 import type { ServiceDeps } from '../../framework/deps.ts';
 
-declare module '../../framework/deps.ts' {
+declare module '../../framework/lookup.ts' {
   interface ServiceLookup {
     quotaAdmin?: QuotaAdmin;
   }

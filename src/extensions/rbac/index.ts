@@ -6,6 +6,7 @@ import { rbacExtensions } from './definitions/rbac.ts';
 import * as m0020 from './migrations/0020_rbac_policies.ts';
 import { rbacRules } from './policy.ts';
 import { RbacService } from './rbac-service.ts';
+import { rbacWiring } from './wiring.ts';
 
 export default defineFeature({
   name: 'rbac',
@@ -13,5 +14,6 @@ export default defineFeature({
   extensions: rbacExtensions,
   migrations: { '0020_rbac_policies': m0020 },
   policy: rbacRules,
+  wiring: rbacWiring,
   services: (deps) => ({ rbac: deps.registry.resources.has('rbac_policies') ? new RbacService(deps) : undefined }),
 });

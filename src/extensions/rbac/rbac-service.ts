@@ -4,7 +4,6 @@
 // `shared` and `router:external` are views of `*` grants: setting them creates the grant,
 // clearing them removes it, and grants made through this API keep the flags in step.
 import { randomUUID } from 'node:crypto';
-import type { Transaction } from 'kysely';
 import type { ServiceDeps } from '../../framework/deps.ts';
 import type { RequestContext } from '../../foundation/context.ts';
 import { badRequest, conflict, invalidInput, type NeutronError } from '../../foundation/errors.ts';
@@ -13,6 +12,9 @@ import type { Tx } from '../../db/index.ts';
 import { columnOf, storageOf } from '../../framework/definitions.ts';
 import { toDb, type Query } from '../../framework/repository.ts';
 import { ResourceService, type Item } from '../../framework/resource-service.ts';
+import type { CreateOp, DeleteOp, UpdateOp } from '../../framework/operation.ts';
+import { changesOf } from '../../framework/operation.ts';
+import { filter, react, veto } from '../../framework/wiring.ts';
 import { grantedObjects, WILDCARD } from '../../framework/rbac/access.ts';
 import type { RbacFlag, RbacObjectType } from '../../framework/rbac/object-types.ts';
 
@@ -30,9 +32,9 @@ const policyInUse = (objectId: string, details: string) =>
 
 const sharingInUse = (object: Item) => conflict('InvalidSharedSetting', `Unable to reconfigure sharing settings for network ${object.name || object.id}. Multiple tenants are using it.`);
 
-declare module '../../framework/deps.ts' {
+declare module '../../framework/lookup.ts' {
   interface ServiceLookup {
-    rbac: RbacService;
+    rbac?: RbacService;
   }
 }
 
@@ -41,11 +43,12 @@ export class RbacService extends ResourceService {
     super(app, 'rbac_policies');
     app.rbac.onRegister((type) => this.followFlags(type));
     if (app.registry.resources.has('subnetpools')) app.rbac.register(subnetPoolType());
-    if (app.registry.resources.has('networks')) {
-      app.rbac.register(networkType(app));
-      // Subnets are shared with their network (Neutron's `shared` filter on subnets).
-      app.hooks.onFilter('subnets', 'shared', (q, values, ctx) => filterGranted(q, 'subnets.network_id', 'network', 'access_as_shared', values, ctx));
-    }
+    if (app.registry.resources.has('networks')) app.rbac.register(networkType(app));
+  }
+
+  /** Wiring (subnets ?shared=): subnets are shared with their network (Neutron's `shared` filter on subnets). */
+  filterSubnetsShared(q: Query, values: unknown[], ctx: RequestContext): Query {
+    return filterGranted(q, 'subnets.network_id', 'network', 'access_as_shared', values, ctx);
   }
 
   // ------------------------------------------------------------------ API
@@ -58,17 +61,20 @@ export class RbacService extends ResourceService {
     return item;
   }
 
-  protected override async beforeCreate(trx: Transaction<any>, ctx: RequestContext, item: Item): Promise<void> {
+  protected override async beforeCreate(op: CreateOp): Promise<void> {
+    const { trx, ctx, item } = op;
     const type = this.typeOf(item);
     await this.ownedObject(trx, ctx, type, item.object_id);
     await this.refuseDuplicate(trx, item.object_type, item.object_id, item.action, item.target_tenant);
   }
 
-  protected override async afterCreate(trx: Transaction<any>, _ctx: RequestContext, item: Item): Promise<void> {
+  protected override async afterCreate(op: CreateOp): Promise<void> {
+    const { trx, item } = op;
     await this.syncFlags(trx, this.typeOf(item), item.object_id);
   }
 
-  protected override async beforeUpdate(trx: Transaction<any>, ctx: RequestContext, current: Item, changes: Item): Promise<void> {
+  protected override async beforeUpdate(op: UpdateOp): Promise<void> {
+    const { trx, ctx, current, changes } = op;
     if (!('target_tenant' in changes) || changes.target_tenant === current.target_tenant) return;
     const type = this.typeOf(current);
     const object = await this.ownedObject(trx, ctx, type, current.object_id);
@@ -76,11 +82,13 @@ export class RbacService extends ResourceService {
     await this.refuseCuttingOff(trx, type, object, this.grantOf(current), changes.target_tenant, (d) => policyInUse(object.id, d));
   }
 
-  protected override async afterUpdate(trx: Transaction<any>, _ctx: RequestContext, updated: Item): Promise<void> {
+  protected override async afterUpdate(op: UpdateOp): Promise<void> {
+    const { trx, item: updated } = op;
     await this.syncFlags(trx, this.typeOf(updated), updated.object_id);
   }
 
-  protected override async beforeDelete(trx: Transaction<any>, _ctx: RequestContext, current: Item): Promise<void> {
+  protected override async beforeDelete(op: DeleteOp): Promise<void> {
+    const { trx, item: current } = op;
     const type = this.typeOf(current);
     const object = await this.lockObject(trx, type, current.object_id);
     if (!object) return; // the object is being deleted with its grants
@@ -145,36 +153,44 @@ export class RbacService extends ResourceService {
 
   // ------------------------------------------------------------------ flags
 
-  /** Keeps a type's flags (network `shared`, ...) and the `*` grants behind them in step. */
+  /**
+   * Keeps a type's flags (network `shared`, ...) and the `*` grants behind them in step:
+   * edges of the wiring graph added for every shared type as it registers (the types are
+   * declared by the features that own them, so these edges are not in a static table).
+   */
   private followFlags(type: RbacObjectType): void {
     const resource = this.app.registry.resources.get(type.collection);
     if (!resource) return;
     const flags = this.app.rbac.flagsOf(type, resource);
-    const hooks = this.app.hooks;
-    hooks.on(type.collection, 'afterCreate', async (trx, _ctx, item) => {
-      for (const flag of flags) if (item[flag.attribute] === true) await this.insertGrant(trx, type, item, flag.action);
-    });
-    hooks.on(type.collection, 'beforeUpdate', async (trx, _ctx, item, changes) => {
+    const names = flags.map((f) => f.attribute).join(', ') || 'no flags';
+    const wiring = this.app.wiring;
+    wiring.add('rbac', react(type.collection, 'afterCreate', `a * ${type.type} grant for each flag set (${names})`, async (op) => {
+      for (const flag of flags) if (op.item[flag.attribute] === true) await this.insertGrant(op.trx, type, op.item, flag.action);
+    }));
+    wiring.add('rbac', veto(type.collection, 'beforeUpdate', `flags (${names}) follow their * grants; withdrawing one in use is refused`, async (op) => {
+      const changes = changesOf(op);
       for (const flag of flags) {
         if (!changes || !(flag.attribute in changes)) continue;
-        if (changes[flag.attribute] === true) await this.setFlag(trx, type, item, flag);
-        else await this.clearFlag(trx, type, item, flag);
+        if (changes[flag.attribute] === true) await this.setFlag(op.trx, type, op.item, flag);
+        else await this.clearFlag(op.trx, type, op.item, flag);
       }
-    });
+    }));
     for (const flag of flags) {
       if (flag.anyTarget) continue;
-      hooks.onFilter(type.collection, flag.attribute, (q, values, ctx) => filterGranted(q, `${resource.table}.id`, type.type, flag.action, values, ctx));
+      wiring.add('rbac', filter(type.collection, flag.attribute, 'as the caller sees it (shared with its project or everyone)', (q, values, ctx) => filterGranted(q, `${resource.table}.id`, type.type, flag.action, values, ctx)));
     }
-    hooks.on(type.collection, 'beforeDelete', async (trx, _ctx, item) => {
-      await trx.deleteFrom('rbac_policies').where('object_type', '=', type.type).where('object_id', '=', item.id).execute();
-    });
+    wiring.add('rbac', react(type.collection, 'beforeDelete', `delete the object's ${type.type} RBAC policies`, async (op) => {
+      await op.trx.deleteFrom('rbac_policies').where('object_type', '=', type.type).where('object_id', '=', op.item.id).execute();
+    }));
   }
 
   private async insertGrant(trx: Tx, type: RbacObjectType, object: Item, action: string): Promise<void> {
+    const id = randomUUID();
     await trx
       .insertInto('rbac_policies')
-      .values({ id: randomUUID(), project_id: object.project_id, object_type: type.type, object_id: object.id, action, target_project: WILDCARD })
+      .values({ id, project_id: object.project_id, object_type: type.type, object_id: object.id, action, target_project: WILDCARD })
       .execute();
+    this.app.feed.record(trx, 'rbac_policies', id, 'created'); // change feed
   }
 
   private async setFlag(trx: Tx, type: RbacObjectType, object: Item, flag: RbacFlag): Promise<void> {
@@ -187,6 +203,7 @@ export class RbacService extends ResourceService {
     const grants = (await this.findGrants(trx, type.type, object.id, flag.action)).filter((g) => flag.anyTarget || g.target_project === WILDCARD);
     for (const grant of grants) {
       await this.refuseCuttingOff(trx, type, object, grant, undefined, () => (flag.inUse ?? sharingInUse)(object));
+      await this.app.feed.recordDeletesWhere(trx, 'rbac_policies', { id: grant.id }); // change feed
       await trx.deleteFrom('rbac_policies').where('id', '=', grant.id).execute();
     }
   }

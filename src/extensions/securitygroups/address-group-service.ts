@@ -8,6 +8,7 @@ import type { Tx } from '../../db/index.ts';
 import { badRequest } from '../../foundation/errors.ts';
 import { display, invalidAttr } from '../../foundation/validation.ts';
 import { ResourceService, type Item } from '../../framework/resource-service.ts';
+import type { CreateOp, DeleteOp } from '../../framework/operation.ts';
 import { convertIpPrefix } from './rule-values.ts';
 import { grantsTo } from '../../framework/rbac/access.ts';
 import { addressesAlreadyExist, addressesNotFound, addressGroupInUse, addressGroupNotFound } from './errors.ts';
@@ -77,15 +78,18 @@ export class AddressGroupService extends ResourceService {
     if (addresses.length) await trx.insertInto('address_group_addresses').values(addresses.map((address) => ({ address_group_id: id, address }))).execute();
   }
 
-  protected override async beforeCreate(_trx: Transaction<any>, _ctx: RequestContext, item: Item): Promise<void> {
+  protected override async beforeCreate(op: CreateOp): Promise<void> {
+    const { item } = op;
     item.addresses = item.addresses === null || item.addresses === undefined ? [] : normalizeAddresses(item.addresses);
   }
 
-  protected override async afterCreate(trx: Transaction<any>, _ctx: RequestContext, item: Item): Promise<void> {
+  protected override async afterCreate(op: CreateOp): Promise<void> {
+    const { trx, item } = op;
     await this.insertAddresses(trx, item.id, item.addresses);
   }
 
-  protected override async beforeDelete(trx: Transaction<any>, _ctx: RequestContext, current: Item): Promise<void> {
+  protected override async beforeDelete(op: DeleteOp): Promise<void> {
+    const { trx, item: current } = op;
     const rule = await trx.selectFrom('security_group_rules').select('id').where('remote_address_group_id', '=', current.id).limit(1).executeTakeFirst();
     if (rule) throw addressGroupInUse(current.id);
   }

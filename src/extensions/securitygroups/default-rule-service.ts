@@ -1,15 +1,16 @@
 // The default security group rule template (security-groups-default-rules): admins add
 // and remove template rules (validated like rules); every new group gets the template's
 // rules for its kind (default group or not), PARENT standing for the new group itself.
-import { sql, type Transaction } from 'kysely';
+import { sql } from 'kysely';
 import type { ServiceDeps } from '../../framework/deps.ts';
 import type { RequestContext } from '../../foundation/context.ts';
 import type { Tx } from '../../db/index.ts';
 import { NeutronError, notAuthorized } from '../../foundation/errors.ts';
 import { ResourceService, type Item } from '../../framework/resource-service.ts';
+import type { CreateOp, DeleteOp } from '../../framework/operation.ts';
 import { normalizeRule, ruleFingerprint } from './rule-values.ts';
 
-export const PARENT_GROUP = 'PARENT';
+const PARENT_GROUP = 'PARENT';
 
 const templateExists = (id: string) => new NeutronError(409, 'DefaultSecurityGroupRuleExists', `Default Security group rule already exists. Rule id is ${id}.`);
 
@@ -50,7 +51,8 @@ export class DefaultRuleService extends ResourceService {
     return q;
   }
 
-  protected override async beforeCreate(trx: Transaction<any>, ctx: RequestContext, item: Item): Promise<void> {
+  protected override async beforeCreate(op: CreateOp): Promise<void> {
+    const { trx, ctx, item } = op;
     // Admin only (Neutron's policy); the template has no owner the generic policy could check.
     if (!ctx.isAdmin) throw notAuthorized('create_default_security_group_rule');
     normalizeRule(item);
@@ -64,7 +66,8 @@ export class DefaultRuleService extends ResourceService {
     delete item.normalized_cidr;
   }
 
-  protected override async beforeDelete(_trx: Transaction<any>, ctx: RequestContext): Promise<void> {
+  protected override async beforeDelete(op: DeleteOp): Promise<void> {
+    const { ctx } = op;
     if (!ctx.isAdmin) throw notAuthorized('delete_default_security_group_rule');
   }
 }

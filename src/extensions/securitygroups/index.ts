@@ -12,6 +12,7 @@ import { DefaultRuleService } from './default-rule-service.ts';
 import { PortSecurityGroups } from './port-security-groups.ts';
 import { SecurityGroupRuleService } from './rule-service.ts';
 import { SecurityGroupService } from './security-group-service.ts';
+import { securityGroupWiring } from './wiring.ts';
 
 export default defineFeature({
   name: 'securitygroups',
@@ -21,14 +22,15 @@ export default defineFeature({
   policy: securityGroupRules,
   // Rule rules read their group's fields as security_group:<attribute>.
   policyParents: [{ prefix: 'security_group', column: 'security_group_id', collection: 'security_groups' }],
+  // Its edges do nothing where security groups are not served (no portSecurityGroups).
+  wiring: securityGroupWiring,
   services: (deps) => {
     const has = (collection: string) => deps.registry.resources.has(collection);
     const securityGroups = has('security_groups') ? new SecurityGroupService(deps) : undefined;
-    const securityGroupRules = securityGroups ? new SecurityGroupRuleService(deps) : undefined;
-    if (securityGroups) new PortSecurityGroups(deps, securityGroups).register();
     return {
       securityGroups,
-      securityGroupRules,
+      securityGroupRules: securityGroups ? new SecurityGroupRuleService(deps) : undefined,
+      portSecurityGroups: securityGroups ? new PortSecurityGroups(securityGroups) : undefined,
       addressGroups: has('address_groups') ? new AddressGroupService(deps) : undefined,
       defaultSecurityGroupRules: has('default_security_group_rules') ? new DefaultRuleService(deps) : undefined,
     };

@@ -4,9 +4,9 @@
 // bindings (securitygroupportbindings) that make a group "in use". The list is also kept
 // on the port row (ports.security_groups) for cheap reads.
 import type { Transaction } from 'kysely';
-import type { ServiceDeps } from '../../framework/deps.ts';
 import type { RequestContext } from '../../foundation/context.ts';
-import type { Item } from '../../framework/repository.ts';
+import type { Item, Query } from '../../framework/repository.ts';
+import { changesOf, type Operation } from '../../framework/operation.ts';
 import type { SecurityGroupService } from './security-group-service.ts';
 import { portHasSecurityGroup, portSecurityRequired, securityGroupConflict } from './errors.ts';
 
@@ -15,27 +15,35 @@ const isTrusted = (port: Item) => typeof port.device_owner === 'string' && port.
 
 const hasPortSecurity = (port: Item) => port.port_security_enabled !== false;
 
-export class PortSecurityGroups {
-  constructor(
-    private readonly app: ServiceDeps,
-    private readonly groups: SecurityGroupService,
-  ) {}
+declare module '../../framework/lookup.ts' {
+  interface ServiceLookup {
+    portSecurityGroups?: PortSecurityGroups;
+  }
+}
 
-  register(): void {
-    // Neutron also ensures the project's default group when it creates a network.
-    this.app.hooks.on('networks', 'beforeCreate', async (trx, ctx, network) => {
-      await this.groups.ensureDefaultIn(trx, ctx, network.project_id);
-    });
-    this.app.hooks.on('ports', 'beforeCreate', (trx, ctx, port) => this.beforeCreate(trx, ctx, port));
-    this.app.hooks.on('ports', 'afterCreate', (trx, _ctx, port) => this.bind(trx, port.id, port.security_groups, true));
-    this.app.hooks.on('ports', 'beforeUpdate', (trx, ctx, port, changes) => this.beforeUpdate(trx, ctx, port, changes!));
-    this.app.hooks.on('ports', 'afterUpdate', async (trx, _ctx, port, changes) => {
-      if (changes && 'security_groups' in changes) await this.bind(trx, port.id, changes.security_groups);
-    });
-    // port-security-groups-filtering: ports using any of the given groups.
-    this.app.hooks.onFilter('ports', 'security_groups', (q, values) =>
-      q.where('ports.id', 'in', (eb: any) => eb.selectFrom('securitygroupportbindings').select('port_id').where('security_group_id', 'in', values)),
-    );
+/** The port edges of the security groups feature (wiring.ts names them). */
+export class PortSecurityGroups {
+  constructor(private readonly groups: SecurityGroupService) {}
+
+  /** networks beforeCreate: Neutron also ensures the project's default group when it creates a network. */
+  async ensureDefaultForNetwork(op: Operation): Promise<void> {
+    await this.groups.ensureDefaultIn(op.trx, op.ctx, op.item.project_id, op.batch);
+  }
+
+  /** ports afterCreate: bind the new port to its groups. */
+  async bindCreated(op: Operation): Promise<void> {
+    await this.bind(op.trx, op.item.id, op.item.security_groups, true);
+  }
+
+  /** ports afterUpdate: rebind when the groups changed. */
+  async bindUpdated(op: Operation): Promise<void> {
+    const changes = changesOf(op);
+    if (changes && 'security_groups' in changes) await this.bind(op.trx, op.item.id, changes.security_groups);
+  }
+
+  /** ports ?security_groups= (port-security-groups-filtering): ports using any of the given groups. */
+  filterByGroups(q: Query, values: unknown[]): Query {
+    return q.where('ports.id', 'in', (eb: any) => eb.selectFrom('securitygroupportbindings').select('port_id').where('security_group_id', 'in', values));
   }
 
   /** The requested groups as the port will carry them: deduplicated, usable by the port's project, all stateful or all not. */
@@ -49,8 +57,10 @@ export class PortSecurityGroups {
     return ids;
   }
 
-  private async beforeCreate(trx: Transaction<any>, ctx: RequestContext, port: Item): Promise<void> {
-    const defaultId = await this.groups.ensureDefaultIn(trx, ctx, port.project_id);
+  /** ports beforeCreate: the project's default group when none is given; the requested ones checked. */
+  async resolveOnCreate(op: Operation): Promise<void> {
+    const { trx, ctx, item: port } = op;
+    const defaultId = await this.groups.ensureDefaultIn(trx, ctx, port.project_id, op.batch);
     const requested: string[] | null | undefined = port.security_groups;
     if (!hasPortSecurity(port)) {
       if (requested?.length) throw portSecurityRequired();
@@ -64,8 +74,11 @@ export class PortSecurityGroups {
     }
   }
 
-  private async beforeUpdate(trx: Transaction<any>, ctx: RequestContext, port: Item, changes: Item): Promise<void> {
-    await this.groups.ensureDefaultIn(trx, ctx, port.project_id);
+  /** ports beforeUpdate: the requested groups checked; no port security without removing the groups. */
+  async resolveOnUpdate(op: Operation): Promise<void> {
+    const { trx, ctx, item: port } = op;
+    const changes = changesOf(op)!;
+    await this.groups.ensureDefaultIn(trx, ctx, port.project_id, op.batch);
     if ('security_groups' in changes) {
       const requested: string[] = changes.security_groups ?? [];
       if (!hasPortSecurity(port) && requested.length) throw portSecurityRequired();

@@ -8,15 +8,19 @@ import type { ServiceDeps } from '../../framework/deps.ts';
 import type { RequestContext } from '../../foundation/context.ts';
 import type { Tx } from '../../db/index.ts';
 import { ResourceService, type CreateOptions, type Item, type ListQuery } from '../../framework/resource-service.ts';
+import type { CreateOp, DeleteOp } from '../../framework/operation.ts';
 import type { Query } from '../../framework/repository.ts';
 import type { AddressGroupService } from './address-group-service.ts';
 import { normalizeRule, ruleFingerprint } from './rule-values.ts';
 import { duplicateRuleInPost, notSingleGroupRules, ruleExists, rulesNotSingleProject, securityGroupNotFound, securityGroupRuleNotFound } from './errors.ts';
 
-export class SecurityGroupRuleService extends ResourceService {
-  /** Fingerprints created so far by each (bulk) request's transaction. */
-  private readonly createdInRequest = new WeakMap<object, Set<string>>();
+declare module '../../framework/lookup.ts' {
+  interface ServiceLookup {
+    securityGroupRules?: SecurityGroupRuleService;
+  }
+}
 
+export class SecurityGroupRuleService extends ResourceService {
   constructor(app: ServiceDeps) {
     super(app, 'security_group_rules');
   }
@@ -96,7 +100,8 @@ export class SecurityGroupRuleService extends ResourceService {
     return super.createIn(trx, ctx, body, options);
   }
 
-  protected override async beforeCreate(trx: Transaction<any>, ctx: RequestContext, item: Item): Promise<void> {
+  protected override async beforeCreate(op: CreateOp): Promise<void> {
+    const { trx, ctx, item } = op;
     item.remote_address_group_id ??= null;
     normalizeRule(item);
     // Serializes rule changes of one group (PostgreSQL row lock; SQLite is serialized anyway).
@@ -107,8 +112,8 @@ export class SecurityGroupRuleService extends ResourceService {
     if (item.remote_address_group_id !== null) await this.addressGroups?.checkUsable(trx, ctx, item.remote_address_group_id, item.project_id);
 
     const fingerprint = ruleFingerprint(item);
-    let seen = this.createdInRequest.get(trx);
-    if (!seen) this.createdInRequest.set(trx, (seen = new Set()));
+    // Fingerprints of the rules created so far in this request (a bulk POST may not repeat one).
+    const seen = op.batch.shared('security_group_rules:fingerprints', () => new Set<string>());
     if (seen.has(fingerprint)) throw duplicateRuleInPost();
     const existing = await trx.selectFrom('security_group_rules').select('id').where('fingerprint', '=', fingerprint).executeTakeFirst();
     if (existing) throw ruleExists(existing.id);
@@ -117,11 +122,13 @@ export class SecurityGroupRuleService extends ResourceService {
   }
 
   /** A rule change is a change of its group (revision_number, updated_at). */
-  protected override async afterCreate(trx: Transaction<any>, _ctx: RequestContext, item: Item): Promise<void> {
+  protected override async afterCreate(op: CreateOp): Promise<void> {
+    const { trx, item } = op;
     await this.groups.touch(trx, item.security_group_id);
   }
 
-  protected override async beforeDelete(trx: Transaction<any>, _ctx: RequestContext, current: Item): Promise<void> {
+  protected override async beforeDelete(op: DeleteOp): Promise<void> {
+    const { trx, item: current } = op;
     await this.groups.touch(trx, current.security_group_id);
   }
 }

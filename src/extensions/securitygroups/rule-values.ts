@@ -7,7 +7,7 @@ import { NeutronError } from '../../foundation/errors.ts';
 import type { Item } from '../../framework/repository.ts';
 
 /** Neutron's IP_PROTOCOL_MAP: the names a rule's protocol may be given by. */
-export const PROTOCOL_NUMBERS: Record<string, number> = {
+const PROTOCOL_NUMBERS: Record<string, number> = {
   ah: 51,
   dccp: 33,
   egp: 8,
@@ -35,7 +35,7 @@ export const PROTOCOL_NUMBERS: Record<string, number> = {
   vrrp: 112,
 };
 
-export const ETHERTYPES = ['IPv4', 'IPv6'] as const;
+const ETHERTYPES = ['IPv4', 'IPv6'] as const;
 
 /** Protocols whose rules take a port range (TCP-like). */
 const PORT_PROTOCOLS = [6, 17, 33, 132, 136];
@@ -47,7 +47,7 @@ const IPV6_ONLY = new Set(['ipv6-encap', 'ipv6-frag', 'ipv6-icmp', 'icmpv6', 'ip
 const invalid = (type: string, message: string) => new NeutronError(400, type, message);
 
 /** Neutron's convert_protocol: null/'any' → null, 0-255 → its string, a known name → lower case. */
-export function convertProtocol(value: unknown): string | null {
+function convertProtocol(value: unknown): string | null {
   if (value === null || value === undefined || value === 'any') return null;
   const supported = `[None, 'any', ${Object.keys(PROTOCOL_NUMBERS).map((p) => `'${p}'`).join(', ')}]`;
   const refuse = () => invalid('SecurityGroupRuleInvalidProtocol', `Security group rule protocol ${display(value)} not supported. Only protocol values ${supported} and integer representations [0 to 255] are supported.`);
@@ -60,12 +60,12 @@ export function convertProtocol(value: unknown): string | null {
   throw refuse();
 }
 
-export function protocolNumber(protocol: string | null): number | null {
+function protocolNumber(protocol: string | null): number | null {
   if (protocol === null) return null;
   return PROTOCOL_NUMBERS[protocol] ?? Number(protocol);
 }
 
-export function convertEthertype(value: unknown): string {
+function convertEthertype(value: unknown): string {
   if (typeof value === 'string') {
     const found = ETHERTYPES.find((e) => e.toLowerCase() === value.toLowerCase());
     if (found) return found;

@@ -8,25 +8,23 @@ import type { ServiceDeps } from '../../framework/deps.ts';
 import type { RequestContext } from '../../foundation/context.ts';
 import type { Tx } from '../../db/index.ts';
 import { ResourceService, type Item, type ListQuery } from '../../framework/resource-service.ts';
-import type { SecurityGroupRuleService } from './rule-service.ts';
+import { Batch, type CreateOp, type DeleteOp, type UpdateOp } from '../../framework/operation.ts';
 import { grantsTo } from '../../framework/rbac/access.ts';
 import { templateRules } from './default-rule-service.ts';
 import { cannotRemoveDefault, cannotUpdateDefault, defaultAlreadyExists, securityGroupInUse, securityGroupNotFound } from './errors.ts';
 
-export const DEFAULT_GROUP_NAME = 'default';
+const DEFAULT_GROUP_NAME = 'default';
 const DEFAULT_GROUP_DESCRIPTION = 'Default security group';
+/** WriteOptions.by when the project's default group is being created (it may be named `default`). */
+const DEFAULT_GROUP = 'default-security-group';
 
-declare module '../../framework/deps.ts' {
+declare module '../../framework/lookup.ts' {
   interface ServiceLookup {
     securityGroups?: SecurityGroupService;
   }
 }
 
 export class SecurityGroupService extends ResourceService {
-  /** Transactions that are creating a project's default group (which may be named `default`). */
-  private readonly creatingDefault = new WeakSet<object>();
-  /** Default group ids already found or made in a transaction (a bulk of ports asks once per project). */
-  private readonly defaultsInTransaction = new WeakMap<object, Map<string, string>>();
 
   constructor(app: ServiceDeps) {
     super(app, 'security_groups');
@@ -50,8 +48,8 @@ export class SecurityGroupService extends ResourceService {
     }
   }
 
-  private get rules(): SecurityGroupRuleService {
-    return this.app.services.get('security_group_rules') as SecurityGroupRuleService;
+  private get rules() {
+    return this.app.services.securityGroupRules!;
   }
 
   protected override notFound(id: string) {
@@ -69,10 +67,10 @@ export class SecurityGroupService extends ResourceService {
    * The project's default group, created now if it has none. A non-admin may not cause
    * another project's default group to be created (Neutron bug 1987410): undefined then.
    */
-  async ensureDefaultIn(trx: Transaction<any>, ctx: RequestContext, projectId: string | null | undefined): Promise<string | undefined> {
+  async ensureDefaultIn(trx: Transaction<any>, ctx: RequestContext, projectId: string | null | undefined, batch: Batch = new Batch()): Promise<string | undefined> {
     if (!projectId || (!ctx.isAdmin && projectId !== ctx.projectId)) return undefined;
-    let known = this.defaultsInTransaction.get(trx);
-    if (!known) this.defaultsInTransaction.set(trx, (known = new Map()));
+    // Default group ids already found or made in this request (a bulk of ports asks once per project).
+    const known = batch.shared('default-security-groups', () => new Map<string, string>());
     const id = known.get(projectId) ?? (await this.findOrCreateDefault(trx, ctx, projectId));
     known.set(projectId, id);
     return id;
@@ -86,13 +84,8 @@ export class SecurityGroupService extends ResourceService {
     await this.app.database.lockKey(trx, `default-security-group:${projectId}`);
     const created = await this.defaultGroupId(trx, projectId);
     if (created) return created;
-    this.creatingDefault.add(trx);
-    try {
-      const group = await this.createIn(trx, ctx, { name: DEFAULT_GROUP_NAME, description: DEFAULT_GROUP_DESCRIPTION, project_id: projectId }, { internal: true });
-      return group.id;
-    } finally {
-      this.creatingDefault.delete(trx);
-    }
+    const group = await this.createIn(trx, ctx, { name: DEFAULT_GROUP_NAME, description: DEFAULT_GROUP_DESCRIPTION, project_id: projectId }, { internal: true, by: DEFAULT_GROUP });
+    return group.id;
   }
 
   /** Outside a transaction: ensures the default group in its own (cheap when it exists). */
@@ -110,13 +103,14 @@ export class SecurityGroupService extends ResourceService {
 
   // ------------------------------------------------------------------ lifecycle
 
-  protected override async beforeCreate(trx: Transaction<any>, ctx: RequestContext, item: Item): Promise<void> {
-    if (this.creatingDefault.has(trx)) return;
+  protected override async beforeCreate(op: CreateOp): Promise<void> {
+    const { trx, ctx, item } = op;
+    if (op.options.by === DEFAULT_GROUP) return;
     if (typeof item.name === 'string' && item.name.toLowerCase() === DEFAULT_GROUP_NAME) throw defaultAlreadyExists();
-    await this.ensureDefaultIn(trx, ctx, item.project_id);
+    await this.ensureDefaultIn(trx, ctx, item.project_id, op.batch);
     // The group's initial rules count against the rule quota (checked, as Neutron does, before the group exists).
     const initial = await this.initialRules(trx, '', false);
-    await this.app.quotas.reserve(trx, item.project_id, 'security_group_rule', initial.length);
+    await this.app.quotas.reserve(trx, item.project_id, 'security_group_rule', initial.length, op.batch);
   }
 
   /** The rules a new group starts with (the default rule template; seeded with Neutron's legacy defaults). */
@@ -124,8 +118,9 @@ export class SecurityGroupService extends ResourceService {
     return templateRules(trx, groupId, isDefault);
   }
 
-  protected override async afterCreate(trx: Transaction<any>, ctx: RequestContext, item: Item): Promise<void> {
-    const isDefault = this.creatingDefault.has(trx);
+  protected override async afterCreate(op: CreateOp): Promise<void> {
+    const { trx, ctx, item } = op;
+    const isDefault = op.options.by === DEFAULT_GROUP;
     if (isDefault) await trx.insertInto('default_security_group').values({ project_id: item.project_id, security_group_id: item.id }).execute();
     for (const rule of await this.initialRules(trx, item.id, isDefault)) {
       await this.rules.createIn(trx, ctx, { ...rule, security_group_id: item.id, project_id: item.project_id }, { internal: true });
@@ -138,13 +133,15 @@ export class SecurityGroupService extends ResourceService {
     return row !== undefined;
   }
 
-  protected override async beforeUpdate(trx: Transaction<any>, _ctx: RequestContext, current: Item, changes: Item): Promise<void> {
+  protected override async beforeUpdate(op: UpdateOp): Promise<void> {
+    const { trx, current, changes } = op;
     if (typeof changes.name === 'string' && changes.name.toLowerCase() === DEFAULT_GROUP_NAME) throw defaultAlreadyExists();
     if (current.name === DEFAULT_GROUP_NAME && 'name' in changes) throw cannotUpdateDefault();
     if ('stateful' in changes && changes.stateful !== current.stateful && (await this.boundToPorts(trx, current.id))) throw securityGroupInUse(current.id);
   }
 
-  protected override async beforeDelete(trx: Transaction<any>, ctx: RequestContext, current: Item): Promise<void> {
+  protected override async beforeDelete(op: DeleteOp): Promise<void> {
+    const { trx, ctx, item: current } = op;
     if (await this.boundToPorts(trx, current.id)) throw securityGroupInUse(current.id);
     if (current.name === DEFAULT_GROUP_NAME && !ctx.isAdmin) throw cannotRemoveDefault();
     // Rules of other groups that name this one as their remote go with it (foreign key

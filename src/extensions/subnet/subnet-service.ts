@@ -7,6 +7,7 @@ import type { RequestContext } from '../../foundation/context.ts';
 import { badRequest, conflict, invalidInput } from '../../foundation/errors.ts';
 import type { Tx } from '../../db/index.ts';
 import { ResourceService, type CreateOptions, type Item } from '../../framework/resource-service.ts';
+import type { CreateOp, DeleteOp, UpdateOp } from '../../framework/operation.ts';
 import { isForeignKeyViolation } from '../../db/index.ts';
 import type { Query } from '../../framework/repository.ts';
 import { cidrsOverlap, parseCidr, type Cidr } from '../ipam/address.ts';
@@ -33,7 +34,7 @@ const ipv6ModesOf = (s: Item, cidr: Cidr): Ipv6Modes => ({
   ipv6_address_mode: s.ipv6_address_mode ?? null,
 });
 
-declare module '../../framework/deps.ts' {
+declare module '../../framework/lookup.ts' {
   interface ServiceLookup {
     subnets: SubnetService;
   }
@@ -52,7 +53,8 @@ export class SubnetService extends ResourceService {
     return q.where((eb: any) => eb.or([eb('subnets.project_id', '=', ctx.projectId), eb('subnets.network_id', 'in', grantedObjects(eb, 'network', ctx.projectId, ['access_as_shared']))]));
   }
 
-  protected override async beforeCreate(trx: Transaction<any>, ctx: RequestContext, item: Item): Promise<void> {
+  protected override async beforeCreate(op: CreateOp): Promise<void> {
+    const { trx, ctx, item } = op;
     await this.app.services.networks.getVisible(trx, ctx, item.network_id);
     // Serializes subnet changes per network: overlap checks hold under concurrency.
     await this.app.database.lock(trx, 'networks', 'id', item.network_id);
@@ -87,12 +89,14 @@ export class SubnetService extends ResourceService {
     if (seg.network_id !== networkId) throw invalidInput(`Segment ${segmentId} is not on network ${networkId}`);
   }
 
-  protected override async afterCreate(trx: Transaction<any>, _ctx: RequestContext, item: Item): Promise<void> {
+  protected override async afterCreate(op: CreateOp): Promise<void> {
+    const { trx, item } = op;
     // A network's revision covers its subnets.
     await this.app.services.networks.touch(trx, item.network_id);
   }
 
-  protected override async beforeUpdate(trx: Transaction<any>, _ctx: RequestContext, current: Item, changes: Item): Promise<void> {
+  protected override async beforeUpdate(op: UpdateOp): Promise<void> {
+    const { trx, current, changes } = op;
     const cidr = parseCidr(current.cidr);
     const gateway = 'gateway_ip' in changes ? changes.gateway_ip : current.gateway_ip;
     if ('gateway_ip' in changes && gateway !== null) {
@@ -134,7 +138,8 @@ export class SubnetService extends ResourceService {
     }
   }
 
-  protected override async beforeDelete(trx: Transaction<any>, _ctx: RequestContext, current: Item): Promise<void> {
+  protected override async beforeDelete(op: DeleteOp): Promise<void> {
+    const { trx, item: current } = op;
     await this.app.database.lock(trx, 'networks', 'id', current.network_id);
     const users = await trx
       .selectFrom('ipallocations')

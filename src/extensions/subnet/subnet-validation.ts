@@ -22,7 +22,7 @@ export function validateSubnetCidr(cidr: string, ipVersion: number): string {
   return canonical;
 }
 
-export function checkIpVersion(attr: string, value: string, ipVersion: number): void {
+function checkIpVersion(attr: string, value: string, ipVersion: number): void {
   if (versionOf(value.split('/')[0]) !== ipVersion) throw invalidInput(`${attr} '${value}' does not match the ip_version '${ipVersion}'`);
 }
 

@@ -9,6 +9,7 @@ import { badRequest, conflict, invalidInput, NeutronError } from '../../foundati
 import { checkCidr } from '../../foundation/validation.ts';
 import type { Tx } from '../../db/index.ts';
 import { ResourceService, type Item } from '../../framework/resource-service.ts';
+import type { CreateOp, DeleteOp, UpdateOp } from '../../framework/operation.ts';
 import { bitsOf, formatCidr, parseCidr, rangeOf, summarize, type Cidr, type IpVersion } from '../ipam/address.ts';
 import { anyOverlap, freeBlocks, isFree, pickPrefix, subtract } from '../ipam/prefixes.ts';
 import { rangeToCidrs } from '../ipam/address.ts';
@@ -35,7 +36,7 @@ function normalizePrefixes(raw: unknown): { version: IpVersion; cidrs: Cidr[] } 
   return { version, cidrs: summarize(cidrs) };
 }
 
-declare module '../../framework/deps.ts' {
+declare module '../../framework/lookup.ts' {
   interface ServiceLookup {
     subnetpools: SubnetPoolService;
   }
@@ -50,7 +51,8 @@ export class SubnetPoolService extends ResourceService {
     return new NeutronError(404, 'SubnetPoolNotFound', `Subnet pool ${id} could not be found.`);
   }
 
-  protected override async beforeCreate(trx: Transaction<any>, _ctx: RequestContext, item: Item): Promise<void> {
+  protected override async beforeCreate(op: CreateOp): Promise<void> {
+    const { trx, item } = op;
     const { version, cidrs } = normalizePrefixes(item.prefixes);
     item.ip_version = version;
     item.prefixes = cidrs.map(formatCidr);
@@ -80,7 +82,8 @@ export class SubnetPoolService extends ResourceService {
     }
   }
 
-  protected override async beforeUpdate(trx: Transaction<any>, _ctx: RequestContext, current: Item, changes: Item): Promise<void> {
+  protected override async beforeUpdate(op: UpdateOp): Promise<void> {
+    const { trx, current, changes } = op;
     if ('prefixes' in changes) {
       const { version, cidrs } = normalizePrefixes(changes.prefixes);
       if (version !== current.ip_version) throw badRequest('Cannot mix IPv4 and IPv6 prefixes in a subnet pool.', 'PrefixVersionMismatch');
@@ -92,7 +95,8 @@ export class SubnetPoolService extends ResourceService {
     if (changes.is_default && !current.is_default) await this.checkOnlyDefault(trx, current.ip_version, current.id);
   }
 
-  protected override async beforeDelete(trx: Transaction<any>, _ctx: RequestContext, current: Item): Promise<void> {
+  protected override async beforeDelete(op: DeleteOp): Promise<void> {
+    const { trx, item: current } = op;
     const used = await trx.selectFrom('subnets').select('id').where('subnetpool_id', '=', current.id).executeTakeFirst();
     if (used) throw conflict('SubnetPoolInUse', `Unable to complete operation on subnet pool ${current.id}. Subnet pool has existing allocations.`);
   }

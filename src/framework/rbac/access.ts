@@ -6,7 +6,7 @@ import type { Tx } from '../../db/index.ts';
 export const WILDCARD = '*';
 
 /** The targets that cover a project: itself and everyone. */
-export const targetsOf = (projectId: string | null): string[] => (projectId ? [projectId, WILDCARD] : [WILDCARD]);
+const targetsOf = (projectId: string | null): string[] => (projectId ? [projectId, WILDCARD] : [WILDCARD]);
 
 /** SQL subquery: ids of objectType an RBAC policy grants (one of actions, or any) to projectId or everyone. */
 export function grantedObjects(eb: ExpressionBuilder<any, any>, objectType: string, projectId: string | null, actions?: string[]) {
@@ -38,10 +38,4 @@ export async function grantsTo(q: Tx, objectType: string, ids: string[], project
     for (const row of rows) out.get(row.object_id)?.add(row.action);
   }
   return out;
-}
-
-/** Of ids, those an RBAC policy grants (one of actions, or any) to projectId or everyone. */
-export async function grantedIds(q: Tx, objectType: string, ids: string[], projectId: string | null, actions?: string[]): Promise<Set<string>> {
-  const grants = await grantsTo(q, objectType, ids, projectId);
-  return new Set(ids.filter((id) => [...(grants.get(id) ?? [])].some((action) => !actions || actions.includes(action))));
 }

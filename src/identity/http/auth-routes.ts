@@ -29,7 +29,7 @@ async function checkPassword(identity: Identity, q: Tx, password: Record<string,
   if (ref.id === undefined && (ref.name === undefined || !isObject(ref.domain))) {
     throw validationError('Expecting to find domain in user. The user is given by name, so its domain is needed.');
   }
-  identity.logins.checkSource(source);
+  await identity.logins.checkSource(source);
   const user = await identity.directory.findUser(q, ref);
   identity.logins.checkLockout(user?.id);
   // One answer, after the same work, for unknown users and wrong passwords, as Keystone gives.
@@ -37,7 +37,7 @@ async function checkPassword(identity: Identity, q: Tx, password: Record<string,
     identity.logins.failed(source, user?.id);
     throw unauthorized();
   }
-  identity.logins.succeeded(user.id);
+  identity.logins.succeeded(source, user.id);
   if (!user.enabled) throw unauthorized(`The account is disabled for user: ${user.id}.`);
   const domain = await identity.store.find(q, TABLES.domain, { id: user.domain_id });
   if (!domain?.enabled) throw unauthorized(`The account is disabled for user: ${user.id}.`);

@@ -3,7 +3,7 @@
 // themselves by reporting their state; the API lists, updates and deletes them.
 import type { ExtensionDef } from '../../../framework/definitions.ts';
 
-export const agentExtension: ExtensionDef = {
+const agentExtension: ExtensionDef = {
   alias: 'agent',
   name: 'agent',
   description: 'The agent management extension.',
@@ -35,7 +35,7 @@ export const agentExtension: ExtensionDef = {
   ],
 };
 
-export const agentResourcesSyncedExtension: ExtensionDef = {
+const agentResourcesSyncedExtension: ExtensionDef = {
   alias: 'agent-resources-synced',
   name: "Agent's Resource View Synced to Placement",
   description: 'Stores success/failure of last sync to Placement',
@@ -43,7 +43,7 @@ export const agentResourcesSyncedExtension: ExtensionDef = {
   requires: ['agent'],
 };
 
-export const dhcpAgentSchedulerExtension: ExtensionDef = {
+const dhcpAgentSchedulerExtension: ExtensionDef = {
   alias: 'dhcp_agent_scheduler',
   name: 'DHCP Agent Scheduler',
   description: 'Schedule networks among dhcp agents',
@@ -51,7 +51,7 @@ export const dhcpAgentSchedulerExtension: ExtensionDef = {
   requires: ['agent'],
 };
 
-export const l3AgentSchedulerExtension: ExtensionDef = {
+const l3AgentSchedulerExtension: ExtensionDef = {
   alias: 'l3_agent_scheduler',
   name: 'L3 Agent Scheduler',
   description: 'Schedule routers among l3 agents',

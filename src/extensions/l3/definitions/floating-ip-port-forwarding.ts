@@ -3,7 +3,7 @@
 // and `port_forwardings` shown on floating IPs (expose-port-forwarding-in-fip).
 import type { ExtensionDef } from '../../../framework/definitions.ts';
 
-export const PORT_FORWARDING_PROTOCOLS = ['tcp', 'udp'] as const;
+const PORT_FORWARDING_PROTOCOLS = ['tcp', 'udp'] as const;
 
 const tcpUdpPort = { type: 'integer', allowPost: true, allowPut: true, min: 1, max: 65535 } as const;
 

@@ -4,7 +4,7 @@ import type { AttributeDef, ExtensionDef } from '../../../framework/definitions.
 
 const prefix: AttributeDef = { type: 'cidr', allowPost: true, nullable: true, default: null };
 
-export const meteringExtension: ExtensionDef = {
+const meteringExtension: ExtensionDef = {
   alias: 'metering',
   name: 'Neutron Metering',
   description: 'Neutron Metering extension.',
@@ -42,7 +42,7 @@ export const meteringExtension: ExtensionDef = {
 };
 
 /** Rules match source and destination prefixes (remote_ip_prefix is deprecated by this). */
-export const meteringSourceDestinationExtension: ExtensionDef = {
+const meteringSourceDestinationExtension: ExtensionDef = {
   alias: 'metering_source_and_destination_fields',
   name: 'Neutron Metering source and destination filters',
   description: 'Provides source and destination IP prefixes in metering label rules.',

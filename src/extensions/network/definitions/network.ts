@@ -1,8 +1,6 @@
 // Networks (core) and the extensions that only add network attributes.
 import type { AttributeDef, ExtensionDef } from '../../../framework/definitions.ts';
 
-export const NETWORK_TYPES = ['flat', 'vlan', 'vxlan', 'local'] as const;
-
 /** provider:* attributes; set on create (admin only), shown to admins. */
 const providerAttributes: Record<string, AttributeDef> = {
   'provider:network_type': { type: 'string', allowPost: true, allowPut: true, storage: 'computed', enforcePolicy: true, maxLength: 255 },

@@ -2,7 +2,7 @@
 // the security group definitions, not here.
 import type { AttributeDef, ExtensionDef } from '../../../framework/definitions.ts';
 
-export const VNIC_TYPES = [
+const VNIC_TYPES = [
   'normal',
   'direct',
   'macvtap',

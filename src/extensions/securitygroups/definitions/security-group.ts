@@ -27,7 +27,7 @@ const ruleAttributes: Record<string, AttributeDef> = {
   fingerprint: { type: 'string', visible: false, filter: false, sort: false },
 };
 
-export const securityGroupExtension: ExtensionDef = {
+const securityGroupExtension: ExtensionDef = {
   alias: 'security-group',
   name: 'security-group',
   description: 'The security groups extension.',
@@ -92,7 +92,7 @@ const attributeExtensions: ExtensionDef[] = [
 ];
 
 /** The template of the rules every new group starts with (admins change it; everyone reads it). */
-export const defaultRulesExtension: ExtensionDef = {
+const defaultRulesExtension: ExtensionDef = {
   ...feature('security-groups-default-rules', 'Default rules for security groups', 'Configure set of security group rules used as default rules for every new security group', '2022-12-19T10:00:00-00:00', [
     'security-group',
     'standard-attr-description',
@@ -124,7 +124,7 @@ export const defaultRulesExtension: ExtensionDef = {
 };
 
 /** belongs_to_default_sg on rules. */
-export const belongsToDefaultExtension: ExtensionDef = {
+const belongsToDefaultExtension: ExtensionDef = {
   ...feature('security-groups-rules-belongs-to-default-sg', "Security group rule belongs to the project's default security group", "Flag to determine if the security group rule belongs to the project's default security group", '2023-05-23T10:00:00-00:00'),
   extendAttributes: { security_group_rules: { belongs_to_default_sg: { type: 'boolean', storage: 'computed', filter: false, sort: false } } },
 };

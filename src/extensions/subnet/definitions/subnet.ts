@@ -1,7 +1,7 @@
 // Subnets (core) and the extensions that add subnet attributes.
 import type { ExtensionDef } from '../../../framework/definitions.ts';
 
-export const IPV6_MODES = ['slaac', 'dhcpv6-stateful', 'dhcpv6-stateless'] as const;
+const IPV6_MODES = ['slaac', 'dhcpv6-stateful', 'dhcpv6-stateless'] as const;
 
 export const subnetCore: ExtensionDef = {
   core: true,

@@ -1,0 +1,21 @@
+// Backend drivers by name; configuration `backend.driver` picks one (default `noop`).
+// A new driver adds its folder (src/backends/<name>/) and one line here.
+import type { BackendDriver } from './driver.ts';
+import { NoopDriver } from './noop.ts';
+
+export type { BackendDriver } from './driver.ts';
+
+const DRIVERS: Record<string, () => BackendDriver> = {
+  noop: () => new NoopDriver(),
+};
+
+export function backendNames(): string[] {
+  return Object.keys(DRIVERS);
+}
+
+/** The driver named by configuration; an unknown name fails start-up. */
+export function createBackend(name: string): BackendDriver {
+  const make = DRIVERS[name];
+  if (!make) throw new Error(`unknown backend.driver ${JSON.stringify(name)}: one of ${backendNames().join(', ')}`);
+  return make();
+}

@@ -1,0 +1,17 @@
+// L3's edges in the wiring graph (src/framework/wiring.ts): one line per edge.
+//   on            phase           what                                                      handler
+import { extend, react, veto, type Edge } from '../../framework/wiring.ts';
+
+export const l3Wiring: Edge[] = [
+  veto('networks', 'beforeCreate', 'one default external network (is_default)', (op, s) => s.autoAllocator.checkOneDefault(op)),
+  veto('networks', 'beforeUpdate', 'a network with router gateways stays external', (op, s) => s.routers.keepGatewayNetworksExternal(op)),
+  veto('networks', 'beforeUpdate', 'one default external network (is_default)', (op, s) => s.autoAllocator.checkOneDefault(op)),
+  react('networks', 'beforeDelete', "delete the network's unassociated floating IPs", (op, s) => s.floatingips.deleteUnassociatedOn(op)),
+  react('networks', 'beforeDelete', 'forget auto-allocated topologies on the network', (op, s) => s.autoAllocator.forgetNetwork(op)),
+  extend('networks', 'ipv4_address_scope, ipv6_address_scope', (q, _ctx, items, s) => s.addressScopes.extendNetworks(q, items)),
+  veto('ports', 'beforeDelete', 'router and floating IP ports are deleted by L3 only (L3PortInUse)', (op, s) => s.routers.ports.refuseDeletingInUse(op)),
+  react('ports', 'beforeDelete', "disassociate the port's floating IPs", (op, s) => s.floatingips.disassociatePort(op)),
+  react('ports', 'beforeDelete', "delete the port's port forwardings", (op, s) => s.portForwardings.deleteForPort(op)),
+  veto('subnetpools', 'beforeCreate', 'a pool in an address scope fits it (owner, IP version, no overlap)', (op, s) => s.addressScopes.checkPool(op)),
+  veto('subnetpools', 'beforeUpdate', 'a pool in an address scope fits it (owner, IP version, no overlap)', (op, s) => s.addressScopes.checkPool(op)),
+];

@@ -1,0 +1,319 @@
+// The durable change feed: every committed create/update/delete (and status report) of a
+// resource is one row of `changes`, whose integer cursor grows in commit order, so a
+// watcher that remembers the last cursor it processed misses nothing and sees nothing twice.
+//
+// - While a transaction runs, services record changes in memory (record(); collapsed per
+//   object, see pending.ts). At its end, inside the transaction, flush() reads each changed
+//   object's revision/project/host and writes one multi-row insert. On PostgreSQL it first
+//   takes a transaction-scoped advisory lock dedicated to the feed, so across API servers
+//   cursors are drawn in commit order: a reader of `cursor > X` never sees a later cursor
+//   before an earlier one commits. SQLite serializes transactions anyway.
+// - Wake-ups: in-process after commit (committed()), PostgreSQL NOTIFY (sent by the
+//   transaction, delivered on commit) to every server LISTENing, and a slow poll.
+// - Retention: compact() deletes rows older than retention_seconds or more than max_rows
+//   cursors behind the head, and records the horizon; a reader behind it must relist.
+import pg from 'pg';
+import { sql } from 'kysely';
+import type { Logger } from 'pino';
+import type { Database, Tx } from '../db/index.ts';
+import { PendingChanges, type Before, type ChangeKind } from './pending.ts';
+import { Wakeup } from './wakeup.ts';
+import { CASCADED_DELETES } from './cascades.ts';
+
+export type { ChangeKind, Before };
+
+/** What the feed needs to know of a resource to describe its changes. */
+export interface FeedResource {
+  collection: string;
+  table: string;
+  hasRevision: boolean;
+  hasProject: boolean;
+  /** Attribute and column holding the host the object is bound to (ports: binding:host_id), if any. */
+  hostAttribute?: string;
+  hostColumn?: string;
+}
+
+export interface FeedOptions {
+  /** Rows older than this are compacted away. */
+  retention_seconds: number;
+  /** At most this many cursors are kept behind the head. */
+  max_rows: number;
+  /** How often each server compacts (0: never). */
+  compact_seconds: number;
+  /** Watchers re-read the feed at least this often, whatever wake-ups were missed. */
+  poll_seconds: number;
+}
+
+/** One row of the feed as stored. */
+export interface ChangeRow {
+  cursor: number;
+  resource: string;
+  resource_id: string;
+  revision: number;
+  project_id: string | null;
+  kind: ChangeKind;
+  host: string | null;
+  previous_host: string | null;
+  created_at: string;
+}
+
+export interface ReadFilter {
+  /** Collection names; all when absent. */
+  resources?: string[];
+  /** Rows about this host, its previous host, or no host at all (networks, subnets...). */
+  host?: string;
+  limit: number;
+}
+
+/** A watcher's cursor is older than the oldest change kept: it must list again. */
+export class ResyncRequired extends Error {
+  constructor(
+    readonly since: number,
+    readonly horizon: number,
+  ) {
+    super(`cursor ${since} is older than the oldest retained change (changes up to ${horizon} were compacted)`);
+  }
+}
+
+const NOTIFY_CHANNEL = 'neutrino_changes';
+const FEED_LOCK = 'neutrino:changes';
+const INSERT_CHUNK = 500;
+
+export class ChangeFeed {
+  readonly wakeup = new Wakeup();
+  private readonly pending = new WeakMap<object, PendingChanges>();
+  private timers: NodeJS.Timeout[] = [];
+  private listener?: pg.Client;
+  private stopped = false;
+  private warned = new Set<string>();
+
+  constructor(
+    private readonly database: Database,
+    private readonly resources: (collection: string) => FeedResource | undefined,
+    readonly options: FeedOptions,
+    private readonly log: Logger,
+    /** PostgreSQL URL for the LISTEN connection. */
+    private readonly url?: string,
+  ) {}
+
+  // ------------------------------------------------------------------ writing
+
+  /** Starts collecting the changes of a transaction (App.transact). */
+  begin(trx: object): void {
+    this.pending.set(trx, new PendingChanges());
+  }
+
+  /** Records a change of an object in trx; written when the transaction ends. */
+  record(trx: Tx, resource: string, id: string, kind: ChangeKind, before?: Before): void {
+    const pending = this.pending.get(trx);
+    if (pending) return pending.record({ resource, id, kind, before });
+    if (!this.warned.has(resource)) {
+      this.warned.add(resource);
+      this.log.warn({ resource, kind }, 'change outside App.transact not recorded in the change feed');
+    }
+  }
+
+  /** An object's state before it changes, as the feed needs it (from a stored item). */
+  before(resource: string, item: Record<string, any>): Before {
+    const hostAttr = this.resources(resource)?.hostAttribute;
+    return {
+      revision: typeof item.revision_number === 'number' ? item.revision_number : 0,
+      projectId: item.project_id ?? null,
+      host: hostAttr ? (item[hostAttr] ?? '') : null,
+    };
+  }
+
+  /** Records the deletion of the rows of resource matching where (column → value), deleted by SQL or cascade. */
+  async recordDeletesWhere(trx: Tx, resource: string, where: Record<string, string>): Promise<void> {
+    const r = this.resources(resource);
+    if (!r || !this.pending.get(trx)) return;
+    let q = trx.selectFrom(r.table).select(this.columns(r));
+    for (const [column, value] of Object.entries(where)) q = q.where(column, '=', value);
+    const rows = await q.execute();
+    for (const row of rows) this.record(trx, resource, row.id, 'deleted', this.rowBefore(r, row));
+  }
+
+  /**
+   * Records the deletion of what goes with an object being deleted: its CASCADED_DELETES
+   * children and, for objects shared by RBAC (rbacType), the RBAC policies on it. Called when
+   * the delete starts; a refused delete rolls back the records with the transaction.
+   */
+  async recordCascadedDeletes(trx: Tx, resource: string, id: string, rbacType?: string): Promise<void> {
+    for (const child of CASCADED_DELETES[resource] ?? []) await this.recordDeletesWhere(trx, child.resource, { [child.column]: id });
+    if (rbacType) await this.recordDeletesWhere(trx, 'rbac_policies', { object_type: rbacType, object_id: id });
+  }
+
+  private columns(r: FeedResource): string[] {
+    const cols = ['id'];
+    if (r.hasRevision) cols.push('revision_number');
+    if (r.hasProject) cols.push('project_id');
+    if (r.hostColumn) cols.push(r.hostColumn);
+    return cols;
+  }
+
+  private rowBefore(r: FeedResource, row: Record<string, any>): Before {
+    return { revision: r.hasRevision ? Number(row.revision_number) : 0, projectId: r.hasProject ? (row.project_id ?? null) : null, host: r.hostColumn ? (row[r.hostColumn] ?? '') : null };
+  }
+
+  /**
+   * Writes the changes recorded in trx (at its end, inside it). Returns whether any were
+   * written, so that the caller wakes watchers once the transaction has committed.
+   */
+  async flush(trx: Tx): Promise<boolean> {
+    const pending = this.pending.get(trx);
+    if (!pending || pending.size === 0) return false;
+    const changes = pending.list();
+    // The state after the transaction of every object not deleted, one query per table.
+    const current = new Map<string, Record<string, any>>();
+    const byResource = new Map<string, string[]>();
+    for (const c of changes) if (c.kind !== 'deleted') byResource.set(c.resource, [...(byResource.get(c.resource) ?? []), c.id]);
+    for (const [resource, ids] of byResource) {
+      const r = this.resources(resource);
+      if (!r) continue;
+      for (let i = 0; i < ids.length; i += INSERT_CHUNK) {
+        const rows = await trx.selectFrom(r.table).select(this.columns(r)).where('id', 'in', ids.slice(i, i + INSERT_CHUNK)).execute();
+        for (const row of rows) current.set(`${resource}\u0000${row.id}`, row);
+      }
+    }
+    const at = new Date().toISOString();
+    const rows: Omit<ChangeRow, 'cursor'>[] = [];
+    for (const c of changes) {
+      const r = this.resources(c.resource);
+      if (!r) continue;
+      const row = c.kind === 'deleted' ? undefined : current.get(`${c.resource}\u0000${c.id}`);
+      if (!row) {
+        // Deleted (or, for a change recorded without its deletion, gone): its last state + 1.
+        if (c.kind === 'created') continue;
+        const b = c.before;
+        rows.push({ resource: c.resource, resource_id: c.id, revision: b ? b.revision + 1 : 0, project_id: b?.projectId ?? null, kind: 'deleted', host: b?.host ?? null, previous_host: null, created_at: at });
+        continue;
+      }
+      const now = this.rowBefore(r, row);
+      const previous = c.before && r.hostColumn && c.before.host !== now.host ? c.before.host : null;
+      rows.push({ resource: c.resource, resource_id: c.id, revision: now.revision, project_id: now.projectId, kind: c.kind, host: now.host, previous_host: previous, created_at: at });
+    }
+    if (rows.length === 0) return false;
+    if (this.database.dialect === 'postgres') {
+      // Held until commit: the next writer draws its cursors only after these are visible.
+      // The notification is delivered when (and only if) the transaction commits.
+      await sql`select pg_advisory_xact_lock(hashtextextended(${FEED_LOCK}, 0)), pg_notify(${NOTIFY_CHANNEL}, '')`.execute(trx);
+    }
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK) await trx.insertInto('changes').values(rows.slice(i, i + INSERT_CHUNK)).execute();
+    return true;
+  }
+
+  /** Called after a transaction that wrote changes committed: wakes this server's watchers. */
+  committed(): void {
+    this.wakeup.wake();
+  }
+
+  // ------------------------------------------------------------------ reading
+
+  /** The newest cursor (0 for an empty feed that was never compacted). */
+  async head(q: Tx = this.database.db): Promise<number> {
+    const row: any = await q.selectFrom('changes').select((eb: any) => eb.fn.max('cursor').as('c')).executeTakeFirst();
+    const max = row?.c == null ? 0 : Number(row.c);
+    return max || (await this.horizon(q));
+  }
+
+  /** Cursors at or below the horizon may have been compacted away. */
+  async horizon(q: Tx = this.database.db): Promise<number> {
+    const row = await q.selectFrom('feed_state').select('compacted_through').where('id', '=', 1).executeTakeFirst();
+    return row ? Number(row.compacted_through) : 0;
+  }
+
+  /**
+   * The changes after cursor since (oldest first, at most filter.limit). Throws
+   * ResyncRequired when changes after since may have been compacted away.
+   */
+  async read(since: number, filter: ReadFilter, q: Tx = this.database.db): Promise<ChangeRow[]> {
+    let query = q.selectFrom('changes').selectAll().where('cursor', '>', since);
+    if (filter.resources) query = query.where('resource', 'in', filter.resources);
+    if (filter.host !== undefined) {
+      const host = filter.host;
+      query = query.where((eb: any) => eb.or([eb('host', 'is', null), eb('host', '=', host), eb('previous_host', '=', host)]));
+    }
+    const rows = await query.orderBy('cursor').limit(filter.limit).execute();
+    // Read after the rows: a compaction that committed before the rows were read is seen here.
+    const horizon = await this.horizon(q);
+    if (since < horizon) throw new ResyncRequired(since, horizon);
+    return rows.map((r: any) => ({ ...r, cursor: Number(r.cursor), revision: Number(r.revision) }));
+  }
+
+  // ------------------------------------------------------------------ retention
+
+  /** Work done after each periodic compaction (pruning status reports of deleted objects). */
+  readonly afterCompaction: (() => Promise<void>)[] = [];
+
+  /** Deletes what retention no longer keeps; returns the horizon afterwards. */
+  async compact(nowMs = Date.now()): Promise<number> {
+    const { retention_seconds, max_rows } = this.options;
+    const cutoff = new Date(nowMs - retention_seconds * 1000).toISOString();
+    const horizon = await this.database.transaction(async (trx) => {
+      const horizon = await this.horizon(trx);
+      const head = await this.head(trx);
+      const old: any = await trx.selectFrom('changes').select((eb: any) => eb.fn.max('cursor').as('c')).where('created_at', '<', cutoff).executeTakeFirst();
+      const through = Math.max(old?.c == null ? 0 : Number(old.c), max_rows > 0 ? head - max_rows : 0);
+      if (through <= horizon) return horizon;
+      await trx.deleteFrom('changes').where('cursor', '<=', through).execute();
+      await trx.updateTable('feed_state').set({ compacted_through: through }).where('id', '=', 1).where('compacted_through', '<', through).execute();
+      return through;
+    });
+    for (const work of this.afterCompaction) await work();
+    return horizon;
+  }
+
+  // ------------------------------------------------------------------ lifecycle
+
+  /** Starts the wake-up sources (PostgreSQL LISTEN, polling) and periodic compaction. */
+  async start(): Promise<void> {
+    this.stopped = false;
+    const { poll_seconds, compact_seconds } = this.options;
+    if (poll_seconds > 0) this.timers.push(setInterval(() => this.wakeup.wake(), poll_seconds * 1000).unref());
+    if (compact_seconds > 0) {
+      this.timers.push(
+        setInterval(() => {
+          this.compact().catch((err) => this.log.warn({ err }, 'change feed compaction failed'));
+        }, compact_seconds * 1000).unref(),
+      );
+    }
+    if (this.database.dialect === 'postgres' && this.url) await this.listen();
+  }
+
+  /** One dedicated connection per server LISTENs; it reconnects after failures. */
+  private async listen(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.url });
+    this.listener = client;
+    const retry = () => {
+      if (this.listener !== client || this.stopped) return;
+      this.listener = undefined;
+      client.end().catch(() => {});
+      this.wakeup.wake(); // notifications may have been missed meanwhile
+      const t = setTimeout(() => void this.listen().catch(() => {}), 1000).unref();
+      this.timers.push(t);
+    };
+    client.on('notification', () => this.wakeup.wake());
+    client.on('error', (err) => {
+      this.log.warn({ err }, 'change feed LISTEN connection failed; reconnecting');
+      retry();
+    });
+    client.on('end', retry);
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${NOTIFY_CHANNEL}`);
+    } catch (err) {
+      this.log.warn({ err }, 'change feed LISTEN connection failed; polling until it reconnects');
+      retry();
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers = [];
+    const client = this.listener;
+    this.listener = undefined;
+    if (client) await client.end().catch(() => {});
+    this.wakeup.wake(); // long-polls answer now
+  }
+}

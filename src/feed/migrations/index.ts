@@ -1,0 +1,7 @@
+// The change feed's schema versions (merged with the features' and the identity's by app.ts).
+import type { Migration } from 'kysely';
+import * as m0060 from './0060_change_feed.ts';
+
+export const feedMigrations: Record<string, Migration> = {
+  '0060_change_feed': m0060,
+};

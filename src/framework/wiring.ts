@@ -1,0 +1,134 @@
+// The wiring graph: which feature reacts to, vetoes, extends or filters which resource's
+// lifecycle, inside that resource's transaction. Like OVN northd's inc-proc-northd.c
+// (one `engine_add_input` line per edge), every edge is one line of a table: each feature
+// declares its own edges in `src/extensions/<feature>/wiring.ts` (so adding a feature
+// edits no central list), and the framework assembles them here into one graph, in
+// feature order (discovery.ts: `after`, then name) and, within a feature, table order.
+// `neutrino wiring` prints the whole graph as it runs.
+//
+// A veto throws a NeutronError: the whole request fails and changes nothing.
+import type { RequestContext } from '../foundation/context.ts';
+import type { Tx } from '../db/index.ts';
+import type { ServiceLookup } from './lookup.ts';
+import type { Operation } from './operation.ts';
+import type { Item, Query } from './repository.ts';
+
+export type Phase = 'beforeCreate' | 'afterCreate' | 'beforeUpdate' | 'afterUpdate' | 'beforeDelete';
+
+/**
+ * Where the owner's own step (its ResourceService override) runs relative to the edges of
+ * a phase. Creates and updates: the owner validates and completes its item first, then
+ * other features react to the result. Deletes: other features first release or veto what
+ * they hold on the item (L3 deletes a network's unassociated floating IPs), then the owner
+ * checks what is left (NetworkInUse).
+ */
+export const OWNER_FIRST: Readonly<Record<Phase, boolean>> = {
+  beforeCreate: true,
+  afterCreate: true,
+  beforeUpdate: true,
+  afterUpdate: true,
+  beforeDelete: false,
+};
+
+/** A lifecycle edge's handler (undefined: nothing to do, e.g. the reacting service is not served). */
+export type LifecycleRun = (op: Operation, services: ServiceLookup) => Promise<void> | undefined;
+export type ExtendRun = (q: Tx, ctx: RequestContext, items: Item[], services: ServiceLookup) => Promise<void>;
+export type FilterRun = (q: Query, values: unknown[], ctx: RequestContext, services: ServiceLookup) => Query;
+
+interface EdgeBase {
+  /** The collection whose lifecycle the edge is an input of. */
+  on: string;
+  /** What the edge does, in a few words (printed by `neutrino wiring`). */
+  what: string;
+}
+
+/** Runs in the resource's transaction at phase: `veto` may refuse, `react` changes its own state. */
+export interface LifecycleEdge extends EdgeBase {
+  kind: 'veto' | 'react';
+  phase: Phase;
+  run: LifecycleRun;
+}
+
+/** Fills attributes the feature adds to another resource, for a batch of rendered items. */
+export interface ExtendEdge extends EdgeBase {
+  kind: 'extend';
+  run: ExtendRun;
+}
+
+/** A list filter on an attribute the feature adds to another resource. */
+export interface FilterEdge extends EdgeBase {
+  kind: 'filter';
+  attribute: string;
+  run: FilterRun;
+}
+
+export type Edge = LifecycleEdge | ExtendEdge | FilterEdge;
+
+// One line per edge in a feature's table:
+export const veto = (on: string, phase: Phase, what: string, run: LifecycleRun): LifecycleEdge => ({ kind: 'veto', on, phase, what, run });
+export const react = (on: string, phase: Phase, what: string, run: LifecycleRun): LifecycleEdge => ({ kind: 'react', on, phase, what, run });
+export const extend = (on: string, what: string, run: ExtendRun): ExtendEdge => ({ kind: 'extend', on, what, run });
+export const filter = (on: string, attribute: string, what: string, run: FilterRun): FilterEdge => ({ kind: 'filter', on, attribute, what, run });
+
+/** An edge as assembled: with the feature that declared it. */
+export type Wired = Edge & { by: string };
+
+export class WiringGraph {
+  private readonly lifecycle = new Map<string, (LifecycleEdge & { by: string })[]>();
+  private readonly extenders = new Map<string, (ExtendEdge & { by: string })[]>();
+  private readonly filters = new Map<string, FilterEdge & { by: string }>();
+  private readonly all: Wired[] = [];
+
+  constructor(private readonly services: ServiceLookup) {}
+
+  /** Adds by's edge (features' tables are added in feature order; RBAC adds one per shared type). */
+  add(by: string, edge: Edge): void {
+    const wired = { ...edge, by };
+    this.all.push(wired);
+    if (wired.kind === 'extend') push(this.extenders, wired.on, wired);
+    else if (wired.kind === 'filter') {
+      const key = `${wired.on}:${wired.attribute}`;
+      if (this.filters.has(key)) throw new Error(`two filters for ${key}`);
+      this.filters.set(key, wired);
+    } else push(this.lifecycle, `${wired.on}:${wired.phase}`, wired);
+  }
+
+  /** Runs the edges of op's collection at phase, in graph order. */
+  async run(phase: Phase, op: Operation): Promise<void> {
+    for (const edge of this.lifecycle.get(`${op.collection}:${phase}`) ?? []) await edge.run(op, this.services);
+  }
+
+  async extend(collection: string, q: Tx, ctx: RequestContext, items: Item[]): Promise<void> {
+    for (const edge of this.extenders.get(collection) ?? []) await edge.run(q, ctx, items, this.services);
+  }
+
+  filter(collection: string, attribute: string): ((q: Query, values: unknown[], ctx: RequestContext) => Query) | undefined {
+    const edge = this.filters.get(`${collection}:${attribute}`);
+    return edge && ((q, values, ctx) => edge.run(q, values, ctx, this.services));
+  }
+
+  /** The graph as it runs, one line per edge, grouped by collection and phase (the owner's step shown in its place). */
+  describe(): string[] {
+    const lines: string[] = [];
+    const collections = [...new Set(this.all.map((e) => e.on))].sort();
+    const phases: Phase[] = ['beforeCreate', 'afterCreate', 'beforeUpdate', 'afterUpdate', 'beforeDelete'];
+    for (const collection of collections) {
+      lines.push(collection);
+      for (const phase of phases) {
+        const edges = this.lifecycle.get(`${collection}:${phase}`) ?? [];
+        if (!edges.length) continue;
+        const owner = `    ${phase.padEnd(13)} (owner)  ${collection}'s own ${phase}`;
+        if (OWNER_FIRST[phase]) lines.push(owner);
+        for (const e of edges) lines.push(`    ${phase.padEnd(13)} ${e.kind.padEnd(7)}  ${e.by}: ${e.what}`);
+        if (!OWNER_FIRST[phase]) lines.push(owner);
+      }
+      for (const e of this.extenders.get(collection) ?? []) lines.push(`    ${'render'.padEnd(13)} extend   ${e.by}: ${e.what}`);
+      for (const e of this.all) if (e.kind === 'filter' && e.on === collection) lines.push(`    ${'list'.padEnd(13)} filter   ${e.by}: ?${e.attribute}= ${e.what}`);
+    }
+    return lines;
+  }
+}
+
+function push<T>(map: Map<string, T[]>, key: string, value: T): void {
+  map.set(key, [...(map.get(key) ?? []), value]);
+}
