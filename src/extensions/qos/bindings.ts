@@ -4,18 +4,18 @@
 // a network created without one gets its project's default policy (qos-default), and ports
 // show their network's policy (qos-port-network-policy) and the resources their minimum
 // rules ask of Placement (port-resource-request). Wired through hooks on those resources.
-import type { Transaction } from 'kysely';
 import type { ServiceDeps } from '../../framework/deps.ts';
 import type { RequestContext } from '../../foundation/context.ts';
 import type { Tx } from '../../db/index.ts';
 import type { Item } from '../../framework/resource-service.ts';
+import type { Operation } from '../../framework/operation.ts';
 import { grantsTo } from '../../framework/rbac/access.ts';
 import { policyRemoveNotAuthorized, ruleNotSupportedByNetwork, ruleNotSupportedByPort } from './errors.ts';
 import { enforcedRuleTypes } from './rule-types.ts';
 import type { QosPolicyService } from './policy-service.ts';
 import { resourceRequests } from './resource-request.ts';
 
-declare module '../../framework/deps.ts' {
+declare module '../../framework/lookup.ts' {
   interface ServiceLookup {
     qosBindings?: QosBindings;
   }
@@ -24,22 +24,21 @@ declare module '../../framework/deps.ts' {
 type Holder = 'networks' | 'ports' | 'floatingips';
 
 export class QosBindings {
-  constructor(private readonly app: ServiceDeps) {
-    const served = (collection: string) => app.registry.resources.has(collection) && 'qos_policy_id' in app.registry.resource(collection).attributes;
-    for (const holder of ['networks', 'ports', 'floatingips'] as const) {
-      if (!served(holder)) continue;
-      app.hooks.on(holder, 'beforeCreate', (trx, ctx, item) => this.onCreate(trx, ctx, holder, item));
-      app.hooks.on(holder, 'beforeUpdate', (trx, ctx, item, changes) => this.onUpdate(trx, ctx, holder, item, changes ?? {}));
-    }
-    if (served('ports')) app.hooks.onExtend('ports', (q, _ctx, items) => this.extendPorts(q, items));
-  }
+  constructor(private readonly app: ServiceDeps) {}
 
   private get policies(): QosPolicyService {
     return this.app.services.qosPolicies!;
   }
 
+  /** Wiring (networks, ports, floating IPs before create/update): the policy asked for (or the project's default, networks). */
+  async resolve(op: Operation): Promise<void> {
+    if (!('qos_policy_id' in this.app.registry.resource(op.collection).attributes)) return;
+    if (op.kind === 'create') await this.onCreate(op.trx, op.ctx, op.collection as Holder, op.item);
+    else if (op.kind === 'update') await this.onUpdate(op.trx, op.ctx, op.collection as Holder, op.item, op.current, op.changes);
+  }
+
   /** The policy a new object asks for (networks: the project's default when none is given) must be visible to ctx. */
-  private async onCreate(trx: Transaction<any>, ctx: RequestContext, holder: Holder, item: Item): Promise<void> {
+  private async onCreate(trx: Tx, ctx: RequestContext, holder: Holder, item: Item): Promise<void> {
     if (holder === 'networks' && !item.qos_policy_id && this.app.registry.has('qos-default')) {
       const def = await trx
         .selectFrom('qos_policies')
@@ -52,10 +51,8 @@ export class QosBindings {
     if (item.qos_policy_id) await this.attach(trx, ctx, holder, item, item.qos_policy_id);
   }
 
-  private async onUpdate(trx: Transaction<any>, ctx: RequestContext, holder: Holder, item: Item, changes: Item): Promise<void> {
-    if (!('qos_policy_id' in changes)) return;
-    const current = await this.app.services.get(holder)!.get(trx, item.id);
-    if (current.qos_policy_id === changes.qos_policy_id) return;
+  private async onUpdate(trx: Tx, ctx: RequestContext, holder: Holder, item: Item, current: Item, changes: Item): Promise<void> {
+    if (!('qos_policy_id' in changes) || current.qos_policy_id === changes.qos_policy_id) return;
     // Detaching: the old policy must still be one the caller may use (owned or shared with it).
     if (current.qos_policy_id && !ctx.isAdmin && !(await this.accessible(trx, ctx, current.qos_policy_id))) throw policyRemoveNotAuthorized(current.qos_policy_id);
     if (changes.qos_policy_id) await this.attach(trx, ctx, holder, item, changes.qos_policy_id);
@@ -72,7 +69,7 @@ export class QosBindings {
    * Holds the policy (its row lock: a concurrent delete waits and then finds it in use),
    * checks ctx may see it (404 QosPolicyNotFound) and that the backend enforces its rules.
    */
-  private async attach(trx: Transaction<any>, ctx: RequestContext, holder: Holder, item: Item, policyId: string): Promise<void> {
+  private async attach(trx: Tx, ctx: RequestContext, holder: Holder, item: Item, policyId: string): Promise<void> {
     await this.app.database.lock(trx, 'qos_policies', 'id', policyId);
     await this.policies.getVisible(trx, ctx, policyId);
     if (holder === 'floatingips') return;
@@ -84,8 +81,8 @@ export class QosBindings {
     }
   }
 
-  /** qos_network_policy_id (the network's policy) and resource_request of ports. */
-  private async extendPorts(q: Tx, items: Item[]): Promise<void> {
+  /** Wiring (ports render): qos_network_policy_id (the network's policy) and resource_request. */
+  async extendPorts(q: Tx, items: Item[]): Promise<void> {
     if (!items.length) return;
     const networkIds = [...new Set(items.map((p) => p.network_id as string))];
     const networkPolicy = new Map<string, string | null>();

@@ -23,6 +23,7 @@ import { QosPolicyService } from './policy-service.ts';
 import { QosRuleService } from './rule-service.ts';
 import { QosBindings } from './bindings.ts';
 import { qosRoutes } from './routes.ts';
+import { qosWiring } from './wiring.ts';
 import { servedKinds } from './rule-types.ts';
 
 export default defineFeature({
@@ -51,5 +52,6 @@ export default defineFeature({
     qosRuleServices: servedKinds(deps.registry).map((kind) => new QosRuleService(deps, kind)),
     qosBindings: new QosBindings(deps),
   }),
+  wiring: qosWiring,
   routes: [qosRoutes],
 });

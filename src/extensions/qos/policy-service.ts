@@ -1,17 +1,17 @@
 // QoS policies: shared through RBAC (object type `qos_policy`), one default per project
 // (qos-default), rendered with their rules, and never deleted while a network, port or
 // floating IP uses them (QosPolicyInUse).
-import type { Transaction } from 'kysely';
 import type { ServiceDeps } from '../../framework/deps.ts';
 import type { RequestContext } from '../../foundation/context.ts';
 import type { Tx } from '../../db/index.ts';
 import { isUniqueViolation } from '../../db/index.ts';
 import { ResourceService, type Item } from '../../framework/resource-service.ts';
+import type { CreateOp, DeleteOp, UpdateOp } from '../../framework/operation.ts';
 import { toDb } from '../../framework/repository.ts';
 import { defaultAlreadyExists, qosPolicyInUse, qosPolicyNotFound } from './errors.ts';
 import { RULE_KINDS, servedKinds } from './rule-types.ts';
 
-declare module '../../framework/deps.ts' {
+declare module '../../framework/lookup.ts' {
   interface ServiceLookup {
     qosPolicies?: QosPolicyService;
   }
@@ -57,11 +57,11 @@ export class QosPolicyService extends ResourceService {
     return out;
   }
 
-  protected override async beforeCreate(trx: Transaction<any>, _ctx: RequestContext, item: Item): Promise<void> {
+  protected override async beforeCreate({ trx, item }: CreateOp): Promise<void> {
     if (item.is_default) await this.checkOneDefault(trx, item.project_id, undefined);
   }
 
-  protected override async beforeUpdate(trx: Transaction<any>, _ctx: RequestContext, current: Item, changes: Item): Promise<void> {
+  protected override async beforeUpdate({ trx, current, changes }: UpdateOp): Promise<void> {
     if (changes.is_default === true && !current.is_default) await this.checkOneDefault(trx, current.project_id, current.id);
   }
 
@@ -93,7 +93,7 @@ export class QosPolicyService extends ResourceService {
     }
   }
 
-  protected override async beforeDelete(trx: Transaction<any>, ctx: RequestContext, current: Item): Promise<void> {
+  protected override async beforeDelete({ trx, ctx, item: current }: DeleteOp): Promise<void> {
     const [user] = await this.usersOf(trx, current.id, 1);
     if (user) throw qosPolicyInUse(current.id, user.objectType, user.id);
     // Its rules go first, each through its own service (so each deletion is an event and a

@@ -4,12 +4,12 @@
 // packet rate rules either directionless (`any`) or directed, never mixed — and a rule's
 // change counts as a change of its policy (revision). The alias API (qos-rules-alias)
 // reaches a rule by its id alone.
-import type { Transaction } from 'kysely';
 import type { ServiceDeps } from '../../framework/deps.ts';
 import type { RequestContext } from '../../foundation/context.ts';
 import { badRequest, notAuthorized } from '../../foundation/errors.ts';
 import type { Tx } from '../../db/index.ts';
 import { ResourceService, type Item } from '../../framework/resource-service.ts';
+import type { CreateOp, DeleteOp, UpdateOp } from '../../framework/operation.ts';
 import type { Query } from '../../framework/repository.ts';
 import { placementBackedUpdate, qosRuleNotFound, ruleNotSupportedByNetwork, ruleNotSupportedByPort, rulesConflict, ruleParameterConflict } from './errors.ts';
 import { enforcedRuleTypes, type RuleKind } from './rule-types.ts';
@@ -47,23 +47,23 @@ export class QosRuleService extends ResourceService {
     if (!rule || rule.qos_policy_id !== policyId) throw qosRuleNotFound(policyId, id);
   }
 
-  protected override async beforeCreate(trx: Transaction<any>, _ctx: RequestContext, item: Item): Promise<void> {
+  protected override async beforeCreate({ trx, item }: CreateOp): Promise<void> {
     await this.checkRule(trx, item, item);
   }
 
-  protected override async afterCreate(trx: Transaction<any>, _ctx: RequestContext, item: Item): Promise<void> {
+  protected override async afterCreate({ trx, item }: CreateOp): Promise<void> {
     await this.policies.touch(trx, item.qos_policy_id);
   }
 
-  protected override async beforeUpdate(trx: Transaction<any>, _ctx: RequestContext, current: Item, changes: Item): Promise<void> {
+  protected override async beforeUpdate({ trx, current, changes }: UpdateOp): Promise<void> {
     await this.checkRule(trx, { ...current, ...changes }, changes);
   }
 
-  protected override async afterUpdate(trx: Transaction<any>, _ctx: RequestContext, updated: Item): Promise<void> {
-    await this.policies.touch(trx, updated.qos_policy_id);
+  protected override async afterUpdate({ trx, item }: UpdateOp): Promise<void> {
+    await this.policies.touch(trx, item.qos_policy_id);
   }
 
-  protected override async beforeDelete(trx: Transaction<any>, _ctx: RequestContext, current: Item): Promise<void> {
+  protected override async beforeDelete({ trx, item: current }: DeleteOp): Promise<void> {
     await this.app.database.lock(trx, 'qos_policies', 'id', current.qos_policy_id);
     if (MINIMUM_TYPES.has(this.kind.type)) await this.rejectForVmPorts(trx, current.qos_policy_id);
     await this.policies.touch(trx, current.qos_policy_id);
