@@ -50,7 +50,7 @@ export class App implements ServiceDeps {
     this.registry = new Registry(extensionsOf(features), policyParentsOf(features));
     this.policy = createPolicy(config.auth.policy_file, policyRulesOf(features));
     this.feed = new ChangeFeed(database, feedResources(this.registry), config.feed, log, config.database.url);
-    this.backend = createBackend(config.backend.driver);
+    this.backend = createBackend(config.backend.driver, { agentDownTime: config.agents.agent_down_time });
     this.quotas = new QuotaService(this);
     createServices(this, this.services, features);
     this.statusReports = new StatusReports({
@@ -111,13 +111,18 @@ export class App implements ServiceDeps {
   }
 }
 
+/** The service's logger: JSON lines on stdout with ISO-8601 timestamps. */
+export function createLogger(config: NeutrinoConfig): Logger {
+  return pino({ level: config.log.level, timestamp: pino.stdTimeFunctions.isoTime });
+}
+
 /** Every schema migration by name: each feature's, the embedded identity's and the change feed's. */
 export async function allMigrations(): Promise<Record<string, Migration>> {
   return { ...identityMigrations, ...feedMigrations, ...migrationsOf(await loadFeatures()) };
 }
 
 export async function createApp(config: NeutrinoConfig, options: { log?: Logger } = {}): Promise<App> {
-  const log = options.log ?? pino({ level: config.log.level });
+  const log = options.log ?? createLogger(config);
   const features = await loadFeatures();
   const database = await openDatabase(config.database.url, { poolSize: config.database.pool_size, migrations: await allMigrations() });
   return new App(config, database, log, features);

@@ -11,6 +11,9 @@ import { buildIdentityServer } from './identity/http/server.ts';
 import { announceBootstrap, bootstrapIdentity, refreshCatalog, type BootstrapResult } from './identity/bootstrap.ts';
 import { embeddedAuthenticator } from './identity/authenticators.ts';
 import { KeystoneClient, keystoneAuthenticator } from './identity/keystone-client.ts';
+import { startMetricsListener, type MetricsListener } from './api/observability/metrics.ts';
+import { listenOrExplain } from './api/observability/listen.ts';
+import { markServing } from './db/readiness.ts';
 
 export interface RunningService {
   app: App;
@@ -19,6 +22,8 @@ export interface RunningService {
   url: string;
   /** The embedded identity service (strategy `embedded`). */
   identity?: { service: Identity; server: FastifyInstance; url: string };
+  /** The Prometheus listener (metrics.enabled). */
+  metrics?: MetricsListener;
   close(): Promise<void>;
 }
 
@@ -29,7 +34,7 @@ const boundPort = (server: FastifyInstance, fallback: number) => {
 
 export async function startService(config: NeutrinoConfig): Promise<RunningService> {
   const app = await createApp(config);
-  const listeners: FastifyInstance[] = [];
+  const listeners: { close(): Promise<unknown> }[] = [];
   try {
     let authenticator: Authenticator = noauthAuthenticator;
     let identity: RunningService['identity'];
@@ -49,17 +54,23 @@ export async function startService(config: NeutrinoConfig): Promise<RunningServi
     }
 
     if (identity) {
-      await identity.server.listen({ host: config.auth.identity_host, port: config.auth.identity_port });
+      await listenOrExplain(identity.server, { listener: 'identity', host: config.auth.identity_host, port: config.auth.identity_port, setting: 'auth.identity_port' });
       config.auth.identity_port = boundPort(identity.server, config.auth.identity_port);
       identity.url = identityUrl(config);
     }
     const authUri = identity?.url ?? (config.auth.strategy === 'keystone' ? config.auth.keystone_url : undefined);
     const api = buildServer(app, { authenticator, authUri });
     listeners.push(api);
-    await api.listen({ host: config.api.host, port: config.api.port });
+    await listenOrExplain(api, { listener: 'Networking API', host: config.api.host, port: config.api.port, setting: 'api.port' });
     const port = boundPort(api, config.api.port);
     await app.start(); // backend seam: feed wake-ups/compaction, backend driver
     if (config.api.port === 0) config.api.port = port;
+    let metrics: MetricsListener | undefined;
+    if (config.metrics.enabled) {
+      metrics = await listenOrExplain(() => startMetricsListener(app), { listener: 'metrics', host: config.metrics.host, port: config.metrics.port, setting: 'metrics.port' });
+      listeners.push({ close: () => metrics!.close() });
+      app.log.info({ url: metrics.url }, 'neutrino metrics listening');
+    }
 
     if (identity) {
       // Listeners on port 0 (tests) learn their ports only now: point the catalog at them.
@@ -69,14 +80,17 @@ export async function startService(config: NeutrinoConfig): Promise<RunningServi
       app.log.info({ url: identity.url }, 'neutrino identity listening');
     }
     app.log.info({ port, database: config.database.url.replace(/:[^:@/]*@/, ':***@'), auth: config.auth.strategy }, 'neutrino API listening');
+    markServing(app.database);
     return {
       app,
       api,
       url: `http://${config.api.host}:${port}`,
       identity,
+      metrics,
       async close() {
         identity?.service.stopExpiry();
-        for (const l of listeners) await l.close();
+        // Stop accepting and let requests in flight finish on every listener, then close the database.
+        await Promise.all(listeners.map((l) => l.close()));
         await app.close();
       },
     };

@@ -9,6 +9,9 @@ import { acceptJsonBodies, limitBodyTime, urlHoldsNul } from '../foundation/http
 import { registerResourceRoutes } from './resource-routes.ts';
 import { registerDiscoveryRoutes } from './discovery.ts';
 import { registerFeatureRoutes } from './routes/index.ts';
+import { requestId, registerRequestLog } from '../foundation/request-log.ts';
+import { isHealthPath, registerHealthRoutes } from '../foundation/health.ts';
+import { readinessProblems } from '../db/readiness.ts';
 import { isInvalidData } from '../db/index.ts';
 import { registerDashboard } from '../dashboard/index.ts';
 
@@ -39,7 +42,10 @@ export function buildServer(app: App, options: ServerOptions = {}): FastifyInsta
     // Neutron accepts a `.json` format suffix on every path (GET /v2.0/networks.json,
     // Tempest's /v2.0/quotas/{project}/details.json); JSON is the only format.
     rewriteUrl: (req) => (req.url ?? '/').replace(/\.json(?=\?|$)/, ''),
+    genReqId: requestId,
   });
+  // First, so that a 401 carries the request id too; logs and counts every answer.
+  registerRequestLog(server, { listener: 'api', log: app.log, caller: (req) => req.ctx && { project_id: req.ctx.projectId, user_id: req.ctx.userId } });
 
   acceptJsonBodies(
     server,
@@ -53,11 +59,11 @@ export function buildServer(app: App, options: ServerOptions = {}): FastifyInsta
     const path = req.url.split('?')[0];
     if (urlHoldsNul(req.url)) throw new NeutronError(400, 'HTTPBadRequest', 'Invalid input: NUL characters are not allowed.');
     // Routes declared with `config: { public: true }` (the dashboard's static files) need no token either.
-    const open = isPublic(path) || (req.routeOptions.config as { public?: boolean } | undefined)?.public === true;
-    req.ctx = open ? { requestId: `req-${req.id}`, userId: null, projectId: null, roles: [], isAdmin: false } : await authenticate(req);
+    const open = isPublic(path) || isHealthPath(path) || (req.routeOptions.config as { public?: boolean } | undefined)?.public === true;
+    req.ctx = open ? { requestId: req.id, userId: null, projectId: null, roles: [], isAdmin: false } : await authenticate(req);
+    req.ctx.requestId = req.id;
     // As in Neutron, the policy's context_is_admin rule also makes a caller admin.
     if (!req.ctx.isAdmin && req.ctx.roles.length && app.policy.enforce(req.ctx, 'context_is_admin', {})) req.ctx = { ...req.ctx, isAdmin: true };
-    reply.header('x-openstack-request-id', req.ctx.requestId);
   });
 
   server.setErrorHandler((err, req, reply) => {
@@ -83,6 +89,7 @@ export function buildServer(app: App, options: ServerOptions = {}): FastifyInsta
     void req;
   });
 
+  registerHealthRoutes(server, () => readinessProblems(app.database));
   registerDiscoveryRoutes(server, app);
   registerDashboard(server, { authUri: options.authUri });
   registerFeatureRoutes(server, app);

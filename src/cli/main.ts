@@ -1,5 +1,6 @@
 // neutrino CLI: `serve` runs the API server, `db upgrade` applies migrations, `bootstrap`
 // prepares the embedded identity (admin, roles, catalog) without serving.
+import fs from 'node:fs';
 import { Command } from 'commander';
 import { loadConfig } from '../config/index.ts';
 import { openDatabase } from '../db/index.ts';
@@ -9,8 +10,20 @@ import { allMigrations, createApp } from '../app.ts';
 import { Identity } from '../identity/identity.ts';
 import { bootstrapAndAnnounce } from '../identity/bootstrap.ts';
 
+/** package.json's version (two levels up from src/cli/ and from dist/cli/). */
+function version(): string {
+  try {
+    return JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** Seconds `serve` waits for requests in flight after SIGTERM/SIGINT before exiting anyway. */
+const DRAIN_SECONDS = 30;
+
 const program = new Command();
-program.name('neutrino').description('Networking-as-a-service serving the OpenStack Networking API v2.0');
+program.name('neutrino').description('Networking-as-a-service serving the OpenStack Networking API v2.0').version(version(), '-V, --version');
 program.option('-c, --config <file>', 'configuration file (YAML); default ./neutrino.yaml or $NEUTRINO_CONFIG');
 
 program
@@ -19,9 +32,32 @@ program
   .action(async () => {
     const config = loadConfig({ file: program.opts().config });
     const service = await startService(config);
-    const stop = async () => {
-      await service.close();
-      process.exit(0);
+    // SIGTERM (systemd, docker, kill) and SIGINT (Ctrl-C): stop accepting, let requests in
+    // flight finish, close the database, exit 0. A second signal, or a drain longer than
+    // DRAIN_SECONDS, exits at once.
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        service.app.log.warn({ signal }, 'second signal: exiting without waiting');
+        process.exit(1);
+      }
+      stopping = true;
+      service.app.log.info({ signal }, 'neutrino stopping: draining requests in flight');
+      const force = setTimeout(() => {
+        service.app.log.error({ seconds: DRAIN_SECONDS }, 'requests still in flight after the drain period: exiting');
+        process.exit(1);
+      }, DRAIN_SECONDS * 1000);
+      force.unref();
+      service.close().then(
+        () => {
+          service.app.log.info('neutrino stopped');
+          process.exit(0);
+        },
+        (err) => {
+          service.app.log.error({ err }, 'error while stopping');
+          process.exit(1);
+        },
+      );
     };
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
@@ -39,6 +75,51 @@ program
     } finally {
       await app.close();
     }
+  });
+
+program
+  .command('agent')
+  .description('run the host agent of the linux backend (L2 bridges and VXLAN, DHCP, metadata) for this host')
+  .option('--agent-config <file>', 'agent configuration (YAML); default $NEUTRINO_AGENT_CONFIG')
+  .option('--cleanup', 'remove what the agent created on this host (bridges, VXLAN devices, DHCP namespaces, dnsmasq) and exit')
+  .action(async (options: { agentConfig?: string; cleanup?: boolean }) => {
+    // Loaded on demand: `serve` does not pay for the agent's modules at start-up.
+    const [{ Agent }, { loadAgentConfig }] = await Promise.all([import('../agent/agent.ts'), import('../agent/config.ts')]);
+    const agent = new Agent(loadAgentConfig(options.agentConfig));
+    if (options.cleanup) {
+      await agent.cleanupHost();
+      return;
+    }
+    await agent.start();
+    const stop = async () => {
+      await agent.stop();
+      process.exit(0);
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  });
+
+program
+  .command('plug')
+  .description("plug a workload's network namespace into a port (veth pair with the port's MAC and MTU)")
+  .argument('<port>', 'port id')
+  .requiredOption('--netns <name>', "the workload's network namespace")
+  .option('--ifname <name>', 'interface name inside the namespace', 'eth0')
+  .option('--agent-config <file>', 'agent configuration (YAML); default $NEUTRINO_AGENT_CONFIG')
+  .action(async (portId: string, options: { netns: string; ifname: string; agentConfig?: string }) => {
+    const [{ plug }, { loadAgentConfig }] = await Promise.all([import('../agent/plug.ts'), import('../agent/config.ts')]);
+    const result = await plug(loadAgentConfig(options.agentConfig), portId, options.netns, options.ifname);
+    console.log(`${result.device} ${result.created ? 'created' : 'already present'}: ${options.netns}/${options.ifname} ${result.port.mac_address}`);
+  });
+
+program
+  .command('unplug')
+  .description("remove a port's veth pair")
+  .argument('<port>', 'port id')
+  .option('--agent-config <file>', 'agent configuration (YAML); default $NEUTRINO_AGENT_CONFIG')
+  .action(async (portId: string, options: { agentConfig?: string }) => {
+    const [{ unplug }, { loadAgentConfig }] = await Promise.all([import('../agent/plug.ts'), import('../agent/config.ts')]);
+    console.log((await unplug(loadAgentConfig(options.agentConfig), portId)) ? 'unplugged' : 'not plugged');
   });
 
 program
@@ -69,6 +150,9 @@ db.command('upgrade')
   });
 
 program.parseAsync(process.argv).catch((err) => {
-  console.error(err instanceof Error ? err.message : err);
+  // Start-up errors name their cause (config variable, listener and setting, database path):
+  // one line on stderr, not a stack trace.
+  console.error(`neutrino: ${err instanceof Error ? err.message : String(err)}`);
+  if (process.env.NEUTRINO_DEBUG && err instanceof Error) console.error(err.stack);
   process.exit(1);
 });

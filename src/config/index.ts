@@ -93,7 +93,11 @@ export interface NeutrinoConfig {
   agents: {
     /** Seconds without a state report after which an agent is shown dead (Neutron's agent_down_time). */
     agent_down_time: number;
+    /** DHCP agents each DHCP-enabled network is scheduled to (when agents report through /v2.0/agent-reports). */
+    dhcp_agents_per_network: number;
   };
+  /** Prometheus exposition (`GET /metrics`) on a listener of its own; off by default. */
+  metrics: { enabled: boolean; host: string; port: number };
   /** The durable change feed (src/feed/): retention and wake-ups. */
   feed: {
     /** Changes older than this are compacted away (a watcher behind them must relist). */
@@ -107,7 +111,7 @@ export interface NeutrinoConfig {
   };
   /** The dataplane backend (src/backends/). */
   backend: {
-    /** Driver name: `noop` (ports stay DOWN/unbound unless an external agent reports status). */
+    /** Driver name: `noop` (ports stay DOWN/unbound unless an external agent reports status), `linux` (host agents, `neutrino agent`). */
     driver: string;
   };
   log: { level: string };
@@ -176,7 +180,8 @@ const DEFAULT_CONFIG: NeutrinoConfig = {
     security_group_rule: 100,
     rbac_policy: 10,
   },
-  agents: { agent_down_time: 75 },
+  agents: { agent_down_time: 75, dhcp_agents_per_network: 1 },
+  metrics: { enabled: false, host: '127.0.0.1', port: 9697 },
   feed: { retention_seconds: 86400, max_rows: 1000000, compact_seconds: 60, poll_seconds: 5 },
   backend: { driver: 'noop' },
   log: { level: 'info' },
@@ -184,13 +189,20 @@ const DEFAULT_CONFIG: NeutrinoConfig = {
 
 type Section = Record<string, unknown>;
 
-function coerce(current: unknown, raw: string): unknown {
+/** A configuration value that cannot be used; names the variable or key that holds it. */
+export class ConfigError extends Error {}
+
+function coerce(current: unknown, raw: string, name: string): unknown {
   if (typeof current === 'number') {
-    const n = Number(raw);
-    if (!Number.isFinite(n)) throw new Error(`expected a number, got ${JSON.stringify(raw)}`);
+    const n = raw.trim() === '' ? NaN : Number(raw);
+    if (!Number.isFinite(n)) throw new ConfigError(`invalid value for ${name}: expected a number, got ${JSON.stringify(raw)}`);
     return n;
   }
-  if (typeof current === 'boolean') return /^(1|true|yes|on)$/i.test(raw);
+  if (typeof current === 'boolean') {
+    if (/^(1|true|yes|on)$/i.test(raw)) return true;
+    if (/^(0|false|no|off)$/i.test(raw)) return false;
+    throw new ConfigError(`invalid value for ${name}: expected true or false, got ${JSON.stringify(raw)}`);
+  }
   if (Array.isArray(current)) return raw.split(',').map((s) => s.trim()).filter(Boolean);
   return raw;
 }
@@ -223,13 +235,13 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; ov
     for (const key of Object.keys(values as Section)) {
       const name = `NEUTRINO_${section}_${key}`.toUpperCase();
       const raw = env[name];
-      if (raw !== undefined) (values as Section)[key] = coerce((values as Section)[key], raw);
+      if (raw !== undefined) (values as Section)[key] = coerce((values as Section)[key], raw, name);
     }
     if (section === 'quotas') {
       // Quota defaults for resources added later: NEUTRINO_QUOTAS_<RESOURCE>.
       for (const [name, raw] of Object.entries(env)) {
         const m = /^NEUTRINO_QUOTAS_([A-Z_]+)$/.exec(name);
-        if (m && raw !== undefined) (values as Section)[m[1].toLowerCase()] = Number(raw);
+        if (m && raw !== undefined) (values as Section)[m[1].toLowerCase()] = coerce(0, raw, name);
       }
     }
   }
@@ -241,7 +253,22 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; ov
       (config[section] as Section)[key] = value;
     }
   }
+  validate(config as unknown as NeutrinoConfig);
   return config as unknown as NeutrinoConfig;
+}
+
+const envName = (key: string) => `NEUTRINO_${key.replace('.', '_')}`.toUpperCase();
+
+/** Values whose type is right but which cannot work; the error names the key and its variable. */
+function validate(config: NeutrinoConfig): void {
+  const bad = (key: string, why: string) => new ConfigError(`invalid value for ${key} (${envName(key)}): ${why}`);
+  for (const key of ['api.port', 'auth.identity_port', 'metrics.port']) {
+    const [section, name] = key.split('.');
+    const port = (config as unknown as Record<string, Section>)[section][name];
+    if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) throw bad(key, `${JSON.stringify(port)} is not a TCP port (0-65535)`);
+  }
+  if (!['noauth', 'embedded', 'keystone'].includes(config.auth.strategy)) throw bad('auth.strategy', `${JSON.stringify(config.auth.strategy)} is not one of noauth, embedded, keystone`);
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.log.level)) throw bad('log.level', `${JSON.stringify(config.log.level)} is not one of fatal, error, warn, info, debug, trace, silent`);
 }
 
 /** Public URL of the embedded identity service (no version suffix). */

@@ -8,6 +8,7 @@ import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { Kysely, PostgresDialect, SqliteAdapter, SqliteDialect, sql, type DialectAdapter, type Migration, type Transaction } from 'kysely';
 import { migrateToLatest } from './migrate.ts';
+import { dbLockWait, dbTransactionRetries } from '../foundation/metrics.ts';
 
 // PostgreSQL returns int8/numeric as strings by default; our counts fit in a JS number.
 pg.types.setTypeParser(20, (v) => Number(v));
@@ -21,6 +22,9 @@ export type Db = Kysely<any>;
 export type Tx = Transaction<any> | Kysely<any>;
 
 export class Database {
+  /** The schema's migrations this database was opened with (readiness reports pending ones). */
+  migrations?: Record<string, Migration>;
+
   constructor(
     readonly db: Db,
     readonly dialect: Dialect,
@@ -37,6 +41,7 @@ export class Database {
         return await this.db.transaction().execute(fn);
       } catch (err) {
         if (attempt < 8 && isRetryable(err)) {
+          dbTransactionRetries.inc({ dialect: this.dialect, reason: retryReason(err) });
           await new Promise((r) => setTimeout(r, Math.random() * 5 * (attempt + 1)));
           continue;
         }
@@ -48,7 +53,9 @@ export class Database {
   /** Locks rows for the rest of the transaction (PostgreSQL); SQLite is already serialized. */
   async lock(trx: Tx, table: string, column: string, value: string): Promise<void> {
     if (this.dialect !== 'postgres') return;
+    const start = performance.now();
     await sql`select 1 from ${sql.table(table)} where ${sql.ref(column)} = ${value} for update`.execute(trx);
+    dbLockWait.observe({ dialect: this.dialect, kind: 'row' }, (performance.now() - start) / 1000);
   }
 
   /**
@@ -57,7 +64,9 @@ export class Database {
    */
   async lockKey(trx: Tx, key: string): Promise<void> {
     if (this.dialect !== 'postgres') return;
+    const start = performance.now();
     await sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`.execute(trx);
+    dbLockWait.observe({ dialect: this.dialect, kind: 'key' }, (performance.now() - start) / 1000);
   }
 
   async close(): Promise<void> {
@@ -72,6 +81,12 @@ function isRetryable(err: unknown): boolean {
   if (err instanceof RetryTransaction) return true;
   const code = (err as { code?: string })?.code;
   return code === '40001' || code === '40P01' || code === 'SQLITE_BUSY';
+}
+
+function retryReason(err: unknown): string {
+  if (err instanceof RetryTransaction) return 'marked';
+  const code = (err as { code?: string })?.code;
+  return code === '40001' ? 'serialization' : code === '40P01' ? 'deadlock' : 'busy';
 }
 
 export function isUniqueViolation(err: unknown): boolean {
@@ -142,21 +157,54 @@ class NeutrinoSqliteDialect extends SqliteDialect {
  */
 export async function openDatabase(url: string, options: { poolSize?: number; migrate?: boolean; migrations?: Record<string, Migration> } = {}): Promise<Database> {
   const dialect = dialectOf(url);
-  let db: Db;
-  if (dialect === 'sqlite') {
-    const file = url.slice('sqlite:'.length).replace(/^\/\//, '') || ':memory:';
-    if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    const sqlite = new SQLite(file);
-    sqlite.pragma('journal_mode = WAL');
-    sqlite.pragma('synchronous = NORMAL');
-    sqlite.pragma('foreign_keys = ON');
-    sqlite.pragma('busy_timeout = 10000');
-    cachePreparedStatements(sqlite);
-    db = new Kysely({ dialect: new NeutrinoSqliteDialect({ database: sqlite }) });
-  } else {
-    db = new Kysely({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 }) }) });
+  let db: Db | undefined;
+  try {
+    if (dialect === 'sqlite') {
+      const file = sqliteFile(url);
+      if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+      const sqlite = new SQLite(file);
+      sqlite.pragma('journal_mode = WAL');
+      sqlite.pragma('synchronous = NORMAL');
+      sqlite.pragma('foreign_keys = ON');
+      sqlite.pragma('busy_timeout = 10000');
+      cachePreparedStatements(sqlite);
+      db = new Kysely({ dialect: new NeutrinoSqliteDialect({ database: sqlite }) });
+    } else {
+      const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
+      // A connection the server drops (restart, network loss) emits 'error' on its client,
+      // idle or checked out; pg-pool listens only while a client is idle and Kysely never
+      // does, so without these listeners the process would crash. The query in flight
+      // fails with its own error, the pool discards the broken client, the next query
+      // reconnects, and /healthcheck/ready reports the database unreachable meanwhile.
+      pool.on('error', () => {});
+      pool.on('connect', (client) => client.on('error', () => {}));
+      db = new Kysely({ dialect: new PostgresDialect({ pool }) });
+    }
+    const database = new Database(db, dialect);
+    database.migrations = options.migrations;
+    if (options.migrations && options.migrate !== false) await migrateToLatest(database, options.migrations);
+    return database;
+  } catch (err) {
+    await db?.destroy().catch(() => {});
+    throw new DatabaseOpenError(url, err);
   }
-  const database = new Database(db, dialect);
-  if (options.migrations && options.migrate !== false) await migrateToLatest(database, options.migrations);
-  return database;
+}
+
+const sqliteFile = (url: string) => url.slice('sqlite:'.length).replace(/^\/\//, '') || ':memory:';
+
+/** The database could not be opened or migrated; the message names it (never its password) and the cause. */
+export class DatabaseOpenError extends Error {
+  constructor(url: string, cause: unknown) {
+    const e = cause as { code?: string; message?: string };
+    const why = [e?.code, e?.message].filter(Boolean).join(': ') || String(cause);
+    let what: string;
+    if (dialectOf(url) === 'sqlite') {
+      const file = sqliteFile(url);
+      what = `the SQLite database ${file === ':memory:' ? file : path.resolve(file)}`;
+    } else {
+      const u = new URL(url);
+      what = `the PostgreSQL database ${u.pathname.slice(1) || '(default)'} at ${u.hostname || 'localhost'}:${u.port || 5432}${u.username ? ` as ${decodeURIComponent(u.username)}` : ''}`;
+    }
+    super(`cannot open ${what}: ${why}`, { cause });
+  }
 }

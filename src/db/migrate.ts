@@ -33,3 +33,8 @@ export async function migrateToLatest(database: { readonly db: Kysely<any> }, mi
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
+
+/** Which of `migrations` the database has not applied (read-only). */
+export async function pendingMigrations(database: { readonly db: Kysely<any> }, migrations: Record<string, Migration>): Promise<string[]> {
+  return (await new Migrator({ db: database.db, provider: new StaticProvider(migrations), allowUnorderedMigrations: true }).getMigrations()).filter((m) => !m.executedAt).map((m) => m.name);
+}

@@ -49,6 +49,10 @@ export async function bootstrapIdentity(identity: Identity): Promise<BootstrapRe
     let generatedPassword: string | undefined;
     const createdAdmin = !user;
     if (!user) {
+      // A generated password is only ever written to clouds.yaml: without one it would be lost.
+      if (!config.auth.admin_password && cloudsYamlPath(config) === null) {
+        throw new Error('cannot create the admin user: auth.clouds_yaml is none and auth.admin_password (NEUTRINO_AUTH_ADMIN_PASSWORD) is empty, so a generated password would be written nowhere; set one of them');
+      }
       const password = config.auth.admin_password || (generatedPassword = generatePassword());
       user = await directory.createUser(trx, { name: config.auth.admin_user, password }, DEFAULT_DOMAIN.id);
     } else if (config.auth.admin_password && !(await verifyPassword(config.auth.admin_password, user.password_hash))) {
@@ -115,22 +119,29 @@ export function writeCloudsYaml(config: NeutrinoConfig, file: string, password: 
 
 
 /**
- * Bootstraps and tells the operator what they need once: the generated admin password
- * and the clouds.yaml written for the admin (only when this run created the admin, the
- * one moment the password is in hand).
+ * Bootstraps and tells the operator where the admin's credentials are: the clouds.yaml
+ * written for the admin (only when this run created the admin, the one moment the password
+ * is in hand). A generated password goes into that file (mode 0600) and nowhere else: the
+ * log line names the file, never the password.
  */
-export async function bootstrapAndAnnounce(identity: Identity, say: (line: string) => void = console.log): Promise<BootstrapResult & { cloudsYaml?: string }> {
+type Announce = (fields: Record<string, unknown>, line: string) => void;
+
+export async function bootstrapAndAnnounce(identity: Identity, say?: Announce): Promise<BootstrapResult & { cloudsYaml?: string }> {
   return announceBootstrap(identity, await bootstrapIdentity(identity), say);
 }
 
-/** The once-only messages and clouds.yaml of a bootstrap that created the admin (after the listeners know their ports). */
-export function announceBootstrap(identity: Identity, result: BootstrapResult, say: (line: string) => void = console.log): BootstrapResult & { cloudsYaml?: string } {
+/** The once-only log line and clouds.yaml of a bootstrap that created the admin (after the listeners know their ports). */
+export function announceBootstrap(identity: Identity, result: BootstrapResult, say?: Announce): BootstrapResult & { cloudsYaml?: string } {
   const { config } = identity.app;
+  const announce: Announce = say ?? ((fields, line) => identity.app.log.info(fields, line));
   if (!result.createdAdmin) return result;
   const file = cloudsYamlPath(config);
   const cloudsYaml = file ? writeCloudsYaml(config, file, result.generatedPassword ?? config.auth.admin_password) : undefined;
-  // Shown once: only its hash is stored.
-  if (result.generatedPassword) say(`Generated admin password for user '${config.auth.admin_user}': ${result.generatedPassword}`);
-  if (cloudsYaml) say(`Wrote ${cloudsYaml}: OS_CLIENT_CONFIG_FILE=${cloudsYaml} OS_CLOUD=neutrino openstack network list`);
+  if (cloudsYaml) {
+    announce(
+      { user: config.auth.admin_user, clouds_yaml: cloudsYaml, password_source: result.generatedPassword ? 'generated' : 'configured' },
+      `admin user '${config.auth.admin_user}' created; credentials in ${cloudsYaml}: OS_CLIENT_CONFIG_FILE=${cloudsYaml} OS_CLOUD=neutrino openstack network list`,
+    );
+  }
   return { ...result, cloudsYaml };
 }

@@ -11,6 +11,7 @@
 // to walk the free ones.
 import { randomBytes } from 'node:crypto';
 import type { Tx } from '../../db/index.ts';
+import { ipamAllocations } from '../../foundation/metrics.ts';
 import { bigToIp, ipToBig, type IpVersion } from './address.ts';
 import { poolRanges, type Pool } from './pools.ts';
 
@@ -41,7 +42,9 @@ export class AddressAllocator {
       .values({ subnet_id: subnet.id, ip_address: ip, network_id: subnet.network_id, port_id: portId })
       .onConflict((oc: any) => oc.columns(['subnet_id', 'ip_address']).doNothing())
       .executeTakeFirst();
-    return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+    const claimed = Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+    if (claimed) ipamAllocations.inc({ ip_version: subnet.ip_version });
+    return claimed;
   }
 
   /** A random address of the subnet's pools (free or not); null when the pools are empty. */

@@ -7,6 +7,7 @@ import { badRequest, invalidInput, notFound } from '../../foundation/errors.ts';
 import { isIp, isUuid } from '../../foundation/validation.ts';
 import { canonicalIp, cidrContains, eui64, ipToBig, parseCidr, rangeOf, versionOf, type Cidr, type IpVersion } from './address.ts';
 import { AddressAllocator } from './allocator.ts';
+import { ipamExhaustions } from '../../foundation/metrics.ts';
 import type { Pool } from './pools.ts';
 import { ipAddressGenerationFailure, ipAddressInUse, invalidIpForNetwork, invalidIpForSubnet } from './errors.ts';
 
@@ -149,7 +150,10 @@ export class PortAddresses {
           break;
         }
       }
-      if (!claimed) throw ipAddressGenerationFailure(port.network_id);
+      if (!claimed) {
+        ipamExhaustions.inc();
+        throw ipAddressGenerationFailure(port.network_id);
+      }
       out.push(claimed);
     }
     return out;

@@ -6,6 +6,9 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { identityUrl } from '../../config/index.ts';
 import { acceptJsonBodies, failBody, limitBodyTime, urlHoldsNul } from '../../foundation/http.ts';
 import { isInvalidData } from '../../db/index.ts';
+import { requestId, registerRequestLog } from '../../foundation/request-log.ts';
+import { registerHealthRoutes } from '../../foundation/health.ts';
+import { readinessProblems } from '../../db/readiness.ts';
 import type { Identity } from '../identity.ts';
 import { KeystoneError, validationError } from '../errors.ts';
 import { Renderer } from './render.ts';
@@ -24,7 +27,8 @@ declare module 'fastify' {
 
 export function buildIdentityServer(identity: Identity): FastifyInstance {
   const { config } = identity.app;
-  const server = Fastify({ logger: false, bodyLimit: config.api.max_request_body_size, routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 } });
+  const server = Fastify({ logger: false, bodyLimit: config.api.max_request_body_size, routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 }, genReqId: requestId });
+  registerRequestLog(server, { listener: 'identity', log: identity.app.log, caller: (req) => req.caller && { project_id: req.caller.project?.id ?? null, user_id: req.caller.user.id } });
   const ctx: RouteContext = { identity, render: new Renderer(() => identityUrl(identity.app.config)), guard: new Guard() };
 
   acceptJsonBodies(
@@ -80,6 +84,7 @@ export function buildIdentityServer(identity: Identity): FastifyInstance {
   });
   server.setNotFoundHandler((_req, reply) => reply.code(404).send(new KeystoneError(404, 'The resource could not be found.').toJSON()));
 
+  registerHealthRoutes(server, () => readinessProblems(identity.app.database));
   registerDiscoveryRoutes(server, ctx);
   registerAuthRoutes(server, ctx);
   registerDirectoryRoutes(server, ctx);
