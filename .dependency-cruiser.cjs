@@ -75,6 +75,13 @@ module.exports = {
       to: { path: '^src/(extensions|api)/' },
     },
     {
+      name: 'agent-is-a-client',
+      severity: 'error',
+      comment: 'The host agent (src/agent/) talks to the server over HTTP only: it shares device names with the linux driver and nothing else.',
+      from: { path: '^src/agent/' },
+      to: { path: '^src/', pathNot: '^src/(foundation/|agent/|backends/linux/names\\.ts$)' },
+    },
+    {
       name: 'dashboard-stands-alone',
       severity: 'error',
       comment: 'dashboard/ (static front end + identity pass-through) reads data only through the public APIs: it imports nothing from src but foundation.',

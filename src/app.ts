@@ -50,7 +50,7 @@ export class App implements ServiceDeps {
     this.registry = new Registry(extensionsOf(features), policyParentsOf(features));
     this.policy = createPolicy(config.auth.policy_file, policyRulesOf(features));
     this.feed = new ChangeFeed(database, feedResources(this.registry), config.feed, log, config.database.url);
-    this.backend = createBackend(config.backend.driver);
+    this.backend = createBackend(config.backend.driver, { agentDownTime: config.agents.agent_down_time });
     this.quotas = new QuotaService(this);
     createServices(this, this.services, features);
     this.statusReports = new StatusReports({

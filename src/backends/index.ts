@@ -2,11 +2,18 @@
 // A new driver adds its folder (src/backends/<name>/) and one line here.
 import type { BackendDriver } from './driver.ts';
 import { NoopDriver } from './noop.ts';
+import { LinuxDriver } from './linux/driver.ts';
 
 export type { BackendDriver } from './driver.ts';
 
-const DRIVERS: Record<string, () => BackendDriver> = {
+/** What drivers may read from the configuration. */
+export interface BackendOptions {
+  agentDownTime: number;
+}
+
+const DRIVERS: Record<string, (options: BackendOptions) => BackendDriver> = {
   noop: () => new NoopDriver(),
+  linux: (options) => new LinuxDriver(options),
 };
 
 export function backendNames(): string[] {
@@ -14,8 +21,8 @@ export function backendNames(): string[] {
 }
 
 /** The driver named by configuration; an unknown name fails start-up. */
-export function createBackend(name: string): BackendDriver {
+export function createBackend(name: string, options: BackendOptions = { agentDownTime: 75 }): BackendDriver {
   const make = DRIVERS[name];
   if (!make) throw new Error(`unknown backend.driver ${JSON.stringify(name)}: one of ${backendNames().join(', ')}`);
-  return make();
+  return make(options);
 }

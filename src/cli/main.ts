@@ -78,6 +78,51 @@ program
   });
 
 program
+  .command('agent')
+  .description('run the host agent of the linux backend (L2 bridges and VXLAN, DHCP, metadata) for this host')
+  .option('--agent-config <file>', 'agent configuration (YAML); default $NEUTRINO_AGENT_CONFIG')
+  .option('--cleanup', 'remove what the agent created on this host (bridges, VXLAN devices, DHCP namespaces, dnsmasq) and exit')
+  .action(async (options: { agentConfig?: string; cleanup?: boolean }) => {
+    // Loaded on demand: `serve` does not pay for the agent's modules at start-up.
+    const [{ Agent }, { loadAgentConfig }] = await Promise.all([import('../agent/agent.ts'), import('../agent/config.ts')]);
+    const agent = new Agent(loadAgentConfig(options.agentConfig));
+    if (options.cleanup) {
+      await agent.cleanupHost();
+      return;
+    }
+    await agent.start();
+    const stop = async () => {
+      await agent.stop();
+      process.exit(0);
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  });
+
+program
+  .command('plug')
+  .description("plug a workload's network namespace into a port (veth pair with the port's MAC and MTU)")
+  .argument('<port>', 'port id')
+  .requiredOption('--netns <name>', "the workload's network namespace")
+  .option('--ifname <name>', 'interface name inside the namespace', 'eth0')
+  .option('--agent-config <file>', 'agent configuration (YAML); default $NEUTRINO_AGENT_CONFIG')
+  .action(async (portId: string, options: { netns: string; ifname: string; agentConfig?: string }) => {
+    const [{ plug }, { loadAgentConfig }] = await Promise.all([import('../agent/plug.ts'), import('../agent/config.ts')]);
+    const result = await plug(loadAgentConfig(options.agentConfig), portId, options.netns, options.ifname);
+    console.log(`${result.device} ${result.created ? 'created' : 'already present'}: ${options.netns}/${options.ifname} ${result.port.mac_address}`);
+  });
+
+program
+  .command('unplug')
+  .description("remove a port's veth pair")
+  .argument('<port>', 'port id')
+  .option('--agent-config <file>', 'agent configuration (YAML); default $NEUTRINO_AGENT_CONFIG')
+  .action(async (portId: string, options: { agentConfig?: string }) => {
+    const [{ unplug }, { loadAgentConfig }] = await Promise.all([import('../agent/plug.ts'), import('../agent/config.ts')]);
+    console.log((await unplug(loadAgentConfig(options.agentConfig), portId)) ? 'unplugged' : 'not plugged');
+  });
+
+program
   .command('wiring')
   .description("print the wiring graph: which feature reacts to, vetoes, extends or filters which resource, in the order the edges run")
   .action(async () => {

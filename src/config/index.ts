@@ -93,6 +93,8 @@ export interface NeutrinoConfig {
   agents: {
     /** Seconds without a state report after which an agent is shown dead (Neutron's agent_down_time). */
     agent_down_time: number;
+    /** DHCP agents each DHCP-enabled network is scheduled to (when agents report through /v2.0/agent-reports). */
+    dhcp_agents_per_network: number;
   };
   /** Prometheus exposition (`GET /metrics`) on a listener of its own; off by default. */
   metrics: { enabled: boolean; host: string; port: number };
@@ -109,7 +111,7 @@ export interface NeutrinoConfig {
   };
   /** The dataplane backend (src/backends/). */
   backend: {
-    /** Driver name: `noop` (ports stay DOWN/unbound unless an external agent reports status). */
+    /** Driver name: `noop` (ports stay DOWN/unbound unless an external agent reports status), `linux` (host agents, `neutrino agent`). */
     driver: string;
   };
   log: { level: string };
@@ -178,7 +180,7 @@ const DEFAULT_CONFIG: NeutrinoConfig = {
     security_group_rule: 100,
     rbac_policy: 10,
   },
-  agents: { agent_down_time: 75 },
+  agents: { agent_down_time: 75, dhcp_agents_per_network: 1 },
   metrics: { enabled: false, host: '127.0.0.1', port: 9697 },
   feed: { retention_seconds: 86400, max_rows: 1000000, compact_seconds: 60, poll_seconds: 5 },
   backend: { driver: 'noop' },

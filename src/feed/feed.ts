@@ -13,7 +13,7 @@
 // - Retention: compact() deletes rows older than retention_seconds or more than max_rows
 //   cursors behind the head, and records the horizon; a reader behind it must relist.
 import pg from 'pg';
-import { sql } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database, Tx } from '../db/index.ts';
 import { PendingChanges, type Before, type ChangeKind } from './pending.ts';
@@ -78,6 +78,7 @@ export class ResyncRequired extends Error {
 const NOTIFY_CHANNEL = 'neutrino_changes';
 const FEED_LOCK = 'neutrino:changes';
 const INSERT_CHUNK = 500;
+const INSERT_COLUMNS = ['resource', 'resource_id', 'revision', 'project_id', 'kind', 'host', 'previous_host', 'created_at'] as const;
 
 export class ChangeFeed {
   readonly wakeup = new Wakeup();
@@ -104,9 +105,9 @@ export class ChangeFeed {
   }
 
   /** Records a change of an object in trx; written when the transaction ends. */
-  record(trx: Tx, resource: string, id: string, kind: ChangeKind, before?: Before): void {
+  record(trx: Tx, resource: string, id: string, kind: ChangeKind, before?: Before, after?: Before): void {
     const pending = this.pending.get(trx);
-    if (pending) return pending.record({ resource, id, kind, before });
+    if (pending) return pending.record({ resource, id, kind, before, after });
     if (!this.warned.has(resource)) {
       this.warned.add(resource);
       this.log.warn({ resource, kind }, 'change outside App.transact not recorded in the change feed');
@@ -123,6 +124,23 @@ export class ChangeFeed {
     };
   }
 
+  /** The columns rowState() reads (for a RETURNING clause or a select). */
+  stateColumns(resource: string): string[] {
+    const r = this.resources(resource);
+    return r ? this.columns(r) : ['id'];
+  }
+
+  /** An object's state from its row (columns as stateColumns names them). */
+  rowState(resource: string, row: Record<string, any>): Before {
+    const r = this.resources(resource);
+    return r ? this.rowBefore(r, row) : { revision: 0, projectId: null, host: null };
+  }
+
+  /** Records the deletion of rows already deleted (read with RETURNING stateColumns()). */
+  recordDeletedRows(trx: Tx, resource: string, rows: Record<string, any>[]): void {
+    for (const row of rows) this.record(trx, resource, row.id, 'deleted', this.rowState(resource, row));
+  }
+
   /** Records the deletion of the rows of resource matching where (column → value), deleted by SQL or cascade. */
   async recordDeletesWhere(trx: Tx, resource: string, where: Record<string, string>): Promise<void> {
     const r = this.resources(resource);
@@ -130,17 +148,16 @@ export class ChangeFeed {
     let q = trx.selectFrom(r.table).select(this.columns(r));
     for (const [column, value] of Object.entries(where)) q = q.where(column, '=', value);
     const rows = await q.execute();
-    for (const row of rows) this.record(trx, resource, row.id, 'deleted', this.rowBefore(r, row));
+    this.recordDeletedRows(trx, resource, rows);
   }
 
   /**
-   * Records the deletion of what goes with an object being deleted: its CASCADED_DELETES
-   * children and, for objects shared by RBAC (rbacType), the RBAC policies on it. Called when
-   * the delete starts; a refused delete rolls back the records with the transaction.
+   * Records the deletion of the children a database cascade deletes with an object
+   * (CASCADED_DELETES). Called when the delete starts; a refused delete rolls back the
+   * records with the transaction.
    */
-  async recordCascadedDeletes(trx: Tx, resource: string, id: string, rbacType?: string): Promise<void> {
+  async recordCascadedDeletes(trx: Tx, resource: string, id: string): Promise<void> {
     for (const child of CASCADED_DELETES[resource] ?? []) await this.recordDeletesWhere(trx, child.resource, { [child.column]: id });
-    if (rbacType) await this.recordDeletesWhere(trx, 'rbac_policies', { object_type: rbacType, object_id: id });
   }
 
   private columns(r: FeedResource): string[] {
@@ -166,7 +183,7 @@ export class ChangeFeed {
     // The state after the transaction of every object not deleted, one query per table.
     const current = new Map<string, Record<string, any>>();
     const byResource = new Map<string, string[]>();
-    for (const c of changes) if (c.kind !== 'deleted') byResource.set(c.resource, [...(byResource.get(c.resource) ?? []), c.id]);
+    for (const c of changes) if (c.kind !== 'deleted' && !c.after) byResource.set(c.resource, [...(byResource.get(c.resource) ?? []), c.id]);
     for (const [resource, ids] of byResource) {
       const r = this.resources(resource);
       if (!r) continue;
@@ -180,7 +197,7 @@ export class ChangeFeed {
     for (const c of changes) {
       const r = this.resources(c.resource);
       if (!r) continue;
-      const row = c.kind === 'deleted' ? undefined : current.get(`${c.resource}\u0000${c.id}`);
+      const row = c.kind === 'deleted' ? undefined : c.after ?? current.get(`${c.resource}\u0000${c.id}`);
       if (!row) {
         // Deleted (or, for a change recorded without its deletion, gone): its last state + 1.
         if (c.kind === 'created') continue;
@@ -188,7 +205,7 @@ export class ChangeFeed {
         rows.push({ resource: c.resource, resource_id: c.id, revision: b ? b.revision + 1 : 0, project_id: b?.projectId ?? null, kind: 'deleted', host: b?.host ?? null, previous_host: null, created_at: at });
         continue;
       }
-      const now = this.rowBefore(r, row);
+      const now = c.after ?? this.rowBefore(r, row as Record<string, any>);
       const previous = c.before && r.hostColumn && c.before.host !== now.host ? c.before.host : null;
       rows.push({ resource: c.resource, resource_id: c.id, revision: now.revision, project_id: now.projectId, kind: c.kind, host: now.host, previous_host: previous, created_at: at });
     }
@@ -198,8 +215,24 @@ export class ChangeFeed {
       // The notification is delivered when (and only if) the transaction commits.
       await sql`select pg_advisory_xact_lock(hashtextextended(${FEED_LOCK}, 0)), pg_notify(${NOTIFY_CHANNEL}, '')`.execute(trx);
     }
-    for (let i = 0; i < rows.length; i += INSERT_CHUNK) await trx.insertInto('changes').values(rows.slice(i, i + INSERT_CHUNK)).execute();
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK) await trx.executeQuery(this.insertQuery(rows.slice(i, i + INSERT_CHUNK)));
     return true;
+  }
+
+  /** SQL texts of multi-row inserts by row count: every write transaction runs one, so it skips the query builder. */
+  private readonly insertSql = new Map<number, string>();
+
+  private insertQuery(rows: Omit<ChangeRow, 'cursor'>[]): CompiledQuery {
+    let text = this.insertSql.get(rows.length);
+    if (!text) {
+      const pg = this.database.dialect === 'postgres';
+      const tuples = rows.map((_, r) => `(${INSERT_COLUMNS.map((_, c) => (pg ? `$${r * INSERT_COLUMNS.length + c + 1}` : '?')).join(', ')})`);
+      text = `insert into changes (${INSERT_COLUMNS.join(', ')}) values ${tuples.join(', ')}`;
+      if (this.insertSql.size < 64) this.insertSql.set(rows.length, text);
+    }
+    const params: unknown[] = [];
+    for (const row of rows) for (const c of INSERT_COLUMNS) params.push(row[c]);
+    return CompiledQuery.raw(text, params);
   }
 
   /** Called after a transaction that wrote changes committed: wakes this server's watchers. */

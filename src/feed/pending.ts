@@ -5,7 +5,7 @@
 
 export type ChangeKind = 'created' | 'updated' | 'deleted' | 'status';
 
-/** What an object looked like before the transaction changed it (deletes, host moves). */
+/** An object's revision, project and host: before the transaction changed it (deletes, host moves) or after. */
 export interface Before {
   revision: number;
   projectId: string | null;
@@ -20,6 +20,11 @@ export interface PendingChange {
   kind: ChangeKind;
   /** The object before the first change in this transaction, when the caller knew it. */
   before?: Before;
+  /**
+   * The object after this change, when the caller knew it (a RETURNING clause, a row it
+   * read anyway); flush() reads the objects recorded without it.
+   */
+  after?: Before;
 }
 
 /**
@@ -28,6 +33,8 @@ export interface PendingChange {
  * deleted in it), so there is nothing to tell.
  */
 export function combine(earlier: ChangeKind, later: ChangeKind): ChangeKind | null {
+  // Changes recorded before the creation itself are the object's own making (hooks touching it).
+  if (later === 'created') return 'created';
   if (earlier === 'created') return later === 'deleted' ? null : 'created';
   if (later === 'deleted') return 'deleted';
   if (earlier === 'deleted') return 'updated'; // recreated under the same id
@@ -53,6 +60,7 @@ export class PendingChanges {
     }
     earlier.kind = kind;
     earlier.before ??= change.before;
+    earlier.after = change.after; // a change without it makes an earlier one stale
   }
 
   get size(): number {

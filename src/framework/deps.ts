@@ -28,13 +28,20 @@ export interface FeedBefore {
  * "Backend seam"). Changes recorded in a transaction are written when it ends.
  */
 export interface ChangeRecorder {
-  record(trx: Tx, resource: string, id: string, kind: 'created' | 'updated' | 'deleted' | 'status', before?: FeedBefore): void;
-  /** The feed's view of a stored item, for record(…, before). */
+  /** before: the object before this transaction changed it; after: its state now, when known (saves a read). */
+  record(trx: Tx, resource: string, id: string, kind: 'created' | 'updated' | 'deleted' | 'status', before?: FeedBefore, after?: FeedBefore): void;
+  /** The feed's view of a stored item (API form), for record(…, before/after). */
   before(resource: string, item: Record<string, any>): FeedBefore;
-  /** Records the deletion of rows deleted with SQL rather than through their service. */
+  /** The columns rowState() reads, for RETURNING clauses. */
+  stateColumns(resource: string): string[];
+  /** The feed's view of a row (columns as stateColumns names them). */
+  rowState(resource: string, row: Record<string, any>): FeedBefore;
+  /** Records the deletion of rows deleted with SQL (read with RETURNING stateColumns()). */
+  recordDeletedRows(trx: Tx, resource: string, rows: Record<string, any>[]): void;
+  /** Records the deletion of rows about to be deleted with SQL rather than through their service. */
   recordDeletesWhere(trx: Tx, resource: string, where: Record<string, string>): Promise<void>;
-  /** Records the deletion of what goes with an object being deleted (cascades, its RBAC policies). */
-  recordCascadedDeletes(trx: Tx, resource: string, id: string, rbacType?: string): Promise<void>;
+  /** Records the deletion of the children a database cascade deletes with an object. */
+  recordCascadedDeletes(trx: Tx, resource: string, id: string): Promise<void>;
 }
 
 export interface ServiceDeps {

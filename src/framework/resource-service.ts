@@ -456,9 +456,9 @@ export class ResourceService {
     if (this.resource.hasTimestamps) item.created_at = item.updated_at = now();
     if (this.resource.hasRevision) item.revision_number = 0;
     await this.repo.insert(trx, item);
-    this.app.feed.record(trx, this.resource.collection, item.id, 'created'); // change feed
     await this.step('afterCreate', op);
     const rendered = await this.repo.findById(trx, item.id);
+    this.app.feed.record(trx, this.resource.collection, item.id, 'created', undefined, this.app.feed.before(this.resource.collection, rendered!)); // change feed
     await this.render(trx, ctx, [rendered!], undefined, { parents, created: true });
     this.app.queueEvent(trx, { resource: this.resource.collection, action: 'created', id: item.id, body: rendered!, context: ctx });
     return rendered!;
@@ -513,6 +513,7 @@ export class ResourceService {
     await this.writeChanges(trx, id, changes);
     await this.step('afterUpdate', op);
     const rendered = await this.repo.findById(trx, id);
+    this.app.feed.record(trx, this.resource.collection, id, 'updated', undefined, this.app.feed.before(this.resource.collection, rendered!)); // change feed
     await this.render(trx, ctx, [rendered!], undefined, { parents });
     this.app.queueEvent(trx, { resource: this.resource.collection, action: 'updated', id, body: rendered!, context: ctx });
     return rendered!;
@@ -526,16 +527,21 @@ export class ResourceService {
   /** A change to the resource or something it contains: revision + 1, updated_at = now (in one statement with columns to set). */
   async touch(trx: Tx, id: string, columns: Record<string, unknown> = {}): Promise<void> {
     const set: Record<string, unknown> = { ...columns };
-    this.app.feed.record(trx, this.resource.collection, id, 'updated'); // change feed
+    const feed = this.app.feed;
+    const collection = this.resource.collection;
     if (this.resource.hasTimestamps) set.updated_at = now();
     if (this.resource.hasRevision) {
-      await trx
+      // RETURNING tells the change feed the object's state after the change (no read at commit).
+      const row = await trx
         .updateTable(this.resource.table)
         .set((eb: any) => ({ ...set, revision_number: eb('revision_number', '+', 1) }))
         .where('id', '=', id)
-        .execute();
-    } else if (Object.keys(set).length) {
-      await trx.updateTable(this.resource.table).set(set).where('id', '=', id).execute();
+        .returning(feed.stateColumns(collection))
+        .executeTakeFirst();
+      feed.record(trx, collection, id, 'updated', undefined, row && feed.rowState(collection, row)); // change feed
+    } else {
+      if (Object.keys(set).length) await trx.updateTable(this.resource.table).set(set).where('id', '=', id).execute();
+      feed.record(trx, collection, id, 'updated'); // change feed
     }
   }
 
@@ -547,7 +553,7 @@ export class ResourceService {
     const current = await this.loadForChange(trx, ctx, id, 'delete', options.ifMatch, options.internal);
     const batch = options.batch ?? new Batch();
     const op: DeleteOp = { kind: 'delete', collection: this.resource.collection, trx, ctx, item: current, parents: batch.parents, options, batch };
-    await this.app.feed.recordCascadedDeletes(trx, this.resource.collection, id, this.app.rbac.forCollection(this.resource.collection)?.type); // change feed
+    await this.app.feed.recordCascadedDeletes(trx, this.resource.collection, id); // change feed
     // Other features first release or veto what they hold on the item (L3 deletes a
     // network's unassociated floating IPs); then the owner checks what is left.
     await this.step('beforeDelete', op);

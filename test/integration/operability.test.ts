@@ -349,7 +349,7 @@ describe('readiness: pending migrations', () => {
   it('answers 503 naming the pending migration while liveness stays 200', async () => {
     const db = await freshDatabase('sqlite');
     const port = await freePort();
-    const svc = await startService({ NEUTRINO_DATABASE_URL: db.url, NEUTRINO_API_PORT: String(port), NEUTRINO_AUTH_STRATEGY: 'noauth', NEUTRINO_LOG_LEVEL: 'warn' }, `http://127.0.0.1:${port}/healthcheck`);
+    const svc = await startService({ NEUTRINO_DATABASE_URL: db.url, NEUTRINO_API_PORT: String(port), NEUTRINO_AUTH_STRATEGY: 'noauth', NEUTRINO_LOG_LEVEL: 'warn' }, `http://127.0.0.1:${port}/healthcheck/ready`);
     try {
       const base = `http://127.0.0.1:${port}`;
       assert.equal((await get(`${base}/healthcheck/ready`)).status, 200);
@@ -396,7 +396,7 @@ describe('readiness: PostgreSQL unreachable', { skip: !dialects().includes('post
     url.hostname = '127.0.0.1';
     url.port = String(relayPort);
     const port = await freePort();
-    const svc = await startService({ NEUTRINO_DATABASE_URL: url.toString(), NEUTRINO_API_PORT: String(port), NEUTRINO_AUTH_STRATEGY: 'noauth', NEUTRINO_LOG_LEVEL: 'warn' }, `http://127.0.0.1:${port}/healthcheck`);
+    const svc = await startService({ NEUTRINO_DATABASE_URL: url.toString(), NEUTRINO_API_PORT: String(port), NEUTRINO_AUTH_STRATEGY: 'noauth', NEUTRINO_LOG_LEVEL: 'warn' }, `http://127.0.0.1:${port}/healthcheck/ready`);
     const base = `http://127.0.0.1:${port}`;
     try {
       assert.equal((await get(`${base}/healthcheck/ready`)).status, 200);

@@ -62,14 +62,17 @@ for (const dialect of dialects()) {
       const bySubnet = await post([{ subnet_id: subnet.id }]);
       assert.equal(bySubnet.status, 201);
       assert.equal(bySubnet.body.port.fixed_ips[0].subnet_id, subnet.id);
-      const byIp = await post([{ ip_address: '10.21.0.77' }]);
+      // Allocation is random: the fixed addresses asked for below avoid the one just allocated.
+      const taken = bySubnet.body.port.fixed_ips[0].ip_address;
+      const [ipA, ipB, ipC] = ['10.21.0.77', '10.21.0.78', '10.21.0.200', '10.21.0.201'].filter((ip) => ip !== taken);
+      const byIp = await post([{ ip_address: ipA }]);
       assert.equal(byIp.status, 201, JSON.stringify(byIp.body));
-      assert.deepEqual(byIp.body.port.fixed_ips, [{ subnet_id: subnet.id, ip_address: '10.21.0.77' }]);
-      const both = await post([{ subnet_id: subnet.id, ip_address: '10.21.0.78' }, { subnet_id: subnet.id, ip_address: '10.21.0.200' }]);
+      assert.deepEqual(byIp.body.port.fixed_ips, [{ subnet_id: subnet.id, ip_address: ipA }]);
+      const both = await post([{ subnet_id: subnet.id, ip_address: ipB }, { subnet_id: subnet.id, ip_address: ipC }]);
       assert.equal(both.status, 201);
-      assert.deepEqual(both.body.port.fixed_ips.map((f: FixedIp) => f.ip_address), ['10.21.0.78', '10.21.0.200']);
+      assert.deepEqual(both.body.port.fixed_ips.map((f: FixedIp) => f.ip_address), [ipB, ipC]);
       const cases: [unknown, number, string][] = [
-        [[{ ip_address: '10.21.0.77' }], 409, 'IpAddressInUse'],
+        [[{ ip_address: ipA }], 409, 'IpAddressInUse'],
         [[{ subnet_id: subnet.id, ip_address: '10.21.1.5' }], 400, 'InvalidIpForSubnet'],
         [[{ subnet_id: subnet.id, ip_address: '10.21.0.255' }], 400, 'InvalidIpForSubnet'],
         [[{ ip_address: '10.99.0.5' }], 400, 'InvalidIpForNetwork'],

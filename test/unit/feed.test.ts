@@ -15,10 +15,20 @@ describe('PendingChanges', () => {
     p.record({ resource: 'networks', id: 'a', kind: 'created' });
     p.record({ resource: 'ports', id: 'b', kind: 'status' });
     assert.deepEqual(p.list(), [
-      { resource: 'ports', id: 'a', kind: 'updated', before: { revision: 3, projectId: 'p', host: 'h1' } },
+      { resource: 'ports', id: 'a', kind: 'updated', before: { revision: 3, projectId: 'p', host: 'h1' }, after: undefined },
       { resource: 'networks', id: 'a', kind: 'created' },
       { resource: 'ports', id: 'b', kind: 'status' },
     ]);
+  });
+
+  it('keeps the state after the last change, and forgets it when a later change does not tell it', () => {
+    const p = new PendingChanges();
+    const state = (revision: number) => ({ revision, projectId: 'p', host: null });
+    p.record({ resource: 'networks', id: 'n', kind: 'updated', after: state(1) });
+    p.record({ resource: 'networks', id: 'n', kind: 'updated', after: state(2) });
+    assert.deepEqual(p.list()[0].after, state(2));
+    p.record({ resource: 'networks', id: 'n', kind: 'updated' });
+    assert.equal(p.list()[0].after, undefined);
   });
 
   it('forgets objects created and deleted in the same transaction', () => {
@@ -38,7 +48,8 @@ describe('PendingChanges', () => {
     assert.equal(combine('status', 'updated'), 'updated');
     assert.equal(combine('updated', 'status'), 'updated');
     assert.equal(combine('status', 'status'), 'status');
-    assert.equal(combine('deleted', 'created'), 'updated');
+    assert.equal(combine('updated', 'created'), 'created', 'hooks touched the object being created');
+    assert.equal(combine('deleted', 'created'), 'created');
   });
 });
 

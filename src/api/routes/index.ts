@@ -8,6 +8,7 @@ import type { HttpHelpers } from '../../framework/feature.ts';
 import { asList, parseListQuery, project } from '../query.ts';
 import { filterStatic } from './static-list.ts';
 import { registerWatchRoutes } from './watch.ts'; // backend seam
+import { registerAgentReportRoutes } from './agent-reports.ts'; // host agents (linux backend)
 
 const http: HttpHelpers = {
   asList,
@@ -19,4 +20,5 @@ const http: HttpHelpers = {
 export function registerFeatureRoutes(server: FastifyInstance, app: App): void {
   for (const feature of app.features) for (const register of feature.routes ?? []) register(server, app, http);
   registerWatchRoutes(server, app);
+  registerAgentReportRoutes(server, app); // host agents (linux backend)
 }

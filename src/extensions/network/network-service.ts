@@ -123,7 +123,10 @@ export class NetworkService extends ResourceService {
     if (ports.some((p: { device_owner: string }) => !AUTO_DELETE_PORT_OWNERS.includes(p.device_owner))) {
       throw conflict('NetworkInUse', `Unable to complete operation on network ${current.id}. There are one or more ports still in use on the network.`);
     }
-    if (ports.length) await trx.deleteFrom('ports').where('network_id', '=', current.id).execute();
+    if (ports.length) {
+      const deleted = await trx.deleteFrom('ports').where('network_id', '=', current.id).returning(this.app.feed.stateColumns('ports')).execute();
+      this.app.feed.recordDeletedRows(trx, 'ports', deleted); // change feed
+    }
     const subnets = await trx.selectFrom('subnets').select('id').where('network_id', '=', current.id).execute();
     for (const s of subnets) await this.app.services.get('subnets')?.deleteIn(trx, ctx, s.id, { internal: true });
   }

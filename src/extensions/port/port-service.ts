@@ -2,6 +2,7 @@
 // IPAM (ipallocations is the truth; ports.fixed_ips is its denormalized copy, written in
 // the same transaction and used by every read), port security, allowed address pairs,
 // extra DHCP options, bindings and DNS assignment.
+import { randomUUID } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import type { ServiceDeps } from '../../framework/deps.ts';
 import type { RequestContext } from '../../foundation/context.ts';
@@ -135,6 +136,7 @@ export class PortService extends ResourceService {
     item.fixed_ips = PortAddresses.guessed(planned);
     item.ip_allocation = requested?.length === 0 ? 'none' : 'immediate';
     item.status = 'DOWN';
+    item.id ??= randomUUID(); // drivers derive device names from the port id
     if ('binding:vif_type' in this.resource.attributes) Object.assign(item, await this.bind(trx, item)); // backend seam
   }
 

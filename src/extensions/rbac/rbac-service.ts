@@ -180,7 +180,8 @@ export class RbacService extends ResourceService {
       wiring.add('rbac', filter(type.collection, flag.attribute, 'as the caller sees it (shared with its project or everyone)', (q, values, ctx) => filterGranted(q, `${resource.table}.id`, type.type, flag.action, values, ctx)));
     }
     wiring.add('rbac', react(type.collection, 'beforeDelete', `delete the object's ${type.type} RBAC policies`, async (op) => {
-      await op.trx.deleteFrom('rbac_policies').where('object_type', '=', type.type).where('object_id', '=', op.item.id).execute();
+      const deleted = await op.trx.deleteFrom('rbac_policies').where('object_type', '=', type.type).where('object_id', '=', op.item.id).returning(this.app.feed.stateColumns('rbac_policies')).execute();
+      this.app.feed.recordDeletedRows(op.trx, 'rbac_policies', deleted); // change feed
     }));
   }
 
@@ -190,7 +191,7 @@ export class RbacService extends ResourceService {
       .insertInto('rbac_policies')
       .values({ id, project_id: object.project_id, object_type: type.type, object_id: object.id, action, target_project: WILDCARD })
       .execute();
-    this.app.feed.record(trx, 'rbac_policies', id, 'created'); // change feed
+    this.app.feed.record(trx, 'rbac_policies', id, 'created', undefined, this.app.feed.rowState('rbac_policies', { id, project_id: object.project_id })); // change feed
   }
 
   private async setFlag(trx: Tx, type: RbacObjectType, object: Item, flag: RbacFlag): Promise<void> {
@@ -203,7 +204,7 @@ export class RbacService extends ResourceService {
     const grants = (await this.findGrants(trx, type.type, object.id, flag.action)).filter((g) => flag.anyTarget || g.target_project === WILDCARD);
     for (const grant of grants) {
       await this.refuseCuttingOff(trx, type, object, grant, undefined, () => (flag.inUse ?? sharingInUse)(object));
-      await this.app.feed.recordDeletesWhere(trx, 'rbac_policies', { id: grant.id }); // change feed
+      this.app.feed.recordDeletedRows(trx, 'rbac_policies', [grant]); // change feed
       await trx.deleteFrom('rbac_policies').where('id', '=', grant.id).execute();
     }
   }

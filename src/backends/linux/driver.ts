@@ -1,0 +1,82 @@
+// The `linux` backend: ports are realized by `neutrino agent` processes, one per host
+// (src/agent/), which watch the change feed over HTTP and report status. The server only
+// decides bindings, as ML2's linuxbridge mechanism driver does: a port whose
+// binding:host_id names a host with a live L2 agent is bound `tap` (the device is
+// `tap` + the first 11 characters of the port id, as Neutron names it); an unknown or dead
+// host, or a network the host cannot realize, gives `binding_failed` with the reason in
+// binding:vif_details (admins see it; the agent also reports reasons to status-reports).
+import type { BackendDriver, PortBinding, PortBindingRequest } from '../driver.ts';
+import type { Tx } from '../../db/index.ts';
+
+import { bridgeName, L2_AGENT_TYPE, tapName } from './names.ts';
+
+/** Naive UTC, as the agents table stores heartbeats (`2017-09-12 19:35:38`). */
+const agentTime = (date: Date) => date.toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, '');
+
+export interface LinuxDriverOptions {
+  /** Seconds without a heartbeat after which an agent is dead (agents.agent_down_time). */
+  agentDownTime: number;
+}
+
+export class LinuxDriver implements BackendDriver {
+  readonly name = 'linux';
+  readonly capabilities = { qosRuleTypes: [], vifTypes: ['tap', 'binding_failed', 'unbound'] };
+
+  constructor(private readonly options: LinuxDriverOptions) {}
+
+  async bindPort(request: PortBindingRequest): Promise<PortBinding> {
+    const { trx, port, host } = request;
+    if (!host) return { vifType: 'unbound', vifDetails: {} };
+    const failed = (reason: string): PortBinding => ({ vifType: 'binding_failed', vifDetails: { reason } });
+    if (request.vnicType !== 'normal') return failed(`vnic_type ${request.vnicType} is not supported by the linux backend (only normal)`);
+    const agent = await trx
+      .selectFrom('agents')
+      .select(['heartbeat_timestamp', 'configurations', 'admin_state_up'])
+      .where('agent_type', '=', L2_AGENT_TYPE)
+      .where('host', '=', host)
+      .executeTakeFirst();
+    if (!agent) return failed(`no ${L2_AGENT_TYPE} is registered on host ${host}`);
+    const since = agentTime(new Date(Date.now() - this.options.agentDownTime * 1000));
+    if (String(agent.heartbeat_timestamp) < since) return failed(`the ${L2_AGENT_TYPE} on host ${host} is dead (last heartbeat ${agent.heartbeat_timestamp} UTC)`);
+    const configurations = parseJson(agent.configurations);
+    const problem = await this.segmentProblem(trx, String(port.network_id), configurations);
+    if (problem) return failed(problem);
+    return {
+      vifType: 'tap',
+      vifDetails: { port_filter: false, connectivity: 'l2', devname: tapName(String(port.id)), bridge_name: bridgeName(String(port.network_id)) },
+    };
+  }
+
+  /** Why the host cannot realize the network's segment, or null when it can. */
+  private async segmentProblem(trx: Tx, networkId: string, configurations: Record<string, any>): Promise<string | null> {
+    const segments = await trx.selectFrom('network_segments').select(['network_type', 'physical_network', 'segmentation_id']).where('network_id', '=', networkId).execute();
+    if (segments.length === 0) return null; // a network without segments: a local bridge
+    const mappings: Record<string, string> = configurations.interface_mappings ?? {};
+    const reasons: string[] = [];
+    for (const s of segments) {
+      const type = String(s.network_type);
+      if (type === 'local') return null;
+      if (type === 'vxlan') {
+        if (configurations.tunneling_ip) return null;
+        reasons.push('the host has no VTEP address (local_ip) for VXLAN');
+      } else if (type === 'flat') {
+        if (s.physical_network && mappings[String(s.physical_network)]) return null;
+        reasons.push(`the host has no interface mapping for physical network ${s.physical_network}`);
+      } else if (type === 'vlan') {
+        reasons.push('VLAN networks cannot be realized by the linux backend on this host: its kernel has no 802.1Q VLAN devices and no bridge VLAN filtering');
+      } else {
+        reasons.push(`network type ${type} is not supported by the linux backend`);
+      }
+    }
+    return reasons.join('; ');
+  }
+}
+
+function parseJson(value: unknown): Record<string, any> {
+  if (value && typeof value === 'object') return value as Record<string, any>;
+  try {
+    return typeof value === 'string' ? JSON.parse(value) : {};
+  } catch {
+    return {};
+  }
+}

@@ -1,0 +1,80 @@
+// Units of the host agent: the keyed work queue and what dnsmasq is told.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { WorkQueue } from '../../src/agent/queue.ts';
+import { dnsmasqFiles } from '../../src/agent/dnsmasq.ts';
+
+test('work queue: a key is queued once, never processed twice at once, re-queued when added while processed', async () => {
+  const q = new WorkQueue({ baseDelayMs: 5, maxDelayMs: 40 });
+  q.add('a');
+  q.add('b');
+  q.add('a');
+  assert.equal(q.length, 2);
+  const first = await q.get();
+  assert.equal(first, 'a');
+  q.add('a'); // changed again while being processed
+  assert.equal(await q.get(), 'b', 'a is not handed out while in progress');
+  assert.equal(q.length, 0);
+  q.done('a');
+  assert.equal(await q.get(), 'a', 'then it comes back once');
+  q.done('a');
+  q.done('b');
+  assert.ok(q.idle);
+});
+
+test('work queue: failures back off per key, exponentially and capped; forget resets', async () => {
+  const q = new WorkQueue({ baseDelayMs: 10, maxDelayMs: 40 });
+  const started = Date.now();
+  q.addRateLimited('x'); // 10 ms
+  assert.equal(q.retries('x'), 1);
+  assert.equal(await q.get(), 'x');
+  assert.ok(Date.now() - started >= 9);
+  q.done('x');
+  q.addRateLimited('x'); // 20 ms
+  q.addRateLimited('x'); // already waiting: no second timer
+  q.add('y'); // other keys are not blocked
+  assert.equal(await q.get(), 'y');
+  q.done('y');
+  assert.equal(await q.get(), 'x');
+  q.done('x');
+  for (let i = 0; i < 5; i++) q.addRateLimited('z');
+  assert.equal(q.retries('z'), 5);
+  q.forget('z');
+  assert.equal(q.retries('z'), 0);
+  q.shutdown();
+  assert.equal(await q.get(), null);
+});
+
+test('dnsmasq: static ranges per subnet, router, DNS, option 121 with the metadata route and the default route, MTU, one host file per port', () => {
+  const files = dnsmasqFiles({
+    network: { id: 'net', mtu: 1450 },
+    subnets: [
+      { id: 's1', cidr: '10.0.0.0/24', ip_version: 4, gateway_ip: '10.0.0.1', dns_nameservers: ['198.51.100.53'], host_routes: [{ destination: '198.51.100.0/24', nexthop: '10.0.0.254' }], enable_dhcp: true },
+      { id: 's2', cidr: '10.9.0.0/24', ip_version: 4, gateway_ip: null, dns_nameservers: [], host_routes: [], enable_dhcp: false },
+    ],
+    ports: [
+      { id: 'p1', mac_address: 'fa:16:3e:00:00:01', fixed_ips: [{ subnet_id: 's1', ip_address: '10.0.0.5' }] },
+      { id: 'p2', mac_address: 'fa:16:3e:00:00:02', fixed_ips: [{ subnet_id: 's1', ip_address: '10.0.0.6' }], dns_name: 'web', extra_dhcp_opts: [{ opt_name: 'tftp-server', opt_value: '10.0.0.9' }] },
+      { id: 'p3', mac_address: 'fa:16:3e:00:00:03', fixed_ips: [{ subnet_id: 's2', ip_address: '10.9.0.5' }] },
+      { id: 'd', mac_address: 'fa:16:3e:00:00:04', fixed_ips: [{ subnet_id: 's1', ip_address: '10.0.0.2' }], device_owner: 'network:dhcp' },
+    ],
+    dhcpPort: { ip_by_subnet: new Map([['s1', '10.0.0.2']]) },
+    interfaceName: 'ns-x',
+    dir: '/state/net',
+    metadata: true,
+  });
+  assert.ok(files.args.includes('--dhcp-range=set:subnet-s1,10.0.0.0,static,255.255.255.0,86400s'));
+  assert.ok(!files.args.some((a) => a.includes('10.9.0.0')), 'no range for a subnet without DHCP');
+  assert.ok(files.args.includes('--dhcp-hostsdir=/state/net/host'));
+  assert.deepEqual(files.opts.trim().split('\n'), [
+    'tag:subnet-s1,option:router,10.0.0.1',
+    'tag:subnet-s1,option:classless-static-route,169.254.169.254/32,10.0.0.2,198.51.100.0/24,10.0.0.254,0.0.0.0/0,10.0.0.1',
+    'tag:subnet-s1,option:dns-server,198.51.100.53',
+    'tag:subnet-s1,option:mtu,1450',
+    'tag:port-p2,option:tftp-server,10.0.0.9',
+  ]);
+  assert.deepEqual([...files.hosts], [
+    ['p1', 'fa:16:3e:00:00:01,10.0.0.5,host-10-0-0-5\n'],
+    ['p2', 'fa:16:3e:00:00:02,set:port-p2,10.0.0.6,web\n'],
+  ]);
+});
