@@ -44,8 +44,10 @@ function memberBody(req: FastifyRequest, resource: Resource): Record<string, any
 
 export function registerResourceRoutes(server: FastifyInstance, app: App, service: ResourceService): void {
   const resource = service.resource;
+  // A sub-resource lives under its parent's path (`qos/policies/{id}/bandwidth_limit_rules`).
+  const parentPath = resource.parent && (app.registry.resources.get(resource.parent.collection)?.path ?? resource.parent.collection);
   const base = resource.parent
-    ? `/v2.0/${resource.parent.collection}/:parent_id/${resource.path ?? resource.collection}`
+    ? `/v2.0/${parentPath}/:parent_id/${resource.path ?? resource.collection}`
     : `/v2.0/${resource.path ?? resource.collection}`;
   const item = `${base}/:id`;
 

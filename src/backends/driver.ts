@@ -33,7 +33,13 @@ export interface PortBinding {
 
 /** What a driver may offer; the API will consult it as features need (QoS rule types...). */
 export interface BackendCapabilities {
-  /** QoS rule types the dataplane enforces (`bandwidth_limit`, `dscp_marking`, ...). */
+  /**
+   * QoS rule types the dataplane enforces (`bandwidth_limit`, `dscp_marking`,
+   * `minimum_bandwidth`, `packet_rate_limit`, `minimum_packet_rate`). They are what
+   * GET /v2.0/qos/rule-types lists; attaching a policy with another type to a network or
+   * port (or adding one to a policy in use) answers 409 QosRuleNotSupported, as Neutron
+   * does for its QoS drivers. Absent or empty: no QoS rule is accepted on a used policy.
+   */
   qosRuleTypes?: string[];
   /** VIF types bindPort may answer. */
   vifTypes?: string[];

@@ -1,10 +1,6 @@
 // L3: routers (gateways, interfaces, extra routes), floating IPs and their port
 // forwardings, floating IP pools, address scopes and the auto-allocated topology.
 import { defineFeature } from '../../framework/feature.ts';
-import { addressScopeExtension, addressScopeRbacExtension } from './definitions/address-scope.ts';
-import { autoAllocatedTopologyExtension } from './definitions/auto-allocated-topology.ts';
-import { portForwardingExtensions } from './definitions/floating-ip-port-forwarding.ts';
-import { l3Extensions, routerExtension } from './definitions/router.ts';
 import * as m0030 from './migrations/0030_l3.ts';
 import { l3Rules } from './policy.ts';
 import { AddressScopeService } from './address-scope-service.ts';
@@ -15,11 +11,27 @@ import { PortForwardingService } from './port-forwarding-service.ts';
 import { RouterService } from './router-service.ts';
 import { autoAllocatedTopologyRoutes, floatingIpPoolRoutes } from './routes.ts';
 import { l3Wiring } from './wiring.ts';
+import { routerExtension } from './definitions/router.ts';
+import { extGwModeExtension } from './definitions/ext-gw-mode.ts';
+import { extrarouteExtension } from './definitions/extraroute.ts';
+import { extrarouteAtomicExtension } from './definitions/extraroute-atomic.ts';
+import { l3HaExtension } from './definitions/l3-ha.ts';
+import { dvrExtension } from './definitions/dvr.ts';
+import { routerAvailabilityZoneExtension } from './definitions/router_availability_zone.ts';
+import { floatingipPoolsExtension } from './definitions/floatingip-pools.ts';
+import { fipPortDetailsExtension } from './definitions/fip-port-details.ts';
+import { floatingIpPortForwardingExtension } from './definitions/floating-ip-port-forwarding.ts';
+import { floatingIpPortForwardingDescriptionExtension } from './definitions/floating-ip-port-forwarding-description.ts';
+import { floatingIpPortForwardingDetailExtension } from './definitions/floating-ip-port-forwarding-detail.ts';
+import { exposePortForwardingInFipExtension } from './definitions/expose-port-forwarding-in-fip.ts';
+import { addressScopeExtension } from './definitions/address-scope.ts';
+import { rbacAddressScopeExtension } from './definitions/rbac-address-scope.ts';
+import { autoAllocatedTopologyExtension } from './definitions/auto-allocated-topology.ts';
 
 export default defineFeature({
   name: 'l3',
   after: ['network', 'port', 'rbac', 'subnet', 'subnetpool'],
-  extensions: [routerExtension, ...l3Extensions, ...portForwardingExtensions, addressScopeExtension, addressScopeRbacExtension, autoAllocatedTopologyExtension],
+  extensions: [routerExtension, extGwModeExtension, extrarouteExtension, extrarouteAtomicExtension, l3HaExtension, dvrExtension, routerAvailabilityZoneExtension, floatingipPoolsExtension, fipPortDetailsExtension, floatingIpPortForwardingExtension, floatingIpPortForwardingDescriptionExtension, floatingIpPortForwardingDetailExtension, exposePortForwardingInFipExtension, addressScopeExtension, rbacAddressScopeExtension, autoAllocatedTopologyExtension],
   migrations: { '0030_l3': m0030 },
   policy: l3Rules,
   services: (deps) => ({

@@ -7,7 +7,7 @@ import type { RequestContext } from '../../foundation/context.ts';
 import { NeutronError, notAuthorized } from '../../foundation/errors.ts';
 import { invalidAttr, validateAttribute } from '../../foundation/validation.ts';
 import type { Tx } from '../../db/index.ts';
-import { MAX_ROUTES, validateRoutes } from './definitions/router.ts';
+import { MAX_ROUTES, validateRoutes } from './definitions/extraroute.ts';
 import { ResourceService, type Item } from '../../framework/resource-service.ts';
 import { changesOf, type CreateOp, type DeleteOp, type Operation, type UpdateOp } from '../../framework/operation.ts';
 import { cidrContains } from './addresses.ts';

@@ -2,14 +2,15 @@
 // 0050_metering_agents also created the agents feature's tables (one migration, landed
 // before features had folders).
 import { defineFeature } from '../../framework/feature.ts';
-import { meteringExtensions } from './definitions/metering.ts';
 import * as m0050 from './migrations/0050_metering_agents.ts';
 import { MeteringLabelRuleService, MeteringLabelService } from './metering-service.ts';
 import { meteringRules } from './policy.ts';
+import { meteringExtension } from './definitions/metering.ts';
+import { meteringSourceAndDestinationFieldsExtension } from './definitions/metering_source_and_destination_fields.ts';
 
 export default defineFeature({
   name: 'metering',
-  extensions: meteringExtensions,
+  extensions: [meteringExtension, meteringSourceAndDestinationFieldsExtension],
   migrations: { '0050_metering_agents': m0050 },
   policy: meteringRules,
   services: (deps) =>

@@ -2,8 +2,8 @@
 import { defineFeature } from '../../framework/feature.ts';
 import { ADMIN } from '../../policy/defaults.ts';
 import { NetworkIpAvailabilityService } from './availability.ts';
-import { networkIpAvailabilityExtension } from './definitions/network-ip-availability.ts';
 import { networkIpAvailabilityRoutes } from './routes.ts';
+import { networkIpAvailabilityExtension } from './definitions/network-ip-availability.ts';
 
 export default defineFeature({
   name: 'network-ip-availability',

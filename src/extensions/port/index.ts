@@ -1,13 +1,21 @@
 // Ports (core resource): MACs, fixed IPs through IPAM (../ipam/), bindings and port attributes.
 import { defineFeature } from '../../framework/feature.ts';
-import { portCore, portExtensions } from './definitions/port.ts';
 import { portRules } from './policy.ts';
 import { PortService } from './port-service.ts';
+import { portExtension } from './definitions/port.ts';
+import { bindingExtension } from './definitions/binding.ts';
+import { allowedAddressPairsExtension } from './definitions/allowed-address-pairs.ts';
+import { extraDhcpOptExtension } from './definitions/extra_dhcp_opt.ts';
+import { portMacAddressRegenerateExtension } from './definitions/port-mac-address-regenerate.ts';
+import { ipSubstringFilteringExtension } from './definitions/ip-substring-filtering.ts';
+import { ipAllocationExtension } from './definitions/ip_allocation.ts';
+import { uplinkStatusPropagationExtension } from './definitions/uplink-status-propagation.ts';
+import { dataPlaneStatusExtension } from './definitions/data-plane-status.ts';
 
 export default defineFeature({
   name: 'port',
   after: ['network', 'subnet'],
-  extensions: [portCore, ...portExtensions],
+  extensions: [portExtension, bindingExtension, allowedAddressPairsExtension, extraDhcpOptExtension, portMacAddressRegenerateExtension, ipSubstringFilteringExtension, ipAllocationExtension, uplinkStatusPropagationExtension, dataPlaneStatusExtension],
   policy: portRules,
   services: (deps) => ({ ports: new PortService(deps) }),
 });

@@ -2,15 +2,15 @@
 // (quota_usages, kept by triggers) the framework's QuotaService counts with.
 import { defineFeature } from '../../framework/feature.ts';
 import { ADMIN, ADMIN_OR_READER } from '../../policy/defaults.ts';
-import { quotaDetails } from './definitions/quota_details.ts';
-import { quotas } from './definitions/quotas.ts';
 import * as m0051 from './migrations/0051_quota_usages.ts';
 import { QuotaAdmin } from './quota-admin.ts';
 import { quotaRoutes } from './routes.ts';
+import { quotasExtension } from './definitions/quotas.ts';
+import { quotaDetailsExtension } from './definitions/quota_details.ts';
 
 export default defineFeature({
   name: 'quotas',
-  extensions: [quotas, quotaDetails],
+  extensions: [quotasExtension, quotaDetailsExtension],
   migrations: { '0051_quota_usages': m0051 },
   // neutron/conf/policies/quotas.py
   policy: { get_quota: ADMIN_OR_READER, update_quota: ADMIN, delete_quota: ADMIN },

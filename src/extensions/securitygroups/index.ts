@@ -1,8 +1,6 @@
 // Security groups and their rules, default security group rules, address groups (rules
 // refer to them; migrations 0040 and 0042 created both) and ports' security_groups.
 import { defineFeature } from '../../framework/feature.ts';
-import { addressGroupExtension, rbacAddressGroupExtension } from './definitions/address-group.ts';
-import { securityGroupExtensions } from './definitions/security-group.ts';
 import * as m0040 from './migrations/0040_security_groups.ts';
 import * as m0041 from './migrations/0041_default_security_group_rules.ts';
 import * as m0042 from './migrations/0042_shared_groups.ts';
@@ -13,11 +11,22 @@ import { PortSecurityGroups } from './port-security-groups.ts';
 import { SecurityGroupRuleService } from './rule-service.ts';
 import { SecurityGroupService } from './security-group-service.ts';
 import { securityGroupWiring } from './wiring.ts';
+import { securityGroupExtension } from './definitions/security-group.ts';
+import { statefulSecurityGroupExtension } from './definitions/stateful-security-group.ts';
+import { securityGroupsNormalizedCidrExtension } from './definitions/security-groups-normalized-cidr.ts';
+import { securityGroupsRemoteAddressGroupExtension } from './definitions/security-groups-remote-address-group.ts';
+import { portSecurityGroupsFilteringExtension } from './definitions/port-security-groups-filtering.ts';
+import { rbacSecurityGroupsExtension } from './definitions/rbac-security-groups.ts';
+import { securityGroupsSharedFilteringExtension } from './definitions/security-groups-shared-filtering.ts';
+import { securityGroupsDefaultRulesExtension } from './definitions/security-groups-default-rules.ts';
+import { securityGroupsRulesBelongsToDefaultSgExtension } from './definitions/security-groups-rules-belongs-to-default-sg.ts';
+import { addressGroupExtension } from './definitions/address-group.ts';
+import { rbacAddressGroupExtension } from './definitions/rbac-address-group.ts';
 
 export default defineFeature({
   name: 'securitygroups',
   after: ['network', 'port', 'rbac'],
-  extensions: [...securityGroupExtensions, addressGroupExtension, rbacAddressGroupExtension],
+  extensions: [securityGroupExtension, statefulSecurityGroupExtension, securityGroupsNormalizedCidrExtension, securityGroupsRemoteAddressGroupExtension, portSecurityGroupsFilteringExtension, rbacSecurityGroupsExtension, securityGroupsSharedFilteringExtension, securityGroupsDefaultRulesExtension, securityGroupsRulesBelongsToDefaultSgExtension, addressGroupExtension, rbacAddressGroupExtension],
   migrations: { '0040_security_groups': m0040, '0041_default_security_group_rules': m0041, '0042_shared_groups': m0042 },
   policy: securityGroupRules,
   // Rule rules read their group's fields as security_group:<attribute>.

@@ -1,13 +1,15 @@
 // Subnets (core resource): addressing validation, allocation pools, subnets from pools.
 import { defineFeature } from '../../framework/feature.ts';
-import { subnetCore, subnetExtensions } from './definitions/subnet.ts';
 import { subnetRules } from './policy.ts';
 import { SubnetService } from './subnet-service.ts';
+import { subnetExtension } from './definitions/subnet.ts';
+import { subnetServiceTypesExtension } from './definitions/subnet-service-types.ts';
+import { subnetDnsPublishFixedIpExtension } from './definitions/subnet-dns-publish-fixed-ip.ts';
 
 export default defineFeature({
   name: 'subnet',
   after: ['network'],
-  extensions: [subnetCore, ...subnetExtensions],
+  extensions: [subnetExtension, subnetServiceTypesExtension, subnetDnsPublishFixedIpExtension],
   policy: subnetRules,
   services: (deps) => ({ subnets: new SubnetService(deps) }),
 });

@@ -1,13 +1,15 @@
 // Subnet pools (core resource): prefixes, default pools, prefix operations, allocation.
 import { defineFeature } from '../../framework/feature.ts';
-import { subnetpoolCore, subnetpoolExtensions } from './definitions/subnetpool.ts';
 import * as m0002 from './migrations/0002_core_ipam.ts';
 import { subnetpoolRules } from './policy.ts';
 import { SubnetPoolService } from './subnetpool-service.ts';
+import { subnetAllocationExtension } from './definitions/subnet_allocation.ts';
+import { defaultSubnetpoolsExtension } from './definitions/default-subnetpools.ts';
+import { subnetpoolPrefixOpsExtension } from './definitions/subnetpool-prefix-ops.ts';
 
 export default defineFeature({
   name: 'subnetpool',
-  extensions: [subnetpoolCore, ...subnetpoolExtensions],
+  extensions: [subnetAllocationExtension, defaultSubnetpoolsExtension, subnetpoolPrefixOpsExtension],
   migrations: { '0002_core_ipam': m0002 },
   policy: subnetpoolRules,
   services: (deps) => ({ subnetpools: new SubnetPoolService(deps) }),

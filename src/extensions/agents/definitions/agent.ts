@@ -1,9 +1,8 @@
-// Agents (the per-host processes that realize networks, DHCP and routers) and the
-// scheduling of networks to DHCP agents and routers to L3 agents. Agents register
+// Agents (the per-host processes that realize networks, DHCP and routers). Agents register
 // themselves by reporting their state; the API lists, updates and deletes them.
 import type { ExtensionDef } from '../../../framework/definitions.ts';
 
-const agentExtension: ExtensionDef = {
+export const agentExtension: ExtensionDef = {
   alias: 'agent',
   name: 'agent',
   description: 'The agent management extension.',
@@ -34,29 +33,3 @@ const agentExtension: ExtensionDef = {
     },
   ],
 };
-
-const agentResourcesSyncedExtension: ExtensionDef = {
-  alias: 'agent-resources-synced',
-  name: "Agent's Resource View Synced to Placement",
-  description: 'Stores success/failure of last sync to Placement',
-  updated: '2018-03-06T00:00:00-00:00',
-  requires: ['agent'],
-};
-
-const dhcpAgentSchedulerExtension: ExtensionDef = {
-  alias: 'dhcp_agent_scheduler',
-  name: 'DHCP Agent Scheduler',
-  description: 'Schedule networks among dhcp agents',
-  updated: '2013-02-07T10:00:00-00:00',
-  requires: ['agent'],
-};
-
-const l3AgentSchedulerExtension: ExtensionDef = {
-  alias: 'l3_agent_scheduler',
-  name: 'L3 Agent Scheduler',
-  description: 'Schedule routers among l3 agents',
-  updated: '2013-02-07T10:00:00-00:00',
-  requires: ['agent', 'router'],
-};
-
-export const agentExtensions = [agentExtension, agentResourcesSyncedExtension, dhcpAgentSchedulerExtension, l3AgentSchedulerExtension];

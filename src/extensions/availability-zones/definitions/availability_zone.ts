@@ -1,7 +1,7 @@
 // availability_zone: GET /v2.0/availability_zones (../routes.ts).
 import type { ExtensionDef } from '../../../framework/definitions.ts';
 
-export const availabilityZone: ExtensionDef = {
+export const availabilityZoneExtension: ExtensionDef = {
   alias: 'availability_zone',
   name: 'Availability Zone',
   description: 'The availability zone extension.',

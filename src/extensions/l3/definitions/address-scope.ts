@@ -32,11 +32,3 @@ export const addressScopeExtension: ExtensionDef = {
     },
   },
 };
-
-export const addressScopeRbacExtension: ExtensionDef = {
-  alias: 'rbac-address-scope',
-  name: 'Add address_scope type to RBAC',
-  description: 'Add address_scope type to RBAC',
-  updated: '2018-03-19T00:00:00-00:00',
-  requires: ['address-scope', 'rbac-policies'],
-};

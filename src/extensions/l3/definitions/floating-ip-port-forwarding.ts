@@ -1,62 +1,36 @@
 // Floating IP port forwarding: /floatingips/{id}/port_forwardings, a sub-resource that
-// maps (protocol, external port) of a floating IP to (internal IP, port) of a Neutron port,
-// and `port_forwardings` shown on floating IPs (expose-port-forwarding-in-fip).
+// maps (protocol, external port) of a floating IP to (internal IP, port) of a Neutron port.
 import type { ExtensionDef } from '../../../framework/definitions.ts';
 
 const PORT_FORWARDING_PROTOCOLS = ['tcp', 'udp'] as const;
 
 const tcpUdpPort = { type: 'integer', allowPost: true, allowPut: true, min: 1, max: 65535 } as const;
 
-export const portForwardingExtensions: ExtensionDef[] = [
-  {
-    alias: 'floating-ip-port-forwarding',
-    name: 'Floating IP Port Forwarding',
-    description: 'Allow port forwarding from floating IP port to an internal port',
-    updated: '2018-01-19T10:00:00-00:00',
-    requires: ['router'],
-    resources: [
-      {
-        collection: 'port_forwardings',
-        member: 'port_forwarding',
-        table: 'port_forwardings',
-        parent: { collection: 'floatingips', member: 'floatingip', column: 'floatingip_id' },
-        standard: { name: false, tags: false, timestamps: false, revision: false },
-        allowBulk: false,
-        attributes: {
-          // Neutron keeps the owner for policy checks but does not show it.
-          project_id: { type: 'string', allowPost: true, maxLength: 255, visible: false },
-          tenant_id: { type: 'string', allowPost: true, maxLength: 255, column: 'project_id', visible: false },
-          floatingip_id: { type: 'uuid', allowPost: true, visible: false },
-          external_port: { ...tcpUdpPort, required: true },
-          internal_port: { ...tcpUdpPort, required: true },
-          internal_ip_address: { type: 'ip', allowPost: true, allowPut: true, nullable: true, default: null },
-          protocol: { type: 'string', allowPost: true, allowPut: true, required: true, enum: PORT_FORWARDING_PROTOCOLS },
-          internal_port_id: { type: 'uuid', allowPost: true, allowPut: true, required: true },
-        },
+export const floatingIpPortForwardingExtension: ExtensionDef = {
+  alias: 'floating-ip-port-forwarding',
+  name: 'Floating IP Port Forwarding',
+  description: 'Allow port forwarding from floating IP port to an internal port',
+  updated: '2018-01-19T10:00:00-00:00',
+  requires: ['router'],
+  resources: [
+    {
+      collection: 'port_forwardings',
+      member: 'port_forwarding',
+      table: 'port_forwardings',
+      parent: { collection: 'floatingips', member: 'floatingip', column: 'floatingip_id' },
+      standard: { name: false, tags: false, timestamps: false, revision: false },
+      allowBulk: false,
+      attributes: {
+        // Neutron keeps the owner for policy checks but does not show it.
+        project_id: { type: 'string', allowPost: true, maxLength: 255, visible: false },
+        tenant_id: { type: 'string', allowPost: true, maxLength: 255, column: 'project_id', visible: false },
+        floatingip_id: { type: 'uuid', allowPost: true, visible: false },
+        external_port: { ...tcpUdpPort, required: true },
+        internal_port: { ...tcpUdpPort, required: true },
+        internal_ip_address: { type: 'ip', allowPost: true, allowPut: true, nullable: true, default: null },
+        protocol: { type: 'string', allowPost: true, allowPut: true, required: true, enum: PORT_FORWARDING_PROTOCOLS },
+        internal_port_id: { type: 'uuid', allowPost: true, allowPut: true, required: true },
       },
-    ],
-  },
-  {
-    alias: 'floating-ip-port-forwarding-description',
-    name: 'Floating IP Port Forwarding new attribute description',
-    description: 'Add a description field to Port Forwarding rules',
-    updated: '2019-11-01T10:00:00-00:00',
-    requires: ['floating-ip-port-forwarding'],
-  },
-  {
-    // port_forwardings on floating IPs include id and internal_port_id.
-    alias: 'floating-ip-port-forwarding-detail',
-    name: 'Floating IP port forwarding detail',
-    description: "Allow list floating ip return more port forwarding data, include'id' and 'internal_port_id'",
-    updated: '2022-05-06T10:00:00-00:00',
-    requires: ['floating-ip-port-forwarding'],
-  },
-  {
-    alias: 'expose-port-forwarding-in-fip',
-    name: 'Expose Port Forwarding in FIP',
-    description: 'Expose on floating IP GET requests the port forwarding rules',
-    updated: '2019-04-12T10:00:00-00:00',
-    requires: ['floating-ip-port-forwarding'],
-    extendAttributes: { floatingips: { port_forwardings: { type: 'list', storage: 'computed', filter: false } } },
-  },
-];
+    },
+  ],
+};

@@ -1,10 +1,9 @@
 // Metering: labels (a set of traffic counters a router keeps) and their rules (which
 // traffic a label counts, by direction and prefixes). Admin-only by Neutron's policy.
-import type { AttributeDef, ExtensionDef } from '../../../framework/definitions.ts';
+import type { ExtensionDef } from '../../../framework/definitions.ts';
+import { prefix } from './shared-attributes.ts';
 
-const prefix: AttributeDef = { type: 'cidr', allowPost: true, nullable: true, default: null };
-
-const meteringExtension: ExtensionDef = {
+export const meteringExtension: ExtensionDef = {
   alias: 'metering',
   name: 'Neutron Metering',
   description: 'Neutron Metering extension.',
@@ -40,17 +39,3 @@ const meteringExtension: ExtensionDef = {
     },
   ],
 };
-
-/** Rules match source and destination prefixes (remote_ip_prefix is deprecated by this). */
-const meteringSourceDestinationExtension: ExtensionDef = {
-  alias: 'metering_source_and_destination_fields',
-  name: 'Neutron Metering source and destination filters',
-  description: 'Provides source and destination IP prefixes in metering label rules.',
-  updated: '2020-08-20T09:00:00-00:00',
-  requires: ['metering'],
-  extendAttributes: {
-    metering_label_rules: { source_ip_prefix: prefix, destination_ip_prefix: prefix },
-  },
-};
-
-export const meteringExtensions = [meteringExtension, meteringSourceDestinationExtension];

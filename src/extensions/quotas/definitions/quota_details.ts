@@ -1,7 +1,7 @@
 // quota_details: GET /v2.0/quotas/{project}/details (../routes.ts).
 import type { ExtensionDef } from '../../../framework/definitions.ts';
 
-export const quotaDetails: ExtensionDef = {
+export const quotaDetailsExtension: ExtensionDef = {
   alias: 'quota_details',
   name: 'Quota details management support',
   description: 'Expose functions for quotas usage statistics per project',

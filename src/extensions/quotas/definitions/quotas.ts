@@ -1,7 +1,7 @@
 // quotas: /v2.0/quotas (../routes.ts).
 import type { ExtensionDef } from '../../../framework/definitions.ts';
 
-export const quotas: ExtensionDef = {
+export const quotasExtension: ExtensionDef = {
   alias: 'quotas',
   name: 'Quota management support',
   description: 'Expose functions for quotas management per project',

@@ -1,9 +1,9 @@
-// Subnets (core) and the extensions that add subnet attributes.
+// Subnets (core resource).
 import type { ExtensionDef } from '../../../framework/definitions.ts';
 
 const IPV6_MODES = ['slaac', 'dhcpv6-stateful', 'dhcpv6-stateless'] as const;
 
-export const subnetCore: ExtensionDef = {
+export const subnetExtension: ExtensionDef = {
   core: true,
   alias: 'subnet',
   name: 'Subnet',
@@ -37,21 +37,3 @@ export const subnetCore: ExtensionDef = {
     },
   ],
 };
-
-export const subnetExtensions: ExtensionDef[] = [
-  {
-    alias: 'subnet-service-types',
-    name: 'Subnet service types',
-    description: 'Provides ability to set the subnet service_types field',
-    updated: '2016-03-03T00:00:00-00:00',
-    extendAttributes: { subnets: { service_types: { type: 'list', items: 'string', allowPost: true, allowPut: true, default: [], filter: false } } },
-  },
-  {
-    alias: 'subnet-dns-publish-fixed-ip',
-    name: 'Subnet DNS publish fixed IP',
-    description: 'Support choosing to publish DNS records for IPs from a subnet',
-    updated: '2019-07-05T00:00:00-00:00',
-    requires: ['dns-integration'],
-    extendAttributes: { subnets: { dns_publish_fixed_ip: { type: 'boolean', allowPost: true, allowPut: true, default: false } } },
-  },
-];

@@ -1,10 +1,9 @@
-// Subnet pools (core since subnet_allocation) and their extensions: default pools and
-// the add/remove prefix actions.
+// Subnet pools (core since subnet_allocation).
 import type { ExtensionDef } from '../../../framework/definitions.ts';
 
 const prefixlen = { type: 'integer', allowPost: true, allowPut: true, min: 0, max: 128 } as const;
 
-export const subnetpoolCore: ExtensionDef = {
+export const subnetAllocationExtension: ExtensionDef = {
   alias: 'subnet_allocation',
   name: 'Subnet Allocation',
   description: 'Enables allocation of subnets from a subnet pool',
@@ -35,24 +34,3 @@ export const subnetpoolCore: ExtensionDef = {
     },
   ],
 };
-
-export const subnetpoolExtensions: ExtensionDef[] = [
-  {
-    alias: 'default-subnetpools',
-    name: 'Default Subnetpools',
-    description: 'Provides ability to mark and use a subnetpool as the default.',
-    updated: '2016-02-18T18:00:00-00:00',
-    requires: ['subnet_allocation'],
-    extendAttributes: {
-      subnetpools: { is_default: { type: 'boolean', allowPost: true, allowPut: true, default: false, enforcePolicy: true } },
-      subnets: { use_default_subnetpool: { type: 'boolean', allowPost: true, default: false, visible: false, storage: 'computed' } },
-    },
-  },
-  {
-    alias: 'subnetpool-prefix-ops',
-    name: 'Subnet Pool Prefix Operations',
-    description: 'Provides support for adjusting the prefix list of subnet pools',
-    updated: '2019-02-19T10:00:00-00:00',
-    requires: ['subnet_allocation'],
-  },
-];
