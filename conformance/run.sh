@@ -17,7 +17,7 @@
 #                           (default: ../shared/conformance next to the repository, else
 #                           /work/shared/conformance)
 #   NEUTRINO_AUTH_ADMIN_PASSWORD   admin password (default: generated for this run)
-#   CONCURRENCY             Tempest workers (default 2)
+#   CONCURRENCY             Tempest workers (default 3: most of the run is Tempest sleeping 10 s before each subnet delete)
 #   CONFORMANCE_TIMEOUT     seconds Tempest may run before it is stopped (default 1800, keeping CI under 45 minutes)
 #   TEMPEST_DEBUG           true: Tempest's log also holds request/response bodies
 set -euo pipefail
@@ -119,10 +119,10 @@ fi
 rm -f "$TEMPEST_WS/tempest.log"
 bash "$SHARED/tempest-config.sh"
 
-echo "conformance: running tempest --regex '$REGEX' (concurrency ${CONCURRENCY:-2})"
+echo "conformance: running tempest --regex '$REGEX' (concurrency ${CONCURRENCY:-3})"
 RAW="$WORK/raw"
 rm -rf "$RAW"
-OUT_DIR="$RAW" CONCURRENCY="${CONCURRENCY:-2}" \
+OUT_DIR="$RAW" CONCURRENCY="${CONCURRENCY:-3}" \
   timeout --signal=INT --kill-after=60 "${CONFORMANCE_TIMEOUT:-1800}" bash "$SHARED/tempest-run.sh" network "$REGEX" ||
   echo "conformance: tempest stopped after ${CONFORMANCE_TIMEOUT:-1800} s (CONFORMANCE_TIMEOUT)" >&2
 [ -f "$RAW/network/results.subunit" ] || { echo "conformance: tempest produced no results (see $RAW/network/console.log)" >&2; exit 1; }
