@@ -43,7 +43,10 @@ for (const dialect of dialects()) {
     it('uses the given groups, checks them and keeps groups in use from being deleted', async () => {
       const web = await group('web');
       const db = await group('db');
-      const res = await port({ security_groups: [web.id, db.id, web.id] });
+      // A group listed twice is refused, as neutron-lib's uuid list validation does.
+      const twice = await port({ security_groups: [web.id, db.id, web.id] });
+      assert.equal(twice.status, 400, JSON.stringify(twice.body));
+      const res = await port({ security_groups: [web.id, db.id] });
       assert.equal(res.status, 201, JSON.stringify(res.body));
       assert.deepEqual([...res.body.port.security_groups].sort(), [web.id, db.id].sort());
 
