@@ -164,7 +164,8 @@ export class Topology {
     await waitFor(`agent ${name} registered`, async () => {
       if (agent.child.exitCode !== null) throw new Error(`agent exited: ${fs.readFileSync(agent.logFile, 'utf8').slice(-2000)}`);
       const agents = (await this.admin.get(`/v2.0/agents?host=${config.host}`)).body.agents;
-      return agents.length >= 3 && agents.every((a: any) => a.alive);
+      const expected = 1 + (config.enable_dhcp ? 1 : 0) + (config.enable_dhcp && config.enable_metadata ? 1 : 0);
+      return agents.length >= expected && agents.every((a: any) => a.alive);
     });
     return agent;
   }
