@@ -77,7 +77,7 @@ out.push("Every test Neutrino has passed is listed in `conformance/tempest-pass.
 out.push('them stops passing (`conformance/check-ratchet.mjs`). Tests whose extension Neutrino does not');
 out.push('list are skipped by Tempest and count as not passed.');
 out.push('');
-out.push('| | tests | passed | failed | skipped | wall time (concurrency 2) |');
+out.push(`| | tests | passed | failed | skipped | wall time (concurrency ${process.env.CONCURRENCY ?? 3}) |`);
 out.push('| --- | ---: | ---: | ---: | ---: | --- |');
 out.push(`| Neutrino (last full run) | ${results.size} | ${mine.passed} | ${mine.failed} | ${mine.skipped} | ${wall} |`);
 out.push(`| Neutron 21 (Zed), same machine | ${rawReference.size} | ${theirs.passed} | ${theirs.failed} | ${theirs.skipped} | 21–31 min |`);
