@@ -2,6 +2,7 @@
 // prepares the embedded identity (admin, roles, catalog) without serving.
 import fs from 'node:fs';
 import { Command } from 'commander';
+import type { Logger } from 'pino';
 import { loadConfig } from '../config/index.ts';
 import { openDatabase } from '../db/index.ts';
 import { migrateToLatest } from '../db/migrate.ts';
@@ -19,8 +20,41 @@ function version(): string {
   }
 }
 
-/** Seconds `serve` waits for requests in flight after SIGTERM/SIGINT before exiting anyway. */
+/** Seconds `serve` (requests in flight) and `agent` wait after SIGTERM/SIGINT before exiting anyway. */
 const DRAIN_SECONDS = 30;
+
+/**
+ * SIGTERM (systemd, docker, kill) and SIGINT (Ctrl-C) run close() and exit 0 (1 if it
+ * fails). A second signal, or a close() longer than DRAIN_SECONDS, exits at once.
+ */
+function stopOnSignals(name: string, log: Logger, doing: string, close: () => Promise<void>): void {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      log.warn({ signal }, 'second signal: exiting without waiting');
+      process.exit(1);
+    }
+    stopping = true;
+    log.info({ signal }, `${name} stopping: ${doing}`);
+    const force = setTimeout(() => {
+      log.error({ seconds: DRAIN_SECONDS }, 'still stopping after the drain period: exiting');
+      process.exit(1);
+    }, DRAIN_SECONDS * 1000);
+    force.unref();
+    close().then(
+      () => {
+        log.info(`${name} stopped`);
+        process.exit(0);
+      },
+      (err) => {
+        log.error({ err }, 'error while stopping');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
 
 const program = new Command();
 program.name('neutrino').description('Networking-as-a-service serving the OpenStack Networking API v2.0').version(version(), '-V, --version');
@@ -32,35 +66,8 @@ program
   .action(async () => {
     const config = loadConfig({ file: program.opts().config });
     const service = await startService(config);
-    // SIGTERM (systemd, docker, kill) and SIGINT (Ctrl-C): stop accepting, let requests in
-    // flight finish, close the database, exit 0. A second signal, or a drain longer than
-    // DRAIN_SECONDS, exits at once.
-    let stopping = false;
-    const stop = (signal: NodeJS.Signals) => {
-      if (stopping) {
-        service.app.log.warn({ signal }, 'second signal: exiting without waiting');
-        process.exit(1);
-      }
-      stopping = true;
-      service.app.log.info({ signal }, 'neutrino stopping: draining requests in flight');
-      const force = setTimeout(() => {
-        service.app.log.error({ seconds: DRAIN_SECONDS }, 'requests still in flight after the drain period: exiting');
-        process.exit(1);
-      }, DRAIN_SECONDS * 1000);
-      force.unref();
-      service.close().then(
-        () => {
-          service.app.log.info('neutrino stopped');
-          process.exit(0);
-        },
-        (err) => {
-          service.app.log.error({ err }, 'error while stopping');
-          process.exit(1);
-        },
-      );
-    };
-    process.on('SIGTERM', stop);
-    process.on('SIGINT', stop);
+    // Stop accepting, let requests in flight finish, close the database.
+    stopOnSignals('neutrino', service.app.log, 'draining requests in flight', () => service.close());
   });
 
 program
@@ -91,12 +98,7 @@ program
       return;
     }
     await agent.start();
-    const stop = async () => {
-      await agent.stop();
-      process.exit(0);
-    };
-    process.on('SIGTERM', stop);
-    process.on('SIGINT', stop);
+    stopOnSignals('agent', agent.log, 'ending its watch, flushing status reports', () => agent.stop());
   });
 
 program
