@@ -24,6 +24,7 @@ import { dnsmasqFiles } from './dnsmasq.ts';
 import { bridgeName, tapName, L2_AGENT_TYPE } from '../backends/linux/names.ts';
 import { MetadataServer, METADATA_IP } from './metadata.ts';
 import { killAndWait, livePid, readText, writeAtomic } from './proc.ts';
+import { L3Reconciler, L3_AGENT_TYPE } from './l3/reconciler.ts';
 
 export const DHCP_AGENT_TYPE = 'DHCP agent';
 export const METADATA_AGENT_TYPE = 'Metadata agent';
@@ -60,6 +61,8 @@ export class Agent {
   private heartbeatSoon?: NodeJS.Timeout;
   private startFlag = true;
   private metadata?: MetadataServer;
+  /** Routers (src/agent/l3/), when enable_l3. */
+  readonly l3?: L3Reconciler;
   /** Syncs done and host changes made (bench and logs). */
   readonly stats = { syncs: 0, failures: 0, changesAtStart: 0 };
   private readyResolve!: () => void;
@@ -70,6 +73,11 @@ export class Agent {
     this.log = pino({ level: config.log_level, base: { agent: config.host } });
     this.client = new AgentClient(config.server, config.auth);
     this.host = new Host(config.netns || undefined);
+    if (config.enable_l3) this.l3 = new L3Reconciler({ ...this.pick(), enqueue: (key) => this.queue.add(key), requestHeartbeat: () => this.requestHeartbeat() });
+  }
+
+  private pick() {
+    return { config: this.config, host: this.host, client: this.client, log: this.log, networks: this.networks, subnets: this.subnets, ports: this.ports };
   }
 
   private get stateDir(): string {
@@ -82,6 +90,7 @@ export class Agent {
       this.metadata = new MetadataServer(this, path.join(this.stateDir, 'metadata.sock'));
       await this.metadata.listen();
     }
+    await this.l3?.start();
     await this.heartbeat();
     await this.relist();
     this.startMonitor();
@@ -103,7 +112,7 @@ export class Agent {
   }
 
   async whenIdle(): Promise<void> {
-    while (!this.queue.idle || this.pendingReports.size) await new Promise((r) => setTimeout(r, 20));
+    while (!this.queue.idle || this.pendingReports.size || (this.l3 && !this.l3.idle)) await new Promise((r) => setTimeout(r, 20));
   }
 
   async stop(): Promise<void> {
@@ -114,6 +123,7 @@ export class Agent {
     this.monitor?.kill();
     await this.flushReports().catch(() => undefined);
     await this.metadata?.close();
+    await this.l3?.stop();
   }
 
   // ---- informer -------------------------------------------------------------------------
@@ -129,6 +139,7 @@ export class Agent {
       map.clear();
       for (const item of items) map.set(item.id, item);
     }
+    await this.l3?.list();
     this.enqueueAll();
   }
 
@@ -137,12 +148,13 @@ export class Agent {
     for (const [id, p] of this.ports) if (p['binding:host_id'] === this.config.host || this.reported.has(id)) this.queue.add(`port/${id}`);
     for (const id of this.hosted) this.queue.add(`dhcp/${id}`);
     this.queue.add('gc');
+    this.l3?.enqueueAll();
   }
 
   private async watchLoop(): Promise<void> {
     while (!this.stopped) {
       try {
-        const answer = await this.client.get(`/v2.0/watch?since=${this.cursor}&resources=networks,subnets,ports&timeout=30&limit=1000`, this.abort.signal);
+        const answer = await this.client.get(`/v2.0/watch?since=${this.cursor}&resources=${['networks', 'subnets', 'ports', ...(this.l3 ? L3Reconciler.resources : [])].join(',')}&timeout=30&limit=1000`, this.abort.signal);
         for (const change of answer.changes) this.apply(change);
         this.cursor = answer.cursor;
       } catch (err) {
@@ -160,11 +172,15 @@ export class Agent {
 
   private apply(change: { resource: string; id: string; kind: string; object: Obj | null }): void {
     const map = change.resource === 'networks' ? this.networks : change.resource === 'subnets' ? this.subnets : change.resource === 'ports' ? this.ports : undefined;
-    if (!map) return;
+    if (!map) {
+      this.l3?.onChange({ resource: change.resource, id: change.id, before: undefined, now: change.object });
+      return;
+    }
     const before = map.get(change.id);
     if (change.object) map.set(change.id, change.object);
     else map.delete(change.id);
     const now = change.object;
+    this.l3?.onChange({ resource: change.resource, id: change.id, before, now });
     if (change.resource === 'networks') {
       this.queue.add(`network/${change.id}`);
       for (const [id, p] of this.ports) if (p.network_id === change.id && p['binding:host_id'] === this.config.host) this.queue.add(`port/${id}`);
@@ -259,6 +275,7 @@ export class Agent {
     if (c.enable_metadata && c.enable_dhcp) {
       agents.push({ agent_type: METADATA_AGENT_TYPE, binary: 'neutrino-agent', topic: 'N/A', host: c.host, start_flag: this.startFlag, configurations: { metadata_proxy_socket: path.join(this.stateDir, 'metadata.sock') } });
     }
+    if (this.l3) agents.push(this.l3.agentState(this.startFlag));
     const answer = await this.client.post('/v2.0/agent-reports', { agents });
     this.startFlag = false;
     const dhcp = (answer.agents as Obj[]).find((a) => a.agent_type === DHCP_AGENT_TYPE);
@@ -267,6 +284,8 @@ export class Agent {
       for (const id of new Set([...now, ...this.hosted])) if (now.has(id) !== this.hosted.has(id)) this.queue.add(`dhcp/${id}`);
       this.hosted = now;
     }
+    const l3 = (answer.agents as Obj[]).find((a) => a.agent_type === L3_AGENT_TYPE);
+    if (l3 && this.l3) this.l3.onHosted(l3.hosted_routers ?? []);
     const l2 = await this.client.list('agents', `agent_type=${encodeURIComponent(L2_AGENT_TYPE)}&fields=host&fields=configurations&fields=alive`);
     const vteps = new Map<string, string>();
     for (const a of l2) if (a.configurations?.tunneling_ip && a.host !== c.host) vteps.set(a.host, a.configurations.tunneling_ip);
@@ -303,6 +322,7 @@ export class Agent {
     if (kind === 'port') return this.syncPort(id);
     if (kind === 'dhcp') return this.syncDhcp(id);
     if (kind === 'gc') return this.collectGarbage();
+    if (this.l3?.handles(key)) return this.l3.sync(key);
   }
 
   // ---- L2 -----------------------------------------------------------------------------------
@@ -644,6 +664,7 @@ export class Agent {
     this.hosted.clear();
     this.networks.clear();
     await this.collectGarbage();
+    await this.l3?.cleanupHost();
   }
 }
 
