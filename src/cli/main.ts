@@ -140,6 +140,29 @@ program
     }
   });
 
+const ovn = program.command('ovn').description('a private single-host OVN for development and tests (src/backends/ovn/sandbox.ts)');
+ovn
+  .command('start')
+  .description('start NB/SB ovsdb-servers and ovn-northd (and with --chassis, ovs-vswitchd in userspace mode and ovn-controller) in their own run directory')
+  .requiredOption('--dir <dir>', 'run directory (databases, sockets, logs, pid files)')
+  .option('--chassis <name>', 'also start a chassis with this system-id/hostname')
+  .option('--encap <type>', 'chassis encapsulation: geneve or vxlan', 'geneve')
+  .action(async (options: { dir: string; chassis?: string; encap: string }) => {
+    const { startSandbox } = await import('../backends/ovn/sandbox.ts');
+    const sandbox = await startSandbox({ dir: options.dir, chassis: options.chassis, encap: { type: options.encap === 'vxlan' ? 'vxlan' : 'geneve', ip: '127.0.0.1' } });
+    console.log(`backend:\n  driver: ovn\n  ovn:\n    nb_connection: ${sandbox.nb}\n    sb_connection: ${sandbox.sb}`);
+    console.log(`# ovn-nbctl/ovn-sbctl/ovn-trace: export OVN_NB_DB=${sandbox.nb} OVN_SB_DB=${sandbox.sb}`);
+  });
+ovn
+  .command('stop')
+  .description('stop the daemons started in a run directory (by the PIDs in its pid files)')
+  .requiredOption('--dir <dir>', 'run directory given to start')
+  .action(async (options: { dir: string }) => {
+    const { stopSandbox } = await import('../backends/ovn/sandbox.ts');
+    const pids = await stopSandbox(options.dir);
+    console.log(pids.length ? `stopped PIDs ${pids.join(' ')}` : 'nothing was running');
+  });
+
 const db = program.command('db').description('database maintenance');
 db.command('upgrade')
   .description('apply all pending schema migrations')
