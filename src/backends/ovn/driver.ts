@@ -172,8 +172,9 @@ export class OvnDriver implements BackendDriver {
       byCollection.get(c)!.add(row.resource_id);
     }
     for (const [collection, ids] of byCollection) await this.refresh(collection, [...ids]);
-    this.cursor = rows[rows.length - 1].cursor;
     await this.sync('feed', started);
+    // Advanced only once NB has it: a failed sync reads the same changes again.
+    this.cursor = rows[rows.length - 1].cursor;
     return true;
   }
 
@@ -267,6 +268,11 @@ export class OvnDriver implements BackendDriver {
     const results = await this.context!.reportStatus(reports);
     const refused = results.filter((r) => r.result !== 'applied' && r.result !== 'not_found');
     if (refused.length) this.log!.debug({ refused: refused.slice(0, 5) }, 'ovn backend: status reports not applied');
+  }
+
+  /** The feed cursor NB has caught up with (tests wait for it to reach the feed's head). */
+  get position(): number {
+    return this.cursor;
   }
 
   /** The NB revision Neutrino last wrote for a port (tests). */
