@@ -1,15 +1,15 @@
 // Metadata through the router (Neutron's metadata proxy in the router namespace): the
 // router namespace holds 169.254.169.254/32 on lo, so a workload whose default route is the
 // router reaches it without NAT and with its own source address; the same small proxy the
-// DHCP namespaces run (src/agent/metadata.ts) listens there and forwards to this module's
+// DHCP namespaces run (src/agent/dhcp/metadata.ts) listens there and forwards to this module's
 // unix socket, naming the router. The answer comes from the agent's metadata logic, for
 // the port holding the caller's address on one of the router's internal networks.
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
-import { MetadataServer, METADATA_IP, PROXY_CODE, PROXY_MARKER } from '../metadata.ts';
-import type { L3Deps } from './deps.ts';
+import { MetadataServer, METADATA_IP, PROXY_CODE, PROXY_MARKER, type MetadataSource } from '../dhcp/metadata.ts';
+import type { Host } from '../host.ts';
 import { killAndWait, livePid } from '../proc.ts';
 import { routerPorts } from './plan.ts';
 
@@ -18,7 +18,7 @@ export class RouterMetadata {
   private readonly answers: MetadataServer;
 
   constructor(
-    private readonly source: L3Deps,
+    private readonly source: MetadataSource & { readonly host: Host },
     readonly socketPath: string,
   ) {
     this.answers = new MetadataServer(source, socketPath);
