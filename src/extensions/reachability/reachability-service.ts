@@ -85,6 +85,8 @@ export class ReachabilityService {
     if (!this.deps.policy.enforce(ctx, 'explain_reachability', target)) throw notAuthorized('explain_reachability');
 
     const snapshot = await new SnapshotLoader(this.deps, ctx).load(source, destination);
+    // ICMP without a type asks about an echo request.
+    if (spec.protocol === 'icmp' && spec.port === undefined) spec.port = snapshot.destination.ip_address.includes(':') ? 128 : 8;
     const answer = explain(snapshot, spec);
     return {
       source: { ...source, ip_address: snapshot.source.ip_address },
