@@ -89,6 +89,19 @@ module.exports = {
       to: { path: '^src/', pathNot: '^src/(foundation|dashboard)/' },
     },
     {
+      name: 'ovsdb-stands-alone',
+      severity: 'error',
+      comment: 'src/ovsdb/ (an RFC 7047 client) knows nothing of Neutrino: only backends (ovn) import it.',
+      from: { path: '^src/ovsdb/' },
+      to: { path: '^src/', pathNot: '^src/ovsdb/' },
+    },
+    {
+      name: 'only-the-ovn-backend-uses-ovsdb',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/(ovsdb|backends/ovn)/' },
+      to: { path: '^src/ovsdb/' },
+    },
+    {
       name: 'not-to-unresolvable',
       severity: 'error',
       from: {},

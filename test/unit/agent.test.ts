@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WorkQueue } from '../../src/agent/queue.ts';
-import { dnsmasqFiles } from '../../src/agent/dnsmasq.ts';
+import { dnsmasqFiles } from '../../src/agent/dhcp/dnsmasq.ts';
 
 test('work queue: a key is queued once, never processed twice at once, re-queued when added while processed', async () => {
   const q = new WorkQueue({ baseDelayMs: 5, maxDelayMs: 40 });

@@ -11,11 +11,18 @@ import { ipSubstringFilteringExtension } from './definitions/ip-substring-filter
 import { ipAllocationExtension } from './definitions/ip_allocation.ts';
 import { uplinkStatusPropagationExtension } from './definitions/uplink-status-propagation.ts';
 import { dataPlaneStatusExtension } from './definitions/data-plane-status.ts';
+import { portDeviceProfileExtension } from './definitions/port-device-profile.ts';
+import { portNumaAffinityPolicyExtension } from './definitions/port-numa-affinity-policy.ts';
+import { portMacOverrideExtension } from './definitions/port-mac-override.ts';
+import { tagPortsDuringBulkCreationExtension } from './definitions/tag-ports-during-bulk-creation.ts';
+import * as m0093 from './migrations/0093_port_device_attributes.ts';
 
 export default defineFeature({
   name: 'port',
   after: ['network', 'subnet'],
-  extensions: [portExtension, bindingExtension, allowedAddressPairsExtension, extraDhcpOptExtension, portMacAddressRegenerateExtension, ipSubstringFilteringExtension, ipAllocationExtension, uplinkStatusPropagationExtension, dataPlaneStatusExtension],
+  extensions: [portExtension, bindingExtension, allowedAddressPairsExtension, extraDhcpOptExtension, portMacAddressRegenerateExtension, ipSubstringFilteringExtension, ipAllocationExtension, uplinkStatusPropagationExtension, dataPlaneStatusExtension,
+    portDeviceProfileExtension, portNumaAffinityPolicyExtension, portMacOverrideExtension, tagPortsDuringBulkCreationExtension],
+  migrations: { '0093_port_device_attributes': m0093 },
   policy: portRules,
   services: (deps) => ({ ports: new PortService(deps) }),
 });

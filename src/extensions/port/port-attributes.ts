@@ -2,7 +2,7 @@
 // extra DHCP options (with their update-merge semantics); MAC generation from base_mac.
 import { randomBytes } from 'node:crypto';
 import { badRequest, conflict, NeutronError } from '../../foundation/errors.ts';
-import { checkCidr, isIp, isMac } from '../../foundation/validation.ts';
+import { checkCidr, display, invalidAttr, isIp, isMac } from '../../foundation/validation.ts';
 
 const MAX_ADDRESS_PAIRS = 10;
 
@@ -79,4 +79,28 @@ export function randomMac(baseMac: string): string {
   const base = baseMac.toLowerCase().split(':');
   const rand = [...randomBytes(3)].map((b) => b.toString(16).padStart(2, '0'));
   return [base[0], base[1], base[2], base[3] !== '00' ? base[3] : rand[0], rand[1], rand[2]].join(':');
+}
+
+/**
+ * port-mac-override: the MAC a direct-physical port's binding profile names
+ * (`device_mac_address`, set by Nova for a passed-through physical function), lower-case;
+ * undefined when the port is not direct-physical or the profile names none.
+ */
+export function macFromProfile(port: { 'binding:vnic_type'?: unknown; 'binding:profile'?: unknown }): string | undefined {
+  if (port['binding:vnic_type'] !== 'direct-physical') return undefined;
+  const profile = port['binding:profile'];
+  if (!profile || typeof profile !== 'object') return undefined;
+  const mac = (profile as Record<string, unknown>).device_mac_address;
+  if (mac === undefined || mac === null) return undefined;
+  if (!isMac(mac)) throw invalidAttr('binding:profile', `'${display(mac)}' is not a valid MAC address`);
+  return mac.toLowerCase().replace(/-/g, ':');
+}
+
+/** tags given on create (tag-ports-during-bulk-creation): strings of 1–255 characters, each once, sorted as reads answer them. */
+export function validateCreateTags(raw: unknown, maxPerResource: number): string[] {
+  if (!Array.isArray(raw)) throw invalidAttr('tags', `'${display(raw)}' is not a list`);
+  for (const tag of raw) if (typeof tag !== 'string' || tag.length === 0 || tag.length > 255) throw invalidAttr('tags', `'${display(tag)}' is not a valid tag`);
+  const tags = [...new Set(raw as string[])].sort();
+  if (maxPerResource > 0 && tags.length > maxPerResource) throw badRequest(`Invalid input for tags. Reason: ${tags.length} tags exceed the maximum of ${maxPerResource} per resource.`);
+  return tags;
 }

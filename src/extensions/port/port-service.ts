@@ -14,7 +14,7 @@ import { isForeignKeyViolation, isUniqueViolation, RetryTransaction } from '../.
 import type { Query } from '../../framework/repository.ts';
 import { PortAddresses, parseFixedIpRequests, type AddressedPort, type FixedIp, type PlannedIp } from '../ipam/port-addresses.ts';
 import { macAddressInUse } from '../ipam/errors.ts';
-import { addressPairsNeedPortSecurity, mergeDhcpOpts, randomMac, validateAddressPairs, type DhcpOpt } from './port-attributes.ts';
+import { addressPairsNeedPortSecurity, macFromProfile, mergeDhcpOpts, randomMac, validateAddressPairs, validateCreateTags, type DhcpOpt } from './port-attributes.ts';
 import type { BackendDriver } from '../../backends/driver.ts';
 
 /** Neutron's ROUTER_INTERFACE_OWNERS. */
@@ -92,7 +92,11 @@ export class PortService extends ResourceService {
    */
   override async createIn(trx: Transaction<any>, ctx: RequestContext, body: Item, options: CreateOptions = {}): Promise<Item> {
     try {
-      return await super.createIn(trx, ctx, body, options);
+      const created = await super.createIn(trx, ctx, body, options);
+      // tag-ports-during-bulk-creation: the tags written by afterCreate (the generic render
+      // answers a new item's tags as empty).
+      if (Array.isArray(body.tags) && 'tags' in created) created.tags = validateCreateTags(body.tags, this.app.config.api.max_tags_per_resource);
+      return created;
     } catch (err) {
       // A subnet deleted while this port was being addressed: address it again without it.
       if (isForeignKeyViolation(err)) throw new RetryTransaction('subnet deleted concurrently');
@@ -123,7 +127,10 @@ export class PortService extends ResourceService {
     // bits, a network of 50,000 ports makes a collision within one 500-port bulk request
     // likely, and rerunning the whole transaction would hit another. The unique key
     // (see createIn) remains the guard against concurrent requests.
+    const profileMac = macFromProfile(item);
+    if (profileMac) item.mac_address = await this.checkMacFree(trx, item.network_id, profileMac);
     item.mac_address ??= await this.generateMac(trx, item.network_id);
+    if ('tags' in item) item.tags = validateCreateTags(item.tags, this.app.config.api.max_tags_per_resource);
     item.port_security_enabled ??= network.port_security_enabled ?? true;
     if ('allowed_address_pairs' in item) {
       item.allowed_address_pairs = validateAddressPairs(item.allowed_address_pairs, item.mac_address);
@@ -166,6 +173,8 @@ export class PortService extends ResourceService {
     const fixed = await this.addresses.claim(trx, this.addressed(item), planned);
     if (JSON.stringify(fixed) !== JSON.stringify(item.fixed_ips)) await this.storeFixedIps(trx, item.id, fixed);
     item.fixed_ips = fixed;
+    const tags = item.tags as string[] | undefined;
+    if (tags?.length) await trx.insertInto('tags').values(tags.map((tag) => ({ resource_id: item.id, resource_type: 'ports', tag }))).execute();
   }
 
   private addressed(item: Item): AddressedPort {
@@ -208,7 +217,13 @@ export class PortService extends ResourceService {
       await this.checkRouterDevice(trx, ctx, changes.device_owner ?? current.device_owner, changes.device_id ?? current.device_id, current.project_id);
     }
     let port = this.addressed(current);
-    if ('mac_address' in changes) {
+    // port-mac-override: a direct-physical port takes the MAC its binding profile names,
+    // bound or not (the binding is what asks for it).
+    const profileMac = ('binding:profile' in changes || 'binding:vnic_type' in changes) && macFromProfile({ ...current, ...changes });
+    if (profileMac && profileMac !== current.mac_address) {
+      changes.mac_address = await this.checkMacFree(trx, current.network_id, profileMac);
+      port = { ...port, mac_address: profileMac };
+    } else if ('mac_address' in changes) {
       if (changes.mac_address === null || changes.mac_address !== current.mac_address) {
         if (!BOUND_VIF_TYPES_EXCLUDED.includes(current['binding:vif_type'] ?? 'unbound')) {
           throw conflict('PortBound', `Unable to complete operation on port ${current.id}, port is already bound, port type: ${current['binding:vif_type']}, old_mac ${current.mac_address}, new_mac ${changes.mac_address}.`);

@@ -8,9 +8,9 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
-import { killAndWait, livePid } from './proc.ts';
+import { killAndWait, livePid } from '../proc.ts';
 import type { Logger } from 'pino';
-import { tapName } from '../backends/linux/names.ts';
+import { tapName } from '../../backends/linux/names.ts';
 import { defaultHostname } from './dnsmasq.ts';
 
 export const METADATA_IP = '169.254.169.254';

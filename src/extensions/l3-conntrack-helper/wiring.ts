@@ -1,0 +1,7 @@
+// Conntrack helpers' edges in the wiring graph (src/framework/wiring.ts): one line per edge.
+//   on         phase           what                                 handler
+import { react, type Edge } from '../../framework/wiring.ts';
+
+export const conntrackHelperWiring: Edge[] = [
+  react('routers', 'beforeDelete', "delete the router's conntrack helpers", (op, s) => s.conntrackHelpers?.deleteForRouter(op)),
+];

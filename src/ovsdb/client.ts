@@ -1,0 +1,318 @@
+// A small OVSDB client (RFC 7047): JSON-RPC over a unix socket or TCP (`unix:/path`,
+// `tcp:host:port`, the notation ovn-nbctl uses). Requests are matched by id; the server's
+// `echo` requests are answered; an optional probe sends our own `echo` and drops a silent
+// connection. With `reconnect`, a lost connection is re-established with backoff and every
+// monitor is re-issued (its replica is refilled from the new initial state).
+import net from 'node:net';
+import { EventEmitter } from 'node:events';
+import { JsonSplitter } from './framing.ts';
+import { parseSchema, type DatabaseSchema } from './schema.ts';
+import { Ops, type Operation } from './ops.ts';
+
+export interface OvsdbClientOptions {
+  /** Reconnect after the connection is lost (initial connect failures too). Default true. */
+  reconnect?: boolean;
+  /** Longest wait between reconnect attempts, ms. */
+  maxBackoffMs?: number;
+  /** Send an echo after this many ms of silence and drop the connection if none answers in as long (0: off). */
+  probeMs?: number;
+  /** Per-request timeout, ms (0: none). */
+  requestTimeoutMs?: number;
+}
+
+/** An error answered by the server, for a request or for one operation of a transaction. */
+export class OvsdbError extends Error {
+  constructor(
+    message: string,
+    readonly error: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+/** Per-table monitor request: columns (all when absent) and which kinds of change to send. */
+export interface MonitorRequest {
+  columns?: string[];
+  select?: { initial?: boolean; insert?: boolean; delete?: boolean; modify?: boolean };
+}
+
+/** `<table>: { <uuid>: { old?, new? } }` as in an RFC 7047 `update` notification (wire values). */
+export type TableUpdates = Record<string, Record<string, { old?: Record<string, unknown>; new?: Record<string, unknown> }>>;
+
+interface Pending {
+  resolve: (value: any) => void;
+  reject: (err: Error) => void;
+  timer?: NodeJS.Timeout;
+}
+
+interface Monitor {
+  db: string;
+  requests: Record<string, MonitorRequest>;
+  /** Receives the initial state (`initial` true, after a reset) and each update. */
+  onUpdate: (updates: TableUpdates, initial: boolean) => void;
+}
+
+export function parseTarget(target: string): net.NetConnectOpts {
+  if (target.startsWith('unix:')) return { path: target.slice(5) };
+  const m = /^tcp:(\[[^\]]+\]|[^:]+):(\d+)$/.exec(target);
+  if (m) return { host: m[1].replace(/^\[|\]$/g, ''), port: Number(m[2]) };
+  throw new Error(`OVSDB target ${JSON.stringify(target)} is not unix:PATH or tcp:HOST:PORT`);
+}
+
+export class OvsdbClient extends EventEmitter {
+  private socket?: net.Socket;
+  private readonly splitter = new JsonSplitter();
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private readonly monitors = new Map<string, Monitor>();
+  private closed = false;
+  private connected = false;
+  private backoff = 100;
+  private retryTimer?: NodeJS.Timeout;
+  private probeTimer?: NodeJS.Timeout;
+  private lastHeard = Date.now();
+  private probeSent = false;
+  private readonly options: Required<OvsdbClientOptions>;
+  private readonly schemas = new Map<string, DatabaseSchema>();
+  /** Resolves on the first successful connection. */
+  private firstConnect?: { resolve: () => void; reject: (err: Error) => void };
+
+  constructor(
+    readonly target: string,
+    options: OvsdbClientOptions = {},
+    /** Connects the stream (tests pass a fake). */
+    private readonly connectStream: () => net.Socket = () => net.connect(parseTarget(target)),
+  ) {
+    super();
+    this.options = { reconnect: true, maxBackoffMs: 8000, probeMs: 0, requestTimeoutMs: 0, ...options };
+  }
+
+  get isConnected(): boolean {
+    return this.connected;
+  }
+
+  /** Connects; with reconnect on, keeps trying until it succeeds or close() is called. */
+  connect(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.firstConnect = { resolve, reject };
+      this.open();
+    });
+  }
+
+  private open(): void {
+    if (this.closed) return;
+    const socket = this.connectStream();
+    this.socket = socket;
+    socket.setEncoding('utf8');
+    socket.on('connect', () => this.onConnect(socket));
+    socket.on('data', (chunk: string) => this.onData(socket, chunk));
+    socket.on('error', (err) => this.onClose(socket, err));
+    socket.on('close', () => this.onClose(socket));
+  }
+
+  private onConnect(socket: net.Socket): void {
+    if (socket !== this.socket) return;
+    this.connected = true;
+    this.backoff = 100;
+    this.lastHeard = Date.now();
+    this.splitter.reset();
+    this.startProbe();
+    // Re-issue monitors before telling anyone: their replicas refill from the initial state.
+    const again = [...this.monitors.entries()].map(([id, m]) => this.sendMonitor(id, m));
+    Promise.all(again)
+      .then(() => {
+        this.emit('connected');
+        this.firstConnect?.resolve();
+        this.firstConnect = undefined;
+      })
+      .catch((err) => socket.destroy(err));
+  }
+
+  private onClose(socket: net.Socket, err?: Error): void {
+    if (socket !== this.socket) return;
+    this.socket = undefined;
+    const wasConnected = this.connected;
+    this.connected = false;
+    this.stopProbe();
+    socket.destroy();
+    for (const [id, p] of this.pending) {
+      clearTimeout(p.timer);
+      p.reject(new Error(`OVSDB connection to ${this.target} lost${err ? `: ${err.message}` : ''}`));
+      this.pending.delete(id);
+    }
+    if (wasConnected) this.emit('disconnected', err);
+    if (this.closed) return;
+    if (!this.options.reconnect) {
+      this.firstConnect?.reject(err ?? new Error(`OVSDB connection to ${this.target} closed`));
+      this.firstConnect = undefined;
+      return;
+    }
+    const wait = this.backoff;
+    this.backoff = Math.min(this.backoff * 2, this.options.maxBackoffMs);
+    this.retryTimer = setTimeout(() => this.open(), wait);
+  }
+
+  private onData(socket: net.Socket, chunk: string): void {
+    if (socket !== this.socket) return;
+    this.lastHeard = Date.now();
+    this.probeSent = false;
+    let texts: string[];
+    try {
+      texts = this.splitter.push(chunk);
+    } catch (err) {
+      socket.destroy(err as Error);
+      return;
+    }
+    for (const text of texts) {
+      let msg: any;
+      try {
+        msg = JSON.parse(text);
+      } catch (err) {
+        socket.destroy(err as Error);
+        return;
+      }
+      this.dispatch(msg);
+    }
+  }
+
+  private dispatch(msg: any): void {
+    if (msg.method !== undefined) {
+      if (msg.method === 'echo' && msg.id !== null && msg.id !== undefined) {
+        this.write({ id: msg.id, result: msg.params ?? [], error: null });
+      } else if (msg.method === 'update' && Array.isArray(msg.params)) {
+        const monitor = this.monitors.get(JSON.stringify(msg.params[0]));
+        monitor?.onUpdate(msg.params[1] ?? {}, false);
+      } else {
+        this.emit('notification', msg.method, msg.params);
+      }
+      return;
+    }
+    const pending = this.pending.get(msg.id);
+    if (!pending) return;
+    this.pending.delete(msg.id);
+    clearTimeout(pending.timer);
+    if (msg.error) pending.reject(new OvsdbError(`OVSDB error: ${typeof msg.error === 'string' ? msg.error : JSON.stringify(msg.error)}`, String(msg.error?.error ?? msg.error), msg.error));
+    else pending.resolve(msg.result);
+  }
+
+  private write(msg: unknown): void {
+    this.socket?.write(JSON.stringify(msg));
+  }
+
+  /** Sends a request and resolves with its result (rejects with OvsdbError on an error answer). */
+  request(method: string, params: unknown[]): Promise<any> {
+    if (!this.connected || !this.socket) return Promise.reject(new Error(`OVSDB not connected to ${this.target}`));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const p: Pending = { resolve, reject };
+      if (this.options.requestTimeoutMs > 0) {
+        p.timer = setTimeout(() => {
+          this.pending.delete(id);
+          reject(new Error(`OVSDB ${method} timed out after ${this.options.requestTimeoutMs} ms`));
+        }, this.options.requestTimeoutMs);
+      }
+      this.pending.set(id, p);
+      this.write({ id, method, params });
+    });
+  }
+
+  // ------------------------------------------------------------------ methods
+
+  listDbs(): Promise<string[]> {
+    return this.request('list_dbs', []);
+  }
+
+  /** The database's schema (cached per connection life of the client). */
+  async getSchema(db: string): Promise<DatabaseSchema> {
+    const cached = this.schemas.get(db);
+    if (cached) return cached;
+    const schema = parseSchema(await this.request('get_schema', [db]));
+    this.schemas.set(db, schema);
+    return schema;
+  }
+
+  /** Operation builders for db. */
+  async ops(db: string): Promise<Ops> {
+    return new Ops(await this.getSchema(db));
+  }
+
+  echo(...params: unknown[]): Promise<unknown[]> {
+    return this.request('echo', params);
+  }
+
+  /**
+   * Runs a transaction. Resolves with the per-operation results; rejects with OvsdbError
+   * when any operation failed (the whole transaction was then aborted by the server).
+   */
+  async transact(db: string, operations: Operation[]): Promise<any[]> {
+    const results: any[] = await this.request('transact', [db, ...operations]);
+    const failed = results.findIndex((r) => r && r.error);
+    if (failed >= 0) {
+      const r = results[failed];
+      const which = failed < operations.length ? `operation ${failed} (${operations[failed].op} ${(operations[failed] as any).table ?? ''})` : 'commit';
+      throw new OvsdbError(`OVSDB transaction failed at ${which}: ${r.error}${r.details ? `: ${r.details}` : ''}`, r.error, r.details);
+    }
+    return results;
+  }
+
+  /**
+   * Starts a monitor (RFC 7047 `monitor`). onUpdate gets the initial state now and after
+   * every reconnect (initial = true: the receiver drops what it had), then each update.
+   */
+  async monitor(db: string, requests: Record<string, MonitorRequest>, onUpdate: Monitor['onUpdate']): Promise<string> {
+    const id = `m${this.nextId++}`;
+    const monitor = { db, requests, onUpdate };
+    this.monitors.set(JSON.stringify(id), monitor);
+    await this.sendMonitor(JSON.stringify(id), monitor);
+    return id;
+  }
+
+  async cancelMonitor(id: string): Promise<void> {
+    this.monitors.delete(JSON.stringify(id));
+    if (this.connected) await this.request('monitor_cancel', [id]);
+  }
+
+  private async sendMonitor(key: string, monitor: Monitor): Promise<void> {
+    const initial = await this.request('monitor', [monitor.db, JSON.parse(key), monitor.requests]);
+    monitor.onUpdate(initial ?? {}, true);
+  }
+
+  // ------------------------------------------------------------------ liveness
+
+  private startProbe(): void {
+    const every = this.options.probeMs;
+    if (!every) return;
+    this.probeTimer = setInterval(() => {
+      const socket = this.socket;
+      if (!socket) return;
+      const silent = Date.now() - this.lastHeard;
+      if (this.probeSent && silent >= 2 * every) {
+        socket.destroy(new Error(`no answer from ${this.target} for ${silent} ms`));
+      } else if (!this.probeSent && silent >= every) {
+        this.probeSent = true;
+        this.write({ id: 'echo', method: 'echo', params: [] });
+      }
+    }, Math.max(10, Math.floor(every / 4)));
+    this.probeTimer.unref?.();
+  }
+
+  private stopProbe(): void {
+    clearInterval(this.probeTimer);
+    this.probeTimer = undefined;
+    this.probeSent = false;
+  }
+
+  /** Closes the connection for good (pending requests are rejected). */
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.retryTimer);
+    this.firstConnect?.reject(new Error('OVSDB client closed'));
+    this.firstConnect = undefined;
+    const socket = this.socket;
+    if (socket) {
+      socket.end();
+      this.onClose(socket);
+    }
+  }
+}
