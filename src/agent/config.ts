@@ -46,6 +46,8 @@ export interface AgentConfig {
   /** Which parts run: l2, dhcp, metadata. */
   enable_dhcp: boolean;
   enable_metadata: boolean;
+  /** Security groups: `nftables` (src/agent/firewall/) or `noop` (no filtering, as Neutron's NoopFirewallDriver). */
+  firewall_driver: 'nftables' | 'noop';
   dnsmasq: string;
   log_level: string;
 }
@@ -63,6 +65,7 @@ export const DEFAULT_AGENT_CONFIG: AgentConfig = {
   resync_interval: 60,
   enable_dhcp: true,
   enable_metadata: true,
+  firewall_driver: 'nftables',
   dnsmasq: 'dnsmasq',
   log_level: 'info',
 };
