@@ -46,13 +46,10 @@ export interface AgentConfig {
   /** Which parts run: l2, dhcp, metadata. */
   enable_dhcp: boolean;
   enable_metadata: boolean;
-<<<<<<< HEAD
-  /** Security groups: `nftables` (src/agent/firewall/) or `noop` (no filtering, as Neutron's NoopFirewallDriver). */
-  firewall_driver: 'nftables' | 'noop';
-=======
   /** Routers and floating IPs (registers an `L3 agent`; src/agent/l3/). */
   enable_l3: boolean;
->>>>>>> main
+  /** Security groups: `nftables` (src/agent/firewall/) or `noop` (no filtering, as Neutron's NoopFirewallDriver). */
+  firewall_driver: 'nftables' | 'noop';
   dnsmasq: string;
   log_level: string;
 }
@@ -70,11 +67,8 @@ export const DEFAULT_AGENT_CONFIG: AgentConfig = {
   resync_interval: 60,
   enable_dhcp: true,
   enable_metadata: true,
-<<<<<<< HEAD
-  firewall_driver: 'nftables',
-=======
   enable_l3: true,
->>>>>>> main
+  firewall_driver: 'nftables',
   dnsmasq: 'dnsmasq',
   log_level: 'info',
 };
