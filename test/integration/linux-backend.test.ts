@@ -80,5 +80,19 @@ for (const dialect of dialects()) {
       assert.equal(port['binding:vif_type'], 'binding_failed');
       assert.match(port['binding:vif_details'].reason, /is dead/);
     });
+
+    it('schedules a network when its DHCP-enabled subnet is created or DHCP is enabled, before any heartbeat', async () => {
+      const agent = (await service.post('/v2.0/agent-reports', { agents: [dhcp('hc')] })).body.agents[0];
+      const hosts = async (networkId: string) => (await t.admin.get(`/v2.0/networks/${networkId}/dhcp-agents`)).body.agents.map((x: any) => x.id);
+      const net = (await t.client.post('/v2.0/networks', { network: { name: 'at-once' } })).body.network;
+      assert.deepEqual(await hosts(net.id), [], 'no subnet yet');
+      await t.client.post('/v2.0/subnets', { subnet: { network_id: net.id, cidr: '10.3.0.0/24', ip_version: 4 } });
+      assert.deepEqual(await hosts(net.id), [agent.id], 'scheduled in the subnet create');
+      const later = (await t.client.post('/v2.0/networks', { network: { name: 'dhcp-later' } })).body.network;
+      const subnet = (await t.client.post('/v2.0/subnets', { subnet: { network_id: later.id, cidr: '10.4.0.0/24', ip_version: 4, enable_dhcp: false } })).body.subnet;
+      assert.deepEqual(await hosts(later.id), [], 'DHCP disabled: not scheduled');
+      await t.client.put(`/v2.0/subnets/${subnet.id}`, { subnet: { enable_dhcp: true } });
+      assert.deepEqual(await hosts(later.id), [agent.id], 'scheduled when DHCP is enabled');
+    });
   });
 }
