@@ -81,6 +81,26 @@ for (const dialect of dialects()) {
       assert.match(port['binding:vif_details'].reason, /is dead/);
     });
 
+    it('binds ports whose binding failed once their host has a live L2 agent again', async () => {
+      const net = (await t.client.post('/v2.0/networks', { network: { name: 'rebind' } })).body.network;
+      const early = (await t.admin.post('/v2.0/ports', { port: { network_id: net.id, 'binding:host_id': 'h-late' } })).body.port;
+      const elsewhere = (await t.admin.post('/v2.0/ports', { port: { network_id: net.id, 'binding:host_id': 'h-other' } })).body.port;
+      assert.equal(early['binding:vif_type'], 'binding_failed');
+      assert.match(early['binding:vif_details'].reason, /no Linux bridge agent is registered on host h-late/);
+      await service.post('/v2.0/agent-reports', { agents: [l2('h-late')] });
+      const bound = (await t.admin.get(`/v2.0/ports/${early.id}`)).body.port;
+      assert.equal(bound['binding:vif_type'], 'tap');
+      assert.equal(bound['binding:vif_details'].devname, `tap${early.id.slice(0, 11)}`);
+      assert.ok(bound.revision_number > early.revision_number, 'a new revision: agents watching see the change');
+      assert.equal((await t.admin.get(`/v2.0/ports/${elsewhere.id}`)).body.port['binding:vif_type'], 'binding_failed', 'other hosts untouched');
+      // The agent dies, a port is bound meanwhile (fails), the agent comes back: bound.
+      await new Promise((r) => setTimeout(r, 5200));
+      const meanwhile = (await t.admin.post('/v2.0/ports', { port: { network_id: net.id, 'binding:host_id': 'h-late' } })).body.port;
+      assert.match(meanwhile['binding:vif_details'].reason, /is dead/);
+      await service.post('/v2.0/agent-reports', { agents: [l2('h-late')] });
+      assert.equal((await t.admin.get(`/v2.0/ports/${meanwhile.id}`)).body.port['binding:vif_type'], 'tap');
+    });
+
     it('schedules a network when its DHCP-enabled subnet is created or DHCP is enabled, before any heartbeat', async () => {
       const agent = (await service.post('/v2.0/agent-reports', { agents: [dhcp('hc')] })).body.agents[0];
       const hosts = async (networkId: string) => (await t.admin.get(`/v2.0/networks/${networkId}/dhcp-agents`)).body.agents.map((x: any) => x.id);
