@@ -51,7 +51,9 @@ export const urlHoldsNul = (url: string) => /%00/.test(url);
  */
 export function limitBodyTime(server: FastifyInstance, seconds: number, error: () => Error & { statusCode?: number }): void {
   if (!(seconds > 0)) return;
-  server.addHook('preParsing', async (_req, reply, payload) => {
+  server.addHook('preParsing', async (req, reply, payload) => {
+    // No body (a GET, a watch long-poll): nothing to time; an unread stream would never end.
+    if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) return payload;
     const timer = setTimeout(() => {
       reply.header('connection', 'close');
       const err = error();
