@@ -22,6 +22,7 @@ import { feedResources } from './feed/resources.ts';
 import { Watch } from './feed/watch.ts';
 import { createBackend, type BackendDriver } from './backends/index.ts';
 import { StatusReports } from './backends/status.ts';
+import { adminContext } from './foundation/context.ts';
 
 export class App implements ServiceDeps {
   readonly registry: Registry;
@@ -50,7 +51,7 @@ export class App implements ServiceDeps {
     this.registry = new Registry(extensionsOf(features), policyParentsOf(features));
     this.policy = createPolicy(config.auth.policy_file, policyRulesOf(features));
     this.feed = new ChangeFeed(database, feedResources(this.registry), config.feed, log, config.database.url);
-    this.backend = createBackend(config.backend.driver, { agentDownTime: config.agents.agent_down_time });
+    this.backend = createBackend(config.backend.driver, { agentDownTime: config.agents.agent_down_time, backend: config.backend });
     this.quotas = new QuotaService(this);
     createServices(this, this.services, features);
     this.statusReports = new StatusReports({
@@ -101,7 +102,12 @@ export class App implements ServiceDeps {
   /** Starts what runs for the server's life: the feed's wake-ups and compaction, the backend driver. */
   async start(): Promise<void> {
     await this.feed.start();
-    await this.backend.start?.({ feed: this.feed, reportStatus: (reports) => this.statusReports.applyTrusted(reports), log: this.log });
+    await this.backend.start?.({
+      feed: this.feed,
+      reportStatus: (reports) => this.statusReports.applyTrusted(reports),
+      list: async (collection, filters = {}) => (await this.services.get(collection)?.list(adminContext(), { filters, sort: [] })) ?? [],
+      log: this.log,
+    });
   }
 
   async close(): Promise<void> {

@@ -50,6 +50,8 @@ export interface BackendContext {
   feed: ChangeFeed;
   /** Applies status reports as the HTTP API does (same staleness rules, no revision bump). */
   reportStatus(reports: StatusReport[]): Promise<StatusResult[]>;
+  /** Reads resources in API form, unscoped (as admin): all of a collection, or those matching filters (`{ id: [...] }`); [] for a collection not served. */
+  list(collection: string, filters?: Record<string, unknown[]>): Promise<Record<string, any>[]>;
   log: Logger;
 }
 

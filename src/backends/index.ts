@@ -3,17 +3,22 @@
 import type { BackendDriver } from './driver.ts';
 import { NoopDriver } from './noop.ts';
 import { LinuxDriver } from './linux/driver.ts';
+import { OvnDriver } from './ovn/driver.ts';
+import type { NeutrinoConfig } from '../config/index.ts';
 
 export type { BackendDriver } from './driver.ts';
 
 /** What drivers may read from the configuration. */
 export interface BackendOptions {
   agentDownTime: number;
+  /** The `backend` configuration section (driver-specific keys). */
+  backend?: NeutrinoConfig['backend'];
 }
 
 const DRIVERS: Record<string, (options: BackendOptions) => BackendDriver> = {
   noop: () => new NoopDriver(),
   linux: (options) => new LinuxDriver(options),
+  ovn: (options) => new OvnDriver(options.backend),
 };
 
 export function backendNames(): string[] {

@@ -125,6 +125,20 @@ program
   });
 
 program
+  .command('explain')
+  .description('explain whether traffic gets from SRC to DST (port id, port name or address) and what blocks it, through the API (OS_CLOUD, OS_AUTH_URL/OS_USERNAME/... or OS_TOKEN); exit 0 reachable, 2 not reachable, 3 unknown')
+  .argument('<src>', 'source: a port id or name, or an address outside the cloud')
+  .argument('<dst>', 'destination: a port id or name, a fixed or floating IP, or an external address')
+  .option('--protocol <protocol>', 'tcp, udp, icmp or any', 'tcp')
+  .option('--port <port>', 'destination port (tcp/udp) or ICMP type')
+  .option('--source-ip <address>', "the source port's address to send from (default: its first fixed IP)")
+  .option('--json', "print the API's answer as JSON")
+  .action(async (src: string, dst: string, options: { protocol: string; port?: string; sourceIp?: string; json?: boolean }) => {
+    const { explainCommand } = await import('./explain.ts');
+    process.exitCode = await explainCommand(src, dst, options);
+  });
+
+program
   .command('wiring')
   .description("print the wiring graph: which feature reacts to, vetoes, extends or filters which resource, in the order the edges run")
   .action(async () => {
@@ -138,6 +152,29 @@ program
     } finally {
       await app.close();
     }
+  });
+
+const ovn = program.command('ovn').description('a private single-host OVN for development and tests (src/backends/ovn/sandbox.ts)');
+ovn
+  .command('start')
+  .description('start NB/SB ovsdb-servers and ovn-northd (and with --chassis, ovs-vswitchd in userspace mode and ovn-controller) in their own run directory')
+  .requiredOption('--dir <dir>', 'run directory (databases, sockets, logs, pid files)')
+  .option('--chassis <name>', 'also start a chassis with this system-id/hostname')
+  .option('--encap <type>', 'chassis encapsulation: geneve or vxlan', 'geneve')
+  .action(async (options: { dir: string; chassis?: string; encap: string }) => {
+    const { startSandbox } = await import('../backends/ovn/sandbox.ts');
+    const sandbox = await startSandbox({ dir: options.dir, chassis: options.chassis, encap: { type: options.encap === 'vxlan' ? 'vxlan' : 'geneve', ip: '127.0.0.1' } });
+    console.log(`backend:\n  driver: ovn\n  ovn:\n    nb_connection: ${sandbox.nb}\n    sb_connection: ${sandbox.sb}`);
+    console.log(`# ovn-nbctl/ovn-sbctl/ovn-trace: export OVN_NB_DB=${sandbox.nb} OVN_SB_DB=${sandbox.sb}`);
+  });
+ovn
+  .command('stop')
+  .description('stop the daemons started in a run directory (by the PIDs in its pid files)')
+  .requiredOption('--dir <dir>', 'run directory given to start')
+  .action(async (options: { dir: string }) => {
+    const { stopSandbox } = await import('../backends/ovn/sandbox.ts');
+    const pids = await stopSandbox(options.dir);
+    console.log(pids.length ? `stopped PIDs ${pids.join(' ')}` : 'nothing was running');
   });
 
 const db = program.command('db').description('database maintenance');

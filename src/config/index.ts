@@ -113,6 +113,12 @@ export interface NeutrinoConfig {
   backend: {
     /** Driver name: `noop` (ports stay DOWN/unbound unless an external agent reports status), `linux` (host agents, `neutrino agent`). */
     driver: string;
+    /** `ovn` driver: OVN northbound database (`unix:/path` or `tcp:host:port`). */
+    ovn_nb_connection: string;
+    /** `ovn` driver: OVN southbound database (chassis, port bindings); empty: no status from OVN's chassis. */
+    ovn_sb_connection: string;
+    /** `ovn` driver: seconds between full reconciles that repair drift in the northbound database (0: only at start). */
+    ovn_resync_seconds: number;
   };
   log: { level: string };
 }
@@ -183,7 +189,7 @@ const DEFAULT_CONFIG: NeutrinoConfig = {
   agents: { agent_down_time: 75, dhcp_agents_per_network: 1 },
   metrics: { enabled: false, host: '127.0.0.1', port: 9697 },
   feed: { retention_seconds: 86400, max_rows: 1000000, compact_seconds: 60, poll_seconds: 5 },
-  backend: { driver: 'noop' },
+  backend: { driver: 'noop', ovn_nb_connection: 'unix:/var/run/ovn/ovnnb_db.sock', ovn_sb_connection: '', ovn_resync_seconds: 300 },
   log: { level: 'info' },
 };
 

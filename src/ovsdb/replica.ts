@@ -34,6 +34,15 @@ export class Replica {
     this.listeners.push(listener);
   }
 
+  /** Calls listener once, after the next applied update. */
+  onceChanged(listener: () => void): void {
+    const once = () => {
+      this.listeners = this.listeners.filter((l) => l !== once);
+      listener();
+    };
+    this.listeners.push(once);
+  }
+
   table(name: string): Map<string, ReplicaRow> {
     let t = this.tables.get(name);
     if (!t) this.tables.set(name, (t = new Map()));

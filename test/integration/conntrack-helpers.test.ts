@@ -127,6 +127,30 @@ for (const dialect of dialects()) {
       assert.equal((await t.admin.get(`/v2.0/routers/${router2.id}/conntrack_helpers`)).body.conntrack_helpers.length, 0);
     });
 
+    it('shows the helpers of a router as conntrack_helpers (expose-l3-conntrack-helper)', async () => {
+      const ext = (await member.get('/v2.0/extensions/expose-l3-conntrack-helper')).body.extension;
+      assert.deepEqual(
+        { name: ext.name, description: ext.description, updated: ext.updated },
+        { name: 'Expose CT target rules for conntrack helper', description: 'Expose allow adding CT target rules for conntrack helper', updated: '2019-04-04T10:00:00-00:00' },
+      );
+      const router = await routerOf(member, 'ct-expose');
+      assert.deepEqual(router.conntrack_helpers, []);
+      const base = `/v2.0/routers/${router.id}/conntrack_helpers`;
+      await member.post(base, { conntrack_helper: { protocol: 'udp', port: 5060, helper: 'sip' } });
+      await member.post(base, { conntrack_helper: { protocol: 'tcp', port: 5060, helper: 'sip' } });
+      const expected = [
+        { protocol: 'tcp', port: 5060, helper: 'sip' },
+        { protocol: 'udp', port: 5060, helper: 'sip' },
+      ];
+      assert.deepEqual((await reader.get(`/v2.0/routers/${router.id}`)).body.router.conntrack_helpers, expected);
+      const listed = (await member.get(`/v2.0/routers?id=${router.id}&fields=conntrack_helpers`)).body.routers;
+      assert.deepEqual(listed, [{ conntrack_helpers: expected }]);
+      const readOnly = await member.put(`/v2.0/routers/${router.id}`, { router: { conntrack_helpers: [] } });
+      assert.equal(readOnly.status, 400);
+      assert.equal((await member.post('/v2.0/routers', { router: { name: 'x', conntrack_helpers: [] } })).status, 400);
+      assert.equal((await other.get(`/v2.0/routers/${router.id}`)).status, 404);
+    });
+
     it('follows the default policy: owner member manages, reader reads, other projects see nothing', async () => {
       const router = await routerOf(member, 'ct-policy');
       const base = `/v2.0/routers/${router.id}/conntrack_helpers`;

@@ -63,6 +63,16 @@ export class ConntrackHelperService extends ResourceService {
       this.app.feed.record(op.trx, 'conntrack_helpers', helper.id, 'deleted', this.app.feed.before('conntrack_helpers', helper)); // change feed
     }
   }
+
+  /** Wiring (routers render): `conntrack_helpers`, each router's helpers without their ids (expose-l3-conntrack-helper). */
+  async extendRouters(q: Tx, routers: Item[]): Promise<void> {
+    const ids = routers.map((r) => r.id);
+    const rows = ids.length ? await this.repo.findWhere(q, { router_id: ids }) : [];
+    rows.sort((a, b) => a.protocol.localeCompare(b.protocol) || a.port - b.port || a.helper.localeCompare(b.helper));
+    for (const router of routers) {
+      router.conntrack_helpers = rows.filter((h) => h.router_id === router.id).map((h) => ({ protocol: h.protocol, port: h.port, helper: h.helper }));
+    }
+  }
 }
 
 /** Neutron's allowed_conntrack_helpers: the helper is known and supports the protocol. */

@@ -7,10 +7,11 @@ import { QuotaAdmin } from './quota-admin.ts';
 import { quotaRoutes } from './routes.ts';
 import { quotasExtension } from './definitions/quotas.ts';
 import { quotaDetailsExtension } from './definitions/quota_details.ts';
+import { quotaCheckLimitExtension } from './definitions/quota-check-limit.ts';
 
 export default defineFeature({
   name: 'quotas',
-  extensions: [quotasExtension, quotaDetailsExtension],
+  extensions: [quotasExtension, quotaDetailsExtension, quotaCheckLimitExtension],
   migrations: { '0051_quota_usages': m0051 },
   // neutron/conf/policies/quotas.py
   policy: { get_quota: ADMIN_OR_READER, update_quota: ADMIN, delete_quota: ADMIN },

@@ -6,6 +6,15 @@ import type { RequestContext } from '../../foundation/context.ts';
 import { badRequest, notAuthorized } from '../../foundation/errors.ts';
 import { display, INT32_MAX, invalidAttr } from '../../foundation/validation.ts';
 import type { ServiceDeps } from '../../framework/deps.ts';
+import type { Tx } from '../../db/index.ts';
+
+/** A boolean request flag (`check_limit`, `force`): JSON booleans or their string forms, as Neutron converts them. */
+function parseFlag(name: string, raw: unknown): boolean {
+  if (raw === undefined || raw === null) return false;
+  if (typeof raw === 'boolean') return raw;
+  if (typeof raw === 'string' && /^(true|false|1|0)$/i.test(raw)) return /^(true|1)$/i.test(raw);
+  throw invalidAttr(name, `'${display(raw)}' cannot be converted to boolean`);
+}
 
 declare module '../../framework/lookup.ts' {
   interface ServiceLookup {
@@ -66,6 +75,8 @@ export class QuotaAdmin {
     const known = this.app.quotas.defaults();
     const unknown = Object.keys(body).filter((k) => !Object.hasOwn(known, k) && k !== 'force' && k !== 'check_limit');
     if (unknown.length) throw badRequest(`Unrecognized attribute(s) '${unknown.join(', ')}'`);
+    const checkLimit = parseFlag('check_limit', (body as Record<string, unknown>).check_limit);
+    parseFlag('force', (body as Record<string, unknown>).force);
     const values: [string, number][] = [];
     for (const [resource, raw] of Object.entries(body)) {
       if (resource === 'force' || resource === 'check_limit') continue;
@@ -75,6 +86,7 @@ export class QuotaAdmin {
       values.push([resource, n]);
     }
     await this.app.transact(async (trx) => {
+      if (checkLimit) await this.checkAboveUsage(trx, project, values);
       for (const [resource, hard_limit] of values) {
         // An upsert: concurrent updates of one project's quota must not race on the primary key.
         await trx
@@ -85,6 +97,20 @@ export class QuotaAdmin {
       }
     });
     return this.app.quotas.limits(this.app.database.db, project);
+  }
+
+  /**
+   * quota-check-limit: 400 when a new limit is below the project's usage. The quota lock of
+   * each resource (taken shared by every counted create) makes the usage read exact until
+   * the new limit commits. -1 (unlimited) is never below usage.
+   */
+  private async checkAboveUsage(trx: Tx, project: string, values: [string, number][]): Promise<void> {
+    for (const [resource, limit] of values) {
+      if (limit < 0) continue;
+      await this.app.database.lockKey(trx, `quota:${project}:${resource}`);
+      const used = await this.app.quotas.usage(trx, project, resource);
+      if (used > limit) throw badRequest(`Quota limit ${limit} for ${resource} must be greater than or equal to already used ${used}`);
+    }
   }
 
   /** Back to the defaults. */

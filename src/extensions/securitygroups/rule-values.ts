@@ -60,7 +60,7 @@ function convertProtocol(value: unknown): string | null {
   throw refuse();
 }
 
-function protocolNumber(protocol: string | null): number | null {
+export function protocolNumber(protocol: string | null): number | null {
   if (protocol === null) return null;
   return PROTOCOL_NUMBERS[protocol] ?? Number(protocol);
 }

@@ -5,8 +5,8 @@
 import type { Transaction } from 'kysely';
 import type { ServiceDeps } from '../../framework/deps.ts';
 import type { RequestContext } from '../../foundation/context.ts';
-import { badRequest, conflict, invalidInput, NeutronError } from '../../foundation/errors.ts';
-import { checkCidr } from '../../foundation/validation.ts';
+import { badRequest, conflict, invalidInput, NeutronError, notAuthorized } from '../../foundation/errors.ts';
+import { checkCidr, isUuid } from '../../foundation/validation.ts';
 import type { Tx } from '../../db/index.ts';
 import { ResourceService, type Item } from '../../framework/resource-service.ts';
 import { Batch, type CreateOp, type DeleteOp, type UpdateOp } from '../../framework/operation.ts';
@@ -22,6 +22,7 @@ const QUOTA_UNIT = { 4: 32, 6: 64 } as const;
 const illegalBounds = (type: string, len: number, baseType: string, baseLen: number) =>
   badRequest(`Illegal prefix bounds: ${type}=${len}, ${baseType}=${baseLen}.`, 'IllegalSubnetPoolPrefixBounds');
 const illegalPrefixUpdate = (msg: string) => badRequest(`Illegal update to prefixes: ${msg}`, 'IllegalSubnetPoolPrefixUpdate');
+const illegalPoolUpdate = (reason: string) => badRequest(`Illegal subnetpool update : ${reason}.`, 'IllegalSubnetPoolUpdate');
 const allocationError = (reason: string) => conflict('SubnetAllocationError', `Failed to allocate subnet: ${reason}.`);
 
 /** Validates and summarizes a prefix list; all prefixes must have one IP version. */
@@ -126,6 +127,42 @@ export class SubnetPoolService extends ResourceService {
     });
   }
 
+  /**
+   * subnet_onboard: PUT /subnetpools/{id}/onboard_network_subnets {"network_id": …}. The
+   * network's subnets of the pool's IP version join the pool and its prefixes grow by their
+   * CIDRs (the address scope's rules on prefixes apply, as to add_prefixes). A subnet that
+   * overlaps the pool's allocations, or already belongs to a pool, is refused (400
+   * IllegalSubnetPoolUpdate) and nothing moves. Answers the onboarded subnets' id and cidr.
+   */
+  async onboardNetworkSubnets(ctx: RequestContext, id: string, body: { network_id?: unknown }): Promise<{ id: string; cidr: string }[]> {
+    const networkId = body && typeof body === 'object' ? body.network_id : undefined;
+    if (networkId === undefined || networkId === null) throw invalidInput('network_id must be specified.');
+    if (!isUuid(networkId)) throw badRequest(`Invalid input for network_id. Reason: '${String(networkId)}' is not a valid UUID.`);
+    return this.app.transact(async (trx) => {
+      await this.app.database.lock(trx, 'subnetpools', 'id', id);
+      const pool = await this.getVisible(trx, ctx, id);
+      const [target] = await this.policyTargets(trx, ctx, [pool]);
+      if (!this.app.policy.enforce(ctx, 'onboard_network_subnets', target)) throw notAuthorized('onboard_network_subnets');
+      // The network row lock keeps subnets from being added to it meanwhile (subnet creates take it).
+      await this.app.services.networks.getVisible(trx, ctx, networkId);
+      await this.app.database.lock(trx, 'networks', 'id', networkId);
+      const subnets = await trx.selectFrom('subnets').select(['id', 'cidr', 'subnetpool_id']).where('network_id', '=', networkId).where('ip_version', '=', pool.ip_version).orderBy('id').execute();
+      if (subnets.length === 0) return [];
+      const allocated = await this.allocated(trx, id);
+      for (const subnet of subnets) {
+        if (subnet.subnetpool_id === id || anyOverlap([parseCidr(subnet.cidr)], allocated)) {
+          throw illegalPoolUpdate(`Onboarding subnet ${subnet.id}: ${subnet.cidr} conflicts with allocated prefixes in subnet pool ${id}`);
+        }
+        if (subnet.subnetpool_id) throw illegalPoolUpdate(`Onboarding subnet ${subnet.id}: it already belongs to subnet pool ${subnet.subnetpool_id}`);
+      }
+      const prefixes = summarize([...(pool.prefixes as string[]).map((p) => parseCidr(p)), ...subnets.map((s: { cidr: string }) => parseCidr(s.cidr))]).map(formatCidr);
+      await this.applyPrefixes(trx, ctx, pool, prefixes);
+      const subnetService = this.app.services.subnets;
+      for (const subnet of subnets) await subnetService.touch(trx, subnet.id, { subnetpool_id: id });
+      return subnets.map((s: { id: string; cidr: string }) => ({ id: s.id, cidr: s.cidr }));
+    });
+  }
+
   private async changePrefixes(ctx: RequestContext, id: string, body: { prefixes?: unknown }, next: (old: Cidr[], given: Cidr[], allocated: Cidr[]) => Cidr[]) {
     if (!body || typeof body !== 'object' || !Array.isArray(body.prefixes)) throw badRequest(`Invalid input for prefixes. Reason: '${JSON.stringify(body?.prefixes)}' is not a list.`);
     return this.app.transact(async (trx) => {
@@ -133,15 +170,19 @@ export class SubnetPoolService extends ResourceService {
       const { version, cidrs: given } = normalizePrefixes(body.prefixes);
       if (version !== current.ip_version) throw badRequest('Cannot mix IPv4 and IPv6 prefixes in a subnet pool.', 'PrefixVersionMismatch');
       const prefixes = next((current.prefixes as string[]).map((p) => parseCidr(p)), given, await this.allocated(trx, id)).map(formatCidr);
-      // Other features' rules on a pool's prefixes (its address scope's) apply to the actions too.
-      const batch = new Batch();
-      const op: UpdateOp = { kind: 'update', collection: 'subnetpools', trx, ctx, current, changes: { prefixes }, item: { ...current, prefixes }, parents: batch.parents, options: {}, batch };
-      await this.app.wiring.run('beforeUpdate', op);
-      await this.writeChanges(trx, id, { prefixes });
-      const updated = await this.repo.findById(trx, id);
-      this.app.queueEvent(trx, { resource: 'subnetpools', action: 'updated', id, body: updated!, context: ctx });
+      await this.applyPrefixes(trx, ctx, current, prefixes);
       return { prefixes };
     });
+  }
+
+  /** Stores a pool's new prefixes once other features' rules on them (its address scope's) pass. */
+  private async applyPrefixes(trx: Transaction<any>, ctx: RequestContext, current: Item, prefixes: string[]): Promise<void> {
+    const batch = new Batch();
+    const op: UpdateOp = { kind: 'update', collection: 'subnetpools', trx, ctx, current, changes: { prefixes }, item: { ...current, prefixes }, parents: batch.parents, options: {}, batch };
+    await this.app.wiring.run('beforeUpdate', op);
+    await this.writeChanges(trx, current.id, { prefixes });
+    const updated = await this.repo.findById(trx, current.id);
+    this.app.queueEvent(trx, { resource: 'subnetpools', action: 'updated', id: current.id, body: updated!, context: ctx });
   }
 
   private async allocated(trx: Tx, poolId: string, projectId?: string): Promise<Cidr[]> {

@@ -30,6 +30,7 @@ export const subnetAllocationExtension: ExtensionDef = {
       actions: {
         add_prefixes: { method: 'PUT', handler: 'addPrefixes' },
         remove_prefixes: { method: 'PUT', handler: 'removePrefixes' },
+        onboard_network_subnets: { method: 'PUT', handler: 'onboardNetworkSubnets' }, // subnet_onboard
       },
     },
   ],

@@ -1,0 +1,298 @@
+// The `ovn` backend: Neutrino as OVN's cloud management system. The server translates its
+// intent into the OVN northbound database (translate.ts) and reports back what OVN realized.
+//
+// - Level-triggered: the driver keeps the intent (networks, subnets, ports, security
+//   groups and rules, address groups, routers, floating IPs) in memory, refreshes the objects
+//   the change feed names, translates everything (fast, in memory) and lets the reconciler
+//   compute the minimal NB transaction against a replica of NB kept by an OVSDB monitor.
+// - A full reconcile at start and every `backend.ovn_resync_seconds` re-reads the intent from
+//   the database and repairs drift in NB in both directions (rows missing or changed, rows
+//   Neutrino does not want); what it repaired is counted (neutrino_ovn_drift_repairs_total)
+//   and logged.
+// - Status: a bound port is ACTIVE when its Logical_Switch_Port is `up` (ovn-controller
+//   claimed it on a chassis), DOWN otherwise; reported through the backend context with
+//   the revision translated. Bindings are `ovs` on hosts that run an OVN chassis (SB).
+import type { Logger } from 'pino';
+import type { BackendContext, BackendDriver, PortBinding, PortBindingRequest } from '../driver.ts';
+import type { NeutrinoConfig } from '../../config/index.ts';
+import { ResyncRequired } from '../../feed/feed.ts';
+import { OvsdbClient, Replica } from '../../ovsdb/index.ts';
+import { Reconciler, TABLE_ORDER, type Plan } from './reconcile.ts';
+import { keyOf, EXT } from './names.ts';
+import { INTENT_COLLECTIONS, translate, type IntentState } from './translate.ts';
+import { driftRepairs, nbTransactions, syncSeconds } from './metrics.ts';
+
+const NB_DB = 'OVN_Northbound';
+const SB_DB = 'OVN_Southbound';
+const FEED_BATCH = 1000;
+const FETCH_CHUNK = 500;
+
+export type OvnOptions = Pick<NeutrinoConfig['backend'], 'ovn_nb_connection' | 'ovn_sb_connection' | 'ovn_resync_seconds'>;
+
+/** What one sync pass did (the bench and tests read it). */
+export interface SyncResult {
+  trigger: 'start' | 'feed' | 'resync';
+  plan: Plan;
+  seconds: number;
+}
+
+export class OvnDriver implements BackendDriver {
+  readonly name = 'ovn';
+  readonly capabilities = { qosRuleTypes: [], vifTypes: ['ovs', 'binding_failed', 'unbound'] };
+  private nb?: OvsdbClient;
+  private sb?: OvsdbClient;
+  private nbReplica?: Replica;
+  private sbReplica?: Replica;
+  private reconciler?: Reconciler;
+  private context?: BackendContext;
+  private log?: Logger;
+  private readonly intent = emptyIntent();
+  private cursor = 0;
+  private stopping = false;
+  private loop?: Promise<void>;
+  private resyncDue = false;
+  private resyncTimer?: NodeJS.Timeout;
+  private readonly abort = new AbortController();
+  /** Last status reported per port (`status@revision`), so each is reported once. */
+  private readonly reported = new Map<string, string>();
+  /** Listeners of each finished sync (tests, bench). */
+  readonly synced: ((result: SyncResult) => void)[] = [];
+  private readonly options: OvnOptions;
+
+  constructor(options?: Partial<OvnOptions>) {
+    this.options = { ovn_nb_connection: 'unix:/var/run/ovn/ovnnb_db.sock', ovn_sb_connection: '', ovn_resync_seconds: 300, ...options };
+  }
+
+  bindPort(request: PortBindingRequest): PortBinding {
+    const { host } = request;
+    if (!host) return { vifType: 'unbound', vifDetails: {} };
+    const failed = (reason: string): PortBinding => ({ vifType: 'binding_failed', vifDetails: { reason } });
+    if (request.vnicType !== 'normal') return failed(`vnic_type ${request.vnicType} is not supported by the ovn backend (only normal)`);
+    if (this.sbReplica?.ready && !this.chassisNames().includes(host)) return failed(`no OVN chassis (ovn-controller) with hostname ${host} is registered in the southbound database`);
+    return { vifType: 'ovs', vifDetails: { port_filter: true, connectivity: 'l2', bridge_name: 'br-int', datapath_type: 'netdev' }, status: 'DOWN' };
+  }
+
+  /** Chassis hostnames (and names) known to the southbound database. */
+  private chassisNames(): string[] {
+    const names = new Set<string>();
+    for (const c of this.sbReplica?.rows('Chassis') ?? []) {
+      if (typeof c.hostname === 'string' && c.hostname) names.add(c.hostname);
+      if (typeof c.name === 'string') names.add(c.name);
+    }
+    return [...names].sort();
+  }
+
+  /** Chassis names gateway ports are scheduled on. */
+  private gatewayChassis(): string[] {
+    return (this.sbReplica?.rows('Chassis') ?? []).map((c) => String(c.name)).sort();
+  }
+
+  async start(context: BackendContext): Promise<void> {
+    this.context = context;
+    this.log = context.log.child({ backend: 'ovn' });
+    this.nb = new OvsdbClient(this.options.ovn_nb_connection, { probeMs: 30_000 });
+    await this.nb.connect();
+    this.reconciler = new Reconciler(await this.nb.getSchema(NB_DB), keyOf);
+    const tables: Record<string, undefined> = {};
+    for (const t of TABLE_ORDER) tables[t] = undefined;
+    this.nbReplica = await Replica.follow(this.nb, NB_DB, tables);
+    this.nbReplica.onChange((changes) => {
+      if (changes.some((c) => c.table === 'Logical_Switch_Port' && c.old?.up !== c.new?.up)) this.wake();
+    });
+    if (this.options.ovn_sb_connection) {
+      this.sb = new OvsdbClient(this.options.ovn_sb_connection, { probeMs: 30_000 });
+      await this.sb.connect();
+      this.sbReplica = await Replica.follow(this.sb, SB_DB, { Chassis: ['name', 'hostname', 'nb_cfg', 'external_ids'] });
+      // A chassis coming or going changes gateway scheduling.
+      this.sbReplica.onChange(() => this.wake());
+    }
+    // The cursor first: changes committed while the intent is read are read again after.
+    this.cursor = await context.feed.head();
+    await this.fullSync('start');
+    if (this.options.ovn_resync_seconds > 0) {
+      this.resyncTimer = setInterval(() => {
+        this.resyncDue = true;
+        this.wake();
+      }, this.options.ovn_resync_seconds * 1000);
+      this.resyncTimer.unref();
+    }
+    this.loop = this.run();
+  }
+
+  private wake(): void {
+    this.context?.feed.wakeup.wake();
+  }
+
+  /** Requests a full reconcile now (tests; an operator signal could too). */
+  resyncNow(): void {
+    this.resyncDue = true;
+    this.wake();
+  }
+
+  private async run(): Promise<void> {
+    const { feed } = this.context!;
+    while (!this.stopping) {
+      const generation = feed.wakeup.generation;
+      try {
+        if (this.resyncDue) {
+          this.resyncDue = false;
+          await this.fullSync('resync');
+          continue;
+        }
+        const changed = await this.followFeed();
+        // Status is level-triggered too: derived from NB after every pass.
+        await this.reportStatus();
+        if (changed) continue;
+      } catch (err) {
+        if (this.stopping) break;
+        if (err instanceof ResyncRequired) {
+          this.log!.warn({ err: err.message }, 'ovn backend: change feed compacted past its cursor; full reconcile');
+          this.resyncDue = true;
+          this.cursor = await feed.head().catch(() => this.cursor);
+          continue;
+        }
+        this.log!.error({ err }, 'ovn backend: sync failed; retrying');
+        await new Promise((r) => setTimeout(r, 1000));
+        continue;
+      }
+      await feed.wakeup.wait(generation, feed.options.poll_seconds * 1000 || 5000, this.abort.signal);
+    }
+  }
+
+  /** Reads the feed after the cursor; refreshes the objects it names and syncs. Whether anything was read. */
+  private async followFeed(): Promise<boolean> {
+    const { feed } = this.context!;
+    const rows = await feed.read(this.cursor, { resources: INTENT_COLLECTIONS, limit: FEED_BATCH });
+    if (!rows.length) return false;
+    const started = performance.now();
+    const byCollection = new Map<keyof IntentState, Set<string>>();
+    for (const row of rows) {
+      const c = row.resource as keyof IntentState;
+      if (!byCollection.has(c)) byCollection.set(c, new Set());
+      byCollection.get(c)!.add(row.resource_id);
+    }
+    for (const [collection, ids] of byCollection) await this.refresh(collection, [...ids]);
+    await this.sync('feed', started);
+    // Advanced only once NB has it: a failed sync reads the same changes again.
+    this.cursor = rows[rows.length - 1].cursor;
+    return true;
+  }
+
+  /** Re-reads objects by id: present ones are replaced, missing ones dropped. */
+  private async refresh(collection: keyof IntentState, ids: string[]): Promise<void> {
+    const map = this.intent[collection];
+    for (let i = 0; i < ids.length; i += FETCH_CHUNK) {
+      const chunk = ids.slice(i, i + FETCH_CHUNK);
+      const items = await this.context!.list(collection, { id: chunk });
+      const found = new Set<string>();
+      for (const item of items) {
+        map.set(item.id, item);
+        found.add(item.id);
+      }
+      for (const id of chunk) if (!found.has(id)) map.delete(id);
+    }
+  }
+
+  /** Re-reads the whole intent and reconciles NB with it. */
+  async fullSync(trigger: 'start' | 'resync'): Promise<SyncResult> {
+    const started = performance.now();
+    // Everything up to the head is covered by the re-read.
+    const head = await this.context!.feed.head();
+    for (const collection of INTENT_COLLECTIONS) {
+      const items = await this.context!.list(collection);
+      const map = this.intent[collection];
+      map.clear();
+      for (const item of items) map.set(item.id, item);
+    }
+    this.cursor = Math.max(this.cursor, head);
+    const result = await this.sync(trigger, started);
+    const { plan } = result;
+    if (trigger === 'resync' && (plan.inserted || plan.updated || plan.deleted)) {
+      driftRepairs.inc({ action: 'insert' }, plan.inserted);
+      driftRepairs.inc({ action: 'update' }, plan.updated);
+      driftRepairs.inc({ action: 'delete' }, plan.deleted);
+      this.log!.warn({ inserted: plan.inserted, updated: plan.updated, deleted: plan.deleted, changes: plan.changes.slice(0, 20) }, 'ovn backend: repaired drift in the northbound database');
+    } else if (trigger === 'start') {
+      this.log!.info({ inserted: plan.inserted, updated: plan.updated, deleted: plan.deleted, seconds: result.seconds }, 'ovn backend: northbound database reconciled at start');
+    }
+    await this.reportStatus();
+    return result;
+  }
+
+  /** Translates the intent and commits the difference to NB (one transaction, none when equal). */
+  private async sync(trigger: SyncResult['trigger'], started: number): Promise<SyncResult> {
+    const desired = translate(this.intent, { gatewayChassis: this.gatewayChassis(), leaseTime: 43200 });
+    const plan = this.reconciler!.plan(desired, this.nbReplica!);
+    if (plan.operations.length) {
+      const results = await this.nb!.transact(NB_DB, plan.operations);
+      nbTransactions.inc({ trigger });
+      // The replica hears of the commit by the monitor: wait until it has the inserted rows,
+      // or the next plan would insert them again.
+      const inserted = plan.operations.flatMap((op, i) => (op.op === 'insert' ? [{ table: String(op.table), uuid: String(results[i]?.uuid?.[1]) }] : []));
+      await this.replicaHas(inserted);
+    }
+    const seconds = (performance.now() - started) / 1000;
+    if (plan.operations.length) syncSeconds.observe({ trigger }, seconds);
+    const result: SyncResult = { trigger, plan, seconds };
+    for (const l of this.synced) l(result);
+    return result;
+  }
+
+  private async replicaHas(rows: { table: string; uuid: string }[]): Promise<void> {
+    const replica = this.nbReplica!;
+    // Non-root rows may be gone already if unreferenced; the roots and those referred to are what matter.
+    const missing = () => rows.some((r) => !replica.get(r.table, r.uuid));
+    const deadline = Date.now() + 5000;
+    while (missing() && Date.now() < deadline) {
+      await Promise.race([new Promise<void>((resolve) => replica.onceChanged(resolve)), new Promise((r) => setTimeout(r, 100))]);
+    }
+  }
+
+  /** Reports bound ports whose LSP `up` disagrees with their status. */
+  private async reportStatus(): Promise<void> {
+    const reports = [];
+    const lsps = new Map<string, boolean>();
+    for (const row of this.nbReplica!.rows('Logical_Switch_Port')) {
+      if (typeof row.name === 'string') lsps.set(row.name, Array.isArray(row.up) ? row.up[0] === true : row.up === true);
+    }
+    for (const port of this.intent.ports.values()) {
+      if (port['binding:vif_type'] !== 'ovs' || !lsps.has(port.id)) continue;
+      const status = lsps.get(port.id) ? 'ACTIVE' : 'DOWN';
+      const revision = Number(port.revision_number ?? 0);
+      const mark = `${status}@${revision}`;
+      if (status === port.status || this.reported.get(port.id) === mark) continue;
+      reports.push({ resource: 'ports', id: port.id, revision, status, 'binding:vif_type': 'ovs' });
+      this.reported.set(port.id, mark);
+    }
+    if (!reports.length) return;
+    const results = await this.context!.reportStatus(reports);
+    const refused = results.filter((r) => r.result !== 'applied' && r.result !== 'not_found');
+    if (refused.length) this.log!.debug({ refused: refused.slice(0, 5) }, 'ovn backend: status reports not applied');
+  }
+
+  /** The feed cursor NB has caught up with (tests wait for it to reach the feed's head). */
+  get position(): number {
+    return this.cursor;
+  }
+
+  /** The NB revision Neutrino last wrote for a port (tests). */
+  translatedRevision(portId: string): number | undefined {
+    const row = this.nbReplica?.rows('Logical_Switch_Port').find((r) => r.name === portId);
+    const ext = row?.external_ids as Record<string, string> | undefined;
+    return ext?.[EXT.revision] !== undefined ? Number(ext[EXT.revision]) : undefined;
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    clearInterval(this.resyncTimer);
+    this.abort.abort();
+    this.wake();
+    await this.loop?.catch(() => {});
+    this.nb?.close();
+    this.sb?.close();
+  }
+}
+
+function emptyIntent(): IntentState {
+  return Object.fromEntries(INTENT_COLLECTIONS.map((c) => [c, new Map()])) as unknown as IntentState;
+}
