@@ -5,6 +5,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { dialects, startTestServer, type TestServer, type ApiClient } from '../helpers/server.ts';
+import { registry } from '../../src/foundation/metrics.ts';
 
 const l2 = (host: string, configurations: Record<string, unknown> = { tunneling_ip: '192.0.2.1', interface_mappings: { physnet1: 'eth1' } }) => ({ agent_type: 'Linux bridge agent', binary: 'neutrino-agent', topic: 'N/A', host, configurations });
 const dhcp = (host: string) => ({ agent_type: 'DHCP agent', binary: 'neutrino-agent', topic: 'dhcp_agent', host, configurations: {} });
@@ -99,6 +100,26 @@ for (const dialect of dialects()) {
       assert.match(meanwhile['binding:vif_details'].reason, /is dead/);
       await service.post('/v2.0/agent-reports', { agents: [l2('h-late')] });
       assert.equal((await t.admin.get(`/v2.0/ports/${meanwhile.id}`)).body.port['binding:vif_type'], 'tap');
+    });
+
+    it('measures the reconcile lag: commit of a revision → its first status report, once per revision', async () => {
+      const count = async () => {
+        const text = await registry.getSingleMetricAsString('neutrino_backend_reconcile_lag_seconds');
+        return Number(/neutrino_backend_reconcile_lag_seconds_count\{backend="linux",resource="ports"\} (\d+)/.exec(text)?.[1] ?? 0);
+      };
+      await service.post('/v2.0/agent-reports', { agents: [l2('h-lag')] });
+      const net = (await t.client.post('/v2.0/networks', { network: { name: 'lag' } })).body.network;
+      const port = (await t.admin.post('/v2.0/ports', { port: { network_id: net.id, 'binding:host_id': 'h-lag' } })).body.port;
+      const before = await count();
+      await new Promise((r) => setTimeout(r, 50));
+      const report = (status: string) => service.post('/v2.0/status-reports', { reports: [{ resource: 'ports', id: port.id, revision: port.revision_number, status }] });
+      assert.equal((await report('ACTIVE')).body.results[0].result, 'applied');
+      assert.equal(await count(), before + 1);
+      const text = await registry.getSingleMetricAsString('neutrino_backend_reconcile_lag_seconds');
+      const sum = Number(/neutrino_backend_reconcile_lag_seconds_sum\{backend="linux",resource="ports"\} ([\d.e-]+)/.exec(text)?.[1]);
+      assert.ok(sum >= 0.05, `the lag includes the 50 ms before the report (sum ${sum})`);
+      assert.equal((await report('DOWN')).body.results[0].result, 'applied');
+      assert.equal(await count(), before + 1, 'a second report of the same revision is not a new lag');
     });
 
     it('schedules a network when its DHCP-enabled subnet is created or DHCP is enabled, before any heartbeat', async () => {
