@@ -2,6 +2,7 @@
 // server.inject (no sockets, no client in the profile), written to $TMPDIR/<phase>.cpuprofile:
 //   node --import tsx bench/profile-phase.ts create 2000
 //   node --import tsx bench/profile-phase.ts list
+//   node --import tsx bench/profile-phase.ts update|delete|netdelete 2000   (after as many creates, not profiled)
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +17,7 @@ process.env.NEUTRINO_DATABASE_URL ??= `sqlite:${dbFile}`;
 process.env.NEUTRINO_AUTH_STRATEGY = 'noauth';
 process.env.NEUTRINO_LOG_LEVEL = 'warn';
 process.env.NEUTRINO_QUOTAS_PORT ??= '-1';
+process.env.NEUTRINO_QUOTAS_NETWORK ??= '-1';
 const phase = process.argv[2] ?? 'create';
 const n = Number(process.argv[3] ?? 2000);
 const app = await createApp(loadConfig({}));
@@ -28,19 +30,33 @@ const call = async (method: string, url: string, body?: unknown) => {
 };
 const net = (await call('POST', '/v2.0/networks', { network: { name: 'x' } })).network;
 await call('POST', '/v2.0/subnets', { subnet: { network_id: net.id, ip_version: 4, cidr: '10.0.0.0/16' } });
-const create = async () => { for (let i = 0; i < n; i++) await call('POST', '/v2.0/ports', { port: { network_id: net.id, name: 'p' + i } }); };
+const ids: string[] = [];
+const create = async () => { for (let i = 0; i < n; i++) ids.push((await call('POST', '/v2.0/ports', { port: { network_id: net.id, name: 'p' + i } })).port.id); };
+const update = async () => { for (const id of ids) await call('PUT', `/v2.0/ports/${id}`, { port: { name: 'u' } }); };
+const del = async () => { for (const id of ids.splice(0)) await call('DELETE', `/v2.0/ports/${id}`); };
+const netCreate = async () => { for (let i = 0; i < n; i++) ids.push((await call('POST', '/v2.0/networks', { network: { name: 'n' + i } })).network.id); };
+const netDelete = async () => { for (const id of ids.splice(0)) await call('DELETE', `/v2.0/networks/${id}`); };
+const phases: Record<string, { setup: () => Promise<void>; run: () => Promise<void> }> = {
+  create: { setup: create, run: create },
+  update: { setup: create, run: update },
+  delete: { setup: async () => { await create(); await del(); await create(); }, run: del },
+  netdelete: { setup: async () => { await netCreate(); await netDelete(); await netCreate(); }, run: netDelete },
+};
 const list = async () => { for (let i = 0; i < 30; i++) await call('GET', '/v2.0/ports?limit=2000'); };
 if (phase === 'list') for (let i = 0; i < 20; i++) await call('POST', '/v2.0/ports', { ports: Array.from({ length: 100 }, () => ({ network_id: net.id })) });
-else await create(); // warm up
+else await phases[phase].setup(); // warm up (and the objects to update or delete)
 const session = new Session();
 session.connect();
 await session.post('Profiler.enable');
 await session.post('Profiler.setSamplingInterval', { interval: 200 });
 await session.post('Profiler.start');
 const t0 = performance.now();
-await (phase === 'list' ? list() : create());
+const cpu0 = process.cpuUsage();
+await (phase === 'list' ? list() : phases[phase].run());
 const ms = performance.now() - t0;
+const cpu = process.cpuUsage(cpu0);
 const { profile } = await session.post('Profiler.stop');
 fs.writeFileSync(path.join(os.tmpdir(), `${phase}.cpuprofile`), JSON.stringify(profile));
-console.log(`${phase}: ${(ms / (phase === 'list' ? 30 : n)).toFixed(3)} ms/op`);
+const ops = phase === 'list' ? 30 : n;
+console.log(`${phase}: ${(ms / ops).toFixed(3)} ms/op, ${((cpu.user + cpu.system) / ops).toFixed(0)} µs CPU/op`);
 await app.close();

@@ -77,7 +77,7 @@ export class Agent {
       host: this.host,
       cache: this.cache,
       enqueue: (k) => this.queue.add(key(k)),
-      report: (resource, object, status, k) => this.reports.report(resource, object, status, () => this.queue.addRateLimited(key(k))),
+      report: (resource, object, status, k, reason) => this.reports.report(resource, object, status, () => this.queue.addRateLimited(key(k)), reason),
       reported: (resource, id) => this.reports.has(resource, id),
       forgetReport: (resource, id) => this.reports.forget(resource, id),
       touch: (resource, object) => this.dispatch(this.cache.apply(resource, object.id, 'updated', object)),

@@ -46,6 +46,8 @@ export interface AgentConfig {
   /** Which parts run: l2, dhcp, metadata. */
   enable_dhcp: boolean;
   enable_metadata: boolean;
+  /** Routers and floating IPs (registers an `L3 agent`; src/agent/l3/). */
+  enable_l3: boolean;
   dnsmasq: string;
   log_level: string;
 }
@@ -63,6 +65,7 @@ export const DEFAULT_AGENT_CONFIG: AgentConfig = {
   resync_interval: 60,
   enable_dhcp: true,
   enable_metadata: true,
+  enable_l3: true,
   dnsmasq: 'dnsmasq',
   log_level: 'info',
 };

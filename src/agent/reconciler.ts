@@ -31,9 +31,9 @@ export interface AgentContext {
   /**
    * Report what was realized for an object (POST /v2.0/status-reports, batched), with the
    * object's revision; repeated reports of the same revision and status are dropped. If the
-   * report cannot be delivered, `key` is queued again.
+   * report cannot be delivered, `key` is queued again. `reason` says why (ERROR, DOWN).
    */
-  report(resource: string, object: Obj, status: string, key: string): void;
+  report(resource: string, object: Obj, status: string, key: string, reason?: string): void;
   /** Whether this agent has reported the object (it was realized here once). */
   reported(resource: string, id: string): boolean;
   forgetReport(resource: string, id: string): void;

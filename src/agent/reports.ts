@@ -15,12 +15,12 @@ export class StatusReporter {
     private readonly log: Logger,
   ) {}
 
-  report(resource: string, object: Obj, status: string, retry: () => void): void {
+  report(resource: string, object: Obj, status: string, retry: () => void, reason?: string): void {
     const ref = `${resource}/${object.id}`;
-    const stamp = `${object.revision_number}:${status}`;
+    const stamp = `${object.revision_number}:${status}:${reason ?? ''}`;
     if (this.reported.get(ref) === stamp && object.status === status) return;
     this.reported.set(ref, stamp);
-    this.pending.set(ref, { report: { resource, id: object.id, revision: object.revision_number, status }, retry });
+    this.pending.set(ref, { report: { resource, id: object.id, revision: object.revision_number, status, ...(reason ? { reason } : {}) }, retry });
     this.timer ??= setTimeout(() => void this.flush(), 10);
   }
 

@@ -45,7 +45,7 @@ export function buildServer(app: App, options: ServerOptions = {}): FastifyInsta
     genReqId: requestId,
   });
   // First, so that a 401 carries the request id too; logs and counts every answer.
-  registerRequestLog(server, { listener: 'api', log: app.log, caller: (req) => req.ctx && { project_id: req.ctx.projectId, user_id: req.ctx.userId } });
+  registerRequestLog(server, { listener: 'api', log: app.log, metrics: app.config.metrics.enabled, caller: (req) => req.ctx && { project_id: req.ctx.projectId, user_id: req.ctx.userId } });
 
   acceptJsonBodies(
     server,

@@ -11,6 +11,19 @@ import type { Item } from './repository.ts';
 export type ParentTargets = Map<string, Target>;
 
 /**
+ * What a request already knows about the items it renders, so that extensions need not ask
+ * the database again: their parents' targets (a port's network, loaded to authorize) and
+ * whether the items were just created (nothing refers to them yet: no subnets on a new
+ * network, no trunk on a new port, no tags).
+ */
+export interface RenderOptions {
+  /** Parent targets already loaded in this request (`networks:<id>` → the network's fields). */
+  parents?: ParentTargets;
+  /** The items were just created. */
+  created?: boolean;
+}
+
+/**
  * What the operations of one request share: a bulk create's items (a network's 100 new
  * ports load it once) and per-request bookkeeping (the rule fingerprints of one POST).
  */

@@ -12,7 +12,7 @@ import type { Resource } from './registry.ts';
 import type { Tx } from '../db/index.ts';
 import type { ServiceDeps } from './deps.ts';
 import type { PolicyParent } from './definitions.ts';
-import { Batch, type CreateOp, type DeleteOp, type Operation, type ParentTargets, type UpdateOp, type WriteOptions } from './operation.ts';
+import { Batch, type CreateOp, type DeleteOp, type Operation, type ParentTargets, type RenderOptions, type UpdateOp, type WriteOptions } from './operation.ts';
 import { OWNER_FIRST, type Phase } from './wiring.ts';
 import { Repository, type Item, type ListQuery, type Query } from './repository.ts';
 import { storageOf } from './definitions.ts';
@@ -21,16 +21,9 @@ import type { Target } from '../policy/index.ts';
 import { grantsTo, ownedOrGranted } from './rbac/access.ts';
 import { TargetBatch } from './policy-targets.ts';
 
-export type { Item, ListQuery, ParentTargets };
+export type { Item, ListQuery, ParentTargets, RenderOptions };
 
 const TAG_MAX = 255;
-
-export interface RenderOptions {
-  /** Parent targets already loaded in this request. */
-  parents?: ParentTargets;
-  /** The items were just created (they have no tags yet). */
-  created?: boolean;
-}
 
 const sameValue = (a: unknown, b: unknown) => a === b || JSON.stringify(a) === JSON.stringify(b);
 
@@ -210,8 +203,8 @@ export class ResourceService {
     }
   }
 
-  /** Fills computed attributes of items, in one batch. */
-  protected async extend(_q: Tx, _ctx: RequestContext, _items: Item[]): Promise<void> {}
+  /** Fills computed attributes of items, in one batch (options: what the request already knows of them). */
+  protected async extend(_q: Tx, _ctx: RequestContext, _items: Item[], _options: RenderOptions = {}): Promise<void> {}
 
   // ------------------------------------------------------------------ read
 
@@ -238,13 +231,14 @@ export class ResourceService {
     const rows = await q.execute();
     let items = rows.map((r) => this.repo.fromRow(r));
     if (query.pageReverse) items.reverse();
-    let targets = await this.targetBatch(db, ctx, items);
+    const parents: ParentTargets = new Map();
+    let targets = await this.targetBatch(db, ctx, items, false, parents);
     if (!ctx.isAdmin) {
       const visible = await this.canSee(db, ctx, items, targets);
       items = items.filter((_, i) => visible[i]);
       targets = targets.filter(visible);
     }
-    await this.render(db, ctx, items, targets);
+    await this.render(db, ctx, items, targets, { parents });
     return items;
   }
 
@@ -296,6 +290,8 @@ export class ResourceService {
    */
   async render(q: Tx, ctx: RequestContext, items: Item[], targets?: TargetBatch, options: RenderOptions = {}): Promise<void> {
     if (items.length === 0) return;
+    // The parents loaded for the targets serve the extensions too (a port's network).
+    options = { ...options, parents: options.parents ?? new Map() };
     const batch = targets ?? (await this.targetBatch(q, ctx, items, false, options.parents));
     // Decided on the items as stored, before anything below changes them (the targets read the items).
     const hidden: [string, boolean[] | null][] = [];
@@ -308,8 +304,8 @@ export class ResourceService {
       if (options.created) for (const item of items) item.tags = []; // tags are not accepted on create
       else await this.loadTags(q, items);
     }
-    await this.extend(q, ctx, items);
-    await this.app.wiring.extend(this.resource.collection, q, ctx, items);
+    await this.extend(q, ctx, items, options);
+    await this.app.wiring.extend(this.resource.collection, q, ctx, items, options);
     items.forEach((item, i) => Object.assign(item, batch.flags[i]));
     for (const [name, allowed] of hidden) {
       items.forEach((item, i) => {

@@ -10,7 +10,7 @@
 import type { RequestContext } from '../foundation/context.ts';
 import type { Tx } from '../db/index.ts';
 import type { ServiceLookup } from './lookup.ts';
-import type { Operation } from './operation.ts';
+import type { Operation, RenderOptions } from './operation.ts';
 import type { Item, Query } from './repository.ts';
 
 export type Phase = 'beforeCreate' | 'afterCreate' | 'beforeUpdate' | 'afterUpdate' | 'beforeDelete';
@@ -32,7 +32,8 @@ export const OWNER_FIRST: Readonly<Record<Phase, boolean>> = {
 
 /** A lifecycle edge's handler (undefined: nothing to do, e.g. the reacting service is not served). */
 export type LifecycleRun = (op: Operation, services: ServiceLookup) => Promise<void> | undefined;
-export type ExtendRun = (q: Tx, ctx: RequestContext, items: Item[], services: ServiceLookup) => Promise<void>;
+/** options: what the request already knows of the items (parents loaded, just created), to spare queries. */
+export type ExtendRun = (q: Tx, ctx: RequestContext, items: Item[], services: ServiceLookup, options: RenderOptions) => Promise<void>;
 export type FilterRun = (q: Query, values: unknown[], ctx: RequestContext, services: ServiceLookup) => Query;
 
 interface EdgeBase {
@@ -98,8 +99,8 @@ export class WiringGraph {
     for (const edge of this.lifecycle.get(`${op.collection}:${phase}`) ?? []) await edge.run(op, this.services);
   }
 
-  async extend(collection: string, q: Tx, ctx: RequestContext, items: Item[]): Promise<void> {
-    for (const edge of this.extenders.get(collection) ?? []) await edge.run(q, ctx, items, this.services);
+  async extend(collection: string, q: Tx, ctx: RequestContext, items: Item[], options: RenderOptions = {}): Promise<void> {
+    for (const edge of this.extenders.get(collection) ?? []) await edge.run(q, ctx, items, this.services, options);
   }
 
   filter(collection: string, attribute: string): ((q: Query, values: unknown[], ctx: RequestContext) => Query) | undefined {

@@ -16,7 +16,7 @@ test('one host: agent registers, ports bind to tap, DHCP answers each port its o
   const project = topo.admin.as({ project: 'project-a', roles: 'member' });
 
   const agents = (await topo.admin.get(`/v2.0/agents?host=${host}`)).body.agents;
-  assert.deepEqual(agents.map((a: any) => a.agent_type).sort(), ['DHCP agent', 'Linux bridge agent', 'Metadata agent']);
+  assert.deepEqual(agents.map((a: any) => a.agent_type).sort(), ['DHCP agent', 'L3 agent', 'Linux bridge agent', 'Metadata agent']);
   const l2 = agents.find((a: any) => a.agent_type === 'Linux bridge agent');
   assert.equal(l2.configurations.tunneling_ip, '192.0.2.1');
   assert.equal(l2.alive, true);

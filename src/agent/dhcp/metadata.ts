@@ -25,10 +25,10 @@ export interface MetadataSource {
   readonly host: { changes: number };
 }
 
-const PROXY_MARKER = 'neutrino-metadata-proxy';
+export const PROXY_MARKER = 'neutrino-metadata-proxy';
 
 /** The proxy's code: run with `node --input-type=module -e PROXY_CODE <marker> <socket> <network> <pidfile> <ip>`. */
-const PROXY_CODE = `
+export const PROXY_CODE = `
 import http from 'node:http';
 import fs from 'node:fs';
 const [, socketPath, networkId, pidFile, ip] = process.argv.slice(1);

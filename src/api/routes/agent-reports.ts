@@ -1,17 +1,20 @@
 // POST /v2.0/agent-reports: host agents (`neutrino agent`) register and heartbeat here, as
 // Neutron's agents call report_state over RPC. Admin or `service` role only. A DHCP agent's
-// report also runs the automatic DHCP scheduling pass and answers the networks it hosts; an L2
+// report also runs the automatic DHCP scheduling pass and answers the networks it hosts;
+// an L3 agent's report runs the L3 scheduling pass and answers the routers it hosts; an L2
 // agent that was dead or unknown gets the ports on its host whose binding failed bound again.
 //
 //   {"agents": [{"agent_type": "DHCP agent", "binary": "neutrino-agent", "topic": "dhcp_agent",
 //                "host": "compute-1", "configurations": {...}, "start_flag": true}]}
 //   → {"agents": [{...the agent as GET /v2.0/agents/{id} shows it, "hosted_networks": [...]}]}
+//     (an L3 agent: "hosted_routers": [...])
 import type { FastifyInstance } from 'fastify';
 import type { App } from '../../app.ts';
 import { badRequest, notAuthorized } from '../../foundation/errors.ts';
 import { mayReport } from '../../backends/status.ts';
 import { DhcpScheduler } from '../../extensions/agents/dhcp-scheduler.ts';
-import { AGENT_TYPE_DHCP, type AgentState } from '../../extensions/agents/agent-service.ts';
+import { L3Scheduler } from '../../extensions/agents/l3-scheduler.ts';
+import { AGENT_TYPE_DHCP, AGENT_TYPE_L3, type AgentState } from '../../extensions/agents/agent-service.ts';
 import { L2_AGENT_TYPE } from '../../backends/linux/names.ts';
 
 const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
@@ -41,6 +44,7 @@ function parseStates(body: unknown): AgentState[] {
 
 export function registerAgentReportRoutes(server: FastifyInstance, app: App): void {
   const scheduler = new DhcpScheduler(app);
+  const l3Scheduler = new L3Scheduler(app);
   server.post('/v2.0/agent-reports', async (req) => {
     if (!mayReport(req.ctx)) throw notAuthorized('report_agent_state');
     const states = parseStates(req.body);
@@ -66,7 +70,20 @@ export function registerAgentReportRoutes(server: FastifyInstance, app: App): vo
         return new Map(await Promise.all(dhcp.map(async (a) => [a.id as string, await scheduler.networksOf(trx, a.id)] as const)));
       });
     }
-    for (const agent of reported) answer.push(hosted.has(agent.id) ? { ...agent, hosted_networks: hosted.get(agent.id) } : agent);
+    const l3 = reported.filter((a) => a.agent_type === AGENT_TYPE_L3);
+    const routers = new Map<string, string[]>();
+    if (l3.length && app.registry.has('l3_agent_scheduler')) {
+      await app.transact(async (trx) => {
+        const changed = await l3Scheduler.schedule(trx);
+        if (changed.added.length || changed.removed.length) app.log.info({ ...changed }, 'routers scheduled');
+        for (const a of l3) routers.set(a.id as string, await l3Scheduler.routersOf(trx, a.id));
+      });
+    }
+    for (const agent of reported) {
+      if (hosted.has(agent.id)) answer.push({ ...agent, hosted_networks: hosted.get(agent.id) });
+      else if (routers.has(agent.id)) answer.push({ ...agent, hosted_routers: routers.get(agent.id) });
+      else answer.push(agent);
+    }
     return { agents: answer };
   });
 }

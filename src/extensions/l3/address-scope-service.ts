@@ -138,11 +138,12 @@ export class AddressScopeService extends ResourceService {
    * Wiring (networks render): ipv4/ipv6_address_scope. A network is in a scope (per IP
    * version) when its subnets of that version all come from pools of that one scope.
    */
-  async extendNetworks(q: Tx, networks: Item[]): Promise<void> {
+  async extendNetworks(q: Tx, networks: Item[], created = false): Promise<void> {
     if (!('ipv4_address_scope' in this.app.registry.resource('networks').attributes)) return;
     const subnetService = this.app.services.get('subnets');
     const poolService = this.app.services.get('subnetpools');
-    const subnets = subnetService ? await subnetService.repo.findWhere(q, { network_id: networks.map((n) => n.id) }) : [];
+    // A new network has no subnets (so no scope).
+    const subnets = subnetService && !created ? await subnetService.repo.findWhere(q, { network_id: networks.map((n) => n.id) }) : [];
     const poolIds = [...new Set(subnets.map((s) => s.subnetpool_id).filter(Boolean))];
     const pools = new Map((poolService && poolIds.length ? await poolService.repo.findWhere(q, { id: poolIds }) : []).map((p) => [p.id, p]));
     for (const network of networks) {

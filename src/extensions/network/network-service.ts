@@ -5,7 +5,7 @@ import type { ServiceDeps } from '../../framework/deps.ts';
 import type { RequestContext } from '../../foundation/context.ts';
 import { conflict, invalidInput } from '../../foundation/errors.ts';
 import type { Tx } from '../../db/index.ts';
-import { ResourceService, type Item } from '../../framework/resource-service.ts';
+import { ResourceService, type Item, type RenderOptions } from '../../framework/resource-service.ts';
 import type { CreateOp, DeleteOp, UpdateOp } from '../../framework/operation.ts';
 import type { Query } from '../../framework/repository.ts';
 import { SegmentAllocator, type SegmentSpec } from './segment-allocator.ts';
@@ -131,11 +131,11 @@ export class NetworkService extends ResourceService {
     for (const s of subnets) await this.app.services.get('subnets')?.deleteIn(trx, ctx, s.id, { internal: true });
   }
 
-  protected override async extend(q: Tx, _ctx: RequestContext, items: Item[]): Promise<void> {
+  protected override async extend(q: Tx, _ctx: RequestContext, items: Item[], options: RenderOptions = {}): Promise<void> {
     const ids = items.map((i) => i.id);
     const segments = await this.segments.segmentsOf(q as Transaction<any>, ids);
     const subnets = new Map<string, string[]>();
-    for (let i = 0; i < ids.length; i += 500) {
+    for (let i = 0; i < ids.length && !options.created; i += 500) { // a new network has no subnets
       const rows = await q.selectFrom('subnets').select(['id', 'network_id']).where('network_id', 'in', ids.slice(i, i + 500)).orderBy('created_at').execute();
       for (const r of rows) subnets.set(r.network_id, [...(subnets.get(r.network_id) ?? []), r.id]);
     }

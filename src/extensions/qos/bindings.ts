@@ -7,7 +7,7 @@
 import type { ServiceDeps } from '../../framework/deps.ts';
 import type { RequestContext } from '../../foundation/context.ts';
 import type { Tx } from '../../db/index.ts';
-import type { Item } from '../../framework/resource-service.ts';
+import type { Item, ParentTargets } from '../../framework/resource-service.ts';
 import type { Operation } from '../../framework/operation.ts';
 import { grantsTo } from '../../framework/rbac/access.ts';
 import { policyRemoveNotAuthorized, ruleNotSupportedByNetwork, ruleNotSupportedByPort } from './errors.ts';
@@ -82,11 +82,14 @@ export class QosBindings {
   }
 
   /** Wiring (ports render): qos_network_policy_id (the network's policy) and resource_request. */
-  async extendPorts(q: Tx, items: Item[]): Promise<void> {
+  async extendPorts(q: Tx, items: Item[], parents?: ParentTargets): Promise<void> {
     if (!items.length) return;
     const networkIds = [...new Set(items.map((p) => p.network_id as string))];
     const networkPolicy = new Map<string, string | null>();
-    for (let i = 0; i < networkIds.length; i += 500) {
+    // The networks this request loaded already (to authorize a port's create or update) tell their policy.
+    const known = networkIds.map((id) => parents?.get(`networks:${id}`));
+    if (known.every((n) => n && 'qos_policy_id' in n)) known.forEach((n, i) => networkPolicy.set(networkIds[i], (n!.qos_policy_id as string | null) ?? null));
+    for (let i = 0; i < networkIds.length && networkPolicy.size < networkIds.length; i += 500) {
       const rows = await q.selectFrom('networks').select(['id', 'qos_policy_id']).where('id', 'in', networkIds.slice(i, i + 500)).execute();
       for (const row of rows) networkPolicy.set(row.id, row.qos_policy_id ?? null);
     }

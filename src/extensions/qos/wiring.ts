@@ -13,5 +13,5 @@ export const qosWiring: Edge[] = [
   veto('ports', 'beforeUpdate', CHANGE, (op, s) => s.qosBindings?.resolve(op)),
   veto('floatingips', 'beforeCreate', POLICY, (op, s) => s.qosBindings?.resolve(op)),
   veto('floatingips', 'beforeUpdate', CHANGE, (op, s) => s.qosBindings?.resolve(op)),
-  extend('ports', 'qos_network_policy_id, resource_request', async (q, _ctx, items, s) => s.qosBindings?.extendPorts(q, items)),
+  extend('ports', 'qos_network_policy_id, resource_request', async (q, _ctx, items, s, options) => s.qosBindings?.extendPorts(q, items, options.parents)),
 ];

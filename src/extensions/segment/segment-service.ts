@@ -134,10 +134,10 @@ export class SegmentService extends ResourceService {
   }
 
   /** Wiring (networks render), l2_adjacency: false once the network is routed (its subnets are on segments). */
-  async extendNetworks(q: Tx, networks: Item[]): Promise<void> {
+  async extendNetworks(q: Tx, networks: Item[], created = false): Promise<void> {
     const ids = networks.map((n) => n.id);
     const routed = new Set<string>();
-    for (let i = 0; i < ids.length; i += 500) {
+    for (let i = 0; i < ids.length && !created; i += 500) { // a new network has no subnets
       const rows = await q.selectFrom('subnets').select('network_id').distinct().where('network_id', 'in', ids.slice(i, i + 500)).where('segment_id', 'is not', null).execute();
       for (const r of rows) routed.add(r.network_id);
     }

@@ -9,7 +9,7 @@ export const segmentWiring: Edge[] = [
   react('subnets', 'afterUpdate', 'host routes to peer subnets on other segments', (op, s) => s.segments?.peerRoutesFor(op)),
   react('subnets', 'beforeDelete', 'drop host routes to the subnet from its peers', (op, s) => s.segments?.peerRoutesFor(op)),
   react('networks', 'beforeDelete', "forget the tags of the network's segments", (op, s) => s.segments?.forgetNetworkTags(op)),
-  extend('networks', 'l2_adjacency (false for routed networks)', async (q, _ctx, items, s) => {
-    if (s.segments && 'l2_adjacency' in s.segments.app.registry.resource('networks').attributes) await s.segments.extendNetworks(q, items);
+  extend('networks', 'l2_adjacency (false for routed networks)', async (q, _ctx, items, s, options) => {
+    if (s.segments && 'l2_adjacency' in s.segments.app.registry.resource('networks').attributes) await s.segments.extendNetworks(q, items, options.created);
   }),
 ];

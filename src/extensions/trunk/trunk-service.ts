@@ -5,7 +5,7 @@
 // trunk's subports do not change; ports in trunks are not deleted directly. Port rows are
 // locked while a port joins a trunk, so two requests cannot both take it.
 import { randomUUID } from 'node:crypto';
-import type { Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { ServiceDeps } from '../../framework/deps.ts';
 import type { RequestContext } from '../../foundation/context.ts';
 import { badRequest, invalidInput, NeutronError, notAuthorized } from '../../foundation/errors.ts';
@@ -88,10 +88,16 @@ export class TrunkService extends ResourceService {
   /** Wiring (ports beforeDelete): ports in trunks are not deleted directly (Neutron's port deletion rules for trunks). */
   async refusePortDelete(op: Operation): Promise<void> {
     const { trx, item: port } = op;
-    const parentOf = await trx.selectFrom('trunks').select('id').where('port_id', '=', port.id).executeTakeFirst();
-    if (parentOf) throw portInUseAsTrunkParent(port.id, parentOf.id);
-    const subportOf = await trx.selectFrom('trunk_subports').select('trunk_id').where('port_id', '=', port.id).executeTakeFirst();
-    if (subportOf) throw portInUseAsSubPort(port.id, subportOf.trunk_id);
+    // One round trip for both questions (every port delete asks them).
+    const uses = await trx
+      .selectFrom('trunks')
+      .select([sql<string>`'parent'`.as('role'), 'id as trunk_id'])
+      .where('port_id', '=', port.id)
+      .unionAll((eb: any) => eb.selectFrom('trunk_subports').select([sql<string>`'subport'`.as('role'), 'trunk_id']).where('port_id', '=', port.id))
+      .execute();
+    const parentOf = uses.find((u: { role: string }) => u.role === 'parent');
+    if (parentOf) throw portInUseAsTrunkParent(port.id, parentOf.trunk_id);
+    if (uses.length) throw portInUseAsSubPort(port.id, uses[0].trunk_id);
   }
 
   protected override notFound(id: string): NeutronError {

@@ -4,7 +4,8 @@ import { extend, veto, type Edge } from '../../framework/wiring.ts';
 
 export const trunkWiring: Edge[] = [
   veto('ports', 'beforeDelete', 'a trunk parent or subport is not deleted directly', (op, s) => s.trunks?.refusePortDelete(op)),
-  extend('ports', 'trunk_details of parent ports (trunk-details)', async (q, _ctx, items, s) => {
-    if (s.trunks && 'trunk_details' in s.trunks.app.registry.resource('ports').attributes) await s.trunks.extendPorts(q, items);
+  extend('ports', 'trunk_details of parent ports (trunk-details)', async (q, _ctx, items, s, options) => {
+    // A port just created is no trunk's parent yet.
+    if (s.trunks && !options.created && 'trunk_details' in s.trunks.app.registry.resource('ports').attributes) await s.trunks.extendPorts(q, items);
   }),
 ];

@@ -28,7 +28,7 @@ declare module 'fastify' {
 export function buildIdentityServer(identity: Identity): FastifyInstance {
   const { config } = identity.app;
   const server = Fastify({ logger: false, bodyLimit: config.api.max_request_body_size, routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 }, genReqId: requestId });
-  registerRequestLog(server, { listener: 'identity', log: identity.app.log, caller: (req) => req.caller && { project_id: req.caller.project?.id ?? null, user_id: req.caller.user.id } });
+  registerRequestLog(server, { listener: 'identity', log: identity.app.log, metrics: config.metrics.enabled, caller: (req) => req.caller && { project_id: req.caller.project?.id ?? null, user_id: req.caller.user.id } });
   const ctx: RouteContext = { identity, render: new Renderer(() => identityUrl(identity.app.config)), guard: new Guard() };
 
   acceptJsonBodies(

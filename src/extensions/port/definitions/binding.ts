@@ -1,7 +1,7 @@
 // The `binding` API extension.
 import type { AttributeDef, ExtensionDef } from '../../../framework/definitions.ts';
 
-const VNIC_TYPES = [
+export const VNIC_TYPES = [
   'normal',
   'direct',
   'macvtap',

@@ -1,0 +1,104 @@
+// Units of the agent's L3 part: the router plan computed from the cache, and the NAT table
+// rendered from it (what nft is told and how a listed table is compared).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { planRouter } from '../../src/agent/l3/plan.ts';
+import { natRules, natScript, natTableMatches, ruleTag, NAT_TABLE } from '../../src/agent/l3/nat.ts';
+
+const net = (id: string, extra = {}) => [id, { id, mtu: 1450, ipv4_address_scope: null as string | null, ...extra }] as const;
+const subnet = (id: string, network_id: string, cidr: string, extra = {}) => [id, { id, network_id, cidr, ip_version: cidr.includes(':') ? 6 : 4, gateway_ip: null, ...extra }] as const;
+const port = (id: string, network_id: string, device_owner: string, fixed: [string, string][], device_id = 'r1') =>
+  [id, { id, network_id, device_owner, device_id, mac_address: `fa:16:3e:00:00:${id.slice(-2)}`, fixed_ips: fixed.map(([subnet_id, ip_address]) => ({ subnet_id, ip_address })), 'binding:host_id': 'h1' }] as const;
+
+function cache(routerExtra = {}, fips: Record<string, any>[] = []) {
+  const router = { id: 'r1', revision_number: 3, admin_state_up: true, routes: [{ destination: '192.168.0.0/16', nexthop: '10.1.0.254' }], external_gateway_info: { network_id: 'ext', enable_snat: true }, ...routerExtra };
+  return {
+    router,
+    cache: {
+      routers: new Map([['r1', router]]),
+      floatingips: new Map(fips.map((f) => [f.id, f])),
+      networks: new Map([net('ext'), net('na'), net('nb', { ipv4_address_scope: 'scope1' })]),
+      subnets: new Map([subnet('se', 'ext', '203.0.113.0/24', { gateway_ip: '203.0.113.1' }), subnet('sa', 'na', '10.1.0.0/24'), subnet('sb', 'nb', '10.2.0.0/24'), subnet('s6', 'na', '2001:db8::/64', { ipv6_ra_mode: 'slaac' })]),
+      ports: new Map([
+        port('pa000000001', 'na', 'network:router_interface', [['sa', '10.1.0.1']]),
+        port('p6000000002', 'na', 'network:router_interface', [['s6', '2001:db8::1']]),
+        port('pb000000003', 'nb', 'network:router_interface', [['sb', '10.2.0.1']]),
+        port('pg000000004', 'ext', 'network:router_gateway', [['se', '203.0.113.10']]),
+        port('px000000005', 'na', 'compute:nova', [['sa', '10.1.0.5']], 'vm'),
+      ]),
+    },
+  };
+}
+
+test('router plan: interfaces, gateway, routes, SNAT sources, RA interfaces', () => {
+  const { router, cache: c } = cache();
+  const plan = planRouter(router, c);
+  assert.deepEqual(plan.interfaces.map((i) => [i.device, i.tap, i.addresses, i.mtu]), [
+    ['qr-p6000000002', 'tapp6000000002', ['2001:db8::1/64'], 1450],
+    ['qr-pa000000001', 'tappa000000001', ['10.1.0.1/24'], 1450],
+    ['qr-pb000000003', 'tappb000000003', ['10.2.0.1/24'], 1450],
+  ]);
+  assert.equal(plan.gateway?.device, 'qg-pg000000004');
+  assert.equal(plan.gateway?.snatAddress, '203.0.113.10');
+  assert.deepEqual(plan.routes, [
+    { destination: '0.0.0.0/0', nexthop: '203.0.113.1' },
+    { destination: '192.168.0.0/16', nexthop: '10.1.0.254' },
+  ]);
+  assert.deepEqual(plan.snatSources, ['10.1.0.0/24', '10.2.0.0/24'], 'IPv4 internal subnets only');
+  assert.deepEqual(plan.advertise, [{ device: 'qr-p6000000002', prefixes: ['2001:db8::/64'], mode: 'slaac', mtu: 1450 }]);
+  assert.deepEqual(plan.problems, []);
+});
+
+test('router plan: no SNAT for an internal network in the external network\'s address scope, nor with enable_snat false', () => {
+  const { router, cache: c } = cache();
+  c.networks.set('ext', { id: 'ext', mtu: 1450, ipv4_address_scope: 'scope1' });
+  assert.deepEqual(planRouter(router, c).snatSources, ['10.1.0.0/24']);
+  const off = cache({ external_gateway_info: { network_id: 'ext', enable_snat: false } });
+  assert.deepEqual(planRouter(off.router, off.cache).snatSources, []);
+  assert.deepEqual(natRules(planRouter(off.router, off.cache)).postrouting, []);
+});
+
+test('NAT rules: floating IPs 1:1, port forwardings, SNAT last; unassociated floating IPs ignored', () => {
+  const fips = [
+    { id: 'f1', router_id: 'r1', revision_number: 2, floating_ip_address: '203.0.113.20', fixed_ip_address: '10.1.0.5', port_forwardings: [] },
+    { id: 'f2', router_id: 'r1', revision_number: 1, floating_ip_address: '203.0.113.21', fixed_ip_address: null, port_forwardings: [{ protocol: 'tcp', internal_ip_address: '10.1.0.6', internal_port: 22, external_port: 2222 }, { protocol: 'udp', internal_ip_address: '10.1.0.6', internal_port_range: '5000:5010', external_port_range: '6000:6010' }] },
+    { id: 'f3', router_id: null, revision_number: 1, floating_ip_address: '203.0.113.22', fixed_ip_address: null },
+    { id: 'f4', router_id: 'other', revision_number: 1, floating_ip_address: '203.0.113.23', fixed_ip_address: '10.9.0.5' },
+  ];
+  const { router, cache: c } = cache({}, fips);
+  const plan = planRouter(router, c);
+  assert.deepEqual(plan.floatingIps.map((f) => f.id), ['f1', 'f2']);
+  const rules = natRules(plan);
+  assert.deepEqual(rules.prerouting, [
+    'ip daddr 203.0.113.20 dnat to 10.1.0.5',
+    'ip daddr 203.0.113.21 meta l4proto tcp th dport 2222 dnat to 10.1.0.6:22',
+    'ip daddr 203.0.113.21 meta l4proto udp th dport 6000-6010 dnat to 10.1.0.6:5000-5010',
+  ]);
+  assert.deepEqual(rules.postrouting, ['oifname "qg-pg000000004" ip saddr 10.1.0.5 snat to 203.0.113.20', 'oifname "qg-pg000000004" ip saddr { 10.1.0.0/24, 10.2.0.0/24 } snat to 203.0.113.10']);
+  const script = natScript(rules);
+  assert.match(script, new RegExp(`^table ip ${NAT_TABLE}\ndelete table ip ${NAT_TABLE}\ntable ip ${NAT_TABLE} \\{`));
+  assert.ok(script.includes(`    ${rules.prerouting[0]} comment "${ruleTag(rules.prerouting[0])}"\n`));
+  // A router without gateway (or admin down) translates nothing.
+  const down = cache({ admin_state_up: false }, fips);
+  assert.deepEqual(natRules(planRouter(down.router, down.cache)), { prerouting: [], postrouting: [] });
+});
+
+test('NAT table read back: equal only with the same rules in the same order', () => {
+  const a = 'ip daddr 203.0.113.20 dnat to 10.1.0.5';
+  const b = 'ip daddr 203.0.113.21 dnat to 10.1.0.6';
+  const rules = { prerouting: [a, b], postrouting: [] };
+  const listed = (rulesIn: [string, string][], chains = ['prerouting', 'postrouting']) =>
+    JSON.stringify({
+      nftables: [
+        { metainfo: {} },
+        { table: { family: 'ip', name: NAT_TABLE, handle: 1 } },
+        ...chains.map((name) => ({ chain: { family: 'ip', table: NAT_TABLE, name } })),
+        ...rulesIn.map(([chain, rule]) => ({ rule: { family: 'ip', table: NAT_TABLE, chain, handle: 2, comment: ruleTag(rule), expr: [] } })),
+      ],
+    });
+  assert.equal(natTableMatches(listed([['prerouting', a], ['prerouting', b]]), rules), true);
+  assert.equal(natTableMatches(listed([['prerouting', a]]), rules), false, 'a rule deleted by hand');
+  assert.equal(natTableMatches(listed([['prerouting', b], ['prerouting', a]]), rules), false, 'order matters');
+  assert.equal(natTableMatches(listed([['prerouting', a], ['prerouting', b]], ['prerouting']), rules), false, 'a chain missing');
+  assert.equal(natTableMatches('not json', rules), false);
+});
