@@ -290,6 +290,26 @@ export class PortService extends ResourceService {
 
   // ------------------------------------------------------------------ for other services
 
+  /**
+   * Binds again the ports on `host` whose binding failed (e.g. its agent was dead): called
+   * when an agent reports there. Answers the ids of the ports now bound.
+   */
+  async rebindFailed(trx: Tx, host: string): Promise<string[]> {
+    if (!('binding:vif_type' in this.resource.attributes) || !host) return [];
+    const where = this.repo.toRow({ 'binding:host_id': host, 'binding:vif_type': 'binding_failed' });
+    let q = trx.selectFrom('ports').select('id');
+    for (const [column, value] of Object.entries(where)) q = q.where(column as any, '=', value);
+    const bound: string[] = [];
+    for (const { id } of (await q.execute()) as { id: string }[]) {
+      const current = await this.get(trx, id);
+      const binding = await this.bind(trx, current, current);
+      if (binding['binding:vif_type'] === 'binding_failed') continue;
+      await this.writeChanges(trx, id, binding);
+      bound.push(id);
+    }
+    return bound;
+  }
+
   /** Removes a deleted subnet's addresses from ports (DHCP ports, automatic IPv6 addresses). */
   async dropSubnetAddresses(trx: Tx, subnetId: string, portIds: string[]): Promise<void> {
     await trx.deleteFrom('ipallocations').where('subnet_id', '=', subnetId).execute();
