@@ -20,6 +20,13 @@
 #   CONCURRENCY             Tempest workers (default 3: most of the run is Tempest sleeping 10 s before each subnet delete)
 #   CONFORMANCE_TIMEOUT     seconds Tempest may run before it is stopped (default 1800, keeping CI under 45 minutes)
 #   TEMPEST_DEBUG           true: Tempest's log also holds request/response bodies
+#   CONFORMANCE_AGENT       false: run without the host agent (default: run it when root)
+#
+# As root, a real `neutrino agent` (L2 + DHCP, no metadata proxies) runs during the run, as
+# on a single host with the linux backend: its "host" is a network namespace of its own with
+# nothing but loopback (closed topology; VTEP 192.0.2.1 on its lo), so the networks Tempest
+# creates are scheduled to a live DHCP agent and get a dnsmasq each, as in Neutron's gate.
+# It is stopped by PID and everything it created removed (`neutrino agent --cleanup`).
 set -euo pipefail
 trap 'echo "conformance: failed at line $LINENO: $BASH_COMMAND" >&2' ERR
 REPO="$(cd "$(dirname "$0")/.." && pwd)"
@@ -57,7 +64,26 @@ install_openstack_clients
 WORK="$HERE/work"                    # raw artifacts of the last run (git-ignored)
 RUN_DIR="$(mktemp -d "${TMPDIR:-/tmp}/neutrino-conformance.XXXXXX")"
 SERVER_PID=""
+AGENT_PID=""
+AGENT_NETNS=""
+stop_agent() {
+  if [ -n "$AGENT_PID" ] && kill -0 "$AGENT_PID" 2>/dev/null; then
+    kill "$AGENT_PID" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 "$AGENT_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$AGENT_PID" 2>/dev/null || true
+  fi
+  AGENT_PID=""
+  if [ -n "$AGENT_NETNS" ]; then
+    # dnsmasq daemons (pid files in the state dir) and the DHCP namespaces go with the agent's state.
+    node --import tsx src/cli/main.ts agent --cleanup --agent-config "$RUN_DIR/agent.yaml" >>"$RUN_DIR/agent.log" 2>&1 ||
+      echo "conformance: agent cleanup failed (see agent.log)" >&2
+    ip netns del "$AGENT_NETNS" 2>/dev/null || true
+    AGENT_NETNS=""
+  fi
+  if [ -f "$RUN_DIR/agent.log" ]; then mkdir -p "$WORK" && cp "$RUN_DIR/agent.log" "$WORK/agent.log"; fi
+}
 cleanup() {
+  stop_agent
   if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
     kill "$SERVER_PID" 2>/dev/null || true
     for _ in $(seq 1 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
@@ -83,6 +109,10 @@ export NEUTRINO_API_HOST=127.0.0.1
 export NEUTRINO_API_PORT="$API_PORT"
 export NEUTRINO_DATABASE_URL="sqlite:$RUN_DIR/neutrino.db"
 export NEUTRINO_LOG_LEVEL="${NEUTRINO_LOG_LEVEL:-warn}"
+RUN_AGENT=false
+if [ "${CONFORMANCE_AGENT:-true}" != false ] && [ "$(id -u)" = 0 ]; then RUN_AGENT=true; fi
+# With the agent, ports are bound by the linux driver (tap on the agent's host, binding_failed elsewhere).
+if $RUN_AGENT; then export NEUTRINO_BACKEND_DRIVER=linux; fi
 
 echo "conformance: starting Neutrino (API :$API_PORT, identity :$IDENTITY_PORT, database $RUN_DIR/neutrino.db)"
 node --import tsx src/cli/main.ts serve >"$RUN_DIR/server.log" 2>&1 &
@@ -105,6 +135,42 @@ if ! $ready; then
   exit 1
 fi
 
+if $RUN_AGENT; then
+  AGENT_NETNS="neutrino-conf-$(basename "$RUN_DIR" | tr -dc 'A-Za-z0-9' | tail -c 8)"
+  ip netns add "$AGENT_NETNS"
+  ip -n "$AGENT_NETNS" link set lo up
+  ip -n "$AGENT_NETNS" addr add 192.0.2.1/32 dev lo
+  mkdir -p "$RUN_DIR/agent"
+  chmod 755 "$RUN_DIR"
+  cat >"$RUN_DIR/agent.yaml" <<YAML
+host: $AGENT_NETNS
+server: http://127.0.0.1:$API_PORT
+auth: { url: "$OS_AUTH_URL", username: admin, password: "$ADMIN_PASSWORD", project: admin }
+local_ip: 192.0.2.1
+state_dir: $RUN_DIR/agent
+netns: $AGENT_NETNS
+namespace_prefix: $AGENT_NETNS-
+enable_dhcp: true
+enable_metadata: false
+log_level: info
+YAML
+  chmod 600 "$RUN_DIR/agent.yaml"
+  echo "conformance: starting a host agent (DHCP) in namespace $AGENT_NETNS"
+  node --import tsx src/cli/main.ts agent --agent-config "$RUN_DIR/agent.yaml" >"$RUN_DIR/agent.log" 2>&1 &
+  AGENT_PID=$!
+  agent_up=false
+  for _ in $(seq 1 60); do
+    kill -0 "$AGENT_PID" 2>/dev/null || break
+    if grep -q 'initial reconcile done' "$RUN_DIR/agent.log"; then agent_up=true; break; fi
+    sleep 0.5
+  done
+  if ! $agent_up; then
+    echo "conformance: the host agent did not start; its log:" >&2
+    tail -n 20 "$RUN_DIR/agent.log" >&2
+    exit 1
+  fi
+fi
+
 echo "conformance: bootstrapping the public external network"
 PUBLIC_NETWORK_ID="$(node "$HERE/bootstrap-public-network.mjs")"
 export PUBLIC_NETWORK_ID PUBLIC_NETWORK_NAME=public
@@ -125,6 +191,7 @@ rm -rf "$RAW"
 OUT_DIR="$RAW" CONCURRENCY="${CONCURRENCY:-3}" \
   timeout --signal=INT --kill-after=60 "${CONFORMANCE_TIMEOUT:-1800}" bash "$SHARED/tempest-run.sh" network "$REGEX" ||
   echo "conformance: tempest stopped after ${CONFORMANCE_TIMEOUT:-1800} s (CONFORMANCE_TIMEOUT)" >&2
+stop_agent
 [ -f "$RAW/network/results.subunit" ] || { echo "conformance: tempest produced no results (see $RAW/network/console.log)" >&2; exit 1; }
 
 # Tracebacks with each failed test's requests and responses (Tempest logs them per test).

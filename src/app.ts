@@ -59,6 +59,7 @@ export class App implements ServiceDeps {
       feed: this.feed,
       resource: (collection) => this.registry.resources.get(collection),
       transact: (fn) => this.transact(fn),
+      backend: config.backend.driver,
     });
     this.feed.afterCompaction.push(() => this.statusReports.prune());
     this.watch = new Watch({

@@ -17,7 +17,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import pino, { type Logger } from 'pino';
 import type { AgentConfig } from './config.ts';
-import { AgentClient } from './client.ts';
+import { AgentClient, describeError } from './client.ts';
 import { Host } from './host.ts';
 import { WorkQueue } from './queue.ts';
 import { Informer } from './informer.ts';
@@ -92,7 +92,7 @@ export class Agent {
     this.startMonitor();
     void this.informer.watch();
     void this.worker();
-    this.every(this.config.report_interval * 1000, () => void this.heartbeat().catch((err) => this.log.warn({ err: String(err) }, 'heartbeat failed')));
+    this.every(this.config.report_interval * 1000, () => void this.heartbeat().catch((err) => this.log.warn({ err: describeError(err) }, 'heartbeat failed')));
     if (this.config.resync_interval > 0) this.every(this.config.resync_interval * 1000, () => this.enqueueAll());
     void this.whenIdle().then(() => {
       this.stats.changesAtStart = this.host.changes;
@@ -162,7 +162,7 @@ export class Agent {
     if (this.heartbeatSoon) return;
     this.heartbeatSoon = setTimeout(() => {
       this.heartbeatSoon = undefined;
-      void this.heartbeat().catch((err) => this.log.warn({ err: String(err) }, 'heartbeat failed'));
+      void this.heartbeat().catch((err) => this.log.warn({ err: describeError(err) }, 'heartbeat failed'));
     }, 50);
   }
 
@@ -186,7 +186,7 @@ export class Agent {
       } catch (err) {
         this.stats.failures++;
         if (!this.stopped) {
-          this.log.warn({ key, retries: this.queue.retries(key), err: err instanceof Error ? err.message : String(err) }, 'sync failed; retrying');
+          this.log.warn({ key, retries: this.queue.retries(key), err: describeError(err) }, 'sync failed; retrying');
           this.queue.addRateLimited(key);
         }
       } finally {

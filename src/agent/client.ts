@@ -12,6 +12,13 @@ export class ApiError extends Error {
   }
 }
 
+/** An error as one log field: fetch's "fetch failed" says why only in its cause (ECONNRESET, ...). */
+export function describeError(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const cause = (err as { cause?: unknown }).cause;
+  return cause instanceof Error ? `${err.message}: ${(cause as { code?: string }).code ?? ''} ${cause.message}`.trim() : err.message;
+}
+
 export class AgentClient {
   private token: string | undefined;
 

@@ -48,6 +48,8 @@ export interface AgentConfig {
   enable_metadata: boolean;
   /** Routers and floating IPs (registers an `L3 agent`; src/agent/l3/). */
   enable_l3: boolean;
+  /** Security groups: `nftables` (src/agent/firewall/) or `noop` (no filtering, as Neutron's NoopFirewallDriver). */
+  firewall_driver: 'nftables' | 'noop';
   dnsmasq: string;
   log_level: string;
 }
@@ -66,6 +68,7 @@ export const DEFAULT_AGENT_CONFIG: AgentConfig = {
   enable_dhcp: true,
   enable_metadata: true,
   enable_l3: true,
+  firewall_driver: 'nftables',
   dnsmasq: 'dnsmasq',
   log_level: 'info',
 };

@@ -3,7 +3,7 @@
 // change updates the cache first and is then handed on (the agent asks each reconciler which
 // keys it concerns). See docs/watch-api.md.
 import type { Logger } from 'pino';
-import { ApiError, type AgentClient } from './client.ts';
+import { ApiError, describeError, type AgentClient } from './client.ts';
 import type { Cache, Change, Obj } from './cache.ts';
 
 /** Sub-resources have no top-level list: they are listed through each parent. */
@@ -56,10 +56,10 @@ export class Informer {
         if (this.stopped) return;
         if (err instanceof ApiError && err.status === 410) {
           this.log.warn('change feed compacted past our cursor: listing again');
-          await this.relist().catch((e) => this.log.warn({ err: String(e) }, 'relist failed'));
+          await this.relist().catch((e) => this.log.warn({ err: describeError(e) }, 'relist failed'));
           continue;
         }
-        this.log.warn({ err: String(err) }, 'watch failed; retrying');
+        this.log.warn({ err: describeError(err) }, 'watch failed; retrying');
         await new Promise((r) => setTimeout(r, 1000));
       }
     }

@@ -4,5 +4,6 @@ import type { ReconcilerFactory } from './reconciler.ts';
 import { l2 } from './l2/l2.ts';
 import { dhcp } from './dhcp/dhcp.ts';
 import { l3 } from './l3/reconciler.ts';
+import { firewall } from './firewall/reconciler.ts';
 
-export const RECONCILERS: ReconcilerFactory[] = [l2, dhcp, l3];
+export const RECONCILERS: ReconcilerFactory[] = [l2, dhcp, l3, firewall];

@@ -1,7 +1,7 @@
 // Status write-back (POST /v2.0/status-reports): what the agent realized, with the revision
 // it realized, batched (10 ms) and deduplicated (the same revision and status is reported once).
 import type { Logger } from 'pino';
-import type { AgentClient } from './client.ts';
+import { describeError, type AgentClient } from './client.ts';
 import type { Obj } from './reconciler.ts';
 
 export class StatusReporter {
@@ -44,7 +44,7 @@ export class StatusReporter {
     try {
       for (let i = 0; i < batch.length; i += 500) await this.client.post('/v2.0/status-reports', { reports: batch.slice(i, i + 500).map(([, p]) => p.report) });
     } catch (err) {
-      this.log.warn({ err: String(err) }, 'status report failed; will report again');
+      this.log.warn({ err: describeError(err) }, 'status report failed; will report again');
       for (const [ref, p] of batch) {
         this.reported.delete(ref);
         p.retry();

@@ -15,6 +15,7 @@ import { badRequest, notAuthorized } from '../foundation/errors.ts';
 import type { Database, Tx } from '../db/index.ts';
 import type { Resource } from '../framework/registry.ts';
 import type { ChangeFeed } from '../feed/feed.ts';
+import { backendReconcileLag } from '../foundation/metrics.ts';
 
 /** Resources a backend reports on, and the statuses it may report. */
 export const REPORTABLE: Record<string, { statuses: string[]; binding?: boolean }> = {
@@ -50,6 +51,8 @@ export interface StatusDeps {
   feed: ChangeFeed;
   resource: (collection: string) => Resource | undefined;
   transact: <T>(fn: (trx: Transaction<any>) => Promise<T>) => Promise<T>;
+  /** The backend driver's name (the reconcile-lag metric's label). */
+  backend?: string;
 }
 
 /** Admins and the `service` role (agents, backends) may report and read reports. */
@@ -92,14 +95,18 @@ export class StatusReports {
 
   /** For in-process drivers (already trusted). */
   async applyTrusted(reports: StatusReport[]): Promise<StatusResult[]> {
-    return this.deps.transact(async (trx) => {
-      const results: StatusResult[] = [];
-      for (const report of reports) results.push(await this.applyOne(trx, report));
-      return results;
+    let lags: { resource: string; seconds: number }[] = [];
+    const results = await this.deps.transact(async (trx) => {
+      lags = []; // a retried transaction starts over
+      const out: StatusResult[] = [];
+      for (const report of reports) out.push(await this.applyOne(trx, report, lags));
+      return out;
     });
+    for (const lag of lags) backendReconcileLag.observe({ backend: this.deps.backend ?? 'unknown', resource: lag.resource }, lag.seconds);
+    return results;
   }
 
-  private async applyOne(trx: Tx, report: StatusReport): Promise<StatusResult> {
+  private async applyOne(trx: Tx, report: StatusReport, lags: { resource: string; seconds: number }[]): Promise<StatusResult> {
     const { database, feed } = this.deps;
     const base = { resource: report.resource, id: report.id, revision: report.revision };
     const resource = this.deps.resource(report.resource);
@@ -135,6 +142,9 @@ export class StatusReports {
       .onConflict((oc: any) => oc.columns(['resource', 'resource_id']).doUpdateSet(stored))
       .execute();
     feed.record(trx, report.resource, report.id, 'status');
+    // The first report of a revision ends its reconcile lag (counted once the report commits).
+    const committed = last && Number(last.revision) === report.revision ? undefined : feed.committedAt(report.resource, report.id, report.revision);
+    if (committed !== undefined) lags.push({ resource: report.resource, seconds: Math.max(0, Date.now() - committed) / 1000 });
     return { ...base, result: 'applied' };
   }
 

@@ -80,6 +80,10 @@ const FEED_LOCK = 'neutrino:changes';
 const INSERT_CHUNK = 500;
 const INSERT_COLUMNS = ['resource', 'resource_id', 'revision', 'project_id', 'kind', 'host', 'previous_host', 'created_at'] as const;
 
+/** Resources whose realization backends report (reconcile lag is measured for them). */
+const TIMED_RESOURCES = new Set(['ports', 'routers', 'floatingips']);
+const COMMIT_TIMES_KEPT = 20_000;
+
 export class ChangeFeed {
   readonly wakeup = new Wakeup();
   private readonly pending = new WeakMap<object, PendingChanges>();
@@ -87,6 +91,11 @@ export class ChangeFeed {
   private listener?: pg.Client;
   private stopped = false;
   private warned = new Set<string>();
+  /**
+   * When this server wrote each recent revision of a reportable object (`resource id revision`
+   * → ms), for the reconcile-lag metric; the oldest are forgotten beyond COMMIT_TIMES_KEPT.
+   */
+  private readonly commitTimes = new Map<string, number>();
 
   constructor(
     private readonly database: Database,
@@ -208,6 +217,7 @@ export class ChangeFeed {
       const now = c.after ?? this.rowBefore(r, row as Record<string, any>);
       const previous = c.before && r.hostColumn && c.before.host !== now.host ? c.before.host : null;
       rows.push({ resource: c.resource, resource_id: c.id, revision: now.revision, project_id: now.projectId, kind: c.kind, host: now.host, previous_host: previous, created_at: at });
+      if (c.kind !== 'status' && TIMED_RESOURCES.has(c.resource)) this.rememberCommit(c.resource, c.id, now.revision, Date.parse(at));
     }
     if (rows.length === 0) return false;
     if (this.database.dialect === 'postgres') {
@@ -217,6 +227,18 @@ export class ChangeFeed {
     }
     for (let i = 0; i < rows.length; i += INSERT_CHUNK) await trx.executeQuery(this.insertQuery(rows.slice(i, i + INSERT_CHUNK)));
     return true;
+  }
+
+  private rememberCommit(resource: string, id: string, revision: number, at: number): void {
+    const key = `${resource} ${id} ${revision}`;
+    this.commitTimes.delete(key);
+    this.commitTimes.set(key, at);
+    if (this.commitTimes.size > COMMIT_TIMES_KEPT) this.commitTimes.delete(this.commitTimes.keys().next().value!);
+  }
+
+  /** When this server wrote that revision (ms since the epoch), if it did recently. */
+  committedAt(resource: string, id: string, revision: number): number | undefined {
+    return this.commitTimes.get(`${resource} ${id} ${revision}`);
   }
 
   /** SQL texts of multi-row inserts by row count: every write transaction runs one, so it skips the query builder. */

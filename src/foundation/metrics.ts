@@ -16,6 +16,15 @@ export const httpRequestDuration = new Histogram({
   registers: [registry],
 });
 
+/** Backends' reconcile lag: a change's commit → the backend's status report for that revision. */
+export const backendReconcileLag = new Histogram({
+  name: 'neutrino_backend_reconcile_lag_seconds',
+  help: "Time from a change's commit to the first status report of that revision, by backend driver and resource (changes written by this server)",
+  labelNames: ['backend', 'resource'] as const,
+  buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+  registers: [registry],
+});
+
 /** Whole-transaction retries (serialization failures, deadlocks, busy SQLite, marked races). */
 export const dbTransactionRetries = new Counter({
   name: 'neutrino_db_transaction_retries_total',

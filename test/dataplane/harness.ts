@@ -67,7 +67,7 @@ case "$1" in
     ip link set "$interface" up
     ;;
   bound|renew)
-    { echo "ip=$ip"; echo "mask=$mask"; echo "router=$router"; echo "mtu=$mtu"; echo "staticroutes=$staticroutes"; echo "dns=$dns"; echo "hostname=$hostname"; echo "serverid=$serverid"; } > "$UDHCPC_OUT"
+    { echo "ip=$ip"; echo "mask=$mask"; echo "router=$router"; echo "mtu=$mtu"; echo "staticroutes=$staticroutes"; echo "dns=$dns"; echo "hostname=$hostname"; echo "domain=$domain"; echo "serverid=$serverid"; } > "$UDHCPC_OUT"
     ip addr flush dev "$interface"
     ip addr add "$ip/$mask" dev "$interface"
     [ -n "$mtu" ] && ip link set "$interface" mtu "$mtu"

@@ -30,6 +30,9 @@ export async function l3Topology(topo: Topology, hypervisors = ['hv1', 'hv2']): 
     })
   ).body.subnet;
   const api = topo.admin.as({ project: 'project-a', roles: 'member' });
+  // Security groups deny ingress by default (src/agent/firewall/): the tenant opens its default group to the outside, as in Neutron.
+  const defaultGroup = (await api.get('/v2.0/security-groups?name=default')).body.security_groups[0];
+  await api.post('/v2.0/security-group-rules', { security_group_rule: { security_group_id: defaultGroup.id, direction: 'ingress', ethertype: 'IPv4', remote_ip_prefix: '203.0.113.0/24' } });
   return { topo, ext, extNet, extSubnet, api };
 }
 

@@ -65,6 +65,8 @@ test('one host: agent registers, ports bind to tap, DHCP answers each port its o
   assert.equal(lease1.serverid, dhcpPort.fixed_ips[0].ip_address);
   assert.equal(lease1.hostname, `host-${p1.fixed_ips[0].ip_address.replace(/\./g, '-')}`);
   assert.equal(lease2.hostname, 'second');
+  // The domain (option 15) is the one the server's dns_assignment names (network.dns_domain in its configuration).
+  assert.equal(`${lease1.hostname}.${lease1.domain}.`, p1.dns_assignment[0].fqdn);
   const routes = lease1.staticroutes.split(' ');
   assert.deepEqual(routes, ['169.254.169.254/32', dhcpPort.fixed_ips[0].ip_address, '198.51.100.0/24', '10.10.0.254', '0.0.0.0/0', subnet.gateway_ip]);
   const mtu = (await topo.exec(w1, 'cat', ['/sys/class/net/eth0/mtu'])).stdout.trim();

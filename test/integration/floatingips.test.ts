@@ -193,7 +193,8 @@ for (const dialect of dialects()) {
 
       const dup = await t.client.post(base, { port_forwarding: { ...rule, internal_port: 23 } });
       assert.equal(dup.status, 400);
-      assert.match(dup.body.NeutronError.message, /duplicate port forwarding/);
+      // With port ranges served, Neutron reports a reused external port as a range collision.
+      assert.match(dup.body.NeutronError.message, /port collision with the external_port_range/);
       const udp = await t.client.post(base, { port_forwarding: { ...rule, protocol: 'udp' } });
       assert.equal(udp.status, 201, 'another protocol is another socket');
       const badProto = await t.client.post(base, { port_forwarding: { ...rule, protocol: 'icmp', external_port: 1 } });

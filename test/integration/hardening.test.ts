@@ -151,6 +151,14 @@ for (const dialect of dialects()) {
       assert.equal((await t.admin.get('/v2.0/networks?limit=1')).status, 200);
     });
 
+    test('a request without a body that takes longer than api.body_timeout is answered (a watch long-poll)', async () => {
+      const head = (await t.admin.get('/v2.0/watch')).body.cursor;
+      const started = Date.now();
+      const polled = await t.admin.get(`/v2.0/watch?since=${head}&resources=address_scopes&timeout=2`);
+      assert.equal(polled.status, 200, JSON.stringify(polled.body));
+      assert.ok(Date.now() - started >= 1900, 'it waited past the 1 s body timeout');
+    });
+
     test('32 concurrent quota updates of one project all succeed (upsert)', async () => {
       const answers = await Promise.all(Array.from({ length: 32 }, (_, i) => t.admin.put('/v2.0/quotas/race-project', { quota: { network: 10 + i, port: 100 + i } })));
       assert.deepEqual(answers.map((a) => a.status), answers.map(() => 200), JSON.stringify(answers.find((a) => a.status !== 200)?.body));

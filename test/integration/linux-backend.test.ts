@@ -5,6 +5,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { dialects, startTestServer, type TestServer, type ApiClient } from '../helpers/server.ts';
+import { registry } from '../../src/foundation/metrics.ts';
 
 const l2 = (host: string, configurations: Record<string, unknown> = { tunneling_ip: '192.0.2.1', interface_mappings: { physnet1: 'eth1' } }) => ({ agent_type: 'Linux bridge agent', binary: 'neutrino-agent', topic: 'N/A', host, configurations });
 const dhcp = (host: string) => ({ agent_type: 'DHCP agent', binary: 'neutrino-agent', topic: 'dhcp_agent', host, configurations: {} });
@@ -79,6 +80,60 @@ for (const dialect of dialects()) {
       const port = (await t.admin.post('/v2.0/ports', { port: { network_id: net.id, 'binding:host_id': 'h1' } })).body.port;
       assert.equal(port['binding:vif_type'], 'binding_failed');
       assert.match(port['binding:vif_details'].reason, /is dead/);
+    });
+
+    it('binds ports whose binding failed once their host has a live L2 agent again', async () => {
+      const net = (await t.client.post('/v2.0/networks', { network: { name: 'rebind' } })).body.network;
+      const early = (await t.admin.post('/v2.0/ports', { port: { network_id: net.id, 'binding:host_id': 'h-late' } })).body.port;
+      const elsewhere = (await t.admin.post('/v2.0/ports', { port: { network_id: net.id, 'binding:host_id': 'h-other' } })).body.port;
+      assert.equal(early['binding:vif_type'], 'binding_failed');
+      assert.match(early['binding:vif_details'].reason, /no Linux bridge agent is registered on host h-late/);
+      await service.post('/v2.0/agent-reports', { agents: [l2('h-late')] });
+      const bound = (await t.admin.get(`/v2.0/ports/${early.id}`)).body.port;
+      assert.equal(bound['binding:vif_type'], 'tap');
+      assert.equal(bound['binding:vif_details'].devname, `tap${early.id.slice(0, 11)}`);
+      assert.ok(bound.revision_number > early.revision_number, 'a new revision: agents watching see the change');
+      assert.equal((await t.admin.get(`/v2.0/ports/${elsewhere.id}`)).body.port['binding:vif_type'], 'binding_failed', 'other hosts untouched');
+      // The agent dies, a port is bound meanwhile (fails), the agent comes back: bound.
+      await new Promise((r) => setTimeout(r, 5200));
+      const meanwhile = (await t.admin.post('/v2.0/ports', { port: { network_id: net.id, 'binding:host_id': 'h-late' } })).body.port;
+      assert.match(meanwhile['binding:vif_details'].reason, /is dead/);
+      await service.post('/v2.0/agent-reports', { agents: [l2('h-late')] });
+      assert.equal((await t.admin.get(`/v2.0/ports/${meanwhile.id}`)).body.port['binding:vif_type'], 'tap');
+    });
+
+    it('measures the reconcile lag: commit of a revision → its first status report, once per revision', async () => {
+      const count = async () => {
+        const text = await registry.getSingleMetricAsString('neutrino_backend_reconcile_lag_seconds');
+        return Number(/neutrino_backend_reconcile_lag_seconds_count\{backend="linux",resource="ports"\} (\d+)/.exec(text)?.[1] ?? 0);
+      };
+      await service.post('/v2.0/agent-reports', { agents: [l2('h-lag')] });
+      const net = (await t.client.post('/v2.0/networks', { network: { name: 'lag' } })).body.network;
+      const port = (await t.admin.post('/v2.0/ports', { port: { network_id: net.id, 'binding:host_id': 'h-lag' } })).body.port;
+      const before = await count();
+      await new Promise((r) => setTimeout(r, 50));
+      const report = (status: string) => service.post('/v2.0/status-reports', { reports: [{ resource: 'ports', id: port.id, revision: port.revision_number, status }] });
+      assert.equal((await report('ACTIVE')).body.results[0].result, 'applied');
+      assert.equal(await count(), before + 1);
+      const text = await registry.getSingleMetricAsString('neutrino_backend_reconcile_lag_seconds');
+      const sum = Number(/neutrino_backend_reconcile_lag_seconds_sum\{backend="linux",resource="ports"\} ([\d.e-]+)/.exec(text)?.[1]);
+      assert.ok(sum >= 0.05, `the lag includes the 50 ms before the report (sum ${sum})`);
+      assert.equal((await report('DOWN')).body.results[0].result, 'applied');
+      assert.equal(await count(), before + 1, 'a second report of the same revision is not a new lag');
+    });
+
+    it('schedules a network when its DHCP-enabled subnet is created or DHCP is enabled, before any heartbeat', async () => {
+      const agent = (await service.post('/v2.0/agent-reports', { agents: [dhcp('hc')] })).body.agents[0];
+      const hosts = async (networkId: string) => (await t.admin.get(`/v2.0/networks/${networkId}/dhcp-agents`)).body.agents.map((x: any) => x.id);
+      const net = (await t.client.post('/v2.0/networks', { network: { name: 'at-once' } })).body.network;
+      assert.deepEqual(await hosts(net.id), [], 'no subnet yet');
+      await t.client.post('/v2.0/subnets', { subnet: { network_id: net.id, cidr: '10.3.0.0/24', ip_version: 4 } });
+      assert.deepEqual(await hosts(net.id), [agent.id], 'scheduled in the subnet create');
+      const later = (await t.client.post('/v2.0/networks', { network: { name: 'dhcp-later' } })).body.network;
+      const subnet = (await t.client.post('/v2.0/subnets', { subnet: { network_id: later.id, cidr: '10.4.0.0/24', ip_version: 4, enable_dhcp: false } })).body.subnet;
+      assert.deepEqual(await hosts(later.id), [], 'DHCP disabled: not scheduled');
+      await t.client.put(`/v2.0/subnets/${subnet.id}`, { subnet: { enable_dhcp: true } });
+      assert.deepEqual(await hosts(later.id), [agent.id], 'scheduled when DHCP is enabled');
     });
   });
 }

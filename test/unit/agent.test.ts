@@ -78,3 +78,16 @@ test('dnsmasq: static ranges per subnet, router, DNS, option 121 with the metada
     ['p2', 'fa:16:3e:00:00:02,set:port-p2,10.0.0.6,web\n'],
   ]);
 });
+
+test('dnsmasq: the domain and hostnames come from the ports’ dns_assignment; no domain without one', () => {
+  const subnet = { id: 's1', cidr: '10.0.0.0/24', ip_version: 4, gateway_ip: '10.0.0.1', dns_nameservers: [], host_routes: [], enable_dhcp: true };
+  const base = { network: { id: 'net', mtu: 1450 }, subnets: [subnet], dhcpPort: { ip_by_subnet: new Map([['s1', '10.0.0.2']]) }, interfaceName: 'ns-x', dir: '/d', metadata: false };
+  const files = dnsmasqFiles({
+    ...base,
+    ports: [{ id: 'p1', mac_address: 'fa:16:3e:00:00:01', fixed_ips: [{ subnet_id: 's1', ip_address: '10.0.0.5' }], dns_name: 'vm1', dns_assignment: [{ hostname: 'vm1', ip_address: '10.0.0.5', fqdn: 'vm1.example.org.' }] }],
+  });
+  assert.ok(files.args.includes('--domain=example.org'));
+  assert.deepEqual([...files.hosts], [['p1', 'fa:16:3e:00:00:01,10.0.0.5,vm1\n']]);
+  const plain = dnsmasqFiles({ ...base, ports: [{ id: 'p1', mac_address: 'fa:16:3e:00:00:01', fixed_ips: [{ subnet_id: 's1', ip_address: '10.0.0.5' }] }] });
+  assert.ok(!plain.args.some((a) => a.startsWith('--domain')));
+});

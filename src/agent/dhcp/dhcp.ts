@@ -88,6 +88,8 @@ export class DhcpReconciler implements Reconciler {
       return [];
     }
     if (change.resource === 'ports') {
+      // A status report changes nothing dnsmasq answers.
+      if (change.kind === 'status') return [];
       const nets = new Set([change.before?.network_id, change.object?.network_id]);
       return [...nets].filter((net): net is string => !!net && this.hosted.has(net)).map((net) => `dhcp/${net}`);
     }

@@ -17,12 +17,25 @@ export interface DhcpPort {
   mac_address: string;
   fixed_ips: { subnet_id: string; ip_address: string }[];
   dns_name?: string;
+  /** The server's DNS names per address (dns-integration): hostname and fqdn. */
+  dns_assignment?: { hostname: string; ip_address: string; fqdn: string }[];
   device_owner?: string;
   extra_dhcp_opts?: { opt_name: string; opt_value: string; ip_version?: number }[];
 }
 
 export const subnetTag = (subnetId: string) => `subnet-${subnetId}`;
 export const portTag = (portId: string) => `port-${portId}`;
+
+/** The DNS domain the server gives the ports (fqdn minus hostname, no trailing dot), as Neutron's dnsmasq gets its dns_domain. */
+export function dnsDomainOf(ports: DhcpPort[]): string | null {
+  for (const p of ports) {
+    for (const a of p.dns_assignment ?? []) {
+      const domain = a.fqdn.startsWith(`${a.hostname}.`) ? a.fqdn.slice(a.hostname.length + 1).replace(/\.$/, '') : '';
+      if (domain) return domain;
+    }
+  }
+  return null;
+}
 
 /** Neutron's default hostname for an address: host-10-0-0-5. */
 export const defaultHostname = (ip: string) => `host-${ip.replace(/[.:]/g, '-')}`;
@@ -62,6 +75,9 @@ export function dnsmasqFiles(options: {
     '--except-interface=lo',
     `--dhcp-lease-max=${Math.max(16, options.ports.length * 2)}`,
   ];
+  // The domain (DHCP option 15) and each port's hostname (option 12) come from dns_assignment.
+  const domain = dnsDomainOf(options.ports);
+  if (domain) args.push(`--domain=${domain}`);
   const lines: string[] = [];
   for (const s of v4) {
     const [addr, len] = ipaddr.parseCIDR(s.cidr);
@@ -91,7 +107,7 @@ export function dnsmasqFiles(options: {
     const fixed = p.fixed_ips.filter((f) => v4ids.has(f.subnet_id) && !f.ip_address.includes(':'));
     if (fixed.length === 0) continue;
     const ip = fixed[0].ip_address;
-    const hostname = p.dns_name ? p.dns_name : defaultHostname(ip);
+    const hostname = p.dns_assignment?.find((a) => a.ip_address === ip)?.hostname || p.dns_name || defaultHostname(ip);
     const extra = (p.extra_dhcp_opts ?? []).filter((o) => (o.ip_version ?? 4) === 4);
     const tagPart = extra.length ? `,set:${portTag(p.id)}` : '';
     hosts.set(p.id, `${p.mac_address}${tagPart},${ip},${hostname}\n`);

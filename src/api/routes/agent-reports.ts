@@ -1,7 +1,8 @@
 // POST /v2.0/agent-reports: host agents (`neutrino agent`) register and heartbeat here, as
 // Neutron's agents call report_state over RPC. Admin or `service` role only. A DHCP agent's
 // report also runs the automatic DHCP scheduling pass and answers the networks it hosts;
-// an L3 agent's report runs the L3 scheduling pass and answers the routers it hosts.
+// an L3 agent's report runs the L3 scheduling pass and answers the routers it hosts; an L2
+// agent that was dead or unknown gets the ports on its host whose binding failed bound again.
 //
 //   {"agents": [{"agent_type": "DHCP agent", "binary": "neutrino-agent", "topic": "dhcp_agent",
 //                "host": "compute-1", "configurations": {...}, "start_flag": true}]}
@@ -14,6 +15,7 @@ import { mayReport } from '../../backends/status.ts';
 import { DhcpScheduler } from '../../extensions/agents/dhcp-scheduler.ts';
 import { L3Scheduler } from '../../extensions/agents/l3-scheduler.ts';
 import { AGENT_TYPE_DHCP, AGENT_TYPE_L3, type AgentState } from '../../extensions/agents/agent-service.ts';
+import { L2_AGENT_TYPE } from '../../backends/linux/names.ts';
 
 const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
 
@@ -49,7 +51,15 @@ export function registerAgentReportRoutes(server: FastifyInstance, app: App): vo
     const agents = app.services.agents;
     if (!agents) throw badRequest('the agent extension is not enabled');
     const reported = [];
-    for (const state of states) reported.push(await agents.reportState(state));
+    for (const state of states) {
+      // An L2 agent coming (back) to life: ports on its host whose binding failed meanwhile are bound now.
+      const revived = state.agent_type === L2_AGENT_TYPE && !(await agents.isAlive(state.agent_type, state.host));
+      reported.push(await agents.reportState(state));
+      if (revived) {
+        const bound = await app.transact((trx) => app.services.ports.rebindFailed(trx, state.host));
+        if (bound.length) app.log.info({ host: state.host, ports: bound.length }, 'ports bound again: their host has a live L2 agent');
+      }
+    }
     const answer: Record<string, unknown>[] = [];
     const dhcp = reported.filter((a) => a.agent_type === AGENT_TYPE_DHCP);
     let hosted = new Map<string, string[]>();

@@ -63,6 +63,12 @@ export class AgentService extends ResourceService {
     for (const item of items) item.alive = item.heartbeat_timestamp >= since;
   }
 
+  /** Whether the agent of this type on this host is registered and alive now. */
+  async isAlive(agentType: string, host: string): Promise<boolean> {
+    const row = await this.app.database.db.selectFrom('agents').select('heartbeat_timestamp').where('agent_type', '=', agentType).where('host', '=', host).executeTakeFirst();
+    return !!row && String(row.heartbeat_timestamp) >= this.aliveSince();
+  }
+
   /**
    * Registers an agent or refreshes its row (one per agent type and host): heartbeat,
    * configurations and, on a restart, started_at. Returns the agent as admins see it.

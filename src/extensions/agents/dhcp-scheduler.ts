@@ -3,7 +3,9 @@
 // live, enabled DHCP agents; bindings to dead agents are removed so that the network moves
 // to a live one. Runs when agents report through POST /v2.0/agent-reports (every heartbeat,
 // and at once when an agent sees a new DHCP-enabled subnet), in one transaction under a
-// lock, so concurrent reports of several agents never over-schedule a network.
+// lock, so concurrent reports of several agents never over-schedule a network. Also runs for
+// one network when a DHCP-enabled subnet is created or DHCP is enabled on one (as Neutron's
+// DHCP notifier schedules then), so the network has its agent when the create answers.
 import type { ServiceDeps } from '../../framework/deps.ts';
 import type { Tx } from '../../db/index.ts';
 import { AGENT_TYPE_DHCP } from './agent-service.ts';
@@ -15,18 +17,26 @@ export interface ScheduleResult {
   removed: { network_id: string; agent_id: string }[];
 }
 
+declare module '../../framework/lookup.ts' {
+  interface ServiceLookup {
+    dhcpScheduler?: DhcpScheduler;
+  }
+}
+
 export class DhcpScheduler {
   constructor(private readonly app: ServiceDeps) {}
 
-  /** One scheduling pass; returns what it changed. */
-  async schedule(trx: Tx): Promise<ScheduleResult> {
+  /** One scheduling pass (over every network, or only `networkId`); returns what it changed. */
+  async schedule(trx: Tx, networkId?: string): Promise<ScheduleResult> {
     await this.app.database.lockKey(trx, 'dhcp-scheduler');
     const since = agentTime(new Date(Date.now() - this.app.config.agents.agent_down_time * 1000));
     const agents = await trx.selectFrom('agents').select(['id', 'heartbeat_timestamp', 'admin_state_up']).where('agent_type', '=', AGENT_TYPE_DHCP).execute();
     const live = new Set(agents.filter((a: any) => String(a.heartbeat_timestamp) >= since && (a.admin_state_up === true || a.admin_state_up === 1)).map((a: any) => a.id as string));
     const dead = new Set(agents.filter((a: any) => String(a.heartbeat_timestamp) < since).map((a: any) => a.id as string));
     const dhcpTrue = this.app.database.dialect === 'postgres' ? true : 1;
-    const networks = (await trx.selectFrom('subnets').select('network_id').distinct().where('enable_dhcp', '=', dhcpTrue as any).execute()).map((r: any) => r.network_id as string);
+    let dhcpSubnets = trx.selectFrom('subnets').select('network_id').distinct().where('enable_dhcp', '=', dhcpTrue as any);
+    if (networkId) dhcpSubnets = dhcpSubnets.where('network_id', '=', networkId);
+    const networks = (await dhcpSubnets.execute()).map((r: any) => r.network_id as string);
     const bindings = await trx.selectFrom('network_dhcp_agent_bindings').select(['network_id', 'dhcp_agent_id']).execute();
     const result: ScheduleResult = { added: [], removed: [] };
     const hosting = new Map<string, string[]>();

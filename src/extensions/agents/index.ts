@@ -3,6 +3,8 @@
 import { defineFeature } from '../../framework/feature.ts';
 import { AgentScheduling, DHCP_BINDINGS, L3_BINDINGS } from './agent-scheduling.ts';
 import { AgentService } from './agent-service.ts';
+import { DhcpScheduler } from './dhcp-scheduler.ts';
+import { agentsWiring } from './wiring.ts';
 import { agentRules } from './policy.ts';
 import { agentSchedulingRoutes } from './scheduling-routes.ts';
 import { agentExtension } from './definitions/agent.ts';
@@ -17,6 +19,8 @@ export default defineFeature({
   services: (deps) => ({
     agents: deps.registry.resources.has('agents') ? new AgentService(deps) : undefined,
     agentScheduling: [DHCP_BINDINGS, L3_BINDINGS].filter((kind) => deps.registry.has(kind.alias)).map((kind) => new AgentScheduling(deps, kind)),
+    dhcpScheduler: deps.registry.resources.has('agents') && deps.registry.has(DHCP_BINDINGS.alias) ? new DhcpScheduler(deps) : undefined,
   }),
+  wiring: agentsWiring,
   routes: [agentSchedulingRoutes],
 });

@@ -2,6 +2,7 @@
 // forwardings, floating IP pools, address scopes and the auto-allocated topology.
 import { defineFeature } from '../../framework/feature.ts';
 import * as m0030 from './migrations/0030_l3.ts';
+import * as m0093 from './migrations/0093_port_forwarding_ranges.ts';
 import { l3Rules } from './policy.ts';
 import { AddressScopeService } from './address-scope-service.ts';
 import { AutoAllocator } from './auto-allocation.ts';
@@ -23,6 +24,7 @@ import { fipPortDetailsExtension } from './definitions/fip-port-details.ts';
 import { floatingIpPortForwardingExtension } from './definitions/floating-ip-port-forwarding.ts';
 import { floatingIpPortForwardingDescriptionExtension } from './definitions/floating-ip-port-forwarding-description.ts';
 import { floatingIpPortForwardingDetailExtension } from './definitions/floating-ip-port-forwarding-detail.ts';
+import { floatingIpPortForwardingPortRangesExtension } from './definitions/floating-ip-port-forwarding-port-ranges.ts';
 import { exposePortForwardingInFipExtension } from './definitions/expose-port-forwarding-in-fip.ts';
 import { addressScopeExtension } from './definitions/address-scope.ts';
 import { rbacAddressScopeExtension } from './definitions/rbac-address-scope.ts';
@@ -31,8 +33,8 @@ import { autoAllocatedTopologyExtension } from './definitions/auto-allocated-top
 export default defineFeature({
   name: 'l3',
   after: ['network', 'port', 'rbac', 'subnet', 'subnetpool'],
-  extensions: [routerExtension, extGwModeExtension, extrarouteExtension, extrarouteAtomicExtension, l3HaExtension, dvrExtension, routerAvailabilityZoneExtension, floatingipPoolsExtension, fipPortDetailsExtension, floatingIpPortForwardingExtension, floatingIpPortForwardingDescriptionExtension, floatingIpPortForwardingDetailExtension, exposePortForwardingInFipExtension, addressScopeExtension, rbacAddressScopeExtension, autoAllocatedTopologyExtension],
-  migrations: { '0030_l3': m0030 },
+  extensions: [routerExtension, extGwModeExtension, extrarouteExtension, extrarouteAtomicExtension, l3HaExtension, dvrExtension, routerAvailabilityZoneExtension, floatingipPoolsExtension, fipPortDetailsExtension, floatingIpPortForwardingExtension, floatingIpPortForwardingDescriptionExtension, floatingIpPortForwardingDetailExtension, floatingIpPortForwardingPortRangesExtension, exposePortForwardingInFipExtension, addressScopeExtension, rbacAddressScopeExtension, autoAllocatedTopologyExtension],
+  migrations: { '0030_l3': m0030, '0093_port_forwarding_ranges': m0093 },
   policy: l3Rules,
   services: (deps) => ({
     routers: new RouterService(deps),

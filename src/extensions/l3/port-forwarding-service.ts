@@ -2,6 +2,8 @@
 // external port) of the floating IP → (internal IP, port) of a Neutron port that a router
 // connects to the floating IP's network. A floating IP either forwards ports or is
 // associated with one port, never both. The first forwarding sets the floating IP's router.
+// With floating-ip-port-forwarding-port-ranges, each side is a range (external_port /
+// internal_port hold its first port, *_end its last); ranges of one socket may not overlap.
 import type { Transaction } from 'kysely';
 import type { ServiceDeps } from '../../framework/deps.ts';
 import type { RequestContext } from '../../foundation/context.ts';
@@ -12,8 +14,13 @@ import type { CreateOp, DeleteOp, Operation, UpdateOp } from '../../framework/op
 import { ipVersion } from './addresses.ts';
 import { badRequestFor, floatingIpPortAlreadyAssociated, portForwardingNotFound, portHasBindingFloatingIp, uniqueAs } from './errors.ts';
 import type { FixedIp } from './l3-ports.ts';
+import type { Query } from '../../framework/repository.ts';
+import { formatRange, overlaps, parsePortRange, type PortRange } from './port-ranges.ts';
+import { badRequest } from '../../foundation/errors.ts';
 
 const RESOURCE = 'port_forwarding';
+const PORT_RANGES = 'floating-ip-port-forwarding-port-ranges';
+type Side = 'external' | 'internal';
 
 declare module '../../framework/lookup.ts' {
   interface ServiceLookup {
@@ -22,9 +29,13 @@ declare module '../../framework/lookup.ts' {
 }
 
 export class PortForwardingService extends ResourceService {
+  /** Whether forwardings take port ranges (the alias is served). */
+  private readonly ranged: boolean;
+
   constructor(app: ServiceDeps) {
     super(app, 'port_forwardings');
-    // A port's forwardings go with it.
+    this.ranged = app.registry.has(PORT_RANGES);
+    if (this.ranged) this.customFilters.external_port_range = (q, values) => filterByRange(q, values);
   }
 
   /** Wiring (ports beforeDelete): the port's forwardings are deleted with it. */
@@ -45,6 +56,7 @@ export class PortForwardingService extends ResourceService {
     await this.app.database.lock(trx, 'floatingips', 'id', item.floatingip_id);
     const fip = await this.floatingips.get(trx, item.floatingip_id);
     item.project_id = fip.project_id;
+    if (this.ranged) this.resolvePorts(item, item, undefined);
     if (fip.port_id) throw floatingIpPortAlreadyAssociated(fip as { id: string; floating_ip_address: string; floating_network_id: string }, item.internal_port_id, item.internal_ip_address ?? '');
     await this.place(trx, ctx, fip, item);
   }
@@ -53,6 +65,7 @@ export class PortForwardingService extends ResourceService {
     const { trx, ctx, current, changes } = op;
     await this.app.database.lock(trx, 'floatingips', 'id', current.floatingip_id);
     const fip = await this.floatingips.get(trx, current.floatingip_id);
+    if (this.ranged) this.resolvePorts(changes, changes, current);
     const merged = { ...current, ...changes };
     if ('internal_port_id' in changes && !('internal_ip_address' in changes)) merged.internal_ip_address = null;
     await this.place(trx, ctx, fip, merged, current.id);
@@ -90,6 +103,7 @@ export class PortForwardingService extends ResourceService {
   }
 
   private async checkUnique(trx: Tx, pf: Item, selfId?: string): Promise<void> {
+    if (this.ranged) return this.checkCollisions(trx, pf, selfId);
     const keys = [
       { floatingip_id: pf.floatingip_id, external_port: pf.external_port, protocol: pf.protocol },
       { internal_port_id: pf.internal_port_id, internal_ip_address: pf.internal_ip_address, internal_port: pf.internal_port, protocol: pf.protocol },
@@ -98,6 +112,53 @@ export class PortForwardingService extends ResourceService {
       const existing = await this.repo.findWhere(trx, key);
       if (existing.some((e) => e.id !== selfId)) throw duplicate(key);
     }
+  }
+
+  /**
+   * Each side of a forwarding as a range, from its single port or its range (not both, as
+   * one side is one or the other), written back into target as first/last port: on create
+   * both sides are needed; on update a side not given keeps current's. Neutron relates the
+   * sides N-N or 1-N: a ranged internal side has the external side's length.
+   */
+  private resolvePorts(target: Item, given: Item, current: Item | undefined): void {
+    const side = (name: Side): PortRange => {
+      const single = given[`${name}_port`];
+      const range = given[`${name}_port_range`];
+      if (single != null && range != null) throw badRequestFor(RESOURCE, `${name}_port and ${name}_port_range cannot be given together`);
+      if (range != null) return parsePortRange(range).range!;
+      if (single != null) return { start: single, end: single };
+      if (current) return { start: current[`${name}_port`], end: current[`${name}_port_end`] ?? current[`${name}_port`] };
+      throw badRequest(`Failed to parse request. Required attribute '${name}_port' or '${name}_port_range' not specified`);
+    };
+    const external = side('external');
+    const internal = side('internal');
+    if (internal.end > internal.start && internal.end - internal.start !== external.end - external.start) {
+      throw badRequestFor(RESOURCE, 'Invalid ranges of internal and/or external ports. The relation between internal and external ports must be N-N or 1-N');
+    }
+    delete target.external_port_range;
+    delete target.internal_port_range;
+    Object.assign(target, { external_port: external.start, external_port_end: external.end, internal_port: internal.start, internal_port_end: internal.end });
+  }
+
+  /** Neutron's collision checks: no overlap of external ranges per floating IP and protocol, nor of internal ranges per socket. */
+  private async checkCollisions(trx: Tx, pf: Item, selfId?: string): Promise<void> {
+    const rangeOf = (item: Item, name: Side): PortRange => ({ start: item[`${name}_port`], end: item[`${name}_port_end`] ?? item[`${name}_port`] });
+    const checks: [Side, Record<string, unknown>][] = [
+      ['internal', { internal_port_id: pf.internal_port_id, protocol: pf.protocol, internal_ip_address: pf.internal_ip_address }],
+      ['external', { floatingip_id: pf.floatingip_id, protocol: pf.protocol }],
+    ];
+    for (const [name, where] of checks) {
+      const wanted = rangeOf(pf, name);
+      for (const other of await this.repo.findWhere(trx, where)) {
+        if (other.id === selfId || !overlaps(rangeOf(other, name), wanted)) continue;
+        throw badRequestFor(RESOURCE, `There is a port collision with the ${name}_port_range. The following ranges collide: ${formatRange(rangeOf(other, name))} and ${formatRange(wanted)}`);
+      }
+    }
+  }
+
+  /** With port ranges: each side's range, and its single port only when the range has one port. */
+  protected override async extend(_q: Tx, _ctx: RequestContext, items: Item[]): Promise<void> {
+    if (this.ranged) for (const item of items) Object.assign(item, rangeAttributes(item));
   }
 
   override async createIn(trx: Transaction<any>, ctx: RequestContext, body: Item, options?: CreateOptions): Promise<Item> {
@@ -138,11 +199,35 @@ export class PortForwardingService extends ResourceService {
     if (!fipIds.length) return out;
     for (const pf of await this.repo.findWhere(q, { floatingip_id: fipIds })) {
       const list = out.get(pf.floatingip_id) ?? [];
-      list.push({ id: pf.id, protocol: pf.protocol, internal_ip_address: pf.internal_ip_address, internal_port: pf.internal_port, internal_port_id: pf.internal_port_id, external_port: pf.external_port, description: pf.description });
+      const summary: Item = { id: pf.id, protocol: pf.protocol, internal_ip_address: pf.internal_ip_address, internal_port: pf.internal_port, internal_port_id: pf.internal_port_id, external_port: pf.external_port, description: pf.description };
+      // Ranges too (Neutron leaves them out): what realizes the forwarding reads them here.
+      list.push(this.ranged ? Object.assign(summary, rangeAttributes(pf)) : summary);
       out.set(pf.floatingip_id, list);
     }
     return out;
   }
+}
+
+/** A stored forwarding's ports as the API shows them with port ranges. */
+function rangeAttributes(pf: Item): Item {
+  const out: Item = {};
+  for (const name of ['external', 'internal'] as const) {
+    const start = pf[`${name}_port`];
+    const end = pf[`${name}_port_end`] ?? start;
+    out[`${name}_port`] = start === end ? start : null;
+    out[`${name}_port_range`] = `${start}:${end}`;
+  }
+  return out;
+}
+
+/** ?external_port_range=80:90 (or 80): forwardings of exactly that external range. */
+function filterByRange(q: Query, values: unknown[]): Query {
+  const ranges = values.map((v) => {
+    const { range, reason } = parsePortRange(v);
+    if (!range) throw badRequest(`Invalid input for external_port_range. Reason: ${reason}.`);
+    return range;
+  });
+  return q.where((eb: any) => eb.or(ranges.map((r) => eb.and([eb('port_forwardings.external_port', '=', r.start), eb('port_forwardings.external_port_end', '=', r.end)]))));
 }
 
 /** Neutron's message names the conflicting values as a Python dict. */
