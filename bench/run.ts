@@ -13,6 +13,8 @@
 // The resilience scenario runs after the workload for each database; its figures go to
 // bench/results/resilience-<db>.jsonl and their own section of BENCHMARKS.md. A section
 // whose scenario did not run this time is kept from the previous results file.
+// As root, the linux backend's dataplane scenario (bench/dataplane.ts) runs last
+// (`--only dataplane`: only it); its section of BENCHMARKS.md is replaced.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -21,6 +23,7 @@ import { freshDatabase, type TestDialect } from '../test/helpers/server.ts';
 import { dashboardReport } from './dashboard-report.ts';
 import { freePort, waitUp } from '../test/helpers/process.ts';
 import { runResilience } from './resilience.ts';
+import { runDataplane, writeDataplaneSection } from './dataplane.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -232,7 +235,7 @@ ${dashboardReport()}`;
 
 fs.mkdirSync(resultsDir, { recursive: true });
 const files: string[] = [];
-for (const d of dialects) {
+for (const d of only === 'dataplane' ? [] : dialects) {
   if (only !== 'resilience') files.push(await runOne(d));
   else if (fs.existsSync(path.join(resultsDir, `neutrino-${d}.jsonl`))) files.push(path.join(resultsDir, `neutrino-${d}.jsonl`));
   const out = path.join(resultsDir, `resilience-${d}.jsonl`);
@@ -240,4 +243,9 @@ for (const d of dialects) {
   const r = await runResilience(d, { out, seconds: quick ? 4 : 8 });
   console.error(`resilience ${d}: ${JSON.stringify(r.phases)}`);
 }
-writeReport(files);
+if (only !== 'dataplane') writeReport(files);
+// Network namespaces need root: the dataplane scenario runs only then.
+if (process.getuid?.() === 0 && (only === undefined || only === 'dataplane')) {
+  await runDataplane({ ports: quick ? 10 : 50, restartPorts: quick ? 100 : 1000 });
+  writeDataplaneSection();
+}
