@@ -16,6 +16,8 @@
 // The resilience scenario runs after the workload for each database; its figures go to
 // bench/results/resilience-<db>.jsonl and their own section of BENCHMARKS.md. A section
 // whose scenario did not run this time is kept from the previous results file.
+// As root, the linux backend's dataplane scenario (bench/dataplane.ts) runs last
+// (`--only dataplane`: only it); its section of BENCHMARKS.md is replaced.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -25,6 +27,7 @@ import { dashboardReport } from './dashboard-report.ts';
 import { freePort, waitUp } from '../test/helpers/process.ts';
 import { runResilience } from './resilience.ts';
 import { explainReport, runExplainBench } from './explain.ts';
+import { runDataplane, writeDataplaneSection } from './dataplane.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -238,7 +241,7 @@ ${dashboardReport()}`;
 fs.mkdirSync(resultsDir, { recursive: true });
 const files: string[] = [];
 const explainSizes = quick ? { ports: 1000, rules: 200, requests: 60 } : {};
-for (const d of dialects) {
+for (const d of only === 'dataplane' ? [] : dialects) {
   if (only === 'explain') {
     // Only the reachability scenario: the other sections are kept from their results files.
     if (fs.existsSync(path.join(resultsDir, `neutrino-${d}.jsonl`))) files.push(path.join(resultsDir, `neutrino-${d}.jsonl`));
@@ -253,4 +256,9 @@ for (const d of dialects) {
   console.error(`resilience ${d}: ${JSON.stringify(r.phases)}`);
   if (!only) await runExplainBench(d, explainSizes);
 }
-writeReport(files);
+if (only !== 'dataplane') writeReport(files);
+// Network namespaces need root: the dataplane scenario runs only then.
+if (process.getuid?.() === 0 && (only === undefined || only === 'dataplane')) {
+  await runDataplane({ ports: quick ? 10 : 50, restartPorts: quick ? 100 : 1000 });
+  writeDataplaneSection();
+}
