@@ -10,6 +10,9 @@
 //   npm run bench -- --only resilience  only the resilience scenario (bench/resilience.ts):
 //                                       latency of normal clients under a wrong-password
 //                                       storm and under the largest accepted body
+//   npm run bench -- --only explain     only the reachability scenario (bench/explain.ts): answer
+//                                       time of /v2.0/reachability/explain with 10,000 ports and
+//                                       1,000 security group rules stored
 // The resilience scenario runs after the workload for each database; its figures go to
 // bench/results/resilience-<db>.jsonl and their own section of BENCHMARKS.md. A section
 // whose scenario did not run this time is kept from the previous results file.
@@ -23,6 +26,7 @@ import { freshDatabase, type TestDialect } from '../test/helpers/server.ts';
 import { dashboardReport } from './dashboard-report.ts';
 import { freePort, waitUp } from '../test/helpers/process.ts';
 import { runResilience } from './resilience.ts';
+import { explainReport, runExplainBench } from './explain.ts';
 import { runDataplane, writeDataplaneSection } from './dataplane.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -224,6 +228,7 @@ creations failed.
 
 ${sections.join('\n')}
 ${resilienceReport()}
+${explainReport()}
 ${dashboardReport()}`;
   // Sections measured by other means (start-up) follow this marker and are kept.
   const file = path.join(root, 'BENCHMARKS.md');
@@ -235,13 +240,21 @@ ${dashboardReport()}`;
 
 fs.mkdirSync(resultsDir, { recursive: true });
 const files: string[] = [];
+const explainSizes = quick ? { ports: 1000, rules: 200, requests: 60 } : {};
 for (const d of only === 'dataplane' ? [] : dialects) {
+  if (only === 'explain') {
+    // Only the reachability scenario: the other sections are kept from their results files.
+    if (fs.existsSync(path.join(resultsDir, `neutrino-${d}.jsonl`))) files.push(path.join(resultsDir, `neutrino-${d}.jsonl`));
+    await runExplainBench(d, explainSizes);
+    continue;
+  }
   if (only !== 'resilience') files.push(await runOne(d));
   else if (fs.existsSync(path.join(resultsDir, `neutrino-${d}.jsonl`))) files.push(path.join(resultsDir, `neutrino-${d}.jsonl`));
   const out = path.join(resultsDir, `resilience-${d}.jsonl`);
   fs.rmSync(out, { force: true });
   const r = await runResilience(d, { out, seconds: quick ? 4 : 8 });
   console.error(`resilience ${d}: ${JSON.stringify(r.phases)}`);
+  if (!only) await runExplainBench(d, explainSizes);
 }
 if (only !== 'dataplane') writeReport(files);
 // Network namespaces need root: the dataplane scenario runs only then.
