@@ -9,6 +9,7 @@
 // every 20 ms until the first reply (its ARP retransmit time is 20 ms too); then the floating
 // IP is deleted (untimed). Reported: p50/p95/max.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawn } from 'node:child_process';
@@ -80,6 +81,7 @@ async function measure(count: number): Promise<Record<string, unknown>> {
       max_ms: Math.round(Math.max(...times)),
       address_in_router_p50_ms: Math.round(percentile(realized, 50)),
       address_in_router_p95_ms: Math.round(percentile(realized, 95)),
+      load1_at_end: Math.round(os.loadavg()[0]),
     };
   } finally {
     await topo.cleanup();
@@ -103,7 +105,10 @@ workloads on the other (VXLAN between them), the external namespace on the flat 
 network. Timed from POST /v2.0/floatingips (with port_id) to the first echo reply from the
 external namespace pinging the floating IP every 20 ms; the floating IP is deleted after each
 (untimed). The path: feed → agent watch → router sync (addresses, one \`nft -f\`) → ARP.
-Shared 2-core machine, other engineers' builds and tests running.
+Shared 2-core machine, other engineers' builds and tests running (load average ${last.load1_at_end ?? 'about 30 (uptime before and after the run)'}):
+nearly all of the time is the agent's part (the address appears on \`qg-\` only just before
+the first reply), i.e. a dozen \`ip\`/\`nft\`/\`sysctl\` processes per router sync spawned on
+an overloaded machine; reading the router's state with fewer processes is the next step.
 
 | measure | result | notes |
 |---|---|---|
