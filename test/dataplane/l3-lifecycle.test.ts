@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Topology, dataplaneSupport, must, run, waitFor } from './harness.ts';
+import { killAndWait } from '../../src/agent/proc.ts';
 import { l3Topology, routerHost, tenantNetwork, workload } from './l3-topology.ts';
 
 const skip = dataplaneSupport();
@@ -83,14 +84,17 @@ test('agent restart keeps router flows and converges; a dead agent\'s router mov
   // The router host dies (its agent stops and its router namespace goes): the router moves to
   // the live agent, which rebinds the router's ports, and the floating IPs answer again.
   await topo.killAgent(hv, 'SIGKILL');
+  // The namespace's own processes (metadata proxy) go with the host, or it would live on.
+  for (const pid of (await run('ip', ['netns', 'pids', rns])).stdout.split('\n').filter(Boolean)) await killAndWait(Number(pid));
   await run('ip', ['netns', 'del', rns]);
   await waitFor('router rescheduled to the live agent', async () => {
     const agents = (await topo.admin.get(`/v2.0/routers/${router.id}/l3-agents`)).body.agents;
     return agents.length === 1 && agents[0].host === `${topo.prefix}-${other}`;
   }, 60_000, 500);
+  const gwOf = async () => (await topo.admin.get(`/v2.0/ports?device_id=${router.id}&device_owner=network:router_gateway`)).body.ports[0];
+  await waitFor('the gateway port rebound to the live host', async () => (await gwOf())['binding:host_id'] === `${topo.prefix}-${other}`, 40_000, 300);
   await waitFor('floating IP 1 answers through the new router host', async () => (await topo.fetchName(l3.ext, fip1)) === 'w1', 40_000, 300);
   assert.equal(await topo.fetchName(l3.ext, fip2), 'w2');
-  const gw = (await topo.admin.get(`/v2.0/ports?device_id=${router.id}&device_owner=network:router_gateway`)).body.ports[0];
-  assert.equal(gw['binding:host_id'], `${topo.prefix}-${other}`);
-  await topo.waitPortStatus(gw.id, 'ACTIVE');
+  await topo.waitPortStatus((await gwOf()).id, 'ACTIVE');
+  assert.equal((await run('ip', ['netns', 'list'])).stdout.includes(rns), false, 'the dead host\'s router namespace is gone');
 });
