@@ -75,11 +75,11 @@ function initialReconcile(log: string, after: number): { changes: number; syncs:
   return { changes: parsed.changes, syncs: parsed.syncs, time: parsed.time };
 }
 
-async function agentRestart(count: number): Promise<Record<string, unknown>> {
+async function agentRestart(count: number, extra: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
   const topo = new Topology();
   try {
     await topo.start({ 'quotas.port': -1 });
-    const agent = await topo.addHypervisor('hv1', { enable_dhcp: false, enable_metadata: false, resync_interval: 0 });
+    const agent = await topo.addHypervisor('hv1', { enable_dhcp: false, enable_metadata: false, resync_interval: 0, ...extra });
     await topo.killAgent('hv1');
     fs.writeFileSync(agent.logFile, ''); // count this scenario's starts only
     const host = agent.config.host;
@@ -115,6 +115,7 @@ async function agentRestart(count: number): Promise<Record<string, unknown>> {
     return {
       scenario: 'agent_restart',
       ports: count,
+      ...(Object.keys(extra).length ? { agent_config: extra } : {}),
       first_start_s: Math.round(firstSeconds * 10) / 10,
       first_changes: first.changes,
       restart_s: Math.round(restartSeconds * 10) / 10,
@@ -168,7 +169,7 @@ export function writeDataplaneSection(): void {
 }
 
 /** Runs both scenarios and appends the results (bench/results/dataplane.jsonl). */
-export async function runDataplane(options: { ports: number; restartPorts: number }): Promise<void> {
+export async function runDataplane(options: { ports: number; restartPorts: number; l2Only?: boolean }): Promise<void> {
   fs.mkdirSync(path.dirname(resultsFile), { recursive: true });
   const record = (result: Record<string, unknown>) => {
     const line = { ts: new Date().toISOString(), ...result };
@@ -176,12 +177,13 @@ export async function runDataplane(options: { ports: number; restartPorts: numbe
     console.error(JSON.stringify(line));
   };
   if (options.ports > 0) record(await portReady(options.ports));
-  if (options.restartPorts > 0) record(await agentRestart(options.restartPorts));
+  // --l2-only: the restart scenario without the L3 and firewall reconcilers (the L2 path alone).
+  if (options.restartPorts > 0) record(await agentRestart(options.restartPorts, options.l2Only ? { enable_l3: false, firewall_driver: 'noop' } : {}));
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const args = process.argv.slice(2);
   const arg = (name: string, d: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : d);
-  await runDataplane({ ports: arg('--ports', 50), restartPorts: arg('--restart-ports', 1000) });
+  await runDataplane({ ports: arg('--ports', 50), restartPorts: arg('--restart-ports', 1000), l2Only: args.includes('--l2-only') });
   writeDataplaneSection();
 }
