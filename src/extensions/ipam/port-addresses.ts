@@ -121,13 +121,14 @@ export class PortAddresses {
   }
 
   /**
-   * Which addresses a new port gets (the requested ones, or Neutron's automatic choice),
+   * Which addresses a port gets (the requested ones, or Neutron's automatic choice),
    * validated but not yet claimed: the port row can be written with them before the
    * addresses (which reference it) are claimed.
    */
-  async plan(trx: Tx, port: AddressedPort, requested: FixedIpRequest[] | undefined): Promise<PlannedIp[]> {
+  async plan(trx: Tx, port: AddressedPort, requested: FixedIpRequest[] | undefined, automaticFrom?: ReadonlySet<string>): Promise<PlannedIp[]> {
     const subnets = await this.subnetsOf(trx, port.network_id);
-    if (requested === undefined) return this.planAutomatic(port, subnets);
+    // automaticFrom: on a routed network, the subnets of the segment the port's host reaches.
+    if (requested === undefined) return this.planAutomatic(port, automaticFrom ? subnets.filter((s) => automaticFrom.has(s.id)) : subnets);
     const planned: PlannedIp[] = [];
     for (const req of requested) planned.push(await this.planRequested(trx, port, subnets, req));
     return [...planned, ...this.planAutoAddresses(port, subnets, planned)];

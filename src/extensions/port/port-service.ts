@@ -20,6 +20,9 @@ import type { BackendDriver } from '../../backends/driver.ts';
 /** Neutron's ROUTER_INTERFACE_OWNERS. */
 const ROUTER_INTERFACE_OWNERS = new Set(['network:router_interface', 'network:ha_router_replicated_interface', 'network:router_interface_distributed']);
 
+/** Ports the cloud makes for networks and routers (DHCP, router interfaces and gateways, distributed). */
+const isNetworkOwned = (deviceOwner: string) => deviceOwner.startsWith('network:');
+
 const deviceNotOwned = (deviceId: string) =>
   conflict('DeviceIDNotOwnedByTenant', `The following device_id ${deviceId} is not owned by your tenant or matches another tenants router.`);
 
@@ -137,13 +140,16 @@ export class PortService extends ResourceService {
       if (item.allowed_address_pairs.length && !item.port_security_enabled) throw addressPairsNeedPortSecurity();
     }
     if ('extra_dhcp_opts' in item) item.extra_dhcp_opts = mergeDhcpOpts([], item.extra_dhcp_opts);
+    item.id ??= randomUUID(); // drivers derive device names from the port id
     const requested = item.fixed_ips === undefined ? undefined : parseFixedIpRequests(item.fixed_ips);
-    const planned = requested?.length === 0 ? [] : await this.addresses.plan(trx, this.addressed(item), requested);
+    // Routed networks: automatic addresses come from the host's segment, or wait for a host.
+    const routed = requested === undefined ? await this.routedSubnets(trx, item.network_id, item['binding:host_id'] ?? '', item.device_owner ?? '') : undefined;
+    const planned = requested?.length === 0 || routed === null ? [] : await this.addresses.plan(trx, this.addressed(item), requested, routed);
     op.plan = planned;
     item.fixed_ips = PortAddresses.guessed(planned);
-    item.ip_allocation = requested?.length === 0 ? 'none' : 'immediate';
+    item.ip_allocation = requested?.length === 0 ? 'none' : routed === null ? 'deferred' : 'immediate';
+    if (requested?.length && !isNetworkOwned(item.device_owner ?? '')) await this.app.services.segments?.checkHostReaches(trx, item.network_id, item.id, item['binding:host_id'] ?? '', item.fixed_ips);
     item.status = 'DOWN';
-    item.id ??= randomUUID(); // drivers derive device names from the port id
     if ('binding:vif_type' in this.resource.attributes) Object.assign(item, await this.bind(trx, item)); // backend seam
   }
 
@@ -243,10 +249,43 @@ export class PortService extends ResourceService {
     if ('allowed_address_pairs' in changes) changes.allowed_address_pairs = validateAddressPairs(changes.allowed_address_pairs, port.mac_address);
     if (!security && (changes.allowed_address_pairs ?? current.allowed_address_pairs ?? []).length) throw addressPairsNeedPortSecurity();
     if ('extra_dhcp_opts' in changes) changes.extra_dhcp_opts = mergeDhcpOpts((current.extra_dhcp_opts ?? []) as DhcpOpt[], changes.extra_dhcp_opts);
+    if ('fixed_ips' in changes && current.ip_allocation === 'deferred' && (changes.fixed_ips as FixedIp[]).length) changes.ip_allocation = 'immediate';
+    if ('binding:host_id' in changes && changes['binding:host_id'] && changes['binding:host_id'] !== current['binding:host_id']) await this.placeOnHost(op, port);
     // backend seam: a changed binding request is bound again by the driver.
     if ('binding:vif_type' in this.resource.attributes && BINDING_REQUEST.some((k) => k in changes && JSON.stringify(changes[k]) !== JSON.stringify(current[k]))) {
       Object.assign(changes, await this.bind(trx, { ...current, ...changes }, current));
     }
+  }
+
+  /**
+   * Routed networks (subnets on segments; segment feature): the subnets automatic addresses
+   * come from — those of the segment host reaches — or null while the host is unknown
+   * (allocation deferred, ip_allocation `deferred`); undefined on other networks and for
+   * the network's own ports (DHCP, router, distributed: they keep being addressed as before,
+   * from every subnet or the ones they name).
+   */
+  private async routedSubnets(trx: Tx, networkId: string, host: string, deviceOwner: string): Promise<ReadonlySet<string> | null | undefined> {
+    const segments = this.app.services.segments;
+    if (!segments || isNetworkOwned(deviceOwner) || !(await segments.isRouted(trx, networkId))) return undefined;
+    if (!host) return null;
+    return segments.subnetsForHost(trx, networkId, host);
+  }
+
+  /**
+   * A port gets a (new) host: a deferred port is addressed now from the host's segment;
+   * an addressed port's addresses must work on that segment.
+   */
+  private async placeOnHost(op: UpdateOp, port: AddressedPort): Promise<void> {
+    const { trx, current, changes } = op;
+    const host = changes['binding:host_id'] as string;
+    if (current.ip_allocation === 'deferred' && !('fixed_ips' in changes) && (current.fixed_ips as FixedIp[]).length === 0) {
+      const routed = await this.routedSubnets(trx, current.network_id, host, changes.device_owner ?? current.device_owner ?? '');
+      const planned = await this.addresses.plan(trx, port, undefined, routed ?? undefined);
+      changes.fixed_ips = await this.addresses.claim(trx, port, planned);
+      changes.ip_allocation = 'immediate';
+      return;
+    }
+    if (!isNetworkOwned(changes.device_owner ?? current.device_owner ?? '')) await this.app.services.segments?.checkHostReaches(trx, current.network_id, current.id, host, changes.fixed_ips ?? current.fixed_ips);
   }
 
   // ------------------------------------------------------------------ for other services

@@ -11,6 +11,19 @@ import type { Tx } from '../../db/index.ts';
 import { ResourceService, type Item } from '../../framework/resource-service.ts';
 import type { CreateOp, DeleteOp, Operation, ParentTargets } from '../../framework/operation.ts';
 
+const hostNotConnected = (host: string, networkId: string) =>
+  conflict('HostNotConnectedToAnySegment', `Host ${host} is not connected to any segments on routed provider network '${networkId}'. It should be connected to one.`);
+const hostOnSeveralSegments = (host: string, networkId: string) =>
+  conflict('HostConnectedToMultipleSegments', `Host ${host} is connected to multiple segments on routed provider network '${networkId}'. It should be connected to one.`);
+const hostIncompatible = (host: string, portId: string) =>
+  conflict('HostNotCompatibleWithFixedIps', `Host ${host} is not connected to a segment where the existing fixed_ips on port ${portId} will function given the routed network topology.`);
+
+/** The physical networks an agent's host reaches (its L2 agent's interface or bridge mappings). */
+function physnetsOf(configurations: unknown): string[] {
+  const c = typeof configurations === 'string' ? JSON.parse(configurations) : (configurations ?? {});
+  return [...Object.keys(c.interface_mappings ?? {}), ...Object.keys(c.bridge_mappings ?? {})];
+}
+
 declare module '../../framework/lookup.ts' {
   interface ServiceLookup {
     segments?: SegmentService;
@@ -131,6 +144,53 @@ export class SegmentService extends ResourceService {
     if (others.some((s: { segment_id: string | null }) => (s.segment_id === null) !== (segmentId === null))) {
       throw badRequest(`The network '${networkId}' has subnets that are associated with segments and subnets that are not.`, 'SubnetsNotAllAssociatedWithSegments');
     }
+  }
+
+  // ------------------------------------------------------------------ ports on routed networks
+
+  /** A routed network: its subnets are on segments (all of them, by checkSubnetSegments). */
+  async isRouted(trx: Tx, networkId: string): Promise<boolean> {
+    return !!(await trx.selectFrom('subnets').select('id').where('network_id', '=', networkId).where('segment_id', 'is not', null).executeTakeFirst());
+  }
+
+  /**
+   * The network's segments (those with subnets) a host reaches: the segments whose physical
+   * network is in the interface or bridge mappings its agents report — Neutron's segment
+   * host mappings, read from the agents rather than kept in a table of their own.
+   */
+  async segmentsOfHost(trx: Tx, networkId: string, host: string): Promise<string[]> {
+    const agents = await trx.selectFrom('agents').select('configurations').where('host', '=', host).execute();
+    const physnets = [...new Set(agents.flatMap((a: { configurations: unknown }) => physnetsOf(a.configurations)))];
+    if (physnets.length === 0) return [];
+    const rows = await trx
+      .selectFrom('network_segments')
+      .select('network_segments.id')
+      .where('network_segments.network_id', '=', networkId)
+      .where('network_segments.physical_network', 'in', physnets)
+      .where((eb: any) => eb.exists(eb.selectFrom('subnets').select('subnets.id').whereRef('subnets.segment_id', '=', 'network_segments.id')))
+      .execute();
+    return rows.map((r: { id: string }) => r.id);
+  }
+
+  /**
+   * The subnets a port bound to host gets its automatic addresses from on a routed network:
+   * those of the one segment the host reaches (409 HostNotConnectedToAnySegment /
+   * HostConnectedToMultipleSegments otherwise).
+   */
+  async subnetsForHost(trx: Tx, networkId: string, host: string): Promise<Set<string>> {
+    const segments = await this.segmentsOfHost(trx, networkId, host);
+    if (segments.length === 0) throw hostNotConnected(host, networkId);
+    if (segments.length > 1) throw hostOnSeveralSegments(host, networkId);
+    const rows = await trx.selectFrom('subnets').select('id').where('network_id', '=', networkId).where('segment_id', '=', segments[0]).execute();
+    return new Set(rows.map((r: { id: string }) => r.id));
+  }
+
+  /** A port's addresses must be on a segment its (new) host reaches: 409 HostNotCompatibleWithFixedIps. */
+  async checkHostReaches(trx: Tx, networkId: string, portId: string, host: string, fixedIps: { subnet_id: string }[]): Promise<void> {
+    if (!host || fixedIps.length === 0 || !(await this.isRouted(trx, networkId))) return;
+    const reachable = new Set(await this.segmentsOfHost(trx, networkId, host));
+    const subnets = await trx.selectFrom('subnets').select(['id', 'segment_id']).where('id', 'in', fixedIps.map((ip) => ip.subnet_id)).execute();
+    if (subnets.some((s: { segment_id: string | null }) => s.segment_id && !reachable.has(s.segment_id))) throw hostIncompatible(host, portId);
   }
 
   /** Wiring (networks render), l2_adjacency: false once the network is routed (its subnets are on segments). */
