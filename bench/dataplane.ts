@@ -1,5 +1,6 @@
-// Dataplane benchmark of the linux backend (root): `node --import tsx bench/dataplane.ts`
-// (not part of `npm run bench`, which needs no root). Closed topology from test/dataplane/harness.ts.
+// Dataplane benchmark of the linux backend (root): `node --import tsx bench/dataplane.ts`,
+// and part of `npm run bench` when run as root (`npm run bench -- --only dataplane`: only
+// this). Closed topology from test/dataplane/harness.ts.
 //
 // 1. Port ready: for each of --ports (50) ports: POST /v2.0/ports, a new workload namespace
 //    plugged into it (neutrino plug: veth, binding:host_id), its address configured
@@ -17,7 +18,7 @@ import { Topology, must, run, waitFor } from '../test/dataplane/harness.ts';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const resultsFile = path.join(root, 'bench', 'results', 'dataplane.jsonl');
 
-function percentile(values: number[], p: number): number {
+export function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
@@ -154,6 +155,18 @@ ${rows.join('\n')}
 `;
 }
 
+/** Replaces the dataplane section of BENCHMARKS.md (from its heading to the next) with the last results. */
+export function writeDataplaneSection(): void {
+  const file = path.join(root, 'BENCHMARKS.md');
+  const doc = fs.readFileSync(file, 'utf8');
+  const at = doc.indexOf('## Dataplane (bench/dataplane.ts');
+  const next = at < 0 ? -1 : doc.indexOf('\n## ', at + 5);
+  const section = dataplaneReport();
+  const updated = at < 0 ? `${doc.trimEnd()}\n\n${section}` : `${doc.slice(0, at)}${section}${next < 0 ? '' : doc.slice(next + 1)}`;
+  fs.writeFileSync(file, updated);
+  console.error('BENCHMARKS.md: dataplane section written');
+}
+
 /** Runs both scenarios and appends the results (bench/results/dataplane.jsonl). */
 export async function runDataplane(options: { ports: number; restartPorts: number }): Promise<void> {
   fs.mkdirSync(path.dirname(resultsFile), { recursive: true });
@@ -170,13 +183,5 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const args = process.argv.slice(2);
   const arg = (name: string, d: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : d);
   await runDataplane({ ports: arg('--ports', 50), restartPorts: arg('--restart-ports', 1000) });
-  // Replace the dataplane section of BENCHMARKS.md (everything from its heading on).
-  const file = path.join(root, 'BENCHMARKS.md');
-  const doc = fs.readFileSync(file, 'utf8');
-  const at = doc.indexOf('## Dataplane (bench/dataplane.ts');
-  const next = at < 0 ? -1 : doc.indexOf('\n## ', at + 5);
-  const section = dataplaneReport();
-  const updated = at < 0 ? `${doc.trimEnd()}\n\n${section}` : `${doc.slice(0, at)}${section}${next < 0 ? '' : doc.slice(next + 1)}`;
-  fs.writeFileSync(file, updated);
-  console.error('BENCHMARKS.md: dataplane section written');
+  writeDataplaneSection();
 }

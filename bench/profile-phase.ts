@@ -2,7 +2,7 @@
 // server.inject (no sockets, no client in the profile), written to $TMPDIR/<phase>.cpuprofile:
 //   node --import tsx bench/profile-phase.ts create 2000
 //   node --import tsx bench/profile-phase.ts list
-//   node --import tsx bench/profile-phase.ts update|delete|netdelete 2000   (after as many creates, not profiled)
+//   node --import tsx bench/profile-phase.ts update|show|delete|netdelete 2000   (after as many creates, not profiled)
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -32,6 +32,7 @@ const net = (await call('POST', '/v2.0/networks', { network: { name: 'x' } })).n
 await call('POST', '/v2.0/subnets', { subnet: { network_id: net.id, ip_version: 4, cidr: '10.0.0.0/16' } });
 const ids: string[] = [];
 const create = async () => { for (let i = 0; i < n; i++) ids.push((await call('POST', '/v2.0/ports', { port: { network_id: net.id, name: 'p' + i } })).port.id); };
+const show = async () => { for (const id of ids) await call('GET', `/v2.0/ports/${id}`); };
 const update = async () => { for (const id of ids) await call('PUT', `/v2.0/ports/${id}`, { port: { name: 'u' } }); };
 const del = async () => { for (const id of ids.splice(0)) await call('DELETE', `/v2.0/ports/${id}`); };
 const netCreate = async () => { for (let i = 0; i < n; i++) ids.push((await call('POST', '/v2.0/networks', { network: { name: 'n' + i } })).network.id); };
@@ -39,6 +40,7 @@ const netDelete = async () => { for (const id of ids.splice(0)) await call('DELE
 const phases: Record<string, { setup: () => Promise<void>; run: () => Promise<void> }> = {
   create: { setup: create, run: create },
   update: { setup: create, run: update },
+  show: { setup: async () => { await create(); await show(); }, run: show },
   delete: { setup: async () => { await create(); await del(); await create(); }, run: del },
   netdelete: { setup: async () => { await netCreate(); await netDelete(); await netCreate(); }, run: netDelete },
 };

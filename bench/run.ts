@@ -10,9 +10,14 @@
 //   npm run bench -- --only resilience  only the resilience scenario (bench/resilience.ts):
 //                                       latency of normal clients under a wrong-password
 //                                       storm and under the largest accepted body
+//   npm run bench -- --only explain     only the reachability scenario (bench/explain.ts): answer
+//                                       time of /v2.0/reachability/explain with 10,000 ports and
+//                                       1,000 security group rules stored
 // The resilience scenario runs after the workload for each database; its figures go to
 // bench/results/resilience-<db>.jsonl and their own section of BENCHMARKS.md. A section
 // whose scenario did not run this time is kept from the previous results file.
+// As root, the linux backend's dataplane scenario (bench/dataplane.ts) runs last
+// (`--only dataplane`: only it); its section of BENCHMARKS.md is replaced.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -21,6 +26,8 @@ import { freshDatabase, type TestDialect } from '../test/helpers/server.ts';
 import { dashboardReport } from './dashboard-report.ts';
 import { freePort, waitUp } from '../test/helpers/process.ts';
 import { runResilience } from './resilience.ts';
+import { explainReport, runExplainBench } from './explain.ts';
+import { runDataplane, writeDataplaneSection } from './dataplane.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -221,6 +228,7 @@ creations failed.
 
 ${sections.join('\n')}
 ${resilienceReport()}
+${explainReport()}
 ${dashboardReport()}`;
   // Sections measured by other means (start-up) follow this marker and are kept.
   const file = path.join(root, 'BENCHMARKS.md');
@@ -232,12 +240,25 @@ ${dashboardReport()}`;
 
 fs.mkdirSync(resultsDir, { recursive: true });
 const files: string[] = [];
-for (const d of dialects) {
+const explainSizes = quick ? { ports: 1000, rules: 200, requests: 60 } : {};
+for (const d of only === 'dataplane' ? [] : dialects) {
+  if (only === 'explain') {
+    // Only the reachability scenario: the other sections are kept from their results files.
+    if (fs.existsSync(path.join(resultsDir, `neutrino-${d}.jsonl`))) files.push(path.join(resultsDir, `neutrino-${d}.jsonl`));
+    await runExplainBench(d, explainSizes);
+    continue;
+  }
   if (only !== 'resilience') files.push(await runOne(d));
   else if (fs.existsSync(path.join(resultsDir, `neutrino-${d}.jsonl`))) files.push(path.join(resultsDir, `neutrino-${d}.jsonl`));
   const out = path.join(resultsDir, `resilience-${d}.jsonl`);
   fs.rmSync(out, { force: true });
   const r = await runResilience(d, { out, seconds: quick ? 4 : 8 });
   console.error(`resilience ${d}: ${JSON.stringify(r.phases)}`);
+  if (!only) await runExplainBench(d, explainSizes);
 }
-writeReport(files);
+if (only !== 'dataplane') writeReport(files);
+// Network namespaces need root: the dataplane scenario runs only then.
+if (process.getuid?.() === 0 && (only === undefined || only === 'dataplane')) {
+  await runDataplane({ ports: quick ? 10 : 50, restartPorts: quick ? 100 : 1000 });
+  writeDataplaneSection();
+}

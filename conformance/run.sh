@@ -22,7 +22,7 @@
 #   TEMPEST_DEBUG           true: Tempest's log also holds request/response bodies
 #   CONFORMANCE_AGENT       false: run without the host agent (default: run it when root)
 #
-# As root, a real `neutrino agent` (L2 + DHCP, no metadata proxies) runs during the run, as
+# As root, a real `neutrino agent` (L2 + DHCP; no metadata proxies, L3 or firewall) runs during the run, as
 # on a single host with the linux backend: its "host" is a network namespace of its own with
 # nothing but loopback (closed topology; VTEP 192.0.2.1 on its lo), so the networks Tempest
 # creates are scheduled to a live DHCP agent and get a dnsmasq each, as in Neutron's gate.
@@ -123,13 +123,19 @@ export OS_USERNAME=admin OS_PASSWORD="$ADMIN_PASSWORD" OS_PROJECT_NAME=admin
 export OS_USER_DOMAIN_NAME=Default OS_PROJECT_DOMAIN_NAME=Default OS_REGION_NAME=RegionOne
 export OS_IDENTITY_API_VERSION=3
 
-ready=false
-for _ in $(seq 1 120); do
-  if ! kill -0 "$SERVER_PID" 2>/dev/null; then break; fi
-  if curl -sf -o /dev/null "http://127.0.0.1:$API_PORT/" && curl -sf -o /dev/null "$OS_AUTH_URL"; then ready=true; break; fi
-  sleep 0.5
-done
-if ! $ready; then
+# wait_for PID TRIES COMMAND...: true once COMMAND succeeds (every 0.5 s), false if PID exits or after TRIES.
+wait_for() {
+  local pid="$1" tries="$2"
+  shift 2
+  for _ in $(seq 1 "$tries"); do
+    kill -0 "$pid" 2>/dev/null || return 1
+    if "$@"; then return 0; fi
+    sleep 0.5
+  done
+  return 1
+}
+server_up() { curl -sf -o /dev/null "http://127.0.0.1:$API_PORT/" && curl -sf -o /dev/null "$OS_AUTH_URL"; }
+if ! wait_for "$SERVER_PID" 120 server_up; then
   echo "conformance: Neutrino did not come up (API :$API_PORT, identity $OS_AUTH_URL); server log:" >&2
   tail -n 40 "$RUN_DIR/server.log" >&2
   exit 1
@@ -152,19 +158,15 @@ netns: $AGENT_NETNS
 namespace_prefix: $AGENT_NETNS-
 enable_dhcp: true
 enable_metadata: false
+enable_l3: false
+firewall_driver: noop
 log_level: info
 YAML
   chmod 600 "$RUN_DIR/agent.yaml"
   echo "conformance: starting a host agent (DHCP) in namespace $AGENT_NETNS"
   node --import tsx src/cli/main.ts agent --agent-config "$RUN_DIR/agent.yaml" >"$RUN_DIR/agent.log" 2>&1 &
   AGENT_PID=$!
-  agent_up=false
-  for _ in $(seq 1 60); do
-    kill -0 "$AGENT_PID" 2>/dev/null || break
-    if grep -q 'initial reconcile done' "$RUN_DIR/agent.log"; then agent_up=true; break; fi
-    sleep 0.5
-  done
-  if ! $agent_up; then
+  if ! wait_for "$AGENT_PID" 60 grep -q 'initial reconcile done' "$RUN_DIR/agent.log"; then
     echo "conformance: the host agent did not start; its log:" >&2
     tail -n 20 "$RUN_DIR/agent.log" >&2
     exit 1

@@ -10,7 +10,7 @@ import { EventBus, type ResourceEvent } from './events/index.ts';
 import { createPolicy, type PolicyEngine } from './policy/index.ts';
 import { QuotaService } from './framework/quotas.ts';
 import { createServices, Services } from './framework/services.ts';
-import { extensionsOf, loadFeatures, migrationsOf, policyParentsOf, policyRulesOf } from './framework/discovery.ts';
+import { cascadesOf, extensionsOf, loadFeatures, migrationsOf, policyParentsOf, policyRulesOf } from './framework/discovery.ts';
 import type { Feature } from './framework/feature.ts';
 import { identityMigrations } from './identity/migrations/index.ts';
 import { WiringGraph } from './framework/wiring.ts';
@@ -50,7 +50,7 @@ export class App implements ServiceDeps {
   ) {
     this.registry = new Registry(extensionsOf(features), policyParentsOf(features));
     this.policy = createPolicy(config.auth.policy_file, policyRulesOf(features));
-    this.feed = new ChangeFeed(database, feedResources(this.registry), config.feed, log, config.database.url);
+    this.feed = new ChangeFeed(database, feedResources(this.registry, cascadesOf(features)), config.feed, log, config.database.url);
     this.backend = createBackend(config.backend.driver, { agentDownTime: config.agents.agent_down_time, backend: config.backend });
     this.quotas = new QuotaService(this);
     createServices(this, this.services, features);

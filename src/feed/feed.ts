@@ -18,7 +18,6 @@ import type { Logger } from 'pino';
 import type { Database, Tx } from '../db/index.ts';
 import { PendingChanges, type Before, type ChangeKind } from './pending.ts';
 import { Wakeup } from './wakeup.ts';
-import { CASCADED_DELETES } from './cascades.ts';
 
 export type { ChangeKind, Before };
 
@@ -31,6 +30,8 @@ export interface FeedResource {
   /** Attribute and column holding the host the object is bound to (ports: binding:host_id), if any. */
   hostAttribute?: string;
   hostColumn?: string;
+  /** Children a foreign-key cascade deletes with it: their collection and the column holding its id. */
+  cascades?: { resource: string; column: string }[];
 }
 
 export interface FeedOptions {
@@ -162,11 +163,11 @@ export class ChangeFeed {
 
   /**
    * Records the deletion of the children a database cascade deletes with an object
-   * (CASCADED_DELETES). Called when the delete starts; a refused delete rolls back the
+   * (FeedResource.cascades, declared by features). Called when the delete starts; a refused delete rolls back the
    * records with the transaction.
    */
   async recordCascadedDeletes(trx: Tx, resource: string, id: string): Promise<void> {
-    for (const child of CASCADED_DELETES[resource] ?? []) await this.recordDeletesWhere(trx, child.resource, { [child.column]: id });
+    for (const child of this.resources(resource)?.cascades ?? []) await this.recordDeletesWhere(trx, child.resource, { [child.column]: id });
   }
 
   private columns(r: FeedResource): string[] {

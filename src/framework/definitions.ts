@@ -2,9 +2,9 @@
 // api/definitions) describes its alias, its resources and the attributes it adds to other
 // resources; the generic API layer (src/api/) serves every resource from these.
 
-import type { AttrType, ValueSpec } from '../foundation/validation.ts';
+import { validateAttribute, type AttrType, type ValueSpec } from '../foundation/validation.ts';
 
-export type { AttrType };
+export type { AttrType, ValueSpec };
 
 export interface AttributeDef extends ValueSpec {
   /** May be given on create (POST). */
@@ -36,6 +36,12 @@ export interface AttributeDef extends ValueSpec {
    * provider:* and binding:* are admin only.
    */
   enforcePolicy?: boolean;
+  /**
+   * For dict attributes: keys other extensions add to the dict (ExtensionDef.extendKeys),
+   * with how to validate each. The feature owning the attribute accepts these besides its
+   * own keys and leaves their values in the request for the adding feature's edges.
+   */
+  keys?: Record<string, ValueSpec>;
 }
 
 export interface ActionDef {
@@ -94,6 +100,8 @@ export interface ExtensionDef {
   resources?: ResourceDef[];
   /** Attributes this extension adds to other resources, by collection. */
   extendAttributes?: Record<string, Record<string, AttributeDef>>;
+  /** Keys this extension adds to other resources' dict attributes: collection → attribute → key → spec. */
+  extendKeys?: Record<string, Record<string, Record<string, ValueSpec>>>;
   /** Aliases this one needs. */
   requires?: string[];
 }
@@ -104,4 +112,20 @@ export function columnOf(name: string, def: AttributeDef): string {
 
 export function storageOf(def: AttributeDef): 'column' | 'json' | 'computed' {
   return def.storage ?? (def.type === 'list' || def.type === 'dict' ? 'json' : 'column');
+}
+
+/**
+ * For the owner of a dict attribute: validates (and converts, in place) the keys of value
+ * that extensions added to it (def.keys) and returns the keys neither the owner (ownKeys)
+ * nor an extension knows, which the owner refuses.
+ */
+export function checkAddedKeys(name: string, def: AttributeDef, value: Record<string, unknown>, ownKeys: readonly string[]): string[] {
+  const unknown: string[] = [];
+  for (const key of Object.keys(value)) {
+    if (ownKeys.includes(key)) continue;
+    const spec = def.keys && Object.hasOwn(def.keys, key) ? def.keys[key] : undefined;
+    if (spec) value[key] = validateAttribute(`${name}:${key}`, spec, value[key]);
+    else unknown.push(key);
+  }
+  return unknown;
 }

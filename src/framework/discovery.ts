@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Migration } from 'kysely';
-import type { Feature } from './feature.ts';
+import type { CascadedDelete, Feature } from './feature.ts';
 import type { ExtensionDef, PolicyParent } from './definitions.ts';
 
 const EXTENSIONS_DIR = fileURLToPath(new URL('../extensions/', import.meta.url));
@@ -63,6 +63,9 @@ export const extensionsOf = (features: Feature[]): ExtensionDef[] => features.fl
 export const policyRulesOf = (features: Feature[]): Record<string, string> => Object.assign({}, ...features.map((f) => f.policy ?? {}));
 
 export const policyParentsOf = (features: Feature[]): PolicyParent[] => features.flatMap((f) => f.policyParents ?? []);
+
+/** Every feature's cascaded deletes. */
+export const cascadesOf = (features: Feature[]): CascadedDelete[] => features.flatMap((f) => f.cascades ?? []);
 
 /** Every feature's migrations, by name; a name used twice is an error. */
 export function migrationsOf(features: Feature[]): Record<string, Migration> {

@@ -54,6 +54,22 @@ export interface Feature {
   wiring?: Edge[];
   /** Routes that are not plain resources (quotas, availability lists, scheduling). */
   routes?: RouteModule[];
+  /** The feature's resources that foreign-key cascades delete with a parent (for the change feed). */
+  cascades?: CascadedDelete[];
+}
+
+/**
+ * Objects a database cascade (foreign keys ON DELETE CASCADE) deletes with another one,
+ * without their service: the change feed records their deletions when the parent's delete
+ * starts (a refused delete rolls back the records with it).
+ */
+export interface CascadedDelete {
+  /** The parent collection (`security_groups`). */
+  parent: string;
+  /** The child collection the cascade deletes (`security_group_rules`). */
+  resource: string;
+  /** The child's column holding the parent's id. */
+  column: string;
 }
 
 /** Declares a feature (the default export of src/extensions/<name>/index.ts). */

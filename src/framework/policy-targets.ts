@@ -39,6 +39,9 @@ export class TargetBatch {
     let target = this.built[i];
     if (!target) {
       target = { ...this.parentFields[i], ...this.items[i], ...this.flags[i] };
+      // An item being created holds project_id only; rules ask for tenant_id (`owner`, the
+      // `default` rule of attributes without their own): the same value under Neutron's old name.
+      if (!('tenant_id' in target) && 'project_id' in target) target.tenant_id = target.project_id;
       this.built[i] = target;
     }
     return target;
@@ -68,7 +71,7 @@ export class TargetBatch {
         const target: Target = {};
         for (const key of keys) {
           const source = this.sourceOf(i, key);
-          if (source) target[key] = source[key];
+          if (source) target[key] = source[key === 'tenant_id' && !(key in source) ? 'project_id' : key];
         }
         allowed = policy.enforce(ctx, action, target);
         memo.set(signature, allowed);
@@ -77,17 +80,22 @@ export class TargetBatch {
     });
   }
 
-  /** Where target(i)'s value of key comes from (undefined: it has no such key). */
+  /**
+   * Where target(i)'s value of key comes from (undefined: it has no such key); tenant_id
+   * comes from project_id where no source has it (see target()).
+   */
   private sourceOf(i: number, key: string): Target | undefined {
-    for (const source of [this.flags[i], this.items[i], this.parentFields[i]]) {
+    const sources = [this.flags[i], this.items[i], this.parentFields[i]];
+    for (const source of sources) {
       if (source && key in source) return source;
     }
+    if (key === 'tenant_id') return sources.find((source) => source && 'project_id' in source);
     return undefined;
   }
 
   /** What target(i) holds under key, without building it. */
   private keyStateOf(i: number, key: string): string {
     const source = this.sourceOf(i, key);
-    return keyState(source !== undefined, source?.[key]);
+    return keyState(source !== undefined, source?.[key === 'tenant_id' && source && !(key in source) ? 'project_id' : key]);
   }
 }

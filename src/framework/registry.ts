@@ -72,6 +72,17 @@ export class Registry {
         Object.assign(resource.attributes, attrs);
       }
     }
+    for (const ext of extensions) {
+      for (const [collection, byAttribute] of Object.entries(ext.extendKeys ?? {})) {
+        const attributes = this.resources.get(collection)?.attributes;
+        for (const [name, keys] of Object.entries(byAttribute)) {
+          const def = attributes?.[name];
+          if (!attributes || !def) continue; // the extended attribute is not served in this deployment
+          // A copy: definitions are shared objects (another deployment may not add the keys).
+          attributes[name] = { ...def, keys: { ...def.keys, ...keys } };
+        }
+      }
+    }
   }
 
   resource(collection: string): Resource {

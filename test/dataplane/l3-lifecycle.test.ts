@@ -47,7 +47,9 @@ test('metadata through the router for a workload on a routed network without DHC
 test('agent restart keeps router flows and converges; a dead agent\'s router moves to a live one', { skip: skip ?? false, timeout: 300_000 }, async (t) => {
   const topo = new Topology();
   t.after(() => (process.env.NEUTRINO_DATAPLANE_KEEP ? console.log(`kept ${topo.prefix} ${topo.dir}`) : topo.cleanup()));
-  const l3 = await l3Topology(topo);
+  // An agent is dead after 15 s without a report: a restart on a loaded machine (node + tsx
+  // start-up) must not count as a death, which would move the router away.
+  const l3 = await l3Topology(topo, ['hv1', 'hv2'], { 'agents.agent_down_time': 15 });
   const { api } = l3;
   const a = await tenantNetwork(l3, 'a', '10.1.0.0/24');
   const router = (await api.post('/v2.0/routers', { router: { name: 'r7', external_gateway_info: { network_id: l3.extNet.id } } })).body.router;
@@ -85,7 +87,7 @@ test('agent restart keeps router flows and converges; a dead agent\'s router mov
   await waitFor('router rescheduled to the live agent', async () => {
     const agents = (await topo.admin.get(`/v2.0/routers/${router.id}/l3-agents`)).body.agents;
     return agents.length === 1 && agents[0].host === `${topo.prefix}-${other}`;
-  }, 40_000, 500);
+  }, 60_000, 500);
   await waitFor('floating IP 1 answers through the new router host', async () => (await topo.fetchName(l3.ext, fip1)) === 'w1', 40_000, 300);
   assert.equal(await topo.fetchName(l3.ext, fip2), 'w2');
   const gw = (await topo.admin.get(`/v2.0/ports?device_id=${router.id}&device_owner=network:router_gateway`)).body.ports[0];

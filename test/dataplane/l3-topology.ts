@@ -15,8 +15,8 @@ export interface L3Topology {
   api: ReturnType<Topology['admin']['as']>;
 }
 
-export async function l3Topology(topo: Topology, hypervisors = ['hv1', 'hv2']): Promise<L3Topology> {
-  await topo.start();
+export async function l3Topology(topo: Topology, hypervisors = ['hv1', 'hv2'], serverConfig: Record<string, unknown> = {}): Promise<L3Topology> {
+  await topo.start(serverConfig);
   for (const hv of hypervisors) await topo.addHypervisor(hv);
   const ext = await topo.addNamespace('ext');
   await must('ip', ['-n', topo.ns('ul'), 'link', 'add', 'x-ext', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ext]);

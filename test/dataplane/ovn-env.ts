@@ -15,6 +15,8 @@ export interface OvnEnv {
   driver: OvnDriver;
   nbctl(...args: string[]): Promise<string>;
   sbctl(...args: string[]): Promise<string>;
+  /** ovs-vsctl on the chassis' Open_vSwitch database (started with a chassis). */
+  vsctl(...args: string[]): Promise<string>;
   /** ovn-trace on a datapath with a microflow; one `--ct=new` per ct_next unless ct is given. */
   trace(datapath: string, microflow: string, ct?: string[]): Promise<string>;
   /** Waits until the driver has written every change the API committed, and northd has computed SB from it. */
@@ -37,12 +39,12 @@ function exec(cmd: string, args: string[], env: Record<string, string>): Promise
   });
 }
 
-export async function startOvnEnv(options: { resyncSeconds?: number; chassis?: string } = {}): Promise<OvnEnv> {
+export async function startOvnEnv(options: { resyncSeconds?: number; chassis?: string; netns?: string } = {}): Promise<OvnEnv> {
   const dir = mkdtempSync(join(tmpdir(), 'neutrino-ovn-'));
   let sandbox: Sandbox | undefined;
   let server: TestServer | undefined;
   try {
-    sandbox = await startSandbox({ dir, chassis: options.chassis });
+    sandbox = await startSandbox({ dir, chassis: options.chassis, netns: options.netns });
     const env = sandbox.env;
     const nbctl = (...args: string[]) => exec('ovn-nbctl', [`--db=${sandbox!.nb}`, ...args], env);
     const sbctl = (...args: string[]) => exec('ovn-sbctl', [`--db=${sandbox!.sb}`, ...args], env);
@@ -63,6 +65,7 @@ export async function startOvnEnv(options: { resyncSeconds?: number; chassis?: s
       driver,
       nbctl,
       sbctl,
+      vsctl: (...args: string[]) => exec('ovs-vsctl', [`--db=${s.ovs}`, ...args], env),
       trace: (datapath, microflow, ct = ['new', 'new']) => exec('ovn-trace', ['--no-friendly-names', `--db=${s.sb}`, ...ct.map((c) => `--ct=${c}`), datapath, microflow], env),
       async settle() {
         const deadline = Date.now() + 30_000;

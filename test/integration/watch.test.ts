@@ -15,6 +15,21 @@ for (const dialect of dialects()) {
     });
     after(async () => t?.close());
 
+    it('records the deletion of children a foreign-key cascade deletes (declared by their feature)', async () => {
+      const backend = new FakeBackend(t.admin, { resources: ['security_groups', 'security_group_rules'] });
+      await backend.start();
+      const sg = (await t.client.post('/v2.0/security-groups', { security_group: { name: 'feed-cascade' } })).body.security_group;
+      const rule = (await t.client.post('/v2.0/security-group-rules', { security_group_rule: { security_group_id: sg.id, direction: 'ingress', protocol: 'tcp', port_range_min: 22, port_range_max: 22 } })).body.security_group_rule;
+      const rules = (await t.client.get(`/v2.0/security-group-rules?security_group_id=${sg.id}`)).body.security_group_rules.map((r: { id: string }) => r.id);
+      assert.ok(rules.length > 1, 'the group has its default egress rules too');
+      assert.equal((await t.client.del(`/v2.0/security-groups/${sg.id}`)).status, 204);
+      const seen = await backend.until((s) => s.some((c) => c.id === sg.id && c.kind === 'deleted'), 'group deletion');
+      const ruleChanges = of(seen, rule.id).map((c) => c.kind);
+      assert.deepEqual(ruleChanges, ['created', 'deleted'], 'the rule deleted by the cascade is in the feed');
+      // The group's default egress rules went with it too.
+      for (const id of rules) assert.deepEqual(of(seen, id).map((c) => c.kind), ['created', 'deleted'], `rule ${id}`);
+    });
+
     it('rejects malformed watch requests', async () => {
       for (const q of ['since=abc', 'since=-1', 'timeout=9999', 'resources=bogus', 'limit=0', 'colour=red']) {
         const res = await t.admin.get(`/v2.0/watch?${q}`);

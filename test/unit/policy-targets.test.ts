@@ -94,4 +94,15 @@ describe('TargetBatch.enforceEach', () => {
     assert.deepEqual(b.enforceEach(p, makeContext({ projectId: 'own', roles: [] }), 'r'), [true]);
     assert.deepEqual(b.enforceEach(p, makeContext({ projectId: 'own', roles: [] }), 'own'), [true]);
   });
+
+  it('gives an item that holds only project_id (being created) its tenant_id, for the owner rule and attribute rules falling back to default', () => {
+    const p = new RulePolicy({ owner: 'tenant_id:%(tenant_id)s', default: 'rule:owner', 'create_thing:name': 'rule:owner' });
+    const b = new TargetBatch([{ project_id: 'p1' }, { project_id: 'p2' }], [undefined, undefined], [undefined, undefined], [undefined, undefined]);
+    const member = makeContext({ projectId: 'p1', roles: ['member'] });
+    assert.deepEqual(b.enforceEach(p, member, 'create_thing:name'), [true, false]);
+    assert.deepEqual(b.enforceEach(p, member, 'create_thing:size'), [true, false], 'an attribute without a rule of its own: default');
+    assert.equal(b.target(0).tenant_id, 'p1');
+    assert.equal(p.enforce(member, 'create_thing:size', b.target(0)), true);
+    assert.equal(p.enforce(member, 'create_thing:size', b.target(1)), false);
+  });
 });

@@ -338,6 +338,7 @@ describe('reachability engine', () => {
     assert.equal(r.verdict, 'not_reachable');
     assert.equal(r.blocked_by?.direction, 'return');
     assert.match(r.suggestion!, /^add an egress rule tcp to 10\.0\.0\.0\/24 to group web \(its groups are stateful=false/);
+    assert.match(r.blocked_by!.reason, /the reply \(tcp to an ephemeral port\) to 10\.0\.0\.5/);
     web.rules.push({ id: 'replies', direction: 'egress', ethertype: 'IPv4', protocol: 'tcp', port_range_min: 1024, port_range_max: 65535, remote_ip_prefix: '10.0.0.0/24', remote_group_id: null, remote_address_group_id: null });
     const ok = w.ask(client, server, TCP443);
     assert.equal(ok.verdict, 'reachable');

@@ -8,6 +8,7 @@
 //             a router no agent hosts yet asks for a heartbeat at once (that schedules it)
 //   binding:  the router's ports are bound to this host (binding:host_id), so the L2
 //             reconciler puts their taps on the networks' bridges and reports them ACTIVE
+//   IPv6:     router advertisements for SLAAC / DHCPv6-stateless subnets (advertise.ts)
 //   gc:       namespaces and state directories no hosted router explains
 import fs from 'node:fs';
 import path from 'node:path';
@@ -15,6 +16,7 @@ import type { AgentContext, AgentReport, Change, Obj, Reconciler, ReconcilerFact
 import { planRouter, routerPorts, type RouterPlan } from './plan.ts';
 import { RouterHost } from './router-host.ts';
 import { RouterMetadata } from './metadata.ts';
+import { RouterAdvertiser } from './advertise.ts';
 
 export const L3_AGENT_TYPE = 'L3 agent';
 
@@ -25,10 +27,12 @@ export class L3Reconciler implements Reconciler {
   /** The server answered at least once which routers are ours (before that, nothing is removed). */
   private hostingKnown = false;
   private readonly metadata?: RouterMetadata;
+  private readonly advertiser: RouterAdvertiser;
 
   constructor(private readonly ctx: AgentContext) {
     const c = ctx.cache;
     const source = { ports: c.ports, networks: c.networks, subnets: c.subnets, config: ctx.config, log: ctx.log, host: ctx.host };
+    this.advertiser = new RouterAdvertiser(ctx.host, ctx.config.dnsmasq);
     if (ctx.config.enable_metadata) this.metadata = new RouterMetadata(source, path.join(this.stateRoot, 'metadata.sock'));
   }
 
@@ -128,6 +132,7 @@ export class L3Reconciler implements Reconciler {
     const added = await rh.syncAddresses(addresses);
     const problems = [...plan.problems, ...(await rh.syncRoutes(plan.adminUp ? plan.routes : []))];
     await rh.syncNat(plan);
+    await this.advertiser.ensure(rh.namespace, path.join(this.stateRoot, router.id), plan.adminUp ? plan.advertise : []);
     if (plan.gateway) for (const f of plan.floatingIps) if (added.has(`${f.address}/32`)) rh.announce(plan.gateway.device, f.address);
     if (this.metadata) await this.metadata.ensure(router.id, rh.namespace);
     this.reportRouter(router, plan, problems);
@@ -146,6 +151,7 @@ export class L3Reconciler implements Reconciler {
 
   private async teardown(routerId: string): Promise<void> {
     await this.metadata?.stop(routerId);
+    await this.advertiser.stop(path.join(this.stateRoot, routerId));
     await new RouterHost(this.ctx.host, this.namespaceOf(routerId)).remove();
     fs.rmSync(path.join(this.stateRoot, routerId), { recursive: true, force: true });
     this.ctx.forgetReport('routers', routerId);

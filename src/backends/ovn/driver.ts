@@ -33,7 +33,11 @@ export type OvnOptions = Pick<NeutrinoConfig['backend'], 'ovn_nb_connection' | '
 export interface SyncResult {
   trigger: 'start' | 'feed' | 'resync';
   plan: Plan;
+  /** From reading the changes (or the whole intent) to NB having committed. */
   seconds: number;
+  /** Of which: translating and planning, and the NB transaction (until the replica has it). */
+  planSeconds: number;
+  commitSeconds: number;
 }
 
 export class OvnDriver implements BackendDriver {
@@ -221,8 +225,10 @@ export class OvnDriver implements BackendDriver {
 
   /** Translates the intent and commits the difference to NB (one transaction, none when equal). */
   private async sync(trigger: SyncResult['trigger'], started: number): Promise<SyncResult> {
+    const planStarted = performance.now();
     const desired = translate(this.intent, { gatewayChassis: this.gatewayChassis(), leaseTime: 43200 });
     const plan = this.reconciler!.plan(desired, this.nbReplica!);
+    const commitStarted = performance.now();
     if (plan.operations.length) {
       const results = await this.nb!.transact(NB_DB, plan.operations);
       nbTransactions.inc({ trigger });
@@ -231,9 +237,10 @@ export class OvnDriver implements BackendDriver {
       const inserted = plan.operations.flatMap((op, i) => (op.op === 'insert' ? [{ table: String(op.table), uuid: String(results[i]?.uuid?.[1]) }] : []));
       await this.replicaHas(inserted);
     }
-    const seconds = (performance.now() - started) / 1000;
+    const ended = performance.now();
+    const seconds = (ended - started) / 1000;
     if (plan.operations.length) syncSeconds.observe({ trigger }, seconds);
-    const result: SyncResult = { trigger, plan, seconds };
+    const result: SyncResult = { trigger, plan, seconds, planSeconds: (commitStarted - planStarted) / 1000, commitSeconds: (ended - commitStarted) / 1000 };
     for (const l of this.synced) l(result);
     return result;
   }

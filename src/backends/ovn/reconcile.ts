@@ -69,6 +69,12 @@ function normalize(type: ColumnType | undefined, v: Value | undefined): Value {
 
 export class Reconciler {
   private readonly ops: Ops;
+  /**
+   * Replica rows found equal to a desired row object. The replica replaces a row object when
+   * the row changes, and memoized translation (translate.ts) keeps row objects of unchanged
+   * objects: the pair unchanged means equal, without comparing column by column.
+   */
+  private matched = new WeakMap<ReplicaRow, DesiredRow>();
 
   constructor(
     readonly schema: DatabaseSchema,
@@ -130,9 +136,11 @@ export class Reconciler {
       const existing = byKey.get(table)!;
       const want = desired.get(table) ?? new Map<string, DesiredRow>();
       for (const [key, row] of want) {
+        const current = existing.get(key);
+        // The same desired row object and the same replica row as last time: equal already.
+        if (current && this.matched.get(current) === row) continue;
         const values: Record<string, Value> = { ...row.columns };
         for (const [col, refs] of Object.entries(row.refs ?? {})) values[col] = resolve(refs);
-        const current = existing.get(key);
         if (!current) {
           const id = ids.get(table)!.get(key) as { named: string };
           inserts.push(this.ops.insert(table, values, id.named));
@@ -166,7 +174,10 @@ export class Reconciler {
             set[col] = value;
           }
         }
-        if (!Object.keys(set).length && !mutations.length) continue;
+        if (!Object.keys(set).length && !mutations.length) {
+          this.matched.set(current, row);
+          continue;
+        }
         if (Object.keys(set).length) updates.push(this.ops.update(table, byUuid(current._uuid.uuid), set));
         if (mutations.length) updates.push(this.ops.mutate(table, byUuid(current._uuid.uuid), mutations));
         plan.updated++;

@@ -23,6 +23,8 @@ export interface SandboxOptions {
   chassis?: string;
   /** Encapsulation for the chassis (default geneve). */
   encap?: { type: 'geneve' | 'vxlan'; ip: string };
+  /** Network namespace ovs-vswitchd runs in (its bridges and ports live there); default: the caller's. */
+  netns?: string;
 }
 
 export interface Sandbox {
@@ -39,7 +41,9 @@ export interface Sandbox {
 const DAEMONS = ['nb', 'sb', 'northd', 'ovs-db', 'vswitchd', 'controller'];
 
 function daemonArgs(dir: string, name: string): string[] {
-  return [`--pidfile=${join(dir, `${name}.pid`)}`, `--log-file=${join(dir, `${name}.log`)}`, `--unixctl=${join(dir, `${name}.ctl`)}`, '--detach', '--no-chdir'];
+  // ovn-controller has no --unixctl: its control socket goes to OVN_RUNDIR (the run directory).
+  const unixctl = name === 'controller' ? [] : [`--unixctl=${join(dir, `${name}.ctl`)}`];
+  return [`--pidfile=${join(dir, `${name}.pid`)}`, `--log-file=${join(dir, `${name}.log`)}`, ...unixctl, '--detach', '--no-chdir'];
 }
 
 async function startDb(dir: string, name: string, schema: string): Promise<string> {
@@ -73,7 +77,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     sandbox.env.DB_SOCK = ovs.slice(5);
     const vsctl = (...args: string[]) => run('ovs-vsctl', [`--db=${ovs}`, '--no-wait', ...args], { env });
     await vsctl('--', 'init');
-    if (!running(dir, 'vswitchd')) await run('ovs-vswitchd', [ovs, ...daemonArgs(dir, 'vswitchd')], { env });
+    const inNetns = (cmd: string, args: string[]): [string, string[]] => (options.netns ? ['ip', ['netns', 'exec', options.netns, cmd, ...args]] : [cmd, args]);
+    if (!running(dir, 'vswitchd')) await run(...inNetns('ovs-vswitchd', [ovs, ...daemonArgs(dir, 'vswitchd')]), { env });
     const encap = options.encap ?? { type: 'geneve', ip: '127.0.0.1' };
     await vsctl(
       'set', 'open_vswitch', '.',

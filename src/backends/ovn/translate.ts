@@ -59,6 +59,12 @@ function serverMac(subnetId: string): string {
   return `fa:16:3e:${[h[0], h[1], h[2]].map((b) => b.toString(16).padStart(2, '0')).join(':')}`;
 }
 
+function push<T>(map: Map<string, T[]>, key: string, value: T): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
 class Builder {
   readonly desired: Desired = new Map();
 
@@ -73,14 +79,7 @@ class Builder {
 export function translate(state: IntentState, options: TranslateOptions): Desired {
   const b = new Builder();
   const portsByNetwork = new Map<string, Item[]>();
-  for (const port of state.ports.values()) {
-    if (!state.networks.has(port.network_id)) continue;
-    const list = portsByNetwork.get(port.network_id) ?? [];
-    list.push(port);
-    portsByNetwork.set(port.network_id, list);
-  }
-  const subnetsByNetwork = new Map<string, Item[]>();
-  for (const subnet of state.subnets.values()) subnetsByNetwork.set(subnet.network_id, [...(subnetsByNetwork.get(subnet.network_id) ?? []), subnet]);
+  for (const port of state.ports.values()) if (state.networks.has(port.network_id)) push(portsByNetwork, port.network_id, port);
 
   // DHCP options per subnet with DHCP enabled (and per port with extra DHCP options).
   const dhcpKeys = new Map<string, string>();
@@ -100,10 +99,10 @@ export function translate(state: IntentState, options: TranslateOptions): Desire
   for (const port of state.ports.values()) {
     if (!state.networks.has(port.network_id) || !secured(port)) continue;
     dropMembers.push(port.id);
-    for (const sg of port.security_groups ?? []) membersBySg.set(sg, [...(membersBySg.get(sg) ?? []), port.id]);
+    for (const sg of port.security_groups ?? []) push(membersBySg, sg, port.id);
   }
   const rulesBySg = new Map<string, Item[]>();
-  for (const rule of state.security_group_rules.values()) rulesBySg.set(rule.security_group_id, [...(rulesBySg.get(rule.security_group_id) ?? []), rule]);
+  for (const rule of state.security_group_rules.values()) push(rulesBySg, rule.security_group_id, rule);
   for (const sg of state.security_groups.values()) {
     const pg = portGroupName(sg.id);
     const acls: string[] = [];
@@ -139,7 +138,7 @@ export function translate(state: IntentState, options: TranslateOptions): Desire
   for (const network of state.networks.values()) {
     const portKeys: string[] = [];
     for (const port of portsByNetwork.get(network.id) ?? []) {
-      const row = switchPort(b, port, network, state, dhcpKeys, secured(port));
+      const row = memoizedSwitchPort(b, port, network, state, dhcpKeys, secured(port));
       b.add('Logical_Switch_Port', port.id, row);
       portKeys.push(port.id);
     }
@@ -212,6 +211,25 @@ const DHCP_OPT_NAMES: Record<string, string> = {
   'T1': 'T1',
   'T2': 'T2',
 };
+
+/**
+ * A port's row is rebuilt only when an input changed (the intent replaces an object when it
+ * changes, so identity tells): the same row object lets the reconciler skip comparing it.
+ */
+const portRows = new WeakMap<Item, { network: Item; subnets: (Item | undefined)[]; dhcp: boolean[]; secured: boolean; row: DesiredRow }>();
+
+function memoizedSwitchPort(b: Builder, port: Item, network: Item, state: IntentState, dhcpKeys: Map<string, string>, secured: boolean): DesiredRow {
+  // Ports with their own DHCP options add rows as they are translated: never memoized.
+  if ((port.extra_dhcp_opts ?? []).length) return switchPort(b, port, network, state, dhcpKeys, secured);
+  const ids = ((port.fixed_ips ?? []) as Item[]).map((f) => f.subnet_id as string);
+  const subnets = ids.map((id) => state.subnets.get(id));
+  const dhcp = ids.map((id) => dhcpKeys.has(id));
+  const memo = portRows.get(port);
+  if (memo && memo.network === network && memo.secured === secured && memo.subnets.every((s, i) => s === subnets[i]) && memo.dhcp.every((d, i) => d === dhcp[i]) && memo.subnets.length === subnets.length) return memo.row;
+  const row = switchPort(b, port, network, state, dhcpKeys, secured);
+  portRows.set(port, { network, subnets, dhcp, secured, row });
+  return row;
+}
 
 function switchPort(b: Builder, port: Item, network: Item, state: IntentState, dhcpKeys: Map<string, string>, secured: boolean): DesiredRow {
   const fixed = ((port.fixed_ips ?? []) as Item[]).filter((f) => f.ip_address);
@@ -317,10 +335,10 @@ function translateRouters(b: Builder, state: IntentState, options: TranslateOpti
   const portsByRouter = new Map<string, Item[]>();
   for (const port of state.ports.values()) {
     if (!isRouterPort(port) || !state.routers.has(port.device_id) || !state.networks.has(port.network_id)) continue;
-    portsByRouter.set(port.device_id, [...(portsByRouter.get(port.device_id) ?? []), port]);
+    push(portsByRouter, port.device_id, port);
   }
   const fipsByRouter = new Map<string, Item[]>();
-  for (const fip of state.floatingips.values()) if (fip.router_id && fip.port_id && fip.fixed_ip_address) fipsByRouter.set(fip.router_id, [...(fipsByRouter.get(fip.router_id) ?? []), fip]);
+  for (const fip of state.floatingips.values()) if (fip.router_id && fip.port_id && fip.fixed_ip_address) push(fipsByRouter, fip.router_id, fip);
 
   for (const router of state.routers.values()) {
     const lr = routerName(router.id);

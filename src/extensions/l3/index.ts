@@ -45,5 +45,6 @@ export default defineFeature({
     floatingipPools: deps.registry.has('floatingip-pools') ? new FloatingIpPools(deps) : undefined,
   }),
   wiring: l3Wiring,
+  cascades: [{ parent: 'floatingips', resource: 'port_forwardings', column: 'floatingip_id' }],
   routes: [autoAllocatedTopologyRoutes, floatingIpPoolRoutes],
 });

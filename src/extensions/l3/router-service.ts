@@ -9,6 +9,7 @@ import { invalidAttr, validateAttribute } from '../../foundation/validation.ts';
 import type { Tx } from '../../db/index.ts';
 import { MAX_ROUTES, validateRoutes } from './definitions/extraroute.ts';
 import { ResourceService, type Item } from '../../framework/resource-service.ts';
+import { checkAddedKeys } from '../../framework/definitions.ts';
 import { changesOf, type CreateOp, type DeleteOp, type Operation, type UpdateOp } from '../../framework/operation.ts';
 import { cidrContains } from './addresses.ts';
 import { badRequestFor, gatewayInUseByFloatingIp, invalidRoutes, routerInUse, routerNotFound, routesExhausted } from './errors.ts';
@@ -95,8 +96,9 @@ export class RouterService extends ResourceService {
     item.status = 'ACTIVE';
     item.routes = [];
     this.checkAvailabilityZones(item.availability_zone_hints);
+    // external_gateway_info stays in the item (it is not stored): keys other features add
+    // to it (qos-gateway-ip's qos_policy_id) are theirs to read in their edges.
     item._gateway = this.parseGatewayInfo(item.external_gateway_info);
-    delete item.external_gateway_info;
   }
 
   protected override async afterCreate(op: CreateOp): Promise<void> {
@@ -113,7 +115,6 @@ export class RouterService extends ResourceService {
     if ('external_gateway_info' in changes) {
       const gateway = this.parseGatewayInfo(changes.external_gateway_info);
       Object.assign(changes, await this.changeGateway(trx, ctx, current as { id: string } & GatewayColumns, gateway));
-      delete changes.external_gateway_info;
     }
     if ('routes' in changes) {
       changes.routes ??= [];
@@ -131,7 +132,7 @@ export class RouterService extends ResourceService {
   /** Validates external_gateway_info (null or {} clears the gateway); the generic layer enforces its policy. */
   private parseGatewayInfo(info: Item | null | undefined): GatewayInfo | null {
     if (info === null || info === undefined || Object.keys(info).length === 0) return null;
-    const unknown = Object.keys(info).filter((k) => !GATEWAY_KEYS.includes(k));
+    const unknown = checkAddedKeys('external_gateway_info', this.resource.attributes.external_gateway_info, info, GATEWAY_KEYS);
     if (unknown.length) throw invalidAttr('external_gateway_info', `Unrecognized attribute(s) '${unknown.join(', ')}'`);
     if (info.network_id === undefined) throw invalidAttr('external_gateway_info', `Validation of dictionary's keys failed. Expected keys: {'network_id'} Provided keys: {${Object.keys(info).map((k) => `'${k}'`).join(', ')}}`);
     const gateway: GatewayInfo = { network_id: validateAttribute('network_id', { type: 'uuid' }, info.network_id) as string };

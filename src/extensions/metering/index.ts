@@ -13,6 +13,7 @@ export default defineFeature({
   extensions: [meteringExtension, meteringSourceAndDestinationFieldsExtension],
   migrations: { '0050_metering_agents': m0050 },
   policy: meteringRules,
+  cascades: [{ parent: 'metering_labels', resource: 'metering_label_rules', column: 'metering_label_id' }],
   services: (deps) =>
     deps.registry.resources.has('metering_labels') ? { meteringLabels: new MeteringLabelService(deps), meteringLabelRules: new MeteringLabelRuleService(deps) } : {},
 });

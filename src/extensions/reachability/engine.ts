@@ -112,7 +112,8 @@ const groupWord = (g: SnapGroup) => (g.name ? `group ${g.name}` : `group ${g.id}
 function trafficText(p: { protocol: string; port?: number }): string {
   if (p.protocol === 'any') return 'any protocol';
   if (p.protocol === 'icmp') return p.port === undefined ? 'icmp' : `icmp type ${p.port}`;
-  return `${p.protocol}/${p.port}`;
+  // A reply's destination port is the client's ephemeral port.
+  return p.port === undefined ? `${p.protocol} to an ephemeral port` : `${p.protocol}/${p.port}`;
 }
 
 /** The protocol number a packet carries (IPv6's ICMP is 58). */

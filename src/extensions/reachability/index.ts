@@ -3,6 +3,7 @@
 // analysis, loader.ts reads the snapshot it works on with the caller's visibility.
 import { defineFeature } from '../../framework/feature.ts';
 import { neutrinoReachabilityExtension } from './definitions/neutrino-reachability.ts';
+import * as m0099 from './migrations/0099_reachability_lookups.ts';
 import { reachabilityRules } from './policy.ts';
 import { ReachabilityService } from './reachability-service.ts';
 import { reachabilityRoutes } from './routes.ts';
@@ -11,6 +12,7 @@ export default defineFeature({
   name: 'reachability',
   after: ['l3', 'securitygroups'],
   extensions: [neutrinoReachabilityExtension],
+  migrations: { '0099_reachability_lookups': m0099 },
   policy: reachabilityRules,
   services: (deps) => ({ reachability: new ReachabilityService(deps) }),
   routes: [reachabilityRoutes],

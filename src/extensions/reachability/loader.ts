@@ -10,7 +10,7 @@ import { badRequest } from '../../foundation/errors.ts';
 import type { ServiceDeps } from '../../framework/deps.ts';
 import type { Item } from '../../framework/repository.ts';
 import type { ResourceService } from '../../framework/resource-service.ts';
-import { canonicalIp, versionOf } from '../ipam/address.ts';
+import { canonicalIp, cidrContains, ipToBig, parseCidr, versionOf } from '../ipam/address.ts';
 import type { SnapAddressGroup, SnapFloatingIp, SnapGroup, SnapNetwork, SnapPort, SnapRouter, SnapSubnet, Snapshot } from './snapshot.ts';
 
 export interface Endpoint {
@@ -21,6 +21,8 @@ export interface Endpoint {
 const ROUTER_OWNERS = ['network:router_interface', 'network:router_interface_distributed', 'network:ha_router_replicated_interface', 'network:router_gateway'];
 /** Rounds of "routers on these networks, then the networks of their interfaces" (extra routes between routers). */
 const ROUTER_ROUNDS = 3;
+
+const contains = (cidr: string, ip: string) => cidrContains(parseCidr(cidr), ipToBig(ip));
 
 function address(value: string, what: string): string {
   if (!ipaddr.isValid(value)) throw badRequest(`Invalid input for ${what}: '${value}' is not a valid IP address.`);
@@ -63,8 +65,11 @@ export class SnapshotLoader {
   async load(source: Endpoint, destination: Endpoint): Promise<Snapshot> {
     const ports = this.service('ports');
     // The endpoints the caller names must be visible to it: PortNotFound otherwise, as a GET.
-    const srcPort = source.port_id ? await ports.getVisible(this.db, this.ctx, source.port_id) : undefined;
-    const dstPort = destination.port_id ? await ports.getVisible(this.db, this.ctx, destination.port_id) : undefined;
+    // Independent reads go together (PostgreSQL runs them on several connections).
+    const [srcPort, dstPort] = await Promise.all([
+      source.port_id ? ports.getVisible(this.db, this.ctx, source.port_id) : undefined,
+      destination.port_id ? ports.getVisible(this.db, this.ctx, destination.port_id) : undefined,
+    ]);
     if (srcPort) this.ports.set(srcPort.id, srcPort);
     if (dstPort) this.ports.set(dstPort.id, dstPort);
     const srcGiven = source.ip_address !== undefined ? address(source.ip_address, 'source ip_address') : undefined;
@@ -81,8 +86,8 @@ export class SnapshotLoader {
     // Floating IPs: the destination's address, or the endpoints' ports.
     const fipService = this.service('floatingips');
     const endpointPorts = [srcPort?.id, dstPort?.id].filter((x): x is string => !!x);
-    for (const f of await fipService.repo.findWhere(this.db, { floating_ip_address: dstAddress })) this.fips.set(f.id, f);
-    if (endpointPorts.length) for (const f of await fipService.repo.findWhere(this.db, { port_id: endpointPorts })) this.fips.set(f.id, f);
+    const [byAddress, byPort] = await Promise.all([fipService.repo.findWhere(this.db, { floating_ip_address: dstAddress }), fipService.repo.findWhere(this.db, { port_id: endpointPorts })]);
+    for (const f of [...byAddress, ...byPort]) this.fips.set(f.id, f);
     const forwardings = await this.forwardingsOf([...this.fips.keys()]);
 
     // Ports holding the addresses in play (the destination, floating IPs' targets).
@@ -114,29 +119,42 @@ export class SnapshotLoader {
       this.routers.set(r.id, r);
       if (r.gw_network_id) networkIds.add(r.gw_network_id);
     }
-    await this.loadPorts([...this.routers.values()].map((r) => r.gw_port_id).filter((x): x is string => !!x));
-    // Next hops of extra routes, and ports on these networks answering for other addresses (allowed address pairs).
+    // Gateway ports, the holders of extra routes' next hops, the networks and their subnets.
     const nexthops = [...this.routers.values()].flatMap((r) => ((r.routes as { nexthop: string }[] | undefined) ?? []).map((x) => x.nexthop));
-    await this.loadPorts(await this.holdersOf(nexthops));
-    const pairs = networkIds.size === 0 ? [] : await this.db.selectFrom('ports').select('id').where('network_id', 'in', [...networkIds]).where('allowed_address_pairs', '<>', '[]').limit(1000).execute();
-    await this.loadPorts(pairs.map((p: { id: string }) => p.id));
-
-    for (const n of await this.service('networks').repo.findWhere(this.db, { id: [...networkIds] })) this.networks.set(n.id, n);
-    const subnets = await this.service('subnets').repo.findWhere(this.db, { network_id: [...networkIds] });
+    const [, , networks, subnets] = await Promise.all([
+      this.loadPorts([...this.routers.values()].map((r) => r.gw_port_id).filter((x): x is string => !!x)),
+      this.holdersOf(nexthops).then((ids) => this.loadPorts(ids)),
+      this.service('networks').repo.findWhere(this.db, { id: [...networkIds] }),
+      this.service('subnets').repo.findWhere(this.db, { network_id: [...networkIds] }),
+    ]);
+    for (const n of networks) this.networks.set(n.id, n);
+    // An on-link address no port holds as a fixed IP may be answered for through an allowed
+    // address pair (a VIP): only then are the pairs of the ports on its networks read.
+    const held = new Set([...this.ports.values()].flatMap((p) => (p.fixed_ips as { ip_address: string }[]).map((ip) => ip.ip_address)));
+    const unheld = [dstAddress, ...nexthops].filter((a) => !held.has(a));
+    const pairNetworks = [...new Set(subnets.filter((s) => unheld.some((a) => versionOf(a) === Number(s.ip_version) && contains(s.cidr, a))).map((s) => s.network_id as string))];
+    if (pairNetworks.length) {
+      const pairs = await this.db.selectFrom('ports').select('id').where('network_id', 'in', pairNetworks).where('allowed_address_pairs', '<>', '[]').limit(1000).execute();
+      await this.loadPorts(pairs.map((p: { id: string }) => p.id));
+    }
 
     // Security groups of the ports that filter (not router ports), their rules, what the rules name.
     const workloadPorts = [...this.ports.values()].filter((p) => !ROUTER_OWNERS.includes(p.device_owner as string) && p.device_owner !== 'network:floatingip');
     const groupIds = new Set(workloadPorts.flatMap((p) => (p.security_groups as string[] | undefined) ?? []));
-    const groups = await this.service('security_groups').repo.findWhere(this.db, { id: [...groupIds] });
-    const rules = await this.service('security_group_rules').repo.findWhere(this.db, { security_group_id: [...groupIds] });
+    const [groups, rules] = await Promise.all([
+      this.service('security_groups').repo.findWhere(this.db, { id: [...groupIds] }),
+      this.service('security_group_rules').repo.findWhere(this.db, { security_group_id: [...groupIds] }),
+    ]);
     const addressGroupIds = [...new Set(rules.map((r) => r.remote_address_group_id).filter((x): x is string => !!x))];
-    const addressGroups = await this.addressGroups(addressGroupIds);
     const remoteGroups = new Set(rules.map((r) => r.remote_group_id).filter((x): x is string => !!x));
-    for (const g of await this.service('security_groups').repo.findWhere(this.db, { id: [...remoteGroups].filter((id) => !groupIds.has(id)) })) groups.push(g);
-
     // Which groups the addresses in play belong to (remote_group_id matches), through the port bindings.
     const inPlay = [...addresses, ...[...this.fips.values()].map((f) => f.floating_ip_address as string), ...[...this.routers.values()].flatMap((r) => this.gatewayIps(r))];
-    const groupMembers = await this.membership(inPlay, remoteGroups);
+    const [addressGroups, remote, groupMembers] = await Promise.all([
+      this.addressGroups(addressGroupIds),
+      this.service('security_groups').repo.findWhere(this.db, { id: [...remoteGroups].filter((id) => !groupIds.has(id)) }),
+      this.membership(inPlay, remoteGroups),
+    ]);
+    groups.push(...remote);
 
     const visible = await this.visibility({
       ports: [...this.ports.keys()],
@@ -292,20 +310,13 @@ export class SnapshotLoader {
    * service with the caller's context (project scope, RBAC sharing, get_<member> policy).
    */
   private async visibility(ids: Record<string, string[]>): Promise<Map<string, Set<string>>> {
-    const out = new Map<string, Set<string>>();
-    for (const [collection, list] of Object.entries(ids)) {
+    const seen = async ([collection, list]: [string, string[]]): Promise<[string, Set<string>]> => {
       const service = this.deps.services.get(collection);
-      if (!service || list.length === 0) {
-        out.set(collection, new Set());
-        continue;
-      }
-      if (this.ctx.isAdmin) {
-        out.set(collection, new Set(list));
-        continue;
-      }
-      const seen = await service.list(this.ctx, { filters: { id: [...new Set(list)] }, sort: [], fields: ['id'] });
-      out.set(collection, new Set(seen.map((x) => x.id as string)));
-    }
-    return out;
+      if (!service || list.length === 0) return [collection, new Set()];
+      if (this.ctx.isAdmin) return [collection, new Set(list)];
+      const items = await service.list(this.ctx, { filters: { id: [...new Set(list)] }, sort: [], fields: ['id'] });
+      return [collection, new Set(items.map((x) => x.id as string))];
+    };
+    return new Map(await Promise.all(Object.entries(ids).map(seen)));
   }
 }

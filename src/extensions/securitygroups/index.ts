@@ -33,6 +33,7 @@ export default defineFeature({
   policyParents: [{ prefix: 'security_group', column: 'security_group_id', collection: 'security_groups' }],
   // Its edges do nothing where security groups are not served (no portSecurityGroups).
   wiring: securityGroupWiring,
+  cascades: [{ parent: 'security_groups', resource: 'security_group_rules', column: 'security_group_id' }],
   services: (deps) => {
     const has = (collection: string) => deps.registry.resources.has(collection);
     const securityGroups = has('security_groups') ? new SecurityGroupService(deps) : undefined;
