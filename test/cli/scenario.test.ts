@@ -275,7 +275,6 @@ describe('openstack CLI session against Neutrino (embedded identity, SQLite)', {
     assert.equal(tuned.dns_domain, 'app.example.org.');
     assert.deepEqual(tuned.tags, ['tuned']);
     await alice.ok('port', 'delete', tuned.id);
-
   });
 
   it('a member of another project sees none of it and cannot change it', needs('identity'), async () => {
