@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { spawn } from 'node:child_process';
 import { Topology, must, run } from '../test/dataplane/harness.ts';
 import { l3Topology, routerHost, tenantNetwork } from '../test/dataplane/l3-topology.ts';
+import { percentile } from './dataplane.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const resultsFile = path.join(root, 'bench', 'results', 'dataplane-l3.jsonl');
@@ -32,11 +33,6 @@ function firstReply(ns: string, address: string): Promise<number> {
     });
     child.on('exit', () => !done && reject(new Error(`no reply from ${address} within 20 s`)));
   });
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 
 async function measure(count: number): Promise<Record<string, unknown>> {

@@ -40,6 +40,13 @@ export interface MonitorRequest {
 /** `<table>: { <uuid>: { old?, new? } }` as in an RFC 7047 `update` notification (wire values). */
 export type TableUpdates = Record<string, Record<string, { old?: Record<string, unknown>; new?: Record<string, unknown> }>>;
 
+/**
+ * `<table>: { <uuid>: <row-update2> }` as in a `monitor_cond` reply or `update2` notification
+ * (ovsdb-server(7)): `initial`/`insert` carry the row, `delete` null, `modify` only what
+ * changed — for set and map columns just the elements added, removed or changed.
+ */
+export type TableUpdates2 = Record<string, Record<string, { initial?: Record<string, unknown>; insert?: Record<string, unknown>; modify?: Record<string, unknown>; delete?: null }>>;
+
 interface Pending {
   resolve: (value: any) => void;
   reject: (err: Error) => void;
@@ -51,6 +58,8 @@ interface Monitor {
   requests: Record<string, MonitorRequest>;
   /** Receives the initial state (`initial` true, after a reset) and each update. */
   onUpdate: (updates: TableUpdates, initial: boolean) => void;
+  /** monitor_cond: updates are `update2` diffs. */
+  onUpdate2?: (updates: TableUpdates2, initial: boolean) => void;
 }
 
 export function parseTarget(target: string): net.NetConnectOpts {
@@ -183,6 +192,9 @@ export class OvsdbClient extends EventEmitter {
       } else if (msg.method === 'update' && Array.isArray(msg.params)) {
         const monitor = this.monitors.get(JSON.stringify(msg.params[0]));
         monitor?.onUpdate(msg.params[1] ?? {}, false);
+      } else if (msg.method === 'update2' && Array.isArray(msg.params)) {
+        const monitor = this.monitors.get(JSON.stringify(msg.params[0]));
+        monitor?.onUpdate2?.(msg.params[1] ?? {}, false);
       } else {
         this.emit('notification', msg.method, msg.params);
       }
@@ -268,12 +280,29 @@ export class OvsdbClient extends EventEmitter {
     return id;
   }
 
+  /**
+   * Starts a conditional monitor (`monitor_cond`, without conditions: all rows). Updates are
+   * `update2` diffs, so a change to one element of a large set column costs that element.
+   */
+  async monitorCond(db: string, requests: Record<string, MonitorRequest>, onUpdate2: (updates: TableUpdates2, initial: boolean) => void): Promise<string> {
+    const id = `m${this.nextId++}`;
+    const monitor: Monitor = { db, requests, onUpdate: () => {}, onUpdate2 };
+    this.monitors.set(JSON.stringify(id), monitor);
+    await this.sendMonitor(JSON.stringify(id), monitor);
+    return id;
+  }
+
   async cancelMonitor(id: string): Promise<void> {
     this.monitors.delete(JSON.stringify(id));
     if (this.connected) await this.request('monitor_cancel', [id]);
   }
 
   private async sendMonitor(key: string, monitor: Monitor): Promise<void> {
+    if (monitor.onUpdate2) {
+      const initial = await this.request('monitor_cond', [monitor.db, JSON.parse(key), monitor.requests]);
+      monitor.onUpdate2(initial ?? {}, true);
+      return;
+    }
     const initial = await this.request('monitor', [monitor.db, JSON.parse(key), monitor.requests]);
     monitor.onUpdate(initial ?? {}, true);
   }

@@ -1,8 +1,8 @@
 // An in-memory copy of some tables of a database, kept current by a monitor: rows in JS
 // form (values.ts) by table and uuid. Listeners hear each row change after it is applied.
-import type { OvsdbClient, MonitorRequest, TableUpdates } from './client.ts';
-import { fromWire, type DatabaseSchema } from './schema.ts';
-import type { Value } from './values.ts';
+import type { OvsdbClient, MonitorRequest, TableUpdates, TableUpdates2 } from './client.ts';
+import { fromWire, type ColumnType, type DatabaseSchema } from './schema.ts';
+import { atomKey, type Atom, type Value } from './values.ts';
 
 export type ReplicaRow = Record<string, Value> & { _uuid: { uuid: string } };
 
@@ -26,7 +26,7 @@ export class Replica {
     const replica = new Replica(await client.getSchema(db));
     const requests: Record<string, MonitorRequest> = {};
     for (const [table, columns] of Object.entries(tables)) requests[table] = columns ? { columns } : {};
-    await client.monitor(db, requests, (updates, initial) => replica.apply(updates, initial));
+    await client.monitorCond(db, requests, (updates, initial) => replica.apply2(updates, initial));
     return replica;
   }
 
@@ -84,4 +84,73 @@ export class Replica {
     if (initial) this.ready = true;
     for (const l of this.listeners) l(changes, initial);
   }
+
+  /** Applies `update2` row updates (monitor_cond): `modify` carries diffs of set and map columns. */
+  apply2(updates: TableUpdates2, initial: boolean): void {
+    const changes: RowChange[] = [];
+    if (initial) {
+      for (const [table, rows] of this.tables) for (const [uuid, old] of rows) changes.push({ table, uuid, old });
+      this.tables.clear();
+    }
+    for (const [table, rows] of Object.entries(updates)) {
+      const schema = this.schema.tables[table];
+      const t = this.table(table);
+      for (const [uuid, update] of Object.entries(rows)) {
+        const old = t.get(uuid);
+        const full = update.initial ?? update.insert;
+        if (full) {
+          const row = { _uuid: { uuid } } as ReplicaRow;
+          for (const [col, w] of Object.entries(full)) row[col] = fromWire(schema?.columns[col], w);
+          // Columns at their default are left out of initial/insert rows.
+          for (const [col, type] of Object.entries(schema?.columns ?? {})) if (!(col in row) && col[0] !== '_') row[col] = emptyValue(type);
+          t.set(uuid, row);
+          changes.push({ table, uuid, old, new: row });
+        } else if (update.modify && old) {
+          const row = { ...old } as ReplicaRow;
+          for (const [col, w] of Object.entries(update.modify)) row[col] = applyDiff(schema?.columns[col], old[col], fromWire(schema?.columns[col], w));
+          t.set(uuid, row);
+          changes.push({ table, uuid, old, new: row });
+        } else if ('delete' in update) {
+          t.delete(uuid);
+          if (old) changes.push({ table, uuid, old });
+        }
+      }
+    }
+    if (initial) this.ready = true;
+    for (const l of this.listeners) l(changes, initial);
+  }
+}
+
+/** A column's value when a row leaves it out (its default): empty set or map, or the atom's zero. */
+function emptyValue(type: ColumnType): Value {
+  if (type.kind === 'set') return [];
+  if (type.kind === 'map') return {};
+  return type.key === 'string' ? '' : type.key === 'boolean' ? false : type.key === 'integer' || type.key === 'real' ? 0 : '';
+}
+
+/** A column's new value from its old value and an update2 diff (ovsdb-server(7)). */
+function applyDiff(type: ColumnType | undefined, old: Value | undefined, diff: Value): Value {
+  // A column of at most one value (scalar or optional): the diff is the new value.
+  if (type?.kind === 'set' && type.max === 1) return diff;
+  if (type?.kind === 'set') {
+    // The elements that changed: each one present is removed, each one absent is added.
+    const current = new Map(((old ?? []) as Atom[]).map((a) => [atomKey(a), a]));
+    for (const a of diff as Atom[]) {
+      const k = atomKey(a);
+      if (current.has(k)) current.delete(k);
+      else current.set(k, a);
+    }
+    return [...current.values()];
+  }
+  if (type?.kind === 'map') {
+    // Per key: absent → added; present with the same value → removed; another value → replaced.
+    const current: Record<string, Atom> = { ...((old ?? {}) as Record<string, Atom>) };
+    for (const [k, v] of Object.entries(diff as Record<string, Atom>)) {
+      if (!(k in current)) current[k] = v;
+      else if (atomKey(current[k]) === atomKey(v)) delete current[k];
+      else current[k] = v;
+    }
+    return current;
+  }
+  return diff;
 }

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { desiredFirewall, ruleText, remoteGroupSet } from '../../src/agent/firewall/ruleset.ts';
-import { planFirewall } from '../../src/agent/firewall/plan.ts';
+import { planFirewall, stateAfter } from '../../src/agent/firewall/plan.ts';
 import { parseTable, type ActualTable } from '../../src/agent/firewall/nft.ts';
 import { setElements, linkLocal } from '../../src/agent/firewall/addresses.ts';
 import type { FirewallInput, FirewallPort, FirewallRule, DesiredFirewall } from '../../src/agent/firewall/model.ts';
@@ -42,23 +42,7 @@ function input(ports: FirewallPort[], rules: FirewallRule[] = DEFAULT_RULES, ext
   return { host: HOST, ports, groups: new Map([[SG, { id: SG }]]), rules, addressGroups: new Map(), ...extra };
 }
 
-/** What a host looks like after a plan for `desired` was applied (as `nft -j` would read it back). */
-function applied(desired: DesiredFirewall): { bridge: ActualTable; inet: ActualTable } {
-  const chains = new Map<string, number>([['spoof', 2], ['egress', 2], ['ingress', 2]]);
-  for (const [name, rules] of desired.chains) chains.set(name, rules.length);
-  return {
-    bridge: {
-      chains,
-      sets: new Map([...desired.sets].map(([name, s]) => [name, new Set(s.elements)])),
-      maps: new Map([
-        ['spoof-ports', new Map(desired.spoof)],
-        ['egress-ports', new Map(desired.egress)],
-        ['ingress-ports', new Map(desired.ingress)],
-      ]),
-    },
-    inet: { chains: new Map([['zone', 1], ['state', 3]]), sets: new Map(), maps: new Map([['zones', new Map([...desired.zones].map(([k, v]) => [k, String(v)]))]]) },
-  };
-}
+const applied = stateAfter;
 
 const ruleCount = (d: DesiredFirewall) => [...d.chains.values()].reduce((n, r) => n + r.length, 0);
 const elementCount = (d: DesiredFirewall) => [...d.sets.values()].reduce((n, s) => n + s.elements.size, 0);

@@ -102,3 +102,20 @@ test('NAT table read back: equal only with the same rules in the same order', ()
   assert.equal(natTableMatches(listed([['prerouting', a], ['prerouting', b]], ['prerouting']), rules), false, 'a chain missing');
   assert.equal(natTableMatches('not json', rules), false);
 });
+
+test('router advertisements: RA-only for SLAAC, stateless adds O; other modes are not advertised', async () => {
+  const { advertiseArgs } = await import('../../src/agent/l3/advertise.ts');
+  const args = advertiseArgs(
+    [
+      { device: 'qr-a', prefixes: ['2001:db8:1::/64'], mode: 'slaac', mtu: 1450 },
+      { device: 'qr-b', prefixes: ['2001:db8:2::/64'], mode: 'dhcpv6-stateless', mtu: 1500 },
+      { device: 'qr-c', prefixes: ['2001:db8:3::/64'], mode: 'dhcpv6-stateful', mtu: 1500 },
+    ],
+    '/state/r1',
+  );
+  assert.ok(args.includes('--enable-ra') && args.includes('--port=0') && args.includes('--pid-file=/state/r1/ra.pid'));
+  assert.deepEqual(args.filter((a) => a.startsWith('--interface=')), ['--interface=qr-a', '--interface=qr-b']);
+  assert.deepEqual(args.filter((a) => a.startsWith('--dhcp-range=')), ['--dhcp-range=2001:db8:1::,ra-only,64,1800', '--dhcp-range=2001:db8:2::,ra-stateless,64,1800']);
+  assert.ok(args.includes('--ra-param=qr-a,mtu:1450,10,1800'));
+  assert.deepEqual(advertiseArgs([{ device: 'qr-c', prefixes: ['2001:db8:3::/64'], mode: 'dhcpv6-stateful', mtu: 1500 }], '/s'), []);
+});

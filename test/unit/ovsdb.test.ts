@@ -145,6 +145,22 @@ describe('values and schema', () => {
   });
 });
 
+describe('Replica (monitor_cond update2)', () => {
+  it('applies diffs: set elements toggle, map keys add/remove/replace, defaults fill left-out columns', () => {
+    const replica = new Replica(parseSchema(SCHEMA));
+    replica.apply2({ Switch: { s1: { initial: { name: 'a', ports: ['set', [['uuid', 'p1'], ['uuid', 'p2']]], external_ids: ['map', [['k', 'v'], ['x', '1']]] } } } }, true);
+    assert.deepEqual(replica.get('Switch', 's1')?.tag, [], 'a left-out optional column is empty');
+    replica.apply2({ Switch: { s1: { modify: { ports: ['set', [['uuid', 'p2'], ['uuid', 'p3']]], external_ids: ['map', [['k', 'v'], ['x', '2'], ['y', 'new']]], tag: 7 } } } }, false);
+    const row = replica.get('Switch', 's1')!;
+    assert.deepEqual((row.ports as any[]).map((u) => u.uuid).sort(), ['p1', 'p3']);
+    assert.deepEqual(row.external_ids, { x: '2', y: 'new' });
+    assert.deepEqual(row.tag, [7], 'an optional column takes the new value');
+    assert.equal(row.name, 'a', 'unchanged columns are kept');
+    replica.apply2({ Switch: { s2: { insert: { name: 'b' } }, s1: { delete: null } } }, false);
+    assert.deepEqual([...replica.table('Switch').keys()], ['s2']);
+  });
+});
+
 describe('OvsdbClient (fake stream)', () => {
   it('matches answers to requests in any order, even split across reads', async () => {
     const { client, streams } = fakeClient({ reconnect: false });

@@ -25,10 +25,10 @@ export interface MetadataSource {
   readonly host: { changes: number };
 }
 
-export const PROXY_MARKER = 'neutrino-metadata-proxy';
+const PROXY_MARKER = 'neutrino-metadata-proxy';
 
 /** The proxy's code: run with `node --input-type=module -e PROXY_CODE <marker> <socket> <network> <pidfile> <ip>`. */
-export const PROXY_CODE = `
+const PROXY_CODE = `
 import http from 'node:http';
 import fs from 'node:fs';
 const [, socketPath, networkId, pidFile, ip] = process.argv.slice(1);
@@ -160,19 +160,32 @@ export class MetadataServer {
   }
 
   async ensureProxy(networkId: string, ns: string): Promise<void> {
-    const pidFile = this.pidFile(networkId);
-    if (livePid(pidFile, PROXY_MARKER)) return;
-    fs.rmSync(pidFile, { force: true });
-    const child = spawn('ip', ['netns', 'exec', ns, process.execPath, '--input-type=module', '-e', PROXY_CODE, PROXY_MARKER, this.socketPath, networkId, pidFile, METADATA_IP], { detached: true, stdio: 'ignore' });
-    child.unref();
-    for (let i = 0; i < 150 && !fs.existsSync(pidFile); i++) await new Promise((r) => setTimeout(r, 20));
-    this.agent.host.changes++;
+    if (await ensureMetadataProxy(ns, this.socketPath, networkId, this.pidFile(networkId))) this.agent.host.changes++;
   }
 
   async stopProxy(networkId: string): Promise<void> {
-    const pid = livePid(this.pidFile(networkId), PROXY_MARKER);
-    if (pid) await killAndWait(pid);
+    await stopMetadataProxy(this.pidFile(networkId));
   }
+}
+
+/**
+ * Starts the proxy in namespace `ns` (listening on 169.254.169.254:80 there, forwarding to
+ * socketPath with `id` as the network id) unless pidFile names a live one. The DHCP
+ * namespaces and the router namespaces (src/agent/l3/metadata.ts) run it. True if started.
+ */
+export async function ensureMetadataProxy(ns: string, socketPath: string, id: string, pidFile: string): Promise<boolean> {
+  if (livePid(pidFile, PROXY_MARKER)) return false;
+  fs.mkdirSync(path.dirname(pidFile), { recursive: true, mode: 0o755 });
+  fs.rmSync(pidFile, { force: true });
+  const child = spawn('ip', ['netns', 'exec', ns, process.execPath, '--input-type=module', '-e', PROXY_CODE, PROXY_MARKER, socketPath, id, pidFile, METADATA_IP], { detached: true, stdio: 'ignore' });
+  child.unref();
+  for (let i = 0; i < 150 && !fs.existsSync(pidFile); i++) await new Promise((r) => setTimeout(r, 20));
+  return true;
+}
+
+export async function stopMetadataProxy(pidFile: string): Promise<void> {
+  const pid = livePid(pidFile, PROXY_MARKER);
+  if (pid) await killAndWait(pid);
 }
 
 function maskOf(len: number): string {

@@ -99,3 +99,21 @@ export function planFirewall(desired: DesiredFirewall, actualBridge: ActualTable
   for (const s of bridge.sets.keys()) if (!desired.sets.has(s)) lines.push(`delete set bridge ${TABLE} ${s}`);
   return { script: lines.length ? `${lines.join('\n')}\n` : '', summary };
 }
+
+/** What `nft -j` reads back once a plan for `desired` is applied (the firewall trusts it between full reads). */
+export function stateAfter(desired: DesiredFirewall): { bridge: ActualTable; inet: ActualTable } {
+  const chains = new Map<string, number>(Object.entries(BASE_CHAINS.bridge));
+  for (const [name, rules] of desired.chains) chains.set(name, rules.length);
+  return {
+    bridge: {
+      chains,
+      sets: new Map([...desired.sets].map(([name, set]) => [name, new Set(set.elements)])),
+      maps: new Map([
+        ['spoof-ports', new Map(desired.spoof)],
+        ['egress-ports', new Map(desired.egress)],
+        ['ingress-ports', new Map(desired.ingress)],
+      ]),
+    },
+    inet: { chains: new Map(Object.entries(BASE_CHAINS.inet)), sets: new Map(), maps: new Map([['zones', new Map([...desired.zones].map(([k, v]) => [k, String(v)]))]]) },
+  };
+}

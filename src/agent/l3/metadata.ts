@@ -7,10 +7,8 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
-import { MetadataServer, METADATA_IP, PROXY_CODE, PROXY_MARKER, type MetadataSource } from '../dhcp/metadata.ts';
+import { MetadataServer, METADATA_IP, ensureMetadataProxy, stopMetadataProxy, type MetadataSource } from '../dhcp/metadata.ts';
 import type { Host } from '../host.ts';
-import { killAndWait, livePid } from '../proc.ts';
 import { routerPorts } from './plan.ts';
 
 export class RouterMetadata {
@@ -58,18 +56,10 @@ export class RouterMetadata {
       await this.source.host.must('ip', ['-n', namespace, 'addr', 'add', `${METADATA_IP}/32`, 'dev', 'lo']);
       this.source.host.changes++;
     }
-    const pidFile = this.pidFile(routerId);
-    if (livePid(pidFile, PROXY_MARKER)) return;
-    fs.mkdirSync(path.dirname(pidFile), { recursive: true, mode: 0o755 });
-    fs.rmSync(pidFile, { force: true });
-    const child = spawn('ip', ['netns', 'exec', namespace, process.execPath, '--input-type=module', '-e', PROXY_CODE, PROXY_MARKER, this.socketPath, routerId, pidFile, METADATA_IP], { detached: true, stdio: 'ignore' });
-    child.unref();
-    for (let i = 0; i < 150 && !fs.existsSync(pidFile); i++) await new Promise((r) => setTimeout(r, 20));
-    this.source.host.changes++;
+    if (await ensureMetadataProxy(namespace, this.socketPath, routerId, this.pidFile(routerId))) this.source.host.changes++;
   }
 
   async stop(routerId: string): Promise<void> {
-    const pid = livePid(this.pidFile(routerId), PROXY_MARKER);
-    if (pid) await killAndWait(pid);
+    await stopMetadataProxy(this.pidFile(routerId));
   }
 }

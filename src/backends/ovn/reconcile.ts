@@ -60,9 +60,27 @@ function canonical(type: ColumnType | undefined, v: Value | undefined): string {
   return JSON.stringify(atomKey(list as Atom));
 }
 
+/** Whether two values of a column are equal; sets by membership (large port sets: no sorting). */
+function equal(type: ColumnType | undefined, a: Value | undefined, b: Value | undefined): boolean {
+  if (type?.kind === 'set') {
+    const x = normalize(type, a) as Atom[];
+    const y = normalize(type, b) as Atom[];
+    if (x.length !== y.length) return false;
+    if (x.length === 1) return atomKey(x[0]) === atomKey(y[0]);
+    const keys = new Set(y.map(atomKey));
+    return keys.size === y.length && x.every((v) => keys.has(atomKey(v)));
+  }
+  return canonical(type, a) === canonical(type, b);
+}
+
 /** A value in its column's shape: sets as arrays (a missing optional value is the empty set). */
 function normalize(type: ColumnType | undefined, v: Value | undefined): Value {
-  if (type?.kind === 'set') return v === undefined || v === null ? [] : Array.isArray(v) ? v : [v as Atom];
+  if (type?.kind === 'set') {
+    if (v === undefined || v === null) return [];
+    if (!Array.isArray(v)) return [v as Atom];
+    // A set has no duplicates (OVSDB drops them): neither may the value compared with it.
+    return v.length < 2 ? v : [...new Map(v.map((a) => [atomKey(a), a])).values()];
+  }
   if (type?.kind === 'map') return (v ?? {}) as Value;
   return v as Value;
 }
@@ -152,7 +170,7 @@ export class Reconciler {
         const mutations: Mutation[] = [];
         for (const [col, value] of Object.entries(values)) {
           const type = tableSchema.columns[col];
-          if (canonical(type, value) === canonical(type, current[col])) continue;
+          if (equal(type, value, current[col])) continue;
           if (type.kind === 'set' && (type.max === 'unlimited' || type.max > 1)) {
             const have = normalize(type, current[col]) as Atom[];
             const wanted = normalize(type, value) as Atom[];

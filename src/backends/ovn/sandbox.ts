@@ -106,13 +106,7 @@ function pidOf(dir: string, name: string): number | null {
 
 function running(dir: string, name: string): boolean {
   const pid = pidOf(dir, name);
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+  return pid !== null && alive(pid);
 }
 
 /** Stops the daemons this directory's pid files name (TERM, then KILL after 5 s); returns the PIDs stopped. */
