@@ -18,6 +18,7 @@ import type { Logger } from 'pino';
 import type { Database, Tx } from '../db/index.ts';
 import { PendingChanges, type Before, type ChangeKind } from './pending.ts';
 import { Wakeup } from './wakeup.ts';
+import { feedTables } from './schema.ts';
 
 export type { ChangeKind, Before };
 
@@ -267,14 +268,14 @@ export class ChangeFeed {
 
   /** The newest cursor (0 for an empty feed that was never compacted). */
   async head(q: Tx = this.database.db): Promise<number> {
-    const row: any = await q.selectFrom('changes').select((eb: any) => eb.fn.max('cursor').as('c')).executeTakeFirst();
+    const row = await feedTables(q).selectFrom('changes').select((eb) => eb.fn.max('cursor').as('c')).executeTakeFirst();
     const max = row?.c == null ? 0 : Number(row.c);
     return max || (await this.horizon(q));
   }
 
   /** Cursors at or below the horizon may have been compacted away. */
   async horizon(q: Tx = this.database.db): Promise<number> {
-    const row = await q.selectFrom('feed_state').select('compacted_through').where('id', '=', 1).executeTakeFirst();
+    const row = await feedTables(q).selectFrom('feed_state').select('compacted_through').where('id', '=', 1).executeTakeFirst();
     return row ? Number(row.compacted_through) : 0;
   }
 
@@ -283,17 +284,17 @@ export class ChangeFeed {
    * ResyncRequired when changes after since may have been compacted away.
    */
   async read(since: number, filter: ReadFilter, q: Tx = this.database.db): Promise<ChangeRow[]> {
-    let query = q.selectFrom('changes').selectAll().where('cursor', '>', since);
+    let query = feedTables(q).selectFrom('changes').selectAll().where('cursor', '>', since);
     if (filter.resources) query = query.where('resource', 'in', filter.resources);
     if (filter.host !== undefined) {
       const host = filter.host;
-      query = query.where((eb: any) => eb.or([eb('host', 'is', null), eb('host', '=', host), eb('previous_host', '=', host)]));
+      query = query.where((eb) => eb.or([eb('host', 'is', null), eb('host', '=', host), eb('previous_host', '=', host)]));
     }
     const rows = await query.orderBy('cursor').limit(filter.limit).execute();
     // Read after the rows: a compaction that committed before the rows were read is seen here.
     const horizon = await this.horizon(q);
     if (since < horizon) throw new ResyncRequired(since, horizon);
-    return rows.map((r: any) => ({ ...r, cursor: Number(r.cursor), revision: Number(r.revision) }));
+    return rows.map((r) => ({ ...r, cursor: Number(r.cursor), revision: Number(r.revision) }));
   }
 
   // ------------------------------------------------------------------ retention
@@ -308,11 +309,12 @@ export class ChangeFeed {
     const horizon = await this.database.transaction(async (trx) => {
       const horizon = await this.horizon(trx);
       const head = await this.head(trx);
-      const old: any = await trx.selectFrom('changes').select((eb: any) => eb.fn.max('cursor').as('c')).where('created_at', '<', cutoff).executeTakeFirst();
+      const feed = feedTables(trx);
+      const old = await feed.selectFrom('changes').select((eb) => eb.fn.max('cursor').as('c')).where('created_at', '<', cutoff).executeTakeFirst();
       const through = Math.max(old?.c == null ? 0 : Number(old.c), max_rows > 0 ? head - max_rows : 0);
       if (through <= horizon) return horizon;
-      await trx.deleteFrom('changes').where('cursor', '<=', through).execute();
-      await trx.updateTable('feed_state').set({ compacted_through: through }).where('id', '=', 1).where('compacted_through', '<', through).execute();
+      await feed.deleteFrom('changes').where('cursor', '<=', through).execute();
+      await feed.updateTable('feed_state').set({ compacted_through: through }).where('id', '=', 1).where('compacted_through', '<', through).execute();
       return through;
     });
     for (const work of this.afterCompaction) await work();

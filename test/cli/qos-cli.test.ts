@@ -4,36 +4,21 @@
 // it; another project sees it only once it is shared; a policy in use is not deleted.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import { startEmbeddedIdentityServer, type EmbeddedIdentityServer } from '../helpers/embedded-identity.ts';
-import { OPENSTACK_CLI, OpenStackCli } from '../helpers/openstack-cli.ts';
+import { cliSkip, startCliSession, type CliSession, type OpenStackCli } from '../helpers/openstack-cli.ts';
 
-const skip = fs.existsSync(OPENSTACK_CLI) ? false : `${OPENSTACK_CLI} is absent (Debian package python3-openstackclient)`;
-const PASSWORD = 'correct-horse-battery';
-
-describe('openstack network qos commands against Neutrino (embedded identity, SQLite)', { skip }, () => {
-  let t: EmbeddedIdentityServer;
+describe('openstack network qos commands against Neutrino (embedded identity, SQLite)', { skip: cliSkip }, () => {
+  let session: CliSession;
   let admin: OpenStackCli;
   let alice: OpenStackCli; // member of project demo
   let bob: OpenStackCli; // member of project other
   const made: Record<string, any> = {};
 
   before(async () => {
-    t = await startEmbeddedIdentityServer();
-    admin = new OpenStackCli(t.authUrl, { username: 'admin', password: t.adminPassword, projectName: 'admin' });
-    alice = new OpenStackCli(t.authUrl, { username: 'alice', password: PASSWORD, projectName: 'demo' });
-    bob = new OpenStackCli(t.authUrl, { username: 'bob', password: PASSWORD, projectName: 'other' });
-    for (const [project, user] of [['demo', 'alice'], ['other', 'bob']]) {
-      const p = await admin.json('project', 'create', '--domain', 'default', project);
-      const u = await admin.json('user', 'create', '--domain', 'default', '--project', p.id, '--password', PASSWORD, user);
-      await admin.ok('role', 'add', '--project', p.id, '--user', u.id, 'member');
-      made[project] = p;
-    }
+    session = await startCliSession([['demo', 'alice'], ['other', 'bob']]);
+    ({ admin, users: { alice, bob } } = session);
+    made.demo = session.projects.demo;
   });
-  after(async () => {
-    for (const cli of [admin, alice, bob]) cli?.dispose();
-    await t?.close();
-  });
+  after(async () => session?.close());
 
   it('admin creates a policy for a project and gives it rules', async () => {
     const policy = await admin.json('network', 'qos', 'policy', 'create', '--project', made.demo.id, '--description', '10 Mbit/s', 'gold');

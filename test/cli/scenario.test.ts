@@ -8,9 +8,7 @@
 // for (see WAITS_FOR) — they never pass silently. Remove an entry when its area lands.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import { startEmbeddedIdentityServer, type EmbeddedIdentityServer } from '../helpers/embedded-identity.ts';
-import { OPENSTACK_CLI, OpenStackCli } from '../helpers/openstack-cli.ts';
+import { cliSkip, startCliSession, type CliSession, type OpenStackCli } from '../helpers/openstack-cli.ts';
 
 const WAITS_FOR: Record<string, string> = {
 };
@@ -19,37 +17,27 @@ const needs = (...areas: string[]): { todo?: string } => {
   return waiting.length ? { todo: `waits for ${waiting.join('; ')}` } : {};
 };
 
-const skip = fs.existsSync(OPENSTACK_CLI) ? false : `${OPENSTACK_CLI} is absent (Debian package python3-openstackclient)`;
 const ids = (rows: { ID: string }[]) => rows.map((r) => r.ID);
-const PASSWORD = 'correct-horse-battery';
 
-describe('openstack CLI session against Neutrino (embedded identity, SQLite)', { skip }, () => {
-  let t: EmbeddedIdentityServer;
+describe('openstack CLI session against Neutrino (embedded identity, SQLite)', { skip: cliSkip }, () => {
+  let session: CliSession;
   let admin: OpenStackCli;
   let alice: OpenStackCli; // member of project demo
   let bob: OpenStackCli; // member of project other
   const made: Record<string, any> = {};
 
   before(async () => {
-    t = await startEmbeddedIdentityServer();
-    admin = new OpenStackCli(t.authUrl, { username: 'admin', password: t.adminPassword, projectName: 'admin' });
-    alice = new OpenStackCli(t.authUrl, { username: 'alice', password: PASSWORD, projectName: 'demo' });
-    bob = new OpenStackCli(t.authUrl, { username: 'bob', password: PASSWORD, projectName: 'other' });
+    // The admin creates the projects and their members with the CLI (startCliSession).
+    session = await startCliSession([['demo', 'alice'], ['other', 'bob']]);
+    ({ admin, users: { alice, bob } } = session);
+    Object.assign(made, session.projects);
   });
-  after(async () => {
-    for (const cli of [admin, alice, bob]) cli?.dispose();
-    await t?.close();
-  });
+  after(async () => session?.close());
 
-  it('admin creates two projects, each with a member user', needs('identity'), async () => {
-    for (const [project, user] of [['demo', 'alice'], ['other', 'bob']]) {
-      const p = await admin.json('project', 'create', '--domain', 'default', '--description', `${project} project`, project);
-      assert.equal(p.name, project);
-      assert.equal(p.domain_id, 'default');
-      const u = await admin.json('user', 'create', '--domain', 'default', '--project', p.id, '--password', PASSWORD, user);
-      assert.equal(u.name, user);
-      await admin.ok('role', 'add', '--project', p.id, '--user', u.id, 'member');
-      made[project] = p;
+  it('admin created two projects, each with a member user who gets a token', needs('identity'), async () => {
+    for (const project of ['demo', 'other']) {
+      assert.equal(made[project].name, project);
+      assert.equal(made[project].domain_id, 'default');
     }
     const token = await alice.json('token', 'issue');
     assert.equal(token.project_id, made.demo.id);
@@ -240,6 +228,53 @@ describe('openstack CLI session against Neutrino (embedded identity, SQLite)', {
     assert.equal((await admin.json('network', 'segment', 'list', '--network', made.net.id)).length, 2);
     await admin.ok('network', 'segment', 'delete', segment.id);
     assert.deepEqual(await alice.json('network', 'segment', 'list'), [], 'segments are the admin’s');
+  });
+
+  it('QoS, routed segments, subnet onboarding into a scoped pool, port aliases (issue 10)', needs('identity', 'subnets', 'ports'), async () => {
+    // QoS: the admin's shared policy on the member's port.
+    const policy = await admin.json('network', 'qos', 'policy', 'create', '--share', 'bronze');
+    await admin.json('network', 'qos', 'rule', 'create', '--type', 'bandwidth-limit', '--max-kbps', '5000', '--egress', 'bronze');
+    await alice.ok('port', 'set', '--qos-policy', 'bronze', made.port.id);
+    assert.equal((await alice.json('port', 'show', made.port.id)).qos_policy_id, policy.id);
+    assert.match(await alice.fails('network', 'qos', 'policy', 'delete', 'bronze'), /403|not allowed|disallowed|Failed/i);
+    assert.match(await admin.fails('network', 'qos', 'policy', 'delete', 'bronze'), /in use|used by|409|Failed/i);
+    await alice.ok('port', 'unset', '--qos-policy', made.port.id);
+    await admin.ok('network', 'qos', 'policy', 'delete', 'bronze');
+
+    // A routed network: two segments, a subnet on each; a port without host waits for one.
+    await admin.json('network', 'create', '--provider-network-type', 'flat', '--provider-physical-network', 'rack1', 'routed');
+    const [segA] = await admin.json('network', 'segment', 'list', '--network', 'routed');
+    const segB = await admin.json('network', 'segment', 'create', '--network', 'routed', '--network-type', 'flat', '--physical-network', 'rack2', 'rack-2');
+    await admin.json('subnet', 'create', '--network', 'routed', '--network-segment', segA.ID, '--subnet-range', '10.111.0.0/24', 'rack-1-subnet');
+    const subB = await admin.json('subnet', 'create', '--network', 'routed', '--network-segment', segB.id, '--subnet-range', '10.112.0.0/24', 'rack-2-subnet');
+    assert.equal(subB.segment_id, segB.id);
+    const waiting = await admin.json('port', 'create', '--network', 'routed', 'waiting');
+    assert.equal(waiting.ip_allocation, 'deferred');
+    assert.deepEqual(waiting.fixed_ips, []);
+    assert.match(await admin.fails('port', 'set', '--host', 'unmapped-host', 'waiting'), /HostNotConnectedToAnySegment|not connected to any segments|409/i);
+    await admin.ok('port', 'delete', 'waiting');
+    for (const subnet of ['rack-1-subnet', 'rack-2-subnet']) await admin.ok('subnet', 'delete', subnet);
+    await admin.ok('network', 'delete', 'routed');
+
+    // A project's existing subnets join a pool of its address scope.
+    const scope = await alice.json('address', 'scope', 'create', '--ip-version', '4', 'legacy-scope');
+    const pool = await alice.json('subnet', 'pool', 'create', '--address-scope', scope.id, '--pool-prefix', '10.250.0.0/16', 'legacy-pool');
+    const legacyNet = await alice.json('network', 'create', 'legacy');
+    const legacySubnet = await alice.json('subnet', 'create', '--network', 'legacy', '--subnet-range', '192.168.77.0/24', 'legacy-subnet');
+    await alice.ok('network', 'onboard', 'subnets', legacyNet.id, pool.id);
+    assert.equal((await alice.json('subnet', 'show', legacySubnet.id)).subnetpool_id, pool.id);
+    assert.deepEqual([...(await alice.json('subnet', 'pool', 'show', pool.id)).prefixes].sort(), ['10.250.0.0/16', '192.168.77.0/24']);
+    await alice.ok('subnet', 'delete', legacySubnet.id);
+    await alice.ok('network', 'delete', legacyNet.id);
+    await alice.ok('subnet', 'pool', 'delete', pool.id);
+    await alice.ok('address', 'scope', 'delete', scope.id);
+
+    // Port attributes of the port and DNS aliases, tags given on create.
+    const tuned = await alice.json('port', 'create', '--network', made.net.id, '--numa-policy-preferred', '--dns-domain', 'app.example.org.', '--tag', 'tuned', 'tuned');
+    assert.equal(tuned.numa_affinity_policy, 'preferred');
+    assert.equal(tuned.dns_domain, 'app.example.org.');
+    assert.deepEqual(tuned.tags, ['tuned']);
+    await alice.ok('port', 'delete', tuned.id);
   });
 
   it('a member of another project sees none of it and cannot change it', needs('identity'), async () => {

@@ -1,9 +1,11 @@
 // Drives the real `openstack` command-line client (python3-openstackclient) as a given
-// user, with only the OS_* environment a user would set, and parses its `-f json` output.
+// user, with only the OS_* environment a user would set, and parses its `-f json` output;
+// startCliSession sets up the session the CLI tests share (a server, projects, members).
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { startEmbeddedIdentityServer, type EmbeddedIdentityServer } from './embedded-identity.ts';
 
 export const OPENSTACK_CLI = '/usr/bin/openstack';
 
@@ -74,4 +76,50 @@ export class OpenStackCli {
   dispose(): void {
     fs.rmSync(this.env.HOME!, { recursive: true, force: true });
   }
+}
+
+/** Whether the CLI tests can run (the `skip` option of their describe). */
+export const cliSkip: string | false = fs.existsSync(OPENSTACK_CLI) ? false : `${OPENSTACK_CLI} is absent (Debian package python3-openstackclient)`;
+
+/** The password every member user of a CliSession has. */
+export const MEMBER_PASSWORD = 'correct-horse-battery';
+
+/** A Neutrino with its embedded identity, its admin's CLI, and projects each with one member user and that user's CLI. */
+export interface CliSession {
+  server: EmbeddedIdentityServer;
+  admin: OpenStackCli;
+  /** The project objects `openstack project create` answered, by project name. */
+  projects: Record<string, any>;
+  /** Each member user's CLI, by user name. */
+  users: Record<string, OpenStackCli>;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a CLI session: for each [project, user] the admin creates the project (domain
+ * `default`) and the user (password MEMBER_PASSWORD) with the `member` role on it, all
+ * through the real CLI.
+ */
+export async function startCliSession(members: [project: string, user: string][]): Promise<CliSession> {
+  const server = await startEmbeddedIdentityServer();
+  const admin = new OpenStackCli(server.authUrl, { username: 'admin', password: server.adminPassword, projectName: 'admin' });
+  const projects: Record<string, any> = {};
+  const users: Record<string, OpenStackCli> = {};
+  const close = async () => {
+    for (const cli of [admin, ...Object.values(users)]) cli.dispose();
+    await server.close();
+  };
+  try {
+    for (const [project, user] of members) {
+      const p = await admin.json('project', 'create', '--domain', 'default', '--description', `${project} project`, project);
+      const u = await admin.json('user', 'create', '--domain', 'default', '--project', p.id, '--password', MEMBER_PASSWORD, user);
+      await admin.ok('role', 'add', '--project', p.id, '--user', u.id, 'member');
+      projects[project] = p;
+      users[user] = new OpenStackCli(server.authUrl, { username: user, password: MEMBER_PASSWORD, projectName: project });
+    }
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  return { server, admin, projects, users, close };
 }
