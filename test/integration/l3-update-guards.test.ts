@@ -5,6 +5,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { dialects, startTestServer, type ApiClient, type TestServer } from '../helpers/server.ts';
+import { ok } from '../helpers/responses.ts';
 
 for (const dialect of dialects()) {
   describe(`L3 update guards (${dialect})`, () => {
@@ -12,10 +13,6 @@ for (const dialect of dialects()) {
     let member: ApiClient;
     let reader: ApiClient;
     let other: ApiClient;
-    const ok = (res: { status: number; body: any }, status = 201) => {
-      assert.equal(res.status, status, JSON.stringify(res.body));
-      return res.body;
-    };
     before(async () => {
       t = await startTestServer(dialect);
       member = t.client;

@@ -6,6 +6,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { dialects, startTestServer, type ApiClient, type TestServer } from '../helpers/server.ts';
+import { ok, refused } from '../helpers/responses.ts';
 
 for (const dialect of dialects()) {
   describe(`ndp proxies (${dialect})`, () => {
@@ -17,15 +18,6 @@ for (const dialect of dialects()) {
     let external: any;
     let plainExternal: any;
 
-    const ok = (res: { status: number; body: any }, status = 201) => {
-      assert.equal(res.status, status, JSON.stringify(res.body));
-      return res.body;
-    };
-    const refused = (res: { status: number; body: any }, status: number, type: string) => {
-      assert.equal(res.status, status, JSON.stringify(res.body));
-      assert.equal(res.body.NeutronError.type, type, JSON.stringify(res.body));
-      return res.body.NeutronError.message as string;
-    };
 
     before(async () => {
       t = await startTestServer(dialect);

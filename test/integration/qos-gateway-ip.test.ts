@@ -5,6 +5,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { dialects, startTestServer, type ApiClient, type TestServer } from '../helpers/server.ts';
+import { ok } from '../helpers/responses.ts';
 import { externalNetwork } from '../helpers/l3.ts';
 
 for (const dialect of dialects()) {
@@ -15,10 +16,6 @@ for (const dialect of dialects()) {
     let other: ApiClient;
     let ext: any;
 
-    const ok = (res: { status: number; body: any }, status = 201) => {
-      assert.equal(res.status, status, JSON.stringify(res.body));
-      return res.body;
-    };
     const policyFor = async (name: string, project = 'project-a') => ok(await t.admin.post('/v2.0/qos/policies', { policy: { name, project_id: project } })).policy;
 
     before(async () => {

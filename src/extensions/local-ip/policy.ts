@@ -6,9 +6,6 @@ const PARENT_OWNER = 'rule:ext_parent_owner';
 
 export const localIpRules: Record<string, string> = {
   ...crud('local_ip'),
-  // Neutron defines no rule for this enforce_policy attribute, so its `default` applies
-  // (admin or owner). Spelled with project_id: a create's target carries no tenant_id here.
-  'create_local_ip:local_ip_address': 'rule:context_is_admin or project_id:%(project_id)s',
   create_local_ip_port_association: anyOf(ADMIN_OR_MEMBER, PARENT_OWNER),
   get_local_ip_port_association: anyOf(ADMIN_OR_READER, PARENT_OWNER),
   delete_local_ip_port_association: anyOf(ADMIN_OR_MEMBER, PARENT_OWNER),
