@@ -13,12 +13,12 @@
 // - Retention: compact() deletes rows older than retention_seconds or more than max_rows
 //   cursors behind the head, and records the horizon; a reader behind it must relist.
 import pg from 'pg';
-import { CompiledQuery, sql } from 'kysely';
+import { CompiledQuery, sql, type Selectable } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database, Tx } from '../db/index.ts';
 import { PendingChanges, type Before, type ChangeKind } from './pending.ts';
 import { Wakeup } from './wakeup.ts';
-import { feedTables } from './schema.ts';
+import { feedTables, type ChangesTable } from './schema.ts';
 
 export type { ChangeKind, Before };
 
@@ -47,17 +47,7 @@ export interface FeedOptions {
 }
 
 /** One row of the feed as stored. */
-export interface ChangeRow {
-  cursor: number;
-  resource: string;
-  resource_id: string;
-  revision: number;
-  project_id: string | null;
-  kind: ChangeKind;
-  host: string | null;
-  previous_host: string | null;
-  created_at: string;
-}
+export type ChangeRow = Selectable<ChangesTable>;
 
 export interface ReadFilter {
   /** Collection names; all when absent. */

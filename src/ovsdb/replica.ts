@@ -1,7 +1,7 @@
 // An in-memory copy of some tables of a database, kept current by a monitor: rows in JS
 // form (values.ts) by table and uuid. Listeners hear each row change after it is applied.
 import type { OvsdbClient, MonitorRequest, TableUpdates, TableUpdates2 } from './client.ts';
-import { fromWire, type ColumnType, type DatabaseSchema } from './schema.ts';
+import { fromWire, type ColumnType, type DatabaseSchema, type TableSchema } from './schema.ts';
 import { atomKey, type Atom, type Value } from './values.ts';
 
 export type ReplicaRow = Record<string, Value> & { _uuid: { uuid: string } };
@@ -59,34 +59,52 @@ export class Replica {
 
   /** Applies an `update` notification (or a monitor's initial state, which replaces everything). */
   apply(updates: TableUpdates, initial: boolean): void {
-    const changes: RowChange[] = [];
-    if (initial) {
-      for (const [table, rows] of this.tables) for (const [uuid, old] of rows) changes.push({ table, uuid, old });
-      this.tables.clear();
-    }
-    for (const [table, rows] of Object.entries(updates)) {
-      const schema = this.schema.tables[table];
-      const t = this.table(table);
-      for (const [uuid, update] of Object.entries(rows)) {
-        const old = t.get(uuid);
-        if (!update.new) {
-          t.delete(uuid);
-          if (old) changes.push({ table, uuid, old });
-          continue;
-        }
-        // `new` holds every monitored column (RFC 7047 section 4.1.6).
-        const row = { _uuid: { uuid } } as ReplicaRow;
-        for (const [col, w] of Object.entries(update.new)) row[col] = fromWire(schema?.columns[col], w);
-        t.set(uuid, row);
-        changes.push({ table, uuid, old, new: row });
+    this.applyRows(updates, initial, (t, table, uuid, update, old, schema, changes) => {
+      if (!update.new) {
+        t.delete(uuid);
+        if (old) changes.push({ table, uuid, old });
+        return;
       }
-    }
-    if (initial) this.ready = true;
-    for (const l of this.listeners) l(changes, initial);
+      // `new` holds every monitored column (RFC 7047 section 4.1.6).
+      const row = { _uuid: { uuid } } as ReplicaRow;
+      for (const [col, w] of Object.entries(update.new)) row[col] = fromWire(schema?.columns[col], w);
+      t.set(uuid, row);
+      changes.push({ table, uuid, old, new: row });
+    });
   }
 
   /** Applies `update2` row updates (monitor_cond): `modify` carries diffs of set and map columns. */
   apply2(updates: TableUpdates2, initial: boolean): void {
+    this.applyRows(updates, initial, (t, table, uuid, update, old, schema, changes) => {
+      const full = update.initial ?? update.insert;
+      if (full) {
+        const row = { _uuid: { uuid } } as ReplicaRow;
+        for (const [col, w] of Object.entries(full)) row[col] = fromWire(schema?.columns[col], w);
+        // Columns at their default are left out of initial/insert rows.
+        for (const [col, type] of Object.entries(schema?.columns ?? {})) if (!(col in row) && col[0] !== '_') row[col] = emptyValue(type);
+        t.set(uuid, row);
+        changes.push({ table, uuid, old, new: row });
+      } else if (update.modify && old) {
+        const row = { ...old } as ReplicaRow;
+        for (const [col, w] of Object.entries(update.modify)) row[col] = applyDiff(schema?.columns[col], old[col], fromWire(schema?.columns[col], w));
+        t.set(uuid, row);
+        changes.push({ table, uuid, old, new: row });
+      } else if ('delete' in update) {
+        t.delete(uuid);
+        if (old) changes.push({ table, uuid, old });
+      }
+    });
+  }
+
+  /**
+   * What both update forms share: an initial state replaces the replica (every row it held is
+   * reported gone first), each row update goes through applyRow, listeners hear the changes once.
+   */
+  private applyRows<U>(
+    updates: Record<string, Record<string, U>>,
+    initial: boolean,
+    applyRow: (t: Map<string, ReplicaRow>, table: string, uuid: string, update: U, old: ReplicaRow | undefined, schema: TableSchema | undefined, changes: RowChange[]) => void,
+  ): void {
     const changes: RowChange[] = [];
     if (initial) {
       for (const [table, rows] of this.tables) for (const [uuid, old] of rows) changes.push({ table, uuid, old });
@@ -95,26 +113,7 @@ export class Replica {
     for (const [table, rows] of Object.entries(updates)) {
       const schema = this.schema.tables[table];
       const t = this.table(table);
-      for (const [uuid, update] of Object.entries(rows)) {
-        const old = t.get(uuid);
-        const full = update.initial ?? update.insert;
-        if (full) {
-          const row = { _uuid: { uuid } } as ReplicaRow;
-          for (const [col, w] of Object.entries(full)) row[col] = fromWire(schema?.columns[col], w);
-          // Columns at their default are left out of initial/insert rows.
-          for (const [col, type] of Object.entries(schema?.columns ?? {})) if (!(col in row) && col[0] !== '_') row[col] = emptyValue(type);
-          t.set(uuid, row);
-          changes.push({ table, uuid, old, new: row });
-        } else if (update.modify && old) {
-          const row = { ...old } as ReplicaRow;
-          for (const [col, w] of Object.entries(update.modify)) row[col] = applyDiff(schema?.columns[col], old[col], fromWire(schema?.columns[col], w));
-          t.set(uuid, row);
-          changes.push({ table, uuid, old, new: row });
-        } else if ('delete' in update) {
-          t.delete(uuid);
-          if (old) changes.push({ table, uuid, old });
-        }
-      }
+      for (const [uuid, update] of Object.entries(rows)) applyRow(t, table, uuid, update, t.get(uuid), schema, changes);
     }
     if (initial) this.ready = true;
     for (const l of this.listeners) l(changes, initial);

@@ -123,3 +123,9 @@ export async function startTestServer(dialect: TestDialect, overrides: Record<st
     },
   };
 }
+
+/** The callers policy tests compare: the project's member (the server's default client), a reader
+ * of the same project, and a member of another project. */
+export function personas(t: TestServer): { member: ApiClient; reader: ApiClient; other: ApiClient } {
+  return { member: t.client, reader: t.client.as({ roles: 'reader' }), other: t.client.as({ project: 'project-b', roles: 'member,reader' }) };
+}

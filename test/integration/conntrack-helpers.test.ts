@@ -4,7 +4,7 @@
 // their router, and the default policy for a member, a reader and another project.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { dialects, startTestServer, type ApiClient, type TestServer } from '../helpers/server.ts';
+import { dialects, personas, startTestServer, type ApiClient, type TestServer } from '../helpers/server.ts';
 
 for (const dialect of dialects()) {
   describe(`conntrack helpers (${dialect})`, () => {
@@ -14,9 +14,7 @@ for (const dialect of dialects()) {
     let other: ApiClient;
     before(async () => {
       t = await startTestServer(dialect);
-      member = t.client;
-      reader = t.client.as({ roles: 'reader' });
-      other = t.client.as({ project: 'project-b', roles: 'member,reader' });
+      ({ member, reader, other } = personas(t));
     });
     after(async () => t?.close());
 

@@ -4,7 +4,7 @@
 // IPv4 addresses), with the policies they sit behind (distributed is admin only).
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { dialects, startTestServer, type ApiClient, type TestServer } from '../helpers/server.ts';
+import { dialects, personas, startTestServer, type ApiClient, type TestServer } from '../helpers/server.ts';
 import { ok } from '../helpers/responses.ts';
 
 for (const dialect of dialects()) {
@@ -15,9 +15,7 @@ for (const dialect of dialects()) {
     let other: ApiClient;
     before(async () => {
       t = await startTestServer(dialect);
-      member = t.client;
-      reader = t.client.as({ roles: 'reader' });
-      other = t.client.as({ project: 'project-b', roles: 'member,reader' });
+      ({ member, reader, other } = personas(t));
     });
     after(async () => t?.close());
 

@@ -5,7 +5,7 @@
 // another project neither see nor change logs).
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { dialects, startTestServer, type ApiClient, type TestServer } from '../helpers/server.ts';
+import { dialects, personas, startTestServer, type ApiClient, type TestServer } from '../helpers/server.ts';
 import { ok, refused } from '../helpers/responses.ts';
 
 for (const dialect of dialects()) {
@@ -21,9 +21,7 @@ for (const dialect of dialects()) {
 
     before(async () => {
       t = await startTestServer(dialect);
-      member = t.client;
-      reader = t.client.as({ roles: 'reader' });
-      other = t.client.as({ project: 'project-b', roles: 'member,reader' });
+      ({ member, reader, other } = personas(t));
       sg = ok(await member.post('/v2.0/security-groups', { security_group: { name: 'web' } })).security_group;
       network = ok(await member.post('/v2.0/networks', { network: { name: 'logged' } })).network;
       ok(await member.post('/v2.0/subnets', { subnet: { network_id: network.id, ip_version: 4, cidr: '10.60.0.0/24' } }));

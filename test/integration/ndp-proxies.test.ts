@@ -5,7 +5,7 @@
 // proxies keep in place (gateway, interface), and the default policy.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { dialects, startTestServer, type ApiClient, type TestServer } from '../helpers/server.ts';
+import { dialects, personas, startTestServer, type ApiClient, type TestServer } from '../helpers/server.ts';
 import { ok, refused } from '../helpers/responses.ts';
 
 for (const dialect of dialects()) {
@@ -21,9 +21,7 @@ for (const dialect of dialects()) {
 
     before(async () => {
       t = await startTestServer(dialect);
-      member = t.client;
-      reader = t.client.as({ roles: 'reader' });
-      other = t.client.as({ project: 'project-b', roles: 'member,reader' });
+      ({ member, reader, other } = personas(t));
       const scope = ok(await t.admin.post('/v2.0/address-scopes', { address_scope: { name: 'v6', ip_version: 6, shared: true } })).address_scope;
       pool = ok(await t.admin.post('/v2.0/subnetpools', { subnetpool: { name: 'v6', prefixes: ['2001:db8::/48'], default_prefixlen: 64, address_scope_id: scope.id, shared: true } })).subnetpool;
       external = ok(await t.admin.post('/v2.0/networks', { network: { name: 'ext6', 'router:external': true } })).network;

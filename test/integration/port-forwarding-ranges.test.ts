@@ -5,7 +5,7 @@
 // and another project.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { dialects, startTestServer, type ApiClient, type TestServer } from '../helpers/server.ts';
+import { dialects, personas, startTestServer, type ApiClient, type TestServer } from '../helpers/server.ts';
 import { externalNetwork, networkWithSubnet } from '../helpers/l3.ts';
 
 for (const dialect of dialects()) {
@@ -28,9 +28,7 @@ for (const dialect of dialects()) {
 
     before(async () => {
       t = await startTestServer(dialect);
-      member = t.client;
-      reader = t.client.as({ roles: 'reader' });
-      other = t.client.as({ project: 'project-b', roles: 'member,reader' });
+      ({ member, reader, other } = personas(t));
       const ext = await externalNetwork(t.admin, '203.0.113.0/24');
       const inside = await networkWithSubnet(member, '10.50.0.0/24');
       const router = (await member.post('/v2.0/routers', { router: { name: 'pf', external_gateway_info: { network_id: ext.network.id } } })).body.router;

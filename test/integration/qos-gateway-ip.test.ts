@@ -4,7 +4,7 @@
 // shown, and the policy for a member, a reader and another project.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { dialects, startTestServer, type ApiClient, type TestServer } from '../helpers/server.ts';
+import { dialects, personas, startTestServer, type ApiClient, type TestServer } from '../helpers/server.ts';
 import { ok } from '../helpers/responses.ts';
 import { externalNetwork } from '../helpers/l3.ts';
 
@@ -20,9 +20,7 @@ for (const dialect of dialects()) {
 
     before(async () => {
       t = await startTestServer(dialect);
-      member = t.client;
-      reader = t.client.as({ roles: 'reader' });
-      other = t.client.as({ project: 'project-b', roles: 'member,reader' });
+      ({ member, reader, other } = personas(t));
       ext = (await externalNetwork(t.admin, '203.0.113.0/24')).network;
     });
     after(async () => t?.close());

@@ -5,7 +5,7 @@
 // IPs, resource requests, and the default policy rules for admin, member, reader and others.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { dialects, startTestServer, type ApiClient, type TestServer } from '../helpers/server.ts';
+import { dialects, personas, startTestServer, type ApiClient, type TestServer } from '../helpers/server.ts';
 
 const ids = (list: { id: string }[]) => list.map((x) => x.id).sort();
 
@@ -17,9 +17,7 @@ for (const dialect of dialects()) {
     let other: ApiClient;
     before(async () => {
       t = await startTestServer(dialect);
-      member = t.client;
-      reader = t.client.as({ roles: 'reader' });
-      other = t.client.as({ project: 'project-b', roles: 'member,reader' });
+      ({ member, reader, other } = personas(t));
     });
     after(async () => t?.close());
 
