@@ -8,6 +8,10 @@ import assert from 'node:assert/strict';
 import { dialects, personas, startTestServer, type ApiClient, type TestServer } from '../helpers/server.ts';
 import { ok, refused } from '../helpers/responses.ts';
 
+/** An address of 10.20.0.0/24 the port does not hold (its addresses are allocated at random). */
+const addressNotOf = (port: { fixed_ips: { ip_address: string }[] }): string =>
+  ['10.20.0.250', '10.20.0.249', '10.20.0.248'].find((a) => !port.fixed_ips.some((f) => f.ip_address === a))!;
+
 for (const dialect of dialects()) {
   describe(`local IPs (${dialect})`, () => {
     let t: TestServer;
@@ -85,7 +89,7 @@ for (const dialect of dialects()) {
       assert.match(refused(await member.post('/v2.0/local_ips', { local_ip: { local_port_id: '00000000-0000-0000-0000-000000000000' } }), 400, 'BadRequest'), /Port .* not found/);
       const twoIps = await portOn(member, { fixed_ips: [{ subnet_id: subnet.id }, { subnet_id: subnet.id }] });
       refused(await member.post('/v2.0/local_ips', { local_ip: { local_port_id: twoIps.id } }), 400, 'LocalIPNoRequestedIP');
-      refused(await member.post('/v2.0/local_ips', { local_ip: { local_port_id: twoIps.id, local_ip_address: '10.20.0.250' } }), 400, 'LocalIPRequestedIPNotFound');
+      refused(await member.post('/v2.0/local_ips', { local_ip: { local_port_id: twoIps.id, local_ip_address: addressNotOf(twoIps) } }), 400, 'LocalIPRequestedIPNotFound');
       const noIp = await portOn(member, { fixed_ips: [] });
       refused(await member.post('/v2.0/local_ips', { local_ip: { local_port_id: noIp.id } }), 400, 'LocalIPNoIP');
       // An address outside the network's subnets: no port is left behind.
@@ -106,7 +110,7 @@ for (const dialect of dialects()) {
       refused(await member.post(base, { port_association: { fixed_port_id: vm.id } }), 409, 'Conflict');
       const twoIps = await portOn(member, { fixed_ips: [{ subnet_id: subnet.id }, { subnet_id: subnet.id }] });
       refused(await member.post(base, { port_association: { fixed_port_id: twoIps.id } }), 400, 'LocalIPNoRequestedIP');
-      refused(await member.post(base, { port_association: { fixed_port_id: twoIps.id, fixed_ip: '10.20.0.251' } }), 400, 'LocalIPRequestedIPNotFound');
+      refused(await member.post(base, { port_association: { fixed_port_id: twoIps.id, fixed_ip: addressNotOf(twoIps) } }), 400, 'LocalIPRequestedIPNotFound');
       const second = ok(await member.post(base, { port_association: { fixed_port_id: twoIps.id, fixed_ip: twoIps.fixed_ips[1].ip_address } })).port_association;
       assert.equal(second.fixed_ip, twoIps.fixed_ips[1].ip_address);
       refused(await member.post(base, { port_association: {} }), 400, 'HTTPBadRequest');
