@@ -7,7 +7,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { startOvnEnv, ovnSupport, type OvnEnv } from './ovn-env.ts';
+import { startOvnEnv, ovnSupport, plugWorkload, type OvnEnv } from './ovn-env.ts';
 import { run, must, waitFor } from './harness.ts';
 
 const skip = process.getuid?.() !== 0 ? 'needs root' : (ovnSupport() ?? false);
@@ -21,18 +21,11 @@ describe('ovn backend: one chassis with real packets', { skip }, () => {
   let net: any, subnet: any, sg: any;
   const api = () => env.server.admin;
 
-  /** A workload namespace on the port: veth into br-int, the port's MAC, TX offload off. */
+  /** A workload namespace on the port (see plugWorkload). */
   async function plug(port: any, index: number): Promise<string> {
     const ns = `${prefix}-w${index}`;
-    await must('ip', ['netns', 'add', ns]);
     workloads.push(ns);
-    const hostSide = `${prefix}v${index}`;
-    await must('ip', ['-n', hv, 'link', 'add', hostSide, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns]);
-    await must('ip', ['-n', ns, 'link', 'set', 'eth0', 'address', port.mac_address, 'up']);
-    await must('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
-    await must('ip', ['netns', 'exec', ns, 'ethtool', '-K', 'eth0', 'tx', 'off']);
-    await must('ip', ['-n', hv, 'link', 'set', hostSide, 'up']);
-    await env.vsctl('add-port', 'br-int', hostSide, '--', 'set', 'Interface', hostSide, `external_ids:iface-id=${port.id}`);
+    await plugWorkload({ hv, ns, hostSide: `${prefix}v${index}`, port, vsctl: env.vsctl });
     return ns;
   }
 

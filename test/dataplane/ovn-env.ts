@@ -6,8 +6,9 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { startSandbox, stopSandbox, type Sandbox } from '../../src/backends/ovn/sandbox.ts';
+import { startChassis, startSandbox, stopSandbox, type Chassis, type ChassisOptions, type Sandbox } from '../../src/backends/ovn/sandbox.ts';
 import type { OvnDriver } from '../../src/backends/ovn/driver.ts';
+import { must } from './harness.ts';
 
 export interface OvnEnv {
   sandbox: Sandbox;
@@ -19,9 +20,18 @@ export interface OvnEnv {
   vsctl(...args: string[]): Promise<string>;
   /** ovn-trace on a datapath with a microflow; one `--ct=new` per ct_next unless ct is given. */
   trace(datapath: string, microflow: string, ct?: string[]): Promise<string>;
+  /** Starts another chassis on this sandbox's SB (stopped by close()); vsctl/appctl reach it. */
+  addChassis(options: Omit<ChassisOptions, 'dir' | 'sb'>): Promise<ChassisHandle>;
   /** Waits until the driver has written every change the API committed, and northd has computed SB from it. */
   settle(): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface ChassisHandle {
+  chassis: Chassis;
+  vsctl(...args: string[]): Promise<string>;
+  /** ovs-appctl to this chassis' ovs-vswitchd. */
+  appctl(...args: string[]): Promise<string>;
 }
 
 /** Why the OVN tests cannot run here, or null (they need the OVN daemons: Debian ovn-central). */
@@ -39,7 +49,7 @@ function exec(cmd: string, args: string[], env: Record<string, string>): Promise
   });
 }
 
-export async function startOvnEnv(options: { resyncSeconds?: number; chassis?: string; netns?: string } = {}): Promise<OvnEnv> {
+export async function startOvnEnv(options: { resyncSeconds?: number; chassis?: string | Omit<ChassisOptions, 'dir' | 'sb'>; netns?: string } = {}): Promise<OvnEnv> {
   const dir = mkdtempSync(join(tmpdir(), 'neutrino-ovn-'));
   let sandbox: Sandbox | undefined;
   let server: TestServer | undefined;
@@ -66,6 +76,14 @@ export async function startOvnEnv(options: { resyncSeconds?: number; chassis?: s
       nbctl,
       sbctl,
       vsctl: (...args: string[]) => exec('ovs-vsctl', [`--db=${s.ovs}`, ...args], env),
+      async addChassis(options) {
+        const chassis = await startChassis({ ...options, dir, sb: s.sb });
+        return {
+          chassis,
+          vsctl: (...args: string[]) => exec('ovs-vsctl', [`--db=${chassis.ovs}`, ...args], chassis.env),
+          appctl: (...args: string[]) => exec('ovs-appctl', ['-t', join(chassis.dir, 'vswitchd.ctl'), ...args], chassis.env),
+        };
+      },
       trace: (datapath, microflow, ct = ['new', 'new']) => exec('ovn-trace', ['--no-friendly-names', `--db=${s.sb}`, ...ct.map((c) => `--ct=${c}`), datapath, microflow], env),
       async settle() {
         const deadline = Date.now() + 30_000;
@@ -87,4 +105,19 @@ export async function startOvnEnv(options: { resyncSeconds?: number; chassis?: s
     rmSync(dir, { recursive: true, force: true });
     throw err;
   }
+}
+
+/**
+ * A workload namespace `ns` on a port: a veth from the hypervisor namespace `hv` (`hostSide`)
+ * into br-int with iface-id = port id, the port's MAC on eth0, and TX checksum offload off
+ * (the userspace datapath does not complete offloaded checksums: TCP would move no bytes).
+ */
+export async function plugWorkload(o: { hv: string; ns: string; hostSide: string; port: { id: string; mac_address: string }; vsctl(...args: string[]): Promise<string> }): Promise<void> {
+  await must('ip', ['netns', 'add', o.ns]);
+  await must('ip', ['-n', o.hv, 'link', 'add', o.hostSide, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', o.ns]);
+  await must('ip', ['-n', o.ns, 'link', 'set', 'eth0', 'address', o.port.mac_address, 'up']);
+  await must('ip', ['-n', o.ns, 'link', 'set', 'lo', 'up']);
+  await must('ip', ['netns', 'exec', o.ns, 'ethtool', '-K', 'eth0', 'tx', 'off']);
+  await must('ip', ['-n', o.hv, 'link', 'set', o.hostSide, 'up']);
+  await o.vsctl('add-port', 'br-int', o.hostSide, '--', 'set', 'Interface', o.hostSide, `external_ids:iface-id=${o.port.id}`);
 }

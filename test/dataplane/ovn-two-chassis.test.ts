@@ -1,0 +1,106 @@
+// Two chassis with real packets: two "hypervisor" namespaces, each with its own
+// ovs-vswitchd (userspace datapath, own Open_vSwitch database and run directory, own
+// system-id) and ovn-controller, joined by a veth underlay. The userspace datapath
+// encapsulates itself: the tunnel endpoint address sits on br-phy, a netdev bridge that holds
+// the underlay veth. A network spanning both: the ports are bound on their chassis, DHCP
+// answers on each, and workloads ping (and talk TCP) across the GENEVE tunnel.
+// Closed topology; everything is removed after, also on failure.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { startOvnEnv, ovnSupport, plugWorkload, type ChassisHandle, type OvnEnv } from './ovn-env.ts';
+import { run, must, waitFor } from './harness.ts';
+
+const skip = process.getuid?.() !== 0 ? 'needs root' : (ovnSupport() ?? false);
+/** The underlay: a documentation range, only between the two test namespaces. */
+const UNDERLAY = ['192.0.2.1', '192.0.2.2'];
+
+describe('ovn backend: two chassis, a network across a userspace GENEVE tunnel', { skip }, () => {
+  const prefix = `o${randomBytes(3).toString('hex')}`;
+  const hvs = [`${prefix}-hv1`, `${prefix}-hv2`];
+  const names = [`${prefix}-ch1`, `${prefix}-ch2`];
+  const namespaces: string[] = [];
+  let env: OvnEnv;
+  const chassis: ChassisHandle[] = [];
+  let net: any;
+  const ports: any[] = [];
+  const workloads: string[] = [];
+  const api = () => env.server.admin;
+
+  before(async () => {
+    for (const hv of hvs) {
+      await must('ip', ['netns', 'add', hv]);
+      namespaces.push(hv);
+      await must('ip', ['-n', hv, 'link', 'set', 'lo', 'up']);
+    }
+    await must('ip', ['-n', hvs[0], 'link', 'add', 'underlay', 'type', 'veth', 'peer', 'name', 'underlay', 'netns', hvs[1]]);
+    env = await startOvnEnv();
+    for (let i = 0; i < 2; i++) {
+      chassis.push(await env.addChassis({ name: names[i], netns: hvs[i], encap: { type: 'geneve', ip: UNDERLAY[i] }, underlay: { device: 'underlay', prefixLength: 24 } }));
+    }
+    await waitFor('both chassis in SB', async () => {
+      const listed = await env.sbctl('--bare', '--columns=name', 'list', 'Chassis');
+      return names.every((n) => listed.includes(n));
+    }, 30_000);
+    net = (await api().post('/v2.0/networks', { network: { name: 'across' } })).body.network;
+    await api().post('/v2.0/subnets', { subnet: { network_id: net.id, cidr: '10.78.0.0/24', ip_version: 4, gateway_ip: '10.78.0.1' } });
+  });
+
+  after(async () => {
+    for (const ns of [...workloads, ...namespaces].reverse()) await run('ip', ['netns', 'del', ns]);
+    await env?.close().catch(() => {});
+  });
+
+  it('has the underlay up: each chassis reaches the other tunnel endpoint through br-phy', async () => {
+    const ping = await run('ip', ['netns', 'exec', hvs[0], 'busybox', 'ping', '-c', '1', '-W', '2', UNDERLAY[1]]);
+    assert.equal(ping.code, 0, ping.stdout + ping.stderr);
+    const encaps = await env.sbctl('--bare', '--columns=type,ip', 'list', 'Encap');
+    for (const ip of UNDERLAY) assert.match(encaps, new RegExp(`geneve\\s+${ip.replace(/\./g, '\\.')}`), encaps);
+  });
+
+  it('binds one port on each chassis, gives each its address by DHCP, and forwards across the tunnel', async () => {
+    const sg = (await api().post('/v2.0/security-groups', { security_group: { name: 'across' } })).body.security_group;
+    for (const rule of [{ protocol: 'icmp' }, { protocol: 'tcp', port_range_min: 8080, port_range_max: 8080 }]) {
+      const r = await api().post('/v2.0/security-group-rules', { security_group_rule: { security_group_id: sg.id, direction: 'ingress', ethertype: 'IPv4', ...rule } });
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+    }
+    for (let i = 0; i < 2; i++) {
+      const r = await api().post('/v2.0/ports', { port: { network_id: net.id, name: `w${i + 1}`, security_groups: [sg.id], 'binding:host_id': names[i] } });
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+      assert.equal(r.body.port['binding:vif_type'], 'ovs');
+      ports.push(r.body.port);
+    }
+    await env.settle();
+    for (let i = 0; i < 2; i++) {
+      const ns = `${prefix}-w${i + 1}`;
+      workloads.push(ns);
+      await plugWorkload({ hv: hvs[i], ns, hostSide: `${prefix}v${i + 1}`, port: ports[i], vsctl: chassis[i].vsctl });
+    }
+    for (const p of ports) await waitFor(`port ${p.name} ACTIVE`, async () => (await api().get(`/v2.0/ports/${p.id}`)).body.port.status === 'ACTIVE', 60_000, 200);
+    // Each port is bound on the chassis it was plugged into (its requested chassis).
+    for (let i = 0; i < 2; i++) {
+      const bound = (await env.sbctl('--bare', '--columns=chassis', 'find', 'Port_Binding', `logical_port=${ports[i].id}`)).trim();
+      const name = (await env.sbctl('--bare', '--columns=name', 'list', 'Chassis', bound)).trim();
+      assert.equal(name, names[i]);
+    }
+    for (let i = 0; i < 2; i++) {
+      const ip = ports[i].fixed_ips[0].ip_address;
+      const dhcp = await run('ip', ['netns', 'exec', workloads[i], 'busybox', 'udhcpc', '-i', 'eth0', '-n', '-q', '-f', '-t', '5', '-T', '1', '-s', '/bin/true'], { timeoutMs: 30_000 });
+      assert.match(dhcp.stdout + dhcp.stderr, new RegExp(`lease of ${ip.replace(/\./g, '\\.')} obtained`), dhcp.stdout + dhcp.stderr);
+      await must('ip', ['-n', workloads[i], 'addr', 'add', `${ip}/24`, 'dev', 'eth0']);
+    }
+    const [ip1, ip2] = ports.map((p) => p.fixed_ips[0].ip_address);
+    const ping = await run('ip', ['netns', 'exec', workloads[0], 'busybox', 'ping', '-c', '3', '-W', '2', ip2], { timeoutMs: 30_000 });
+    assert.equal(ping.code, 0, ping.stdout + ping.stderr);
+    // The datapath of chassis 1 pushed a GENEVE header towards chassis 2's endpoint.
+    const flows = await chassis[0].appctl('dpctl/dump-flows');
+    assert.match(flows, new RegExp(`tnl_push\\(.*dst=${UNDERLAY[1].replace(/\./g, '\\.')}.*geneve\\(`), flows);
+
+    // TCP across the tunnel: a listener on chassis 2 receives what chassis 1 sends.
+    const listener = run('ip', ['netns', 'exec', workloads[1], 'busybox', 'timeout', '15', 'busybox', 'nc', '-l', '-p', '8080'], { timeoutMs: 20_000 });
+    await waitFor('the listener', async () => (await run('ip', ['netns', 'exec', workloads[1], 'busybox', 'netstat', '-ltn'])).stdout.includes(':8080'), 10_000);
+    const sent = await run('ip', ['netns', 'exec', workloads[0], 'sh', '-c', `echo across-${ip1} | busybox nc -w 3 ${ip2} 8080`], { timeoutMs: 15_000 });
+    assert.equal(sent.code, 0, sent.stdout + sent.stderr);
+    assert.match((await listener).stdout, new RegExp(`across-${ip1.replace(/\./g, '\\.')}`));
+  });
+});
