@@ -2,8 +2,12 @@
 // namespace the test creates) and ovn-controller realize what Neutrino wrote to NB. Workload
 // namespaces are plugged into br-int by veth (iface-id = port id): the ports become ACTIVE in
 // the API when OVN binds them, DHCP from OVN gives each its port's address, workloads in
-// one security group ping each other, a workload outside it is refused until a rule allows.
-// Closed topology; everything is removed after, also on failure.
+// one security group ping each other, a workload outside it is refused until a rule allows,
+// a TCP port opens with a rule and closes without it. An "external" namespace (203.0.113.0/24)
+// hangs off br-ex, the chassis' bridge for physnet1 (ovn-bridge-mappings), where the flat
+// external network's localnet port leads: it reaches a workload by its floating IP (the
+// workload sees the external address), and sees routed workloads by the router's SNAT
+// address or their floating IP. Closed topology; everything is removed after, also on failure.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -16,6 +20,7 @@ describe('ovn backend: one chassis with real packets', { skip }, () => {
   const prefix = `o${randomBytes(3).toString('hex')}`;
   const hv = `${prefix}-hv`;
   const chassis = `${prefix}-ch`;
+  const external = `${prefix}-ext`;
   const workloads: string[] = [];
   let env: OvnEnv;
   let net: any, subnet: any, sg: any;
@@ -37,7 +42,7 @@ describe('ovn backend: one chassis with real packets', { skip }, () => {
 
   before(async () => {
     await must('ip', ['netns', 'add', hv]);
-    env = await startOvnEnv({ chassis, netns: hv });
+    env = await startOvnEnv({ chassis: { name: chassis, netns: hv, bridgeMappings: { physnet1: 'br-ex' } } });
     await waitFor('the chassis to register in SB', async () => (await env.sbctl('--bare', '--columns=name', 'list', 'Chassis')).includes(chassis), 30_000);
     net = (await api().post('/v2.0/networks', { network: { name: 'chassis-net' } })).body.network;
     subnet = (await api().post('/v2.0/subnets', { subnet: { network_id: net.id, cidr: '10.77.0.0/24', ip_version: 4, gateway_ip: '10.77.0.1' } })).body.subnet;
@@ -45,7 +50,7 @@ describe('ovn backend: one chassis with real packets', { skip }, () => {
   });
 
   after(async () => {
-    for (const ns of workloads) await run('ip', ['netns', 'del', ns]);
+    for (const ns of [...workloads, external]) await run('ip', ['netns', 'del', ns]);
     await env?.close().catch(() => {});
     await run('ip', ['netns', 'del', hv]);
   });
@@ -91,5 +96,56 @@ describe('ovn backend: one chassis with real packets', { skip }, () => {
     await api().post('/v2.0/security-group-rules', { security_group_rule: { security_group_id: sg.id, direction: 'ingress', ethertype: 'IPv4', protocol: 'icmp' } });
     await env.settle();
     await waitFor('ping allowed by the rule', async () => (await run('ip', ['netns', 'exec', from, 'busybox', 'ping', '-c', '1', '-W', '1', ip3])).code === 0, 30_000, 500);
+  });
+
+  /** What a TCP connection from ns to ip:port gets: the source address the echo server saw, or null. */
+  const tcp = (ns: string, ip: string, port: number) => env.seenSource(ns, ip, port);
+
+  it('opens a TCP port with a rule and closes it without', async () => {
+    const [w1, w3] = [workloads[0], workloads[2]];
+    const ip3 = (await api().get(`/v2.0/ports?name=w3`)).body.ports[0].fixed_ips[0].ip_address;
+    await env.sourceEcho(w3, 8080);
+    assert.equal(await tcp(w1, ip3, 8080), null, 'no rule for tcp/8080: the connection must fail');
+    const rule = (await api().post('/v2.0/security-group-rules', { security_group_rule: { security_group_id: sg.id, direction: 'ingress', ethertype: 'IPv4', protocol: 'tcp', port_range_min: 8080, port_range_max: 8080 } })).body.security_group_rule;
+    await env.settle();
+    const ip1 = (await api().get(`/v2.0/ports?name=w1`)).body.ports[0].fixed_ips[0].ip_address;
+    assert.equal(await waitFor('tcp/8080 allowed by the rule', () => tcp(w1, ip3, 8080), 30_000, 500), ip1);
+    assert.equal((await api().del(`/v2.0/security-group-rules/${rule.id}`)).status, 204);
+    await env.settle();
+    await waitFor('tcp/8080 closed again', async () => (await tcp(w1, ip3, 8080)) === null, 30_000, 500);
+  });
+
+  it('reaches a floating IP from an external namespace through the localnet bridge, and SNATs the others', async () => {
+    // The external side: 203.0.113.1 (the external subnet's gateway) on a veth in br-ex.
+    await must('ip', ['netns', 'add', external]);
+    await must('ip', ['-n', hv, 'link', 'add', `${prefix}x`, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', external]);
+    await must('ip', ['-n', external, 'link', 'set', 'eth0', 'up']);
+    await must('ip', ['-n', external, 'link', 'set', 'lo', 'up']);
+    await must('ip', ['-n', external, 'addr', 'add', '203.0.113.1/24', 'dev', 'eth0']);
+    await must('ip', ['netns', 'exec', external, 'ethtool', '-K', 'eth0', 'tx', 'off']);
+    await must('ip', ['-n', hv, 'link', 'set', `${prefix}x`, 'up']);
+    await env.vsctl('add-port', 'br-ex', `${prefix}x`);
+
+    const ext = (await api().post('/v2.0/networks', { network: { name: 'ext', 'router:external': true, 'provider:network_type': 'flat', 'provider:physical_network': 'physnet1' } })).body.network;
+    const extSubnet = await api().post('/v2.0/subnets', { subnet: { network_id: ext.id, cidr: '203.0.113.0/24', ip_version: 4, gateway_ip: '203.0.113.1', enable_dhcp: false } });
+    assert.equal(extSubnet.status, 201, JSON.stringify(extSubnet.body));
+    const router = (await api().post('/v2.0/routers', { router: { name: 'r', external_gateway_info: { network_id: ext.id, enable_snat: true } } })).body.router;
+    assert.equal((await api().put(`/v2.0/routers/${router.id}/add_router_interface`, { subnet_id: subnet.id })).status, 200);
+    const gateway = (await api().get(`/v2.0/ports?device_id=${router.id}&device_owner=network:router_gateway`)).body.ports[0].fixed_ips[0].ip_address;
+    const w3port = (await api().get(`/v2.0/ports?name=w3`)).body.ports[0];
+    const fip = (await api().post('/v2.0/floatingips', { floatingip: { floating_network_id: ext.id, port_id: w3port.id } })).body.floatingip;
+    assert.ok(fip?.floating_ip_address, 'a floating IP');
+    await api().post('/v2.0/security-group-rules', { security_group_rule: { security_group_id: sg.id, direction: 'ingress', ethertype: 'IPv4', protocol: 'tcp', port_range_min: 8080, port_range_max: 8080, remote_ip_prefix: '203.0.113.0/24' } });
+    await env.settle();
+    const [w1, w3] = [workloads[0], workloads[2]];
+    for (const ns of [w1, w3]) await must('ip', ['-n', ns, 'route', 'replace', 'default', 'via', subnet.gateway_ip]);
+
+    // In: the external host reaches the workload by its floating IP; the workload sees the external address.
+    assert.equal(await waitFor('the floating IP from outside', () => tcp(external, fip.floating_ip_address, 8080), 60_000, 500), '203.0.113.1');
+    // Out: the external listener sees the router's gateway address (SNAT) for a workload
+    // without a floating IP, and the floating IP for the one with it.
+    await env.sourceEcho(external, 8081);
+    assert.equal(await waitFor('SNAT to the outside', () => tcp(w1, '203.0.113.1', 8081), 30_000, 500), gateway);
+    assert.equal(await tcp(w3, '203.0.113.1', 8081), fip.floating_ip_address);
   });
 });

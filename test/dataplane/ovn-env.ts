@@ -1,14 +1,14 @@
 // An OVN test environment: a private OVN (NB/SB ovsdb-servers, ovn-northd; optionally a
 // chassis) in a temporary run directory, and a Neutrino on a fresh PostgreSQL database
 // with the `ovn` backend pointed at it. close() stops the daemons by PID and removes all.
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { startChassis, startSandbox, stopSandbox, type Chassis, type ChassisOptions, type Sandbox } from '../../src/backends/ovn/sandbox.ts';
 import type { OvnDriver } from '../../src/backends/ovn/driver.ts';
-import { must } from './harness.ts';
+import { must, run, waitFor } from './harness.ts';
 
 export interface OvnEnv {
   sandbox: Sandbox;
@@ -22,6 +22,10 @@ export interface OvnEnv {
   trace(datapath: string, microflow: string, ct?: string[]): Promise<string>;
   /** Starts another chassis on this sandbox's SB (stopped by close()); vsctl/appctl reach it. */
   addChassis(options: Omit<ChassisOptions, 'dir' | 'sb'>): Promise<ChassisHandle>;
+  /** A TCP server in namespace ns on port answering each connection with the source address it saw (stopped by close()). */
+  sourceEcho(ns: string, port: number): Promise<void>;
+  /** The source address the echo server at address:port saw for a connection from ns (null: no connection). */
+  seenSource(ns: string, address: string, port: number): Promise<string | null>;
   /** Waits until the driver has written every change the API committed, and northd has computed SB from it. */
   settle(): Promise<void>;
   close(): Promise<void>;
@@ -69,6 +73,7 @@ export async function startOvnEnv(options: { resyncSeconds?: number; chassis?: s
     const driver = server.service.app.backend as OvnDriver;
     const s = sandbox;
     const srv = server;
+    const servers: ChildProcess[] = [];
     return {
       sandbox: s,
       server: srv,
@@ -93,7 +98,17 @@ export async function startOvnEnv(options: { resyncSeconds?: number; chassis?: s
         }
         await nbctl('--wait=sb', 'sync');
       },
+      async sourceEcho(ns, port) {
+        const code = `require('net').createServer((s) => s.end(s.remoteAddress + '\\n')).listen(${port}, '0.0.0.0');`;
+        servers.push(spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', code], { stdio: 'ignore' }));
+        await waitFor(`source echo server in ${ns}`, async () => (await run('ip', ['netns', 'exec', ns, 'curl', '-s', '--max-time', '1', '--http0.9', `http://127.0.0.1:${port}/`])).stdout.trim() === '127.0.0.1');
+      },
+      async seenSource(ns, address, port) {
+        const r = await run('ip', ['netns', 'exec', ns, 'curl', '-s', '--max-time', '3', '--http0.9', `http://${address}:${port}/`]);
+        return r.code === 0 && r.stdout.trim() ? r.stdout.trim() : null;
+      },
       async close() {
+        for (const child of servers) child.kill('SIGKILL');
         await srv.close();
         await stopSandbox(dir);
         rmSync(dir, { recursive: true, force: true });
