@@ -5,8 +5,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { Replica, parseSchema } from '../../src/ovsdb/index.ts';
-import { translate, INTENT_COLLECTIONS, type IntentState } from '../../src/backends/ovn/translate.ts';
-import { Reconciler } from '../../src/backends/ovn/reconcile.ts';
+import { translate, translateUnits, allUnits, affectedUnits, Intent, INTENT_COLLECTIONS, type IntentState, type Unit } from '../../src/backends/ovn/translate.ts';
+import { Reconciler, type Desired } from '../../src/backends/ovn/reconcile.ts';
 import { keyOf, DROP_PORT_GROUP, portGroupName, switchName } from '../../src/backends/ovn/names.ts';
 
 const NB_SCHEMA_FILE = '/usr/share/ovn/ovn-nb.ovsschema';
@@ -86,9 +86,9 @@ describe('Reconciler', { skip: nbSchemaJson ? false : `needs ${NB_SCHEMA_FILE} (
   const schema = () => parseSchema(nbSchemaJson);
 
   it('inserts what is missing, children before the rows referring to them by name', () => {
-    const r = new Reconciler(schema(), keyOf);
+    const r = new Reconciler(schema(), keyOf, new Replica(schema()));
     const desired = translate(state({ networks: [net], subnets: [subnet], ports: [port('p1')], security_groups: [{ id: 'sg1' }] }), options);
-    const plan = r.plan(desired, new Replica(schema()));
+    const plan = r.plan(desired);
     const tables = plan.operations.map((o) => o.table);
     assert.ok(plan.operations.every((o) => o.op === 'insert'));
     assert.ok(tables.indexOf('Logical_Switch_Port') < tables.indexOf('Logical_Switch'));
@@ -99,8 +99,8 @@ describe('Reconciler', { skip: nbSchemaJson ? false : `needs ${NB_SCHEMA_FILE} (
   });
 
   it('updates only what differs: set columns by mutation, scalars by update; deletes unwanted roots; leaves foreign rows', () => {
-    const r = new Reconciler(schema(), keyOf);
     const replica = new Replica(schema());
+    const r = new Reconciler(schema(), keyOf, replica);
     const lsName = switchName('n1');
     replica.apply(
       {
@@ -119,7 +119,7 @@ describe('Reconciler', { skip: nbSchemaJson ? false : `needs ${NB_SCHEMA_FILE} (
     const desired = translate(state({ networks: [net], ports: [port('p1', { fixed_ips: [], security_groups: [], port_security_enabled: false })] }), options);
     desired.delete('Port_Group');
     desired.delete('ACL');
-    const plan = r.plan(desired, replica);
+    const plan = r.plan(desired);
     const ops = plan.operations as any[];
     const lsMutate = ops.find((o) => o.op === 'mutate' && o.table === 'Logical_Switch');
     assert.deepEqual(lsMutate.mutations, [
@@ -131,5 +131,112 @@ describe('Reconciler', { skip: nbSchemaJson ? false : `needs ${NB_SCHEMA_FILE} (
     assert.equal(lspUpdate.row.type, '');
     assert.deepEqual(ops.filter((o) => o.op === 'delete').map((o) => o.where[0][2][1]), ['ls2']);
     assert.ok(!JSON.stringify(ops).includes('ls3'), 'the operator switch is not touched');
+  });
+});
+
+describe('incremental translation', () => {
+  // A seeded random walk over a small cloud: after every change, the rows kept up to date by
+  // translating only the units affectedUnits names equal a full translation of the intent.
+  // A dependency missing from affectedUnits shows here as a stale row.
+  const canonicalRows = (d: Desired) =>
+    JSON.stringify(
+      [...d.entries()]
+        .filter(([, rows]) => rows.size)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([table, rows]) => [
+          table,
+          [...rows.entries()]
+            .sort(([a], [b]) => a.localeCompare(b))
+            .map(([key, row]) => [key, row.columns, Object.entries(row.refs ?? {}).map(([col, r]) => [col, r.ref, [...r.keys].sort()])]),
+        ]),
+    );
+
+  it('equals a full translation after each of 400 random changes', () => {
+    let seed = 42;
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return (seed >>> 8) % n;
+    };
+    const pick = <T>(list: T[]): T | undefined => (list.length ? list[rnd(list.length)] : undefined);
+    const intent = new Intent();
+    const options = { gatewayChassis: ['gw1'], leaseTime: 43200 };
+    let full = translateUnits(intent, allUnits(intent), options);
+    const model: Desired = full.desired;
+    const rowsByUnit = new Map(full.rowsByUnit);
+    let n = 0;
+    const ids = (c: keyof IntentState) => [...intent[c].keys()];
+    const change = (c: keyof IntentState, item: Record<string, any> | null, id?: string) => {
+      const key = item?.id ?? id!;
+      const old = item ? intent.put(c, item) : intent.remove(c, key);
+      const dirty = new Set<Unit>();
+      affectedUnits(intent, c, old, item ?? undefined, dirty);
+      const t = translateUnits(intent, dirty, options);
+      for (const u of dirty) {
+        for (const [table, k] of rowsByUnit.get(u) ?? []) model.get(table)?.delete(k);
+        rowsByUnit.set(u, t.rowsByUnit.get(u) ?? []);
+      }
+      for (const [table, rows] of t.desired) {
+        if (!model.has(table)) model.set(table, new Map());
+        for (const [k, row] of rows) model.get(table)!.set(k, row);
+      }
+    };
+    const subnetFor = (netId: string) => pick(ids('subnets').filter((s) => intent.subnets.get(s)!.network_id === netId));
+    const fixedIps = (netId: string) => {
+      const s = subnetFor(netId);
+      if (!s) return [];
+      const sub = intent.subnets.get(s)!;
+      return [{ subnet_id: s, ip_address: sub.ip_version === 4 ? `10.${rnd(200)}.0.${1 + rnd(250)}` : `2001:db8::${(1 + rnd(999)).toString(16)}` }];
+    };
+    for (let step = 0; step < 400; step++) {
+      const what = rnd(12);
+      const net = pick(ids('networks'));
+      if (what === 0 || !net) {
+        const flat = rnd(3) === 0;
+        change('networks', { id: `n${n++}`, name: `net${rnd(5)}`, mtu: 1400 + rnd(3) * 50, revision_number: rnd(9), ...(flat ? { 'provider:network_type': rnd(2) ? 'flat' : 'vlan', 'provider:physical_network': 'physnet1', 'provider:segmentation_id': 100 + rnd(9) } : {}) });
+      } else if (what === 1) {
+        const v6 = rnd(3) === 0;
+        const i = n++;
+        change('subnets', {
+          id: `s${i}`, network_id: rnd(8) ? net : `missing${i}`, ip_version: v6 ? 6 : 4, cidr: v6 ? `2001:db8:${i.toString(16)}::/64` : `10.${i % 200}.0.0/${16 + rnd(9)}`,
+          gateway_ip: rnd(4) ? (v6 ? `2001:db8:${i.toString(16)}::1` : `10.${i % 200}.0.1`) : null, enable_dhcp: rnd(3) !== 0, ipv6_address_mode: pick(['dhcpv6-stateful', 'dhcpv6-stateless', 'slaac', null]),
+          dns_nameservers: rnd(2) ? ['10.0.0.53', '2001:db8::53'] : [], host_routes: rnd(3) ? [] : [{ destination: '192.0.2.0/24', nexthop: '10.0.0.9' }], revision_number: rnd(9),
+        });
+      } else if (what <= 4) {
+        const existing = rnd(2) ? pick(ids('ports')) : undefined;
+        const routerId = pick(ids('routers'));
+        const owner = pick(['compute:nova', 'compute:nova', 'network:dhcp', ...(routerId ? ['network:router_interface', 'network:router_gateway'] : [])])!;
+        const sgs = ids('security_groups');
+        change('ports', {
+          id: existing ?? `p${n++}`, network_id: rnd(10) ? net : pick(ids('networks')), mac_address: `fa:16:3e:00:00:${rnd(99)}`, fixed_ips: fixedIps(net),
+          device_owner: owner, device_id: owner.startsWith('network:router') ? routerId : `vm${rnd(5)}`, security_groups: sgs.filter(() => rnd(3) === 0),
+          port_security_enabled: rnd(5) !== 0, admin_state_up: rnd(6) !== 0, allowed_address_pairs: rnd(4) ? [] : [{ ip_address: '10.9.9.9' }],
+          extra_dhcp_opts: rnd(5) ? [] : [{ opt_name: 'domain-name', opt_value: 'example.org', ip_version: 4 }], 'binding:host_id': rnd(2) ? 'h1' : '', revision_number: rnd(9),
+        });
+      } else if (what === 5) {
+        change('security_groups', { id: pick(ids('security_groups')) ?? `sg${n++}`, stateful: rnd(3) !== 0, revision_number: rnd(9) });
+        if (rnd(2)) change('security_groups', { id: `sg${n++}`, stateful: true });
+      } else if (what === 6) {
+        const sg = pick(ids('security_groups')) ?? 'sg-missing';
+        change('security_group_rules', {
+          id: pick(ids('security_group_rules').filter(() => rnd(3) === 0)) ?? `r${n++}`, security_group_id: sg, direction: pick(['ingress', 'egress']), ethertype: pick(['IPv4', 'IPv6']),
+          protocol: pick(['tcp', 'udp', 'icmp', null, 'gre']), port_range_min: rnd(2) ? 80 : null, port_range_max: rnd(2) ? 90 : null, remote_group_id: rnd(4) ? null : pick(ids('security_groups')),
+        });
+      } else if (what === 7) {
+        change('address_groups', { id: pick(ids('address_groups')) ?? `ag${n++}`, addresses: ['10.1.0.0/16', '2001:db8::/64'].filter(() => rnd(2)), revision_number: rnd(9) });
+      } else if (what === 8) {
+        change('routers', { id: pick(ids('routers').filter(() => rnd(2) === 0)) ?? `r${n++}`, name: `r${rnd(3)}`, admin_state_up: rnd(5) !== 0, routes: rnd(3) ? [] : [{ destination: '192.0.2.0/24', nexthop: '10.0.0.7' }], external_gateway_info: { enable_snat: rnd(3) !== 0 }, revision_number: rnd(9) });
+      } else if (what === 9) {
+        const port = pick(ids('ports'));
+        change('floatingips', { id: pick(ids('floatingips').filter(() => rnd(2) === 0)) ?? `f${n++}`, router_id: pick(ids('routers')) ?? null, port_id: port ?? null, fixed_ip_address: port ? '10.0.0.5' : null, floating_ip_address: `203.0.113.${rnd(250)}`, revision_number: rnd(9) });
+      } else {
+        // Deletions, networks included while ports and subnets still name them.
+        const c = pick(['networks', 'subnets', 'ports', 'ports', 'security_groups', 'security_group_rules', 'routers', 'floatingips', 'address_groups'] as (keyof IntentState)[])!;
+        const id = pick(ids(c));
+        if (id) change(c, null, id);
+      }
+      full = translateUnits(intent, allUnits(intent), options);
+      assert.equal(canonicalRows(model), canonicalRows(full.desired), `after step ${step}`);
+    }
+    assert.ok(intent.ports.size > 20 && intent.routers.size > 2, `the walk built a cloud of some size: ${INTENT_COLLECTIONS.map((c) => `${c} ${intent[c].size}`).join(', ')}`);
   });
 });

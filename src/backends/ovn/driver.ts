@@ -1,10 +1,13 @@
 // The `ovn` backend: Neutrino as OVN's cloud management system. The server translates its
 // intent into the OVN northbound database (translate.ts) and reports back what OVN realized.
 //
-// - Level-triggered: the driver keeps the intent (networks, subnets, ports, security
-//   groups and rules, address groups, routers, floating IPs) in memory, refreshes the objects
-//   the change feed names, translates everything (fast, in memory) and lets the reconciler
-//   compute the minimal NB transaction against a replica of NB kept by an OVSDB monitor.
+// - Level-triggered and incremental: the driver keeps the intent (networks, subnets, ports,
+//   security groups and rules, address groups, routers, floating IPs) in memory and refreshes
+//   the objects the change feed names. Each change marks the translation units it affects
+//   (the object and what depends on it, translate.ts `affectedUnits`); only those are
+//   translated, and the reconciler compares only the NB rows they produced before and now
+//   with a replica of NB kept by an OVSDB monitor: the minimal transaction, at a cost that
+//   does not grow with the size of the cloud.
 // - A full reconcile at start and every `backend.ovn_resync_seconds` re-reads the intent from
 //   the database and repairs drift in NB in both directions (rows missing or changed, rows
 //   Neutrino does not want); what it repaired is counted (neutrino_ovn_drift_repairs_total)
@@ -14,12 +17,14 @@
 //   the revision translated. Bindings are `ovs` on hosts that run an OVN chassis (SB).
 import type { Logger } from 'pino';
 import type { BackendContext, BackendDriver, PortBinding, PortBindingRequest } from '../driver.ts';
+import type { StatusReport } from '../status.ts';
 import type { NeutrinoConfig } from '../../config/index.ts';
 import { ResyncRequired } from '../../feed/feed.ts';
 import { OvsdbClient, Replica } from '../../ovsdb/index.ts';
-import { Reconciler, TABLE_ORDER, type Plan } from './reconcile.ts';
+import { MissingReference, Reconciler, TABLE_ORDER, type Plan, type Scope } from './reconcile.ts';
 import { keyOf, EXT } from './names.ts';
-import { INTENT_COLLECTIONS, translate, type IntentState } from './translate.ts';
+import { Intent, INTENT_COLLECTIONS, affectedUnits, allUnits, gatewayUnits, translateUnits, type RowRef, type TranslateOptions, type Unit } from './translate.ts';
+import type { Collection } from './intent.ts';
 import { driftRepairs, nbTransactions, syncSeconds } from './metrics.ts';
 
 const NB_DB = 'OVN_Northbound';
@@ -33,6 +38,12 @@ export type OvnOptions = Pick<NeutrinoConfig['backend'], 'ovn_nb_connection' | '
 export interface SyncResult {
   trigger: 'start' | 'feed' | 'resync';
   plan: Plan;
+  /** Translation units translated (all of them for start and resync). */
+  units: number;
+  /** NB transactions committed. */
+  transactions: number;
+  /** start/resync: reading the whole intent from the database. */
+  readSeconds?: number;
   /** From reading the changes (or the whole intent) to NB having committed. */
   seconds: number;
   /** Of which: translating and planning, and the NB transaction (until the replica has it). */
@@ -50,7 +61,16 @@ export class OvnDriver implements BackendDriver {
   private reconciler?: Reconciler;
   private context?: BackendContext;
   private log?: Logger;
-  private readonly intent = emptyIntent();
+  private readonly intent = new Intent();
+  /** The NB rows each translation unit produced, as last committed (what a unit may have to delete). */
+  private unitRows = new Map<Unit, RowRef[]>();
+  /** Units to translate at the next pass (kept until NB committed them). */
+  private readonly dirty = new Set<Unit>();
+  /** The gateway chassis the routers were last translated with. */
+  private translatedGateways = '';
+  /** Ports whose status may have to be reported (all after a full reconcile). */
+  private statusPorts = new Set<string>();
+  private statusAll = true;
   private cursor = 0;
   private stopping = false;
   private loop?: Promise<void>;
@@ -96,12 +116,19 @@ export class OvnDriver implements BackendDriver {
     this.log = context.log.child({ backend: 'ovn' });
     this.nb = new OvsdbClient(this.options.ovn_nb_connection, { probeMs: 30_000 });
     await this.nb.connect();
-    this.reconciler = new Reconciler(await this.nb.getSchema(NB_DB), keyOf);
     const tables: Record<string, undefined> = {};
     for (const t of TABLE_ORDER) tables[t] = undefined;
     this.nbReplica = await Replica.follow(this.nb, NB_DB, tables);
-    this.nbReplica.onChange((changes) => {
-      if (changes.some((c) => c.table === 'Logical_Switch_Port' && c.old?.up !== c.new?.up)) this.wake();
+    this.reconciler = new Reconciler(this.nbReplica.schema, keyOf, this.nbReplica);
+    this.nbReplica.onChange((changes, initial) => {
+      if (initial) this.statusAll = true;
+      let woken = initial;
+      for (const c of changes) {
+        if (c.table !== 'Logical_Switch_Port' || upOf(c.old) === upOf(c.new)) continue;
+        this.statusPorts.add(String((c.new ?? c.old)!.name));
+        woken = true;
+      }
+      if (woken) this.wake();
     });
     if (this.options.ovn_sb_connection) {
       this.sb = new OvsdbClient(this.options.ovn_sb_connection, { probeMs: 30_000 });
@@ -163,37 +190,43 @@ export class OvnDriver implements BackendDriver {
     }
   }
 
-  /** Reads the feed after the cursor; refreshes the objects it names and syncs. Whether anything was read. */
+  /** Reads the feed after the cursor; refreshes the objects it names and syncs what they affect. Whether anything was read. */
   private async followFeed(): Promise<boolean> {
     const { feed } = this.context!;
     const rows = await feed.read(this.cursor, { resources: INTENT_COLLECTIONS, limit: FEED_BATCH });
-    if (!rows.length) return false;
     const started = performance.now();
-    const byCollection = new Map<keyof IntentState, Set<string>>();
+    const byCollection = new Map<Collection, Set<string>>();
     for (const row of rows) {
-      const c = row.resource as keyof IntentState;
+      const c = row.resource as Collection;
       if (!byCollection.has(c)) byCollection.set(c, new Set());
       byCollection.get(c)!.add(row.resource_id);
     }
     for (const [collection, ids] of byCollection) await this.refresh(collection, [...ids]);
-    await this.sync('feed', started);
-    // Advanced only once NB has it: a failed sync reads the same changes again.
-    this.cursor = rows[rows.length - 1].cursor;
-    return true;
+    // A chassis coming or going changes gateway scheduling.
+    if (this.gatewayChassis().join(' ') !== this.translatedGateways) for (const u of gatewayUnits(this.intent)) this.dirty.add(u);
+    if (this.dirty.size) await this.syncDirty('feed', started);
+    // Advanced only once NB has it: a failed sync reads the same changes again (and the units stay dirty).
+    if (rows.length) this.cursor = rows[rows.length - 1].cursor;
+    return rows.length > 0;
   }
 
-  /** Re-reads objects by id: present ones are replaced, missing ones dropped. */
-  private async refresh(collection: keyof IntentState, ids: string[]): Promise<void> {
-    const map = this.intent[collection];
+  /** Re-reads objects by id: present ones are replaced, missing ones dropped; marks the units they affect. */
+  private async refresh(collection: Collection, ids: string[]): Promise<void> {
     for (let i = 0; i < ids.length; i += FETCH_CHUNK) {
       const chunk = ids.slice(i, i + FETCH_CHUNK);
       const items = await this.context!.list(collection, { id: chunk });
       const found = new Set<string>();
       for (const item of items) {
-        map.set(item.id, item);
+        const old = this.intent.put(collection, item);
+        affectedUnits(this.intent, collection, old, item, this.dirty);
         found.add(item.id);
       }
-      for (const id of chunk) if (!found.has(id)) map.delete(id);
+      for (const id of chunk) {
+        if (found.has(id)) continue;
+        const old = this.intent.remove(collection, id);
+        affectedUnits(this.intent, collection, old, undefined, this.dirty);
+      }
+      if (collection === 'ports') for (const id of chunk) this.statusPorts.add(id);
     }
   }
 
@@ -202,14 +235,18 @@ export class OvnDriver implements BackendDriver {
     const started = performance.now();
     // Everything up to the head is covered by the re-read.
     const head = await this.context!.feed.head();
-    for (const collection of INTENT_COLLECTIONS) {
-      const items = await this.context!.list(collection);
-      const map = this.intent[collection];
-      map.clear();
-      for (const item of items) map.set(item.id, item);
-    }
+    const read = await Promise.all(INTENT_COLLECTIONS.map((c) => this.context!.list(c)));
+    this.intent.clear();
+    INTENT_COLLECTIONS.forEach((c, i) => {
+      for (const item of read[i]) this.intent.put(c, item);
+    });
     this.cursor = Math.max(this.cursor, head);
-    const result = await this.sync(trigger, started);
+    const readSeconds = (performance.now() - started) / 1000;
+    // Every unit: the dirty ones are among them.
+    this.dirty.clear();
+    const result = await this.sync(trigger, started, [...allUnits(this.intent)], undefined);
+    result.readSeconds = readSeconds;
+    this.statusAll = true;
     const { plan } = result;
     if (trigger === 'resync' && (plan.inserted || plan.updated || plan.deleted)) {
       driftRepairs.inc({ action: 'insert' }, plan.inserted);
@@ -223,26 +260,69 @@ export class OvnDriver implements BackendDriver {
     return result;
   }
 
-  /** Translates the intent and commits the difference to NB (one transaction, none when equal). */
-  private async sync(trigger: SyncResult['trigger'], started: number): Promise<SyncResult> {
-    const planStarted = performance.now();
-    const desired = translate(this.intent, { gatewayChassis: this.gatewayChassis(), leaseTime: 43200 });
-    const plan = this.reconciler!.plan(desired, this.nbReplica!);
-    const commitStarted = performance.now();
-    if (plan.operations.length) {
-      const results = await this.nb!.transact(NB_DB, plan.operations);
-      nbTransactions.inc({ trigger });
-      // The replica hears of the commit by the monitor: wait until it has the inserted rows,
-      // or the next plan would insert them again.
-      const inserted = plan.operations.flatMap((op, i) => (op.op === 'insert' ? [{ table: String(op.table), uuid: String(results[i]?.uuid?.[1]) }] : []));
-      await this.replicaHas(inserted);
+  /** Translates the dirty units and commits the difference of the rows they own. */
+  private async syncDirty(trigger: SyncResult['trigger'], started: number): Promise<void> {
+    const units = [...this.dirty];
+    try {
+      await this.sync(trigger, started, units, (produced) => {
+        // The scope: the rows these units had and have now.
+        const scope: Scope = new Map();
+        const add = ([table, key]: RowRef) => {
+          let keys = scope.get(table);
+          if (!keys) scope.set(table, (keys = new Set()));
+          keys.add(key);
+        };
+        for (const u of units) {
+          for (const r of this.unitRows.get(u) ?? []) add(r);
+          for (const r of produced.get(u) ?? []) add(r);
+        }
+        return scope;
+      });
+      for (const u of units) this.dirty.delete(u);
+    } catch (err) {
+      if (!(err instanceof MissingReference)) throw err;
+      // NB lacks a row an unchanged unit should have written (drift): repair everything.
+      this.log!.warn({ err: err.message }, 'ovn backend: northbound database lacks a row the change refers to; full reconcile');
+      this.resyncDue = true;
     }
+  }
+
+  /**
+   * Translates units and commits the difference to NB (one transaction, none when equal).
+   * scopeOf gives the rows to compare from what the units produced (absent: a full reconcile).
+   */
+  private async sync(trigger: SyncResult['trigger'], started: number, units: Unit[], scopeOf: ((produced: Map<Unit, RowRef[]>) => Scope) | undefined): Promise<SyncResult> {
+    const planStarted = performance.now();
+    const options: TranslateOptions = { gatewayChassis: this.gatewayChassis(), leaseTime: 43200 };
+    const translation = translateUnits(this.intent, units, options);
+    const plan = this.reconciler!.plan(translation.desired, scopeOf?.(translation.rowsByUnit));
+    const commitStarted = performance.now();
+    const transactions = await this.commit(trigger, plan);
+    // Committed: what each unit owns now.
+    if (!scopeOf) this.unitRows = new Map();
+    for (const [u, rows] of translation.rowsByUnit) {
+      if (rows.length) this.unitRows.set(u, rows);
+      else this.unitRows.delete(u);
+    }
+    this.translatedGateways = options.gatewayChassis.join(' ');
     const ended = performance.now();
     const seconds = (ended - started) / 1000;
     if (plan.operations.length) syncSeconds.observe({ trigger }, seconds);
-    const result: SyncResult = { trigger, plan, seconds, planSeconds: (commitStarted - planStarted) / 1000, commitSeconds: (ended - commitStarted) / 1000 };
+    const result: SyncResult = { trigger, plan, units: units.length, transactions, seconds, planSeconds: (commitStarted - planStarted) / 1000, commitSeconds: (ended - commitStarted) / 1000 };
     for (const l of this.synced) l(result);
     return result;
+  }
+
+  /** Commits a plan; resolves once the replica has what it inserted. The number of NB transactions. */
+  private async commit(trigger: SyncResult['trigger'], plan: Plan): Promise<number> {
+    if (!plan.operations.length) return 0;
+    const results = await this.nb!.transact(NB_DB, plan.operations);
+    nbTransactions.inc({ trigger });
+    // The replica hears of the commit by the monitor: wait until it has the inserted rows,
+    // or the next plan would insert them again.
+    const inserted = plan.operations.flatMap((op, i) => (op.op === 'insert' ? [{ table: String(op.table), uuid: String(results[i]?.uuid?.[1]) }] : []));
+    await this.replicaHas(inserted);
+    return 1;
   }
 
   private async replicaHas(rows: { table: string; uuid: string }[]): Promise<void> {
@@ -255,16 +335,17 @@ export class OvnDriver implements BackendDriver {
     }
   }
 
-  /** Reports bound ports whose LSP `up` disagrees with their status. */
+  /** Reports bound ports whose LSP `up` disagrees with their status (those refreshed or whose `up` changed since the last pass). */
   private async reportStatus(): Promise<void> {
-    const reports = [];
-    const lsps = new Map<string, boolean>();
-    for (const row of this.nbReplica!.rows('Logical_Switch_Port')) {
-      if (typeof row.name === 'string') lsps.set(row.name, Array.isArray(row.up) ? row.up[0] === true : row.up === true);
-    }
-    for (const port of this.intent.ports.values()) {
-      if (port['binding:vif_type'] !== 'ovs' || !lsps.has(port.id)) continue;
-      const status = lsps.get(port.id) ? 'ACTIVE' : 'DOWN';
+    const reports: StatusReport[] = [];
+    const ids = this.statusAll ? [...this.intent.ports.keys()] : [...this.statusPorts];
+    this.statusAll = false;
+    this.statusPorts = new Set();
+    for (const id of ids) {
+      const port = this.intent.ports.get(id);
+      const lsp = this.reconciler!.get('Logical_Switch_Port', id);
+      if (!port || !lsp || port['binding:vif_type'] !== 'ovs') continue;
+      const status = upOf(lsp) ? 'ACTIVE' : 'DOWN';
       const revision = Number(port.revision_number ?? 0);
       const mark = `${status}@${revision}`;
       if (status === port.status || this.reported.get(port.id) === mark) continue;
@@ -272,7 +353,14 @@ export class OvnDriver implements BackendDriver {
       this.reported.set(port.id, mark);
     }
     if (!reports.length) return;
-    const results = await this.context!.reportStatus(reports);
+    const results = await this.context!.reportStatus(reports).catch((err) => {
+      // Tried again at the next pass.
+      for (const r of reports) {
+        this.statusPorts.add(r.id);
+        this.reported.delete(r.id);
+      }
+      throw err;
+    });
     const refused = results.filter((r) => r.result !== 'applied' && r.result !== 'not_found');
     if (refused.length) this.log!.debug({ refused: refused.slice(0, 5) }, 'ovn backend: status reports not applied');
   }
@@ -284,7 +372,7 @@ export class OvnDriver implements BackendDriver {
 
   /** The NB revision Neutrino last wrote for a port (tests). */
   translatedRevision(portId: string): number | undefined {
-    const row = this.nbReplica?.rows('Logical_Switch_Port').find((r) => r.name === portId);
+    const row = this.reconciler?.get('Logical_Switch_Port', portId);
     const ext = row?.external_ids as Record<string, string> | undefined;
     return ext?.[EXT.revision] !== undefined ? Number(ext[EXT.revision]) : undefined;
   }
@@ -300,6 +388,8 @@ export class OvnDriver implements BackendDriver {
   }
 }
 
-function emptyIntent(): IntentState {
-  return Object.fromEntries(INTENT_COLLECTIONS.map((c) => [c, new Map()])) as unknown as IntentState;
+/** Whether a Logical_Switch_Port row is up (ovn-northd sets it once a chassis claimed the port). */
+function upOf(row: Record<string, unknown> | undefined): boolean {
+  const up = row?.up;
+  return Array.isArray(up) ? up[0] === true : up === true;
 }

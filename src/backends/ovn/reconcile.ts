@@ -85,64 +85,103 @@ function normalize(type: ColumnType | undefined, v: Value | undefined): Value {
   return v as Value;
 }
 
+/** A desired row refers to a key that is neither desired in this plan nor in NB (a scoped plan cannot resolve it). */
+export class MissingReference extends Error {}
+
+/** The rows of a plan's scope: table → keys (absent: every key, a full reconcile). */
+export type Scope = Map<string, Set<string>>;
+
 export class Reconciler {
   private readonly ops: Ops;
-  /**
-   * Replica rows found equal to a desired row object. The replica replaces a row object when
-   * the row changes, and memoized translation (translate.ts) keeps row objects of unchanged
-   * objects: the pair unchanged means equal, without comparing column by column.
-   */
-  private matched = new WeakMap<ReplicaRow, DesiredRow>();
+  /** Rows Neutrino manages, table → key → rows (more than one: duplicates, all but the first unwanted). */
+  private readonly byKey = new Map<string, Map<string, ReplicaRow[]>>();
 
   constructor(
     readonly schema: DatabaseSchema,
     private readonly keyOf: KeyOf,
+    readonly replica: Replica,
   ) {
     this.ops = new Ops(schema);
+    for (const table of TABLE_ORDER) this.byKey.set(table, new Map());
+    // The index follows the replica row by row, so a plan never scans whole tables.
+    for (const table of TABLE_ORDER) for (const row of replica.rows(table)) this.indexRow(table, row);
+    replica.onChange((changes, initial) => {
+      if (initial) {
+        for (const m of this.byKey.values()) m.clear();
+        for (const table of TABLE_ORDER) for (const row of replica.rows(table)) this.indexRow(table, row);
+        return;
+      }
+      for (const c of changes) {
+        if (!this.byKey.has(c.table)) continue;
+        if (c.old) this.unindexRow(c.table, c.old);
+        if (c.new) this.indexRow(c.table, c.new);
+      }
+    });
   }
 
-  /** Existing rows Neutrino manages: table → key → row (a duplicate key keeps the first; the others are unwanted). */
-  index(replica: Replica): { byKey: Map<string, Map<string, ReplicaRow>>; duplicates: { table: string; row: ReplicaRow }[] } {
-    const byKey = new Map<string, Map<string, ReplicaRow>>();
-    const duplicates: { table: string; row: ReplicaRow }[] = [];
-    for (const table of TABLE_ORDER) {
-      const m = new Map<string, ReplicaRow>();
-      for (const row of replica.rows(table)) {
-        const key = this.keyOf(table, row);
-        if (key === null) continue;
-        if (m.has(key)) duplicates.push({ table, row });
-        else m.set(key, row);
-      }
-      byKey.set(table, m);
-    }
-    return { byKey, duplicates };
+  private indexRow(table: string, row: ReplicaRow): void {
+    const key = this.keyOf(table, row);
+    if (key === null) return;
+    const m = this.byKey.get(table)!;
+    const rows = m.get(key);
+    if (rows) rows.push(row);
+    else m.set(key, [row]);
+  }
+
+  private unindexRow(table: string, row: ReplicaRow): void {
+    const key = this.keyOf(table, row);
+    if (key === null) return;
+    const m = this.byKey.get(table)!;
+    const rows = m.get(key);
+    if (!rows) return;
+    const i = rows.findIndex((r) => r._uuid.uuid === row._uuid.uuid);
+    if (i >= 0) rows.splice(i, 1);
+    if (!rows.length) m.delete(key);
+  }
+
+  /** The NB row Neutrino manages under a key (the first of duplicates). */
+  get(table: string, key: string): ReplicaRow | undefined {
+    return this.byKey.get(table)?.get(key)?.[0];
+  }
+
+  /** How many rows Neutrino manages in a table. */
+  count(table: string): number {
+    let n = 0;
+    for (const rows of this.byKey.get(table)?.values() ?? []) n += rows.length;
+    return n;
   }
 
   /**
-   * The operations that make NB match desired. `scope` limits deletions to tables given
-   * (a full reconcile passes none: everything unwanted goes).
+   * The operations that make NB match desired. Without scope, every managed row is
+   * considered (a full reconcile: everything unwanted goes). With scope, only the keys
+   * named: desired rows among them are written, the others deleted if NB has them; rows
+   * outside the scope that desired rows refer to must exist in NB (else MissingReference).
    */
-  plan(desired: Desired, replica: Replica): Plan {
-    const { byKey, duplicates } = this.index(replica);
+  plan(desired: Desired, scope?: Scope): Plan {
     const plan: Plan = { operations: [], inserted: 0, updated: 0, deleted: 0, changes: [] };
-    // 1. The row id each desired row will have: its uuid, or a name for a row inserted now.
-    const ids = new Map<string, Map<string, Atom>>();
+    const keysOf = (table: string): Iterable<string> => {
+      if (scope) return scope.get(table) ?? [];
+      const keys = new Set(this.byKey.get(table)!.keys());
+      for (const k of desired.get(table)?.keys() ?? []) keys.add(k);
+      return keys;
+    };
+    // 1. The row id of each desired row inserted now: a name.
+    const named_ = new Map<string, Map<string, Atom>>();
     let n = 0;
     for (const table of TABLE_ORDER) {
       const m = new Map<string, Atom>();
-      const existing = byKey.get(table)!;
-      for (const key of desired.get(table)?.keys() ?? []) {
-        const row = existing.get(key);
-        m.set(key, row ? uuid(row._uuid.uuid) : named(`row${n++}`));
-      }
-      ids.set(table, m);
+      const existing = this.byKey.get(table)!;
+      for (const key of desired.get(table)?.keys() ?? []) if (!existing.has(key)) m.set(key, named(`row${n++}`));
+      named_.set(table, m);
     }
     const resolve = (refs: RefSet): Atom[] => {
-      const m = ids.get(refs.ref);
-      if (!m) throw new Error(`reconcile: references to unmanaged table ${refs.ref}`);
+      const m = named_.get(refs.ref);
+      const existing = this.byKey.get(refs.ref);
+      if (!m || !existing) throw new Error(`reconcile: references to unmanaged table ${refs.ref}`);
       return refs.keys.map((k) => {
-        const id = m.get(k);
-        if (!id) throw new Error(`reconcile: ${refs.ref} ${k} is referred to but not desired`);
+        if (!scope && !desired.get(refs.ref)?.has(k)) throw new Error(`reconcile: ${refs.ref} ${k} is referred to but not desired`);
+        const id = m.get(k) ?? (existing.get(k)?.[0] ? uuid(existing.get(k)![0]._uuid.uuid) : undefined);
+        if (!id) throw new MissingReference(`reconcile: ${refs.ref} ${k} is referred to but neither desired nor in NB`);
         return id;
       });
     };
@@ -151,16 +190,24 @@ export class Reconciler {
     const deletes: Operation[] = [];
     for (const table of TABLE_ORDER) {
       const tableSchema = this.schema.tables[table];
-      const existing = byKey.get(table)!;
-      const want = desired.get(table) ?? new Map<string, DesiredRow>();
-      for (const [key, row] of want) {
-        const current = existing.get(key);
-        // The same desired row object and the same replica row as last time: equal already.
-        if (current && this.matched.get(current) === row) continue;
+      const existing = this.byKey.get(table)!;
+      const want = desired.get(table);
+      for (const key of keysOf(table)) {
+        const rows = existing.get(key);
+        const current = rows?.[0];
+        const row = want?.get(key);
+        // Duplicates (same key twice) and unwanted rows go.
+        for (const extra of [...(rows?.slice(row ? 1 : 0) ?? [])]) {
+          // Non-root rows disappear with the last reference (their parent's update).
+          if (tableSchema.isRoot) deletes.push(this.ops.delete(table, byUuid(extra._uuid.uuid)));
+          plan.deleted++;
+          plan.changes.push(`delete ${table} ${key}${row ? ' (duplicate)' : ''}`);
+        }
+        if (!row) continue;
         const values: Record<string, Value> = { ...row.columns };
         for (const [col, refs] of Object.entries(row.refs ?? {})) values[col] = resolve(refs);
         if (!current) {
-          const id = ids.get(table)!.get(key) as { named: string };
+          const id = named_.get(table)!.get(key) as { named: string };
           inserts.push(this.ops.insert(table, values, id.named));
           plan.inserted++;
           plan.changes.push(`insert ${table} ${key}`);
@@ -192,22 +239,11 @@ export class Reconciler {
             set[col] = value;
           }
         }
-        if (!Object.keys(set).length && !mutations.length) {
-          this.matched.set(current, row);
-          continue;
-        }
+        if (!Object.keys(set).length && !mutations.length) continue;
         if (Object.keys(set).length) updates.push(this.ops.update(table, byUuid(current._uuid.uuid), set));
         if (mutations.length) updates.push(this.ops.mutate(table, byUuid(current._uuid.uuid), mutations));
         plan.updated++;
         plan.changes.push(`update ${table} ${key} (${[...Object.keys(set), ...mutations.map((m) => m[0])].join(', ')})`);
-      }
-      const unwanted = [...existing].filter(([key]) => !want.has(key)).map(([key, row]) => ({ key, row }));
-      for (const d of duplicates) if (d.table === table) unwanted.push({ key: `${this.keyOf(table, d.row)} (duplicate)`, row: d.row });
-      for (const { key, row } of unwanted) {
-        // Non-root rows disappear with the last reference (their parent's update above).
-        if (tableSchema.isRoot) deletes.push(this.ops.delete(table, byUuid(row._uuid.uuid)));
-        plan.deleted++;
-        plan.changes.push(`delete ${table} ${key}`);
       }
     }
     plan.operations = [...inserts, ...updates, ...deletes];
