@@ -523,4 +523,3 @@ function ruleAcl(rule: Item, pg: string, stateful: boolean): DesiredRow | null {
     },
   };
 }
-
