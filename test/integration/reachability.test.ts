@@ -127,6 +127,10 @@ for (const dialect of dialects()) {
       const paired = await ask(t.client, { port_id: client.id, ip_address: '10.0.0.200' }, { port_id: server.id }, 'tcp', 443);
       assert.equal(paired.verdict, 'reachable');
       assert.match(paired.forward[1].detail, /allowed address pair 10\.0\.0\.200/);
+      // The pair's address is a member of the port's groups: the remote_group_id rule (tcp/8080 from the client's default group) admits it, as the agents' member sets do.
+      const member = await ask(t.client, { port_id: client.id, ip_address: '10.0.0.200' }, { port_id: server.id }, 'tcp', 8080);
+      assert.equal(member.verdict, 'reachable', JSON.stringify(member.blocked_by));
+      assert.match(member.forward.at(-1).detail, /remote group default/);
     });
 
     it('port_security_enabled false and admin_state_up false', async () => {

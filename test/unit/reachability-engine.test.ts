@@ -237,6 +237,15 @@ describe('reachability engine', () => {
     assert.match(r.forward.find((h) => h.kind === 'nat')!.detail, /no SNAT/);
   });
 
+  it('an address on the external subnet that no port holds is outside the cloud (its gateway host): the packet leaves to it', () => {
+    const { w, client, router } = twoNetworks();
+    const r = w.ask(client, '203.0.113.1', TCP443);
+    assert.equal(r.verdict, 'reachable', JSON.stringify(r.blocked_by));
+    assert.equal(r.forward.at(-1)?.kind, 'external');
+    router.enable_snat = false;
+    assert.equal(w.ask(client, '203.0.113.1', TCP443).verdict, 'unknown', 'without SNAT the replies need a route back');
+  });
+
   it('a source with a floating IP is SNATed to it', () => {
     const { w, client, router, ext } = twoNetworks();
     w.floatingIp(ext, '203.0.113.50', router, client);
@@ -328,6 +337,15 @@ describe('reachability engine', () => {
     web.rules.push({ id: 'ping', direction: 'ingress', ethertype: 'IPv4', protocol: 'icmp', port_range_min: 8, port_range_max: null, remote_ip_prefix: null, remote_group_id: null, remote_address_group_id: null });
     assert.equal(w.ask(client, server, { protocol: 'icmp' }).forward.at(-1)?.rule_id, 'ping');
     assert.equal(w.ask(client, server, { protocol: 'icmp', port: 13 }).verdict, 'not_reachable');
+  });
+
+  it('icmp rules with a code (port_range_max) admit only that code: echo request and reply are code 0', () => {
+    const { w, client, server, web } = twoNetworks();
+    const rule = { id: 'ping-code-1', direction: 'ingress', ethertype: 'IPv4', protocol: 'icmp', port_range_min: 8, port_range_max: 1, remote_ip_prefix: null, remote_group_id: null, remote_address_group_id: null } as const;
+    web.rules.push({ ...rule });
+    assert.equal(w.ask(client, server, { protocol: 'icmp' }).verdict, 'not_reachable', 'echo request is code 0, not 1');
+    web.rules.push({ ...rule, id: 'ping-code-0', port_range_max: 0 });
+    assert.equal(w.ask(client, server, { protocol: 'icmp' }).forward.at(-1)?.rule_id, 'ping-code-0');
   });
 
   it('stateful=false: the replies need explicit rules on both ends', () => {

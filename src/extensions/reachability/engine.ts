@@ -65,6 +65,8 @@ export interface Explanation {
 /** The Linux default ephemeral port range: what a reply's destination port falls in. */
 const EPHEMERAL = { min: 32768, max: 60999 };
 const ECHO_REPLY: Record<number, number> = { 8: 0, 128: 129 };
+/** The ICMP code of the packets the engine follows (echo request and reply: 0). */
+const ICMP_CODE = 0;
 const MAX_ROUTERS = 8;
 
 interface Packet {
@@ -283,6 +285,9 @@ export class ReachabilityEngine {
       const gatewayOf = [...this.s.routers.values()].find((r) => r.gateway?.network_id === network.id && r.gateway.fixed_ips.some((ip) => sameAddress(ip.ip_address, packet.dst)));
       if (gatewayOf) throw new Undetermined(`${this.addr(packet.dst)} is the gateway address of ${named('router', gatewayOf)}: traffic to the router itself is not analysed`);
       const holder = this.holderOn(network.id, packet.dst);
+      // On an external network, an address no port holds is a host outside the cloud (its
+      // subnet's gateway, an upstream server): the packet leaves the cloud to it.
+      if (!holder && network.router_external) return this.leaveCloud(network, packet, 'to');
       if (!holder) {
         this.block({ kind: 'network', ok: false, resource: netRef, detail: `no port on ${named('network', network)} holds ${this.addr(packet.dst)}` }, null);
       }
@@ -522,7 +527,10 @@ export class ReachabilityEngine {
     if (proto !== null && proto !== wanted) return false;
     if (proto !== null && rule.port_range_min !== null) {
       if (packet.protocol === 'icmp') {
+        // port_range_max is the ICMP code: the packets asked about (echo request, echo reply,
+        // or a type given as port) carry code 0, so a rule for another code does not admit them.
         if (packet.port === undefined || rule.port_range_min !== packet.port) return false;
+        if (rule.port_range_max !== null && rule.port_range_max !== ICMP_CODE) return false;
       } else if (packet.port === undefined) {
         // A reply's destination port: any ephemeral port, so the range must cover them all.
         if (rule.port_range_min > EPHEMERAL.min || (rule.port_range_max ?? rule.port_range_min) < EPHEMERAL.max) return false;

@@ -287,7 +287,11 @@ export class SnapshotLoader {
     return groups.map((g) => ({ ...g, name: g.name ?? '', addresses: members.filter((m) => m.address_group_id === g.id).map((m) => m.address) }));
   }
 
-  /** address → the groups (among remoteGroups) a port holding it as a fixed IP belongs to. */
+  /**
+   * address → the groups (among remoteGroups) a port holding it belongs to: as a fixed IP, or
+   * inside one of its allowed address pairs (Neutron's member sets hold both, and so do the
+   * Linux agent's nftables sets).
+   */
   private async membership(addresses: string[], remoteGroups: Set<string>): Promise<Map<string, Set<string>>> {
     const out = new Map<string, Set<string>>();
     if (remoteGroups.size === 0 || addresses.length === 0) return out;
@@ -298,9 +302,25 @@ export class SnapshotLoader {
       .where('ipallocations.ip_address', 'in', [...new Set(addresses)])
       .where('securitygroupportbindings.security_group_id', 'in', [...remoteGroups])
       .execute()) as { ip_address: string; group_id: string }[];
-    for (const r of rows) {
-      if (!out.has(r.ip_address)) out.set(r.ip_address, new Set());
-      out.get(r.ip_address)!.add(r.group_id);
+    const add = (address: string, group: string) => {
+      if (!out.has(address)) out.set(address, new Set());
+      out.get(address)!.add(group);
+    };
+    for (const r of rows) add(r.ip_address, r.group_id);
+    const withPairs = (await this.db
+      .selectFrom('ports')
+      .innerJoin('securitygroupportbindings', 'securitygroupportbindings.port_id', 'ports.id')
+      .select(['ports.allowed_address_pairs as pairs', 'securitygroupportbindings.security_group_id as group_id'])
+      .where('securitygroupportbindings.security_group_id', 'in', [...remoteGroups])
+      .where('ports.allowed_address_pairs', '<>', '[]')
+      .execute()) as { pairs: unknown; group_id: string }[];
+    const wanted = [...new Set(addresses)];
+    for (const row of withPairs) {
+      const pairs = (typeof row.pairs === 'string' ? JSON.parse(row.pairs) : row.pairs) as { ip_address: string }[];
+      for (const pair of pairs) {
+        const cidr = pair.ip_address.includes('/') ? pair.ip_address : `${pair.ip_address}/${versionOf(pair.ip_address) === 4 ? 32 : 128}`;
+        for (const a of wanted) if (versionOf(a) === versionOf(cidr.split('/')[0]) && contains(cidr, a)) add(a, row.group_id);
+      }
     }
     return out;
   }
