@@ -67,4 +67,115 @@ export interface BackendDriver {
   /** Called once the API listens (follow the feed from here). */
   start?(context: BackendContext): Promise<void>;
   stop?(): Promise<void>;
+  /** Checks a path's elements in the realized dataplane (absent: the backend cannot; explain's verify answers 400). */
+  verify?(request: VerifyRequest): Promise<PathVerification>;
+  /** Where agents fetch and answer verification requests (drivers whose dataplane is on hosts). */
+  readonly verifyChannel?: AgentVerifyChannel;
+}
+
+// ---- verify: checking a path's realized dataplane -------------------------------------------
+// The reachability analysis (src/extensions/reachability/) says from intent which elements
+// carry a path (a security group rule, a router's route, a NAT rule...). A driver that can
+// read its dataplane checks each of them and says whether the dataplane agrees.
+
+/** One element of a path, in API terms, that a backend checks in its dataplane. */
+export interface PathCheck {
+  /** `f3`: forward hop 3; `r1`: return hop 1 (the hop in the explanation it checks); `f3.group`: its remote group's set. */
+  id: string;
+  kind:
+    | 'port_filtered' // the port's traffic is filtered (port security on): it has its own chains
+    | 'port_unfiltered' // port security off: the port's traffic passes unfiltered
+    | 'security_group_rule' // the rule admitting the packet is realized for the port
+    | 'remote_group_member' // the peer's address is in the remote group's address set
+    | 'address_group_member' // the peer's address is covered by the address group's set
+    | 'router_interface' // the router's device for a port exists, is up and holds its address
+    | 'route' // the router forwards the destination through the expected device / next hop
+    | 'snat' // traffic from `address` leaves the gateway with source `translated`
+    | 'dnat'; // traffic to `address` (+ protocol/port) is sent on to `translated`
+  /** The host realizing it (linux: the binding host of the port, or of the router's ports). */
+  host?: string;
+  port_id?: string;
+  router_id?: string;
+  direction?: 'ingress' | 'egress';
+  security_group_id?: string;
+  /** The security group rule (security_group_rule). */
+  rule?: {
+    id: string;
+    direction: 'ingress' | 'egress';
+    ethertype: 'IPv4' | 'IPv6';
+    protocol: string | null;
+    port_range_min: number | null;
+    port_range_max: number | null;
+    remote_ip_prefix: string | null;
+    remote_group_id: string | null;
+    remote_address_group_id: string | null;
+  };
+  /** remote/address group id (…_member). */
+  group_id?: string;
+  /** The address the check is about: the peer (members), the interface address, the route's destination, the NAT's match. */
+  address?: string;
+  /** route: the port whose device the packet leaves through; gateway: through the router's external gateway. */
+  via_port_id?: string;
+  nexthop?: string;
+  /** NAT: the translated address (and port for a port forwarding). */
+  translated?: string;
+  protocol?: string;
+  port?: number;
+  translated_port?: number;
+  /** What intent says, in words (shown next to what the dataplane has). */
+  intent: string;
+}
+
+export type CheckStatus = 'agrees' | 'drift' | 'not_answered' | 'not_checked';
+
+export interface CheckResult {
+  id: string;
+  kind: PathCheck['kind'];
+  host?: string;
+  status: CheckStatus;
+  intent: string;
+  /** What the dataplane has (drift), or why it could not be checked. */
+  dataplane: string;
+}
+
+/** What a host's agent answers for one check. */
+export type HostAnswer = Pick<CheckResult, 'id' | 'status' | 'dataplane'>;
+
+export interface HostVerification {
+  host: string;
+  /** answered, or timeout (the host's agent did not answer in time), or unknown (no agent). */
+  state: 'answered' | 'timeout' | 'no_agent';
+  checks: CheckResult[];
+}
+
+export interface PathVerification {
+  backend: string;
+  /** true: every check agrees; false: some drift; null: no drift found, but some checks were not answered. */
+  agreement: boolean | null;
+  hosts: HostVerification[];
+  /** The checks that found drift. */
+  drift: CheckResult[];
+  /** A backend's own trace (ovn-trace's verdict), when it has one. */
+  trace?: { verdict: 'delivered' | 'dropped' | 'unknown'; detail: string };
+}
+
+export interface VerifyRequest {
+  checks: PathCheck[];
+  /** The packet, for backends that trace one (ovn-trace). */
+  packet: { source_port_id?: string; source_ip: string; destination_ip: string; protocol: string; port?: number };
+  /** What intent concluded (reachable / not_reachable / unknown). */
+  verdict: string;
+  /** How long to wait for hosts. */
+  timeoutMs: number;
+}
+
+/**
+ * How agents on hosts receive verification requests and answer them (drivers whose
+ * dataplane lives on hosts: linux). The API routes (reachability feature) expose it.
+ */
+export interface AgentVerifyChannel {
+  /** The checks pending for host, waiting up to waitMs for some to arrive. */
+  next(host: string, waitMs: number, signal?: AbortSignal): Promise<{ id: string; checks: PathCheck[] }[]>;
+  /** A host's answer; false when the request is unknown or already expired. */
+  answer(id: string, host: string, results: HostAnswer[]): boolean;
 }

@@ -3,7 +3,8 @@
 // the openstack CLI reads — OS_CLOUD (clouds.yaml), OS_AUTH_URL/OS_USERNAME/OS_PASSWORD/
 // OS_PROJECT_NAME (Keystone v3 password), or OS_TOKEN — and the network endpoint from the
 // token's catalog (OS_ENDPOINT overrides it). SRC and DST are port ids, port names or
-// addresses. Prints the path hop by hop, or the API's JSON with --json.
+// addresses. Prints the path hop by hop, or the API's JSON with --json. --verify asks the
+// backend to check the path in the realized dataplane (admins) and prints each host's checks.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +17,7 @@ export interface ExplainOptions {
   port?: string;
   sourceIp?: string;
   json?: boolean;
+  verify?: boolean;
 }
 
 interface Credentials {
@@ -32,8 +34,8 @@ interface Credentials {
   interface: string;
 }
 
-/** Exit codes: 0 reachable, 2 not reachable, 3 unknown (errors exit 1). */
-export const EXIT = { reachable: 0, not_reachable: 2, unknown: 3 } as const;
+/** Exit codes: 0 reachable, 2 not reachable, 3 unknown, 4 the dataplane drifted from intent (--verify; errors exit 1). */
+export const EXIT = { reachable: 0, not_reachable: 2, unknown: 3, drift: 4 } as const;
 
 /** The named cloud of clouds.yaml, where the openstack CLI looks for it. */
 function cloudsYaml(name: string): Record<string, any> {
@@ -120,7 +122,22 @@ export function formatAnswer(a: ReachabilityAnswer): string {
   if (a.blocked_by) lines.push('', `blocked by: ${a.blocked_by.kind} (${a.blocked_by.direction}) — ${a.blocked_by.reason}`);
   if (a.suggestion) lines.push(`to open it: ${a.suggestion}`);
   if (a.note) lines.push('', `note: ${a.note}`);
+  if (a.verification) lines.push('', ...formatVerification(a.verification));
   return lines.join('\n');
+}
+
+const MARK = { agrees: '✓', drift: '✗', not_answered: '?', not_checked: '-' } as const;
+
+/** verify's answer: agreement, then each host's checks (✓ agrees, ✗ drift, ? not answered, - not checked). */
+function formatVerification(v: NonNullable<ReachabilityAnswer['verification']>): string[] {
+  const word = v.agreement === true ? 'the dataplane AGREES with intent' : v.agreement === false ? `DRIFT on ${v.drift.length} check(s)` : 'INCOMPLETE (some checks were not answered)';
+  const lines = [`verified by backend ${v.backend}: ${word}`];
+  if (v.trace) lines.push(`  trace: ${v.trace.verdict} — ${v.trace.detail}`);
+  for (const h of v.hosts) {
+    lines.push(`  ${h.host ? `host ${h.host}` : 'no host'} (${h.state})`);
+    for (const c of h.checks) lines.push(`    ${MARK[c.status]} ${c.id.padEnd(4)} ${c.kind.padEnd(20)} ${c.intent}${c.status === 'agrees' ? '' : `\n${' '.repeat(31)}dataplane: ${c.dataplane}`}`);
+  }
+  return lines;
 }
 
 /** Runs the command; returns the exit code. */
@@ -131,9 +148,10 @@ export async function explainCommand(src: string, dst: string, options: ExplainO
   const destination = await endpointOf(s, dst);
   const body: Record<string, unknown> = { source, destination, protocol: options.protocol };
   if (options.port !== undefined) body.port = Number(options.port);
+  if (options.verify) body.verify = true;
   const res = await call(s, 'POST', '/v2.0/reachability/explain', { reachability: body });
   if (res.status !== 200) throw new Error(`${res.status} ${res.body?.NeutronError?.type ?? ''}: ${res.body?.NeutronError?.message ?? JSON.stringify(res.body)}`);
   const answer = res.body.reachability as ReachabilityAnswer;
   console.log(options.json ? JSON.stringify(answer, null, 2) : formatAnswer(answer));
-  return EXIT[answer.verdict];
+  return answer.verification?.agreement === false ? EXIT.drift : EXIT[answer.verdict];
 }

@@ -126,14 +126,15 @@ program
 
 program
   .command('explain')
-  .description('explain whether traffic gets from SRC to DST (port id, port name or address) and what blocks it, through the API (OS_CLOUD, OS_AUTH_URL/OS_USERNAME/... or OS_TOKEN); exit 0 reachable, 2 not reachable, 3 unknown')
+  .description('explain whether traffic gets from SRC to DST (port id, port name or address) and what blocks it, through the API (OS_CLOUD, OS_AUTH_URL/OS_USERNAME/... or OS_TOKEN); exit 0 reachable, 2 not reachable, 3 unknown, 4 drift (--verify)')
   .argument('<src>', 'source: a port id or name, or an address outside the cloud')
   .argument('<dst>', 'destination: a port id or name, a fixed or floating IP, or an external address')
   .option('--protocol <protocol>', 'tcp, udp, icmp or any', 'tcp')
   .option('--port <port>', 'destination port (tcp/udp) or ICMP type')
   .option('--source-ip <address>', "the source port's address to send from (default: its first fixed IP)")
   .option('--json', "print the API's answer as JSON")
-  .action(async (src: string, dst: string, options: { protocol: string; port?: string; sourceIp?: string; json?: boolean }) => {
+  .option('--verify', 'have the backend check the path in the realized dataplane (admins)')
+  .action(async (src: string, dst: string, options: { protocol: string; port?: string; sourceIp?: string; json?: boolean; verify?: boolean }) => {
     const { explainCommand } = await import('./explain.ts');
     process.exitCode = await explainCommand(src, dst, options);
   });

@@ -5,10 +5,11 @@
 // `tap` + the first 11 characters of the port id, as Neutron names it); an unknown or dead
 // host, or a network the host cannot realize, gives `binding_failed` with the reason in
 // binding:vif_details (admins see it; the agent also reports reasons to status-reports).
-import type { BackendDriver, PortBinding, PortBindingRequest } from '../driver.ts';
+import type { BackendDriver, PathVerification, PortBinding, PortBindingRequest, VerifyRequest } from '../driver.ts';
 import type { Tx } from '../../db/index.ts';
 
 import { bridgeName, L2_AGENT_TYPE, tapName } from './names.ts';
+import { AgentVerifier } from './verify.ts';
 
 /** Naive UTC, as the agents table stores heartbeats (`2017-09-12 19:35:38`). */
 const agentTime = (date: Date) => date.toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, '');
@@ -22,7 +23,14 @@ export class LinuxDriver implements BackendDriver {
   readonly name = 'linux';
   readonly capabilities = { qosRuleTypes: [], vifTypes: ['tap', 'binding_failed', 'unbound'] };
 
+  /** verify: the hosts' agents check their part of a path (verify.ts). */
+  readonly verifyChannel = new AgentVerifier();
+
   constructor(private readonly options: LinuxDriverOptions) {}
+
+  verify(request: VerifyRequest): Promise<PathVerification> {
+    return this.verifyChannel.verify(request, this.name);
+  }
 
   async bindPort(request: PortBindingRequest): Promise<PortBinding> {
     const { trx, port, host } = request;

@@ -4,9 +4,11 @@ import type { RequestContext } from '../../foundation/context.ts';
 import { badRequest, notAuthorized } from '../../foundation/errors.ts';
 import { display } from '../../foundation/validation.ts';
 import type { ServiceDeps } from '../../framework/deps.ts';
+import type { BackendDriver, PathVerification } from '../../backends/driver.ts';
 import { explain, type Explanation } from './engine.ts';
 import { SnapshotLoader, type Endpoint } from './loader.ts';
 import type { Protocol, TrafficSpec } from './snapshot.ts';
+import { bindingHosts, verifyRequest } from './verify.ts';
 
 declare module '../../framework/lookup.ts' {
   interface ServiceLookup {
@@ -19,8 +21,21 @@ export interface ReachabilityAnswer extends Explanation {
   destination: Endpoint & { ip_address: string };
   protocol: Protocol;
   port: number | null;
-  /** Whether the backend checked the realized dataplane (never yet: see verify below). */
-  verified: false;
+  /** Whether the backend checked the realized dataplane (verify: true). */
+  verified: boolean;
+  /** The backend's check of the realized dataplane, with verify: true. */
+  verification?: PathVerification;
+}
+
+/** How long hosts have to answer a verification (their agents long-poll for it). */
+const VERIFY_TIMEOUT_MS = 10_000;
+
+/**
+ * The configured backend driver. ServiceDeps does not name it (framework/ knows no backend):
+ * the App that implements ServiceDeps carries it, as QoS reads it (qos/rule-types.ts).
+ */
+export function backendOf(deps: ServiceDeps): BackendDriver | undefined {
+  return (deps as unknown as { backend?: BackendDriver }).backend;
 }
 
 const PROTOCOLS: Protocol[] = ['tcp', 'udp', 'icmp', 'any'];
@@ -77,24 +92,34 @@ export class ReachabilityService {
     const destination = endpoint(body.destination, 'destination');
     const spec = traffic(body);
     if (body.verify !== undefined && typeof body.verify !== 'boolean') throw badRequest(`Invalid input for verify: '${display(body.verify)}' is not a boolean.`);
-    if (body.verify === true) {
-      // No backend can check the realized dataplane for a path yet; say so rather than pretend.
-      throw badRequest(`verify is not supported by backend ${this.deps.config.backend.driver}: it cannot yet check the realized dataplane of a path`, 'ReachabilityVerifyNotSupported');
-    }
     const target = { project_id: ctx.projectId ?? '', tenant_id: ctx.projectId ?? '' };
     if (!this.deps.policy.enforce(ctx, 'explain_reachability', target)) throw notAuthorized('explain_reachability');
+    const backend = backendOf(this.deps);
+    if (body.verify === true) {
+      if (!backend?.verify) {
+        throw badRequest(`verify is not supported by backend ${this.deps.config.backend.driver}: it cannot check the realized dataplane of a path`, 'ReachabilityVerifyNotSupported');
+      }
+      // The dataplane's hosts, devices and chains are the operator's business (binding:host_id is admin-only too).
+      if (!this.deps.policy.enforce(ctx, 'verify_reachability', target)) throw notAuthorized('verify_reachability');
+    }
 
     const snapshot = await new SnapshotLoader(this.deps, ctx).load(source, destination);
     // ICMP without a type asks about an echo request.
     if (spec.protocol === 'icmp' && spec.port === undefined) spec.port = snapshot.destination.ip_address.includes(':') ? 128 : 8;
     const answer = explain(snapshot, spec);
+    let verification: PathVerification | undefined;
+    if (body.verify === true && backend?.verify) {
+      const hosts = await bindingHosts(this.deps, this.deps.database.db, snapshot);
+      verification = await backend.verify(verifyRequest(snapshot, spec, answer, hosts, VERIFY_TIMEOUT_MS));
+    }
     return {
       source: { ...source, ip_address: snapshot.source.ip_address },
       destination: { ...destination, ip_address: snapshot.destination.ip_address },
       protocol: spec.protocol,
       port: spec.port ?? null,
       ...answer,
-      verified: false,
+      verified: verification !== undefined,
+      ...(verification ? { verification } : {}),
     };
   }
 }
