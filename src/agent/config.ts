@@ -51,6 +51,8 @@ export interface AgentConfig {
   /** Security groups: `nftables` (src/agent/firewall/) or `noop` (no filtering, as Neutron's NoopFirewallDriver). */
   firewall_driver: 'nftables' | 'noop';
   dnsmasq: string;
+  /** Router advertisements in router namespaces (src/agent/l3/advertise.ts). */
+  radvd: string;
   log_level: string;
 }
 
@@ -70,6 +72,7 @@ export const DEFAULT_AGENT_CONFIG: AgentConfig = {
   enable_l3: true,
   firewall_driver: 'nftables',
   dnsmasq: 'dnsmasq',
+  radvd: 'radvd',
   log_level: 'info',
 };
 

@@ -91,3 +91,65 @@ test('dnsmasq: the domain and hostnames come from the ports’ dns_assignment; n
   const plain = dnsmasqFiles({ ...base, ports: [{ id: 'p1', mac_address: 'fa:16:3e:00:00:01', fixed_ips: [{ subnet_id: 's1', ip_address: '10.0.0.5' }] }] });
   assert.ok(!plain.args.some((a) => a.startsWith('--domain')));
 });
+
+test('dnsmasq: DHCPv6 — static ranges for stateful and stateless subnets (none for slaac or shorter than /64), stateful addresses on the host line, DNS and domain, option6 extra options', () => {
+  const v6 = (id: string, cidr: string, mode: string | null, ra: string | null = mode) => ({ id, cidr, ip_version: 6, gateway_ip: null, dns_nameservers: ['2001:db8::53', '198.51.100.53'], host_routes: [], enable_dhcp: true, ipv6_address_mode: mode, ipv6_ra_mode: ra });
+  const files = dnsmasqFiles({
+    network: { id: 'net', mtu: 1450 },
+    subnets: [
+      { id: 's4', cidr: '10.0.0.0/24', ip_version: 4, gateway_ip: '10.0.0.1', dns_nameservers: ['2001:db8::53'], host_routes: [], enable_dhcp: true },
+      v6('sf', '2001:db8:1::/64', 'dhcpv6-stateful'),
+      v6('sl', '2001:db8:2::/64', 'dhcpv6-stateless'),
+      v6('sa', '2001:db8:3::/64', 'slaac'),
+      v6('sx', '2001:db8:4::/64', null, 'slaac'),
+      v6('sn', '2001:db8:5::/64', null, null),
+      v6('sw', '2001:db8:6::/56', 'dhcpv6-stateful'),
+    ],
+    ports: [
+      {
+        id: 'p1',
+        mac_address: 'fa:16:3e:00:00:01',
+        fixed_ips: [
+          { subnet_id: 's4', ip_address: '10.0.0.5' },
+          { subnet_id: 'sf', ip_address: '2001:db8:1::5' },
+          { subnet_id: 'sl', ip_address: '2001:db8:2::f816:3eff:fe00:1' },
+          { subnet_id: 'sa', ip_address: '2001:db8:3::f816:3eff:fe00:1' },
+        ],
+        dns_assignment: [{ hostname: 'vm1', ip_address: '10.0.0.5', fqdn: 'vm1.example.org.' }],
+        extra_dhcp_opts: [
+          { opt_name: 'sntp-server', opt_value: '2001:db8::123', ip_version: 6 },
+          { opt_name: '66', opt_value: '10.0.0.9', ip_version: 4 },
+          { opt_name: '22', opt_value: '2001:db8::7,2001:db8::8', ip_version: 6 },
+        ],
+      },
+      { id: 'p2', mac_address: 'fa:16:3e:00:00:02', fixed_ips: [{ subnet_id: 'sf', ip_address: '2001:db8:1::6' }] },
+      { id: 'p3', mac_address: 'fa:16:3e:00:00:03', fixed_ips: [{ subnet_id: 'sl', ip_address: '2001:db8:2::f816:3eff:fe00:3' }] },
+      { id: 'p4', mac_address: 'fa:16:3e:00:00:04', fixed_ips: [{ subnet_id: 'sa', ip_address: '2001:db8:3::f816:3eff:fe00:4' }] },
+    ],
+    dhcpPort: { ip_by_subnet: new Map([['s4', '10.0.0.2']]) },
+    interfaceName: 'ns-x',
+    dir: '/d',
+    metadata: false,
+  });
+  assert.deepEqual(files.args.filter((a) => a.startsWith('--dhcp-range=')), [
+    '--dhcp-range=set:subnet-s4,10.0.0.0,static,255.255.255.0,86400s',
+    '--dhcp-range=set:subnet-sf,2001:db8:1::,static,64,86400s',
+    '--dhcp-range=set:subnet-sl,2001:db8:2::,static,64,86400s',
+    '--dhcp-range=set:subnet-sn,2001:db8:5::,static,64,86400s',
+  ]);
+  assert.ok(!files.args.includes('--enable-ra'), 'RAs come from the router, not the DHCP namespace');
+  const opts = files.opts.trim().split('\n');
+  assert.ok(!opts.some((l) => l.startsWith('tag:subnet-s4,option:dns-server')), 'no IPv4 DNS option from IPv6 name servers only');
+  for (const s of ['sf', 'sl', 'sn']) {
+    assert.ok(opts.includes(`tag:subnet-${s},option6:dns-server,[2001:db8::53]`), s);
+    assert.ok(opts.includes(`tag:subnet-${s},option6:domain-search,example.org`), s);
+  }
+  assert.ok(opts.includes('tag:port-p1,option6:sntp-server,[2001:db8::123]'));
+  assert.ok(opts.includes('tag:port-p1,66,10.0.0.9'));
+  assert.ok(opts.includes('tag:port-p1,option6:22,[2001:db8::7],[2001:db8::8]'));
+  assert.deepEqual([...files.hosts], [
+    ['p1', 'fa:16:3e:00:00:01,set:port-p1,10.0.0.5,[2001:db8:1::5],vm1\n'],
+    ['p2', 'fa:16:3e:00:00:02,[2001:db8:1::6],host-2001-db8-1--6\n'],
+    ['p3', 'fa:16:3e:00:00:03,host-2001-db8-2--f816-3eff-fe00-3\n'],
+  ]);
+});

@@ -103,19 +103,24 @@ test('NAT table read back: equal only with the same rules in the same order', ()
   assert.equal(natTableMatches('not json', rules), false);
 });
 
-test('router advertisements: RA-only for SLAAC, stateless adds O; other modes are not advertised', async () => {
-  const { advertiseArgs } = await import('../../src/agent/l3/advertise.ts');
-  const args = advertiseArgs(
-    [
-      { device: 'qr-a', prefixes: ['2001:db8:1::/64'], mode: 'slaac', mtu: 1450 },
-      { device: 'qr-b', prefixes: ['2001:db8:2::/64'], mode: 'dhcpv6-stateless', mtu: 1500 },
-      { device: 'qr-c', prefixes: ['2001:db8:3::/64'], mode: 'dhcpv6-stateful', mtu: 1500 },
-    ],
-    '/state/r1',
-  );
-  assert.ok(args.includes('--enable-ra') && args.includes('--port=0') && args.includes('--pid-file=/state/r1/ra.pid'));
-  assert.deepEqual(args.filter((a) => a.startsWith('--interface=')), ['--interface=qr-a', '--interface=qr-b']);
-  assert.deepEqual(args.filter((a) => a.startsWith('--dhcp-range=')), ['--dhcp-range=2001:db8:1::,ra-only,64,1800', '--dhcp-range=2001:db8:2::,ra-stateless,64,1800']);
-  assert.ok(args.includes('--ra-param=qr-a,mtu:1450,10,1800'));
-  assert.deepEqual(advertiseArgs([{ device: 'qr-c', prefixes: ['2001:db8:3::/64'], mode: 'dhcpv6-stateful', mtu: 1500 }], '/s'), []);
+test('router advertisements (radvd): slaac A, dhcpv6-stateless O + A, dhcpv6-stateful M and no A; MTU in every RA', async () => {
+  const { radvdConfig } = await import('../../src/agent/l3/advertise.ts');
+  const conf = radvdConfig([
+    { device: 'qr-b', prefixes: ['2001:db8:2::/64'], mode: 'dhcpv6-stateless', mtu: 1500 },
+    { device: 'qr-a', prefixes: ['2001:db8:1::/64'], mode: 'slaac', mtu: 1450 },
+    { device: 'qr-c', prefixes: ['2001:db8:3::/64'], mode: 'dhcpv6-stateful', mtu: 1450 },
+  ]);
+  const block = (dev: string) => conf.slice(conf.indexOf(`interface ${dev}`)).split('\n};')[0];
+  assert.deepEqual([...conf.matchAll(/^interface (\S+)/gm)].map((m) => m[1]), ['qr-a', 'qr-b', 'qr-c']);
+  assert.match(block('qr-a'), /AdvLinkMTU 1450;/);
+  assert.doesNotMatch(block('qr-a'), /AdvManagedFlag|AdvOtherConfigFlag/);
+  assert.match(block('qr-a'), /prefix 2001:db8:1::\/64\s*\{\s*AdvOnLink on;\s*AdvAutonomous on;/);
+  assert.match(block('qr-b'), /AdvOtherConfigFlag on;/);
+  assert.doesNotMatch(block('qr-b'), /AdvManagedFlag/);
+  assert.match(block('qr-b'), /AdvAutonomous on;/);
+  assert.match(block('qr-c'), /AdvManagedFlag on;/);
+  assert.doesNotMatch(block('qr-c'), /AdvOtherConfigFlag/);
+  assert.match(block('qr-c'), /prefix 2001:db8:3::\/64\s*\{\s*AdvOnLink on;\s*AdvAutonomous off;/);
+  assert.equal(radvdConfig([{ device: 'qr-d', prefixes: ['2001:db8:4::/64'], mode: 'bogus', mtu: 1500 }]), '', 'no RA for an unknown mode');
+  assert.equal(radvdConfig([]), '');
 });

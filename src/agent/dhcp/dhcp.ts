@@ -1,15 +1,17 @@
 // The DHCP reconciler: per network this host's DHCP agent hosts (the server schedules
 // networks with DHCP-enabled subnets to live DHCP agents and answers them to each heartbeat),
 // a namespace qdhcp-<network> with the DHCP port (created here, as Neutron's DHCP agent does),
-// dnsmasq answering only the ports' fixed IPs, and the metadata proxy (src/agent/dhcp/metadata.ts).
+// dnsmasq answering only the ports' fixed IPs (DHCPv4, and DHCPv6 for the dhcpv6-stateful and
+// -stateless subnets: dnsmasq.ts), and the metadata proxy (src/agent/dhcp/metadata.ts).
 // Keys: `dhcp/<network id>`.
 import fs from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
+import ipaddr from 'ipaddr.js';
 import type { AgentContext, AgentReport, Change, Obj, Reconciler, ReconcilerFactory } from '../reconciler.ts';
 import { ApiError } from '../client.ts';
 import type { Link } from '../host.ts';
-import { dnsmasqFiles } from './dnsmasq.ts';
+import { dnsmasqFiles, servesSubnet, type DhcpSubnet } from './dnsmasq.ts';
 import { MetadataServer, METADATA_IP } from './metadata.ts';
 import { tapName } from '../../backends/linux/names.ts';
 import { killAndWait, livePid, readText, writeAtomic } from '../proc.ts';
@@ -147,7 +149,7 @@ export class DhcpReconciler implements Reconciler {
   }
 
   private dhcpSubnets(networkId: string): Obj[] {
-    return [...this.subnets.values()].filter((s) => s.network_id === networkId && s.enable_dhcp && s.ip_version === 4);
+    return [...this.subnets.values()].filter((s) => s.network_id === networkId && servesSubnet(s as DhcpSubnet));
   }
 
   dhcpPortOf(networkId: string): Obj | undefined {
@@ -197,6 +199,7 @@ export class DhcpReconciler implements Reconciler {
       const links = await this.host.links();
       if (links.has(tap)) await this.host.ip('link', 'del', tap);
       await this.host.ip('link', 'add', tap, 'mtu', String(net.mtu), 'type', 'veth', 'peer', 'name', inner, 'netns', ns);
+      await this.ipv6Sysctls(ns, inner);
       await this.host.must('ip', ['-n', ns, 'link', 'set', inner, 'address', port.mac_address, 'mtu', String(net.mtu), 'up']);
       await this.host.must('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
       // The L2 reconciler puts the new tap on the network's bridge.
@@ -206,15 +209,25 @@ export class DhcpReconciler implements Reconciler {
       if (l.mtu !== net.mtu) await this.host.must('ip', ['-n', ns, 'link', 'set', inner, 'mtu', String(net.mtu)]);
       if (!l.flags.includes('UP')) await this.host.must('ip', ['-n', ns, 'link', 'set', inner, 'up']);
     }
+    // The port's addresses on the served subnets: dnsmasq picks a DHCPv6 range by the
+    // interface's address in its prefix, as it picks a v4 range.
     const want = new Set<string>();
     for (const f of port.fixed_ips as Obj[]) {
-      const s = this.subnets.get(f.subnet_id);
-      if (s && s.ip_version === 4) want.add(`${f.ip_address}/${s.cidr.split('/')[1]}`);
+      const s = subnets.find((x) => x.id === f.subnet_id);
+      if (s) want.add(`${ipaddr.parse(f.ip_address).toString()}/${s.cidr.split('/')[1]}`);
     }
     if (this.config.enable_metadata) want.add(`${METADATA_IP}/32`);
-    const have = new Set((await this.host.addressesIn(ns, inner)).filter((a) => a.family === 'inet').map((a) => `${a.local}/${a.prefixlen}`));
+    const have = new Set(
+      (await this.host.addressesIn(ns, inner))
+        .filter((a) => a.family === 'inet' || (a.family === 'inet6' && (a as { scope?: string }).scope === 'global'))
+        .map((a) => `${a.local}/${a.prefixlen}`),
+    );
     for (const a of have) if (!want.has(a)) await this.host.must('ip', ['-n', ns, 'addr', 'del', a, 'dev', inner]);
-    for (const a of want) if (!have.has(a)) await this.host.must('ip', ['-n', ns, 'addr', 'add', a, 'dev', inner]);
+    const add = [...want].filter((a) => !have.has(a));
+    // A namespace made by an older agent may still accept RAs.
+    if (add.some((a) => a.includes(':'))) await this.ipv6Sysctls(ns, inner);
+    // nodad: the address is the port's own, and dnsmasq cannot answer from a tentative one.
+    for (const a of add) await this.host.must('ip', ['-n', ns, 'addr', 'add', a, 'dev', inner, ...(a.includes(':') ? ['nodad'] : [])]);
     // dnsmasq: static hosts in a hosts dir (read on change, no SIGHUP); a restart for
     // anything else (a host removed or changed, options, subnets).
     const ipBySubnet = new Map<string, string>((port.fixed_ips as Obj[]).map((f) => [f.subnet_id, f.ip_address]));
@@ -252,6 +265,15 @@ export class DhcpReconciler implements Reconciler {
       this.log.info({ network: id, hosts: files.hosts.size }, 'dnsmasq (re)started');
     }
     if (this.config.enable_metadata) await this.metadata?.ensureProxy(id, ns);
+  }
+
+  /**
+   * The DHCP interface takes no router advertisement (its addresses are the port's, set here,
+   * as Neutron's DHCP agent sets accept_ra 0) and skips DAD, so DHCPv6 can answer from its
+   * link-local address as soon as it is up.
+   */
+  private async ipv6Sysctls(ns: string, dev: string): Promise<void> {
+    await this.host.must('ip', ['netns', 'exec', ns, 'sysctl', '-qw', `net.ipv6.conf.${dev}.accept_ra=0`, `net.ipv6.conf.${dev}.accept_dad=0`]);
   }
 
   /** The running dnsmasq of a network (its pid file names a live dnsmasq of that directory). */

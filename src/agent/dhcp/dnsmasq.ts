@@ -1,5 +1,11 @@
 // What dnsmasq is told for one network: command-line arguments, the options file and one
 // host file per port (--dhcp-hostsdir). Pure functions, so they are unit-testable.
+// IPv6 as Neutron's dnsmasq driver: a static DHCPv6 range for dhcpv6-stateful and
+// dhcpv6-stateless subnets (and v6 subnets with neither mode, Neutron's older default), none
+// for slaac; a port's host line carries its stateful addresses (`[2001:db8::5]`), matched by
+// MAC (dnsmasq reads the client's MAC on a directly connected link, whatever its DUID); a
+// stateless client gets DNS and domain only (Information-Request). No RAs here: the router
+// sends them (src/agent/l3/advertise.ts).
 import ipaddr from 'ipaddr.js';
 
 export interface DhcpSubnet {
@@ -10,7 +16,20 @@ export interface DhcpSubnet {
   dns_nameservers: string[];
   host_routes: { destination: string; nexthop: string }[];
   enable_dhcp: boolean;
+  ipv6_address_mode?: string | null;
+  ipv6_ra_mode?: string | null;
 }
+
+/** Whether dnsmasq serves the subnet (Neutron's rule: v4, and v6 unless SLAAC alone configures it). */
+export function servesSubnet(s: DhcpSubnet): boolean {
+  if (!s.enable_dhcp) return false;
+  if (s.ip_version === 4) return true;
+  const addr = s.ipv6_address_mode ?? null;
+  return addr === 'dhcpv6-stateful' || addr === 'dhcpv6-stateless' || (!addr && !s.ipv6_ra_mode);
+}
+
+/** A v6 subnet whose addresses DHCPv6 hands out (not the stateless mode, where SLAAC does). */
+const statefulV6 = (s: DhcpSubnet) => s.ip_version === 6 && s.ipv6_address_mode !== 'dhcpv6-stateless';
 
 export interface DhcpPort {
   id: string;
@@ -58,8 +77,12 @@ export function dnsmasqFiles(options: {
   leaseSeconds?: number;
 }): DnsmasqFiles {
   const { network, dir } = options;
-  const v4 = options.subnets.filter((s) => s.enable_dhcp && s.ip_version === 4).sort((a, b) => a.id.localeCompare(b.id));
-  const v4ids = new Set(v4.map((s) => s.id));
+  const served = options.subnets.filter(servesSubnet).sort((a, b) => a.id.localeCompare(b.id));
+  const v4 = served.filter((s) => s.ip_version === 4);
+  // dnsmasq refuses a DHCPv6 range shorter than /64 ("prefix length must be at least 64"),
+  // which would stop the whole network's DHCP: such a subnet is not served (Neutron warns).
+  const v6 = served.filter((s) => s.ip_version === 6 && Number(s.cidr.split('/')[1]) >= 64);
+  const byId = new Map([...v4, ...v6].map((s) => [s.id, s]));
   const args = [
     '--no-hosts',
     '--no-resolv',
@@ -98,23 +121,44 @@ export function dnsmasqFiles(options: {
       lines.push(`${tag},option:router`);
     }
     if (routes.length) lines.push(`${tag},option:classless-static-route,${routes.join(',')}`);
-    if (s.dns_nameservers?.length) lines.push(`${tag},option:dns-server,${s.dns_nameservers.filter((d) => !d.includes(':')).join(',')}`);
+    const dns = (s.dns_nameservers ?? []).filter((d) => !d.includes(':'));
+    if (dns.length) lines.push(`${tag},option:dns-server,${dns.join(',')}`);
     lines.push(`${tag},option:mtu,${network.mtu}`);
+  }
+  for (const s of v6) {
+    const [addr, len] = ipaddr.parseCIDR(s.cidr);
+    const network6 = ipaddr.IPv6.networkAddressFromCIDR(`${addr.toString()}/${len}`).toString();
+    args.push(`--dhcp-range=set:${subnetTag(s.id)},${network6},static,${len},${options.leaseSeconds ?? 86400}s`);
+    const tag = `tag:${subnetTag(s.id)}`;
+    const dns = (s.dns_nameservers ?? []).filter((d) => d.includes(':'));
+    if (dns.length) lines.push(`${tag},option6:dns-server,${dns.map((d) => `[${d}]`).join(',')}`);
+    if (domain) lines.push(`${tag},option6:domain-search,${domain}`);
   }
   const hosts = new Map<string, string>();
   for (const p of [...options.ports].sort((a, b) => a.id.localeCompare(b.id))) {
     if (p.device_owner === 'network:dhcp') continue;
-    const fixed = p.fixed_ips.filter((f) => v4ids.has(f.subnet_id) && !f.ip_address.includes(':'));
+    const fixed = p.fixed_ips.filter((f) => byId.has(f.subnet_id));
     if (fixed.length === 0) continue;
-    const ip = fixed[0].ip_address;
-    const hostname = p.dns_assignment?.find((a) => a.ip_address === ip)?.hostname || p.dns_name || defaultHostname(ip);
-    const extra = (p.extra_dhcp_opts ?? []).filter((o) => (o.ip_version ?? 4) === 4);
+    // One line per port: its first IPv4 address, every DHCPv6-assigned address, one hostname.
+    const ip4 = fixed.find((f) => byId.get(f.subnet_id)!.ip_version === 4)?.ip_address;
+    const ip6 = fixed.filter((f) => statefulV6(byId.get(f.subnet_id)!)).map((f) => f.ip_address);
+    const first = ip4 ?? ip6[0] ?? fixed[0].ip_address;
+    const hostname = p.dns_assignment?.find((a) => a.ip_address === first)?.hostname || p.dns_name || defaultHostname(first);
+    const extra = p.extra_dhcp_opts ?? [];
     const tagPart = extra.length ? `,set:${portTag(p.id)}` : '';
-    hosts.set(p.id, `${p.mac_address}${tagPart},${ip},${hostname}\n`);
-    for (const o of extra) {
-      const name = /^\d+$/.test(o.opt_name) ? o.opt_name : `option:${o.opt_name}`;
-      lines.push(`tag:${portTag(p.id)},${name},${o.opt_value}`);
-    }
+    const addresses = [...(ip4 ? [ip4] : []), ...ip6.map((a) => `[${a}]`)].map((a) => `,${a}`).join('');
+    hosts.set(p.id, `${p.mac_address}${tagPart}${addresses},${hostname}\n`);
+    for (const o of extra) lines.push(extraOption(p.id, o));
   }
   return { args, opts: lines.length ? `${lines.join('\n')}\n` : '', hosts };
+}
+
+/** An extra_dhcp_opts entry as an options-file line: `option:` for IPv4, `option6:` (addresses in brackets) for IPv6. */
+function extraOption(portId: string, o: { opt_name: string; opt_value: string; ip_version?: number }): string {
+  const v6 = Number(o.ip_version ?? 4) === 6;
+  const space = v6 ? 'option6' : 'option';
+  // A bare number stays a number for IPv4 (dnsmasq's form); IPv6 options always need the prefix.
+  const name = /^\d+$/.test(o.opt_name) && !v6 ? o.opt_name : `${space}:${o.opt_name}`;
+  const value = v6 ? o.opt_value.split(',').map((v) => (ipaddr.IPv6.isValid(v.trim()) && !v.includes('[') ? `[${v.trim()}]` : v)).join(',') : o.opt_value;
+  return `tag:${portTag(portId)},${name},${value}`;
 }

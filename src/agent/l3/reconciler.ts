@@ -8,7 +8,7 @@
 //             a router no agent hosts yet asks for a heartbeat at once (that schedules it)
 //   binding:  the router's ports are bound to this host (binding:host_id), so the L2
 //             reconciler puts their taps on the networks' bridges and reports them ACTIVE
-//   IPv6:     router advertisements for SLAAC / DHCPv6-stateless subnets (advertise.ts)
+//   IPv6:     router advertisements (radvd) for subnets with an ipv6_ra_mode (advertise.ts)
 //   gc:       namespaces and state directories no hosted router explains
 import fs from 'node:fs';
 import path from 'node:path';
@@ -32,7 +32,7 @@ export class L3Reconciler implements Reconciler {
   constructor(private readonly ctx: AgentContext) {
     const c = ctx.cache;
     const source = { ports: c.ports, networks: c.networks, subnets: c.subnets, config: ctx.config, log: ctx.log, host: ctx.host };
-    this.advertiser = new RouterAdvertiser(ctx.host, ctx.config.dnsmasq);
+    this.advertiser = new RouterAdvertiser(ctx.host, ctx.config.radvd);
     if (ctx.config.enable_metadata) this.metadata = new RouterMetadata(source, path.join(this.stateRoot, 'metadata.sock'));
   }
 
