@@ -71,8 +71,10 @@ test('dnsmasq: static ranges per subnet, router, DNS, option 121 with the metada
     'tag:subnet-s1,option:classless-static-route,169.254.169.254/32,10.0.0.2,198.51.100.0/24,10.0.0.254,0.0.0.0/0,10.0.0.1',
     'tag:subnet-s1,option:dns-server,198.51.100.53',
     'tag:subnet-s1,option:mtu,1450',
-    'tag:port-p2,option:tftp-server,10.0.0.9',
   ]);
+  assert.deepEqual([...files.portOpts], [['p2', 'tag:port-p2,option:tftp-server,10.0.0.9\n']], 'a port\'s extra options in its own --dhcp-optsdir file');
+  assert.ok(files.args.includes('--dhcp-optsdir=/state/net/portopts'));
+  assert.ok(files.args.includes('--dhcp-lease-max=256'), 'the served subnets\' size, not the port count (a new port restarts nothing)');
   assert.deepEqual([...files.hosts], [
     ['p1', 'fa:16:3e:00:00:01,10.0.0.5,host-10-0-0-5\n'],
     ['p2', 'fa:16:3e:00:00:02,set:port-p2,10.0.0.6,web\n'],
@@ -144,9 +146,8 @@ test('dnsmasq: DHCPv6 — static ranges for stateful and stateless subnets (none
     assert.ok(opts.includes(`tag:subnet-${s},option6:dns-server,[2001:db8::53]`), s);
     assert.ok(opts.includes(`tag:subnet-${s},option6:domain-search,example.org`), s);
   }
-  assert.ok(opts.includes('tag:port-p1,option6:sntp-server,[2001:db8::123]'));
-  assert.ok(opts.includes('tag:port-p1,66,10.0.0.9'));
-  assert.ok(opts.includes('tag:port-p1,option6:22,[2001:db8::7],[2001:db8::8]'));
+  assert.deepEqual(files.portOpts.get('p1')!.trim().split('\n'), ['tag:port-p1,option6:sntp-server,[2001:db8::123]', 'tag:port-p1,66,10.0.0.9', 'tag:port-p1,option6:22,[2001:db8::7],[2001:db8::8]']);
+  assert.ok(files.args.includes(`--dhcp-lease-max=${2 ** 24}`), 'capped as Neutron\'s dnsmasq_lease_max');
   assert.deepEqual([...files.hosts], [
     ['p1', 'fa:16:3e:00:00:01,set:port-p1,10.0.0.5,[2001:db8:1::5],vm1\n'],
     ['p2', 'fa:16:3e:00:00:02,[2001:db8:1::6],host-2001-db8-1--6\n'],

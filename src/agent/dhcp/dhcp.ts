@@ -240,24 +240,35 @@ export class DhcpReconciler implements Reconciler {
       dir,
       metadata: this.config.enable_metadata,
     });
-    fs.mkdirSync(path.join(dir, 'host'), { recursive: true, mode: 0o755 });
-    fs.mkdirSync(path.join(dir, 'tmp'), { recursive: true, mode: 0o755 });
+    // Per-port files (host lines, extra options) are read by dnsmasq when they appear; a
+    // port's options go in before its host line, which names their tag.
+    const perPort: [string, Map<string, string>][] = [['portopts', files.portOpts], ['host', files.hosts]];
+    for (const sub of ['tmp', ...perPort.map(([d]) => d)]) fs.mkdirSync(path.join(dir, sub), { recursive: true, mode: 0o755 });
     const hash = createHash('sha256').update(JSON.stringify([this.config.dnsmasq, files.args, files.opts])).digest('hex');
     const oldHash = readText(path.join(dir, 'config.hash'));
-    const existing = new Map<string, string>();
-    for (const name of fs.readdirSync(path.join(dir, 'host'))) existing.set(name, readText(path.join(dir, 'host', name)) ?? '');
     let restart = oldHash !== hash || !this.dnsmasqPid(id);
-    for (const [name, content] of existing) if (files.hosts.get(name) !== content) restart = true;
+    const existing = new Map<string, Map<string, string>>();
+    for (const [sub, want] of perPort) {
+      const have = new Map<string, string>();
+      for (const name of fs.readdirSync(path.join(dir, sub))) have.set(name, readText(path.join(dir, sub, name)) ?? '');
+      existing.set(sub, have);
+      // A removed or changed entry: dnsmasq only adds what it reads from these directories.
+      for (const [name, content] of have) if (want.get(name) !== content) restart = true;
+    }
     if (!restart) {
-      for (const [name, content] of files.hosts) {
-        if (existing.has(name)) continue;
-        writeAtomic(path.join(dir, 'tmp', name), path.join(dir, 'host', name), content);
-        this.host.changes++;
+      for (const [sub, want] of perPort) {
+        for (const [name, content] of want) {
+          if (existing.get(sub)!.has(name)) continue;
+          writeAtomic(path.join(dir, 'tmp', name), path.join(dir, sub, name), content);
+          this.host.changes++;
+        }
       }
     } else {
       await this.stopDnsmasq(id);
-      for (const name of existing.keys()) fs.rmSync(path.join(dir, 'host', name), { force: true });
-      for (const [name, content] of files.hosts) writeAtomic(path.join(dir, 'tmp', name), path.join(dir, 'host', name), content);
+      for (const [sub, want] of perPort) {
+        for (const name of existing.get(sub)!.keys()) fs.rmSync(path.join(dir, sub, name), { force: true });
+        for (const [name, content] of want) writeAtomic(path.join(dir, 'tmp', name), path.join(dir, sub, name), content);
+      }
       fs.writeFileSync(path.join(dir, 'opts'), files.opts, { mode: 0o644 });
       await this.host.must('ip', ['netns', 'exec', ns, this.config.dnsmasq, ...files.args]);
       fs.writeFileSync(path.join(dir, 'config.hash'), hash);

@@ -61,9 +61,18 @@ export const defaultHostname = (ip: string) => `host-${ip.replace(/[.:]/g, '-')}
 
 export interface DnsmasqFiles {
   args: string[];
+  /** The subnets' options (--dhcp-optsfile: a change restarts dnsmasq). */
   opts: string;
-  /** File name (port id) → content. */
+  /** File name (port id) → content, for --dhcp-hostsdir and --dhcp-optsdir (a port's extra_dhcp_opts): dnsmasq reads new files there without a signal. */
   hosts: Map<string, string>;
+  portOpts: Map<string, string>;
+}
+
+/** dnsmasq's lease table size: every address of the served subnets, capped as Neutron's dnsmasq_lease_max (2^24); it changes only with the subnets, never with the ports, so a new port restarts nothing. */
+function leaseMax(subnets: DhcpSubnet[]): number {
+  let total = 0n;
+  for (const s of subnets) total += 1n << BigInt((s.ip_version === 4 ? 32 : 128) - Number(s.cidr.split('/')[1]));
+  return Number(total < 1n << 24n ? total : 1n << 24n);
 }
 
 export function dnsmasqFiles(options: {
@@ -91,12 +100,13 @@ export function dnsmasqFiles(options: {
     `--pid-file=${dir}/pid`,
     `--dhcp-hostsdir=${dir}/host`,
     `--dhcp-optsfile=${dir}/opts`,
+    `--dhcp-optsdir=${dir}/portopts`,
     '--leasefile-ro',
     '--dhcp-authoritative',
     `--interface=${options.interfaceName}`,
     '--bind-interfaces',
     '--except-interface=lo',
-    `--dhcp-lease-max=${Math.max(16, options.ports.length * 2)}`,
+    `--dhcp-lease-max=${leaseMax([...v4, ...v6])}`,
   ];
   // The domain (DHCP option 15) and each port's hostname (option 12) come from dns_assignment.
   const domain = dnsDomainOf(options.ports);
@@ -135,6 +145,7 @@ export function dnsmasqFiles(options: {
     if (domain) lines.push(`${tag},option6:domain-search,${domain}`);
   }
   const hosts = new Map<string, string>();
+  const portOpts = new Map<string, string>();
   for (const p of [...options.ports].sort((a, b) => a.id.localeCompare(b.id))) {
     if (p.device_owner === 'network:dhcp') continue;
     const fixed = p.fixed_ips.filter((f) => byId.has(f.subnet_id));
@@ -148,9 +159,9 @@ export function dnsmasqFiles(options: {
     const tagPart = extra.length ? `,set:${portTag(p.id)}` : '';
     const addresses = [...(ip4 ? [ip4] : []), ...ip6.map((a) => `[${a}]`)].map((a) => `,${a}`).join('');
     hosts.set(p.id, `${p.mac_address}${tagPart}${addresses},${hostname}\n`);
-    for (const o of extra) lines.push(extraOption(p.id, o));
+    if (extra.length) portOpts.set(p.id, extra.map((o) => `${extraOption(p.id, o)}\n`).join(''));
   }
-  return { args, opts: lines.length ? `${lines.join('\n')}\n` : '', hosts };
+  return { args, opts: lines.length ? `${lines.join('\n')}\n` : '', hosts, portOpts };
 }
 
 /** An extra_dhcp_opts entry as an options-file line: `option:` for IPv4, `option6:` (addresses in brackets) for IPv6. */
