@@ -99,6 +99,8 @@ test('DHCPv6: stateful addresses and stateless DNS from the DHCP namespace, RA f
 
   const netS = (await api.post('/v2.0/networks', { network: { name: 'stateful' } })).body.network;
   const subS = (await api.post('/v2.0/subnets', { subnet: { network_id: netS.id, cidr: '2001:db8:a::/64', ip_version: 6, ipv6_ra_mode: 'dhcpv6-stateful', ipv6_address_mode: 'dhcpv6-stateful', dns_nameservers: ['2001:db8::53'] } })).body.subnet;
+  // Dual stack: the stateful network's ports also have an IPv4 address, on the same host line.
+  const subS4 = (await api.post('/v2.0/subnets', { subnet: { network_id: netS.id, cidr: '10.60.0.0/24', ip_version: 4 } })).body.subnet;
   const netL = (await api.post('/v2.0/networks', { network: { name: 'stateless' } })).body.network;
   const subL = (await api.post('/v2.0/subnets', { subnet: { network_id: netL.id, cidr: '2001:db8:b::/64', ip_version: 6, ipv6_ra_mode: 'dhcpv6-stateless', ipv6_address_mode: 'dhcpv6-stateless', dns_nameservers: ['2001:db8::54'] } })).body.subnet;
   const router = (await api.post('/v2.0/routers', { router: { name: 'r6' } })).body.router;
@@ -117,7 +119,8 @@ test('DHCPv6: stateful addresses and stateless DNS from the DHCP namespace, RA f
 
   const ports: Record<string, any> = {};
   const ns: Record<string, string> = {};
-  for (const [name, net] of [['w1', netS], ['w2', netS], ['w3', netL]] as const) {
+  const v6of = (port: any): string => port.fixed_ips.find((f: any) => f.ip_address.includes(':')).ip_address;
+  for (const [name, net] of [['w1', netS], ['w2', netS], ['w3', netL], ['w4', netS]] as const) {
     ports[name] = (await api.post('/v2.0/ports', { port: { network_id: net.id, name, extra_dhcp_opts: name === 'w1' ? [{ opt_name: 'sntp-server', opt_value: '2001:db8::123', ip_version: 6 }] : [] } })).body.port;
     ns[name] = await topo.addWorkload(name, 'hv1', ports[name].id);
     // A guest NIC that starts at 1500 bytes learns the network's 1450 from the RA (the kernel
@@ -142,7 +145,7 @@ test('DHCPv6: stateful addresses and stateless DNS from the DHCP namespace, RA f
   }
 
   // Stateful: exactly the port's address (matched by MAC), DNS, domain, the v6 extra option.
-  const fixed1 = ports.w1.fixed_ips[0].ip_address;
+  const fixed1 = v6of(ports.w1);
   const lease1 = await dhclient.run(ns.w1, 'w1', []);
   assert.equal(lease1.new_ip6_address, fixed1);
   assert.equal(lease1.new_dhcp6_name_servers, '2001:db8::53');
@@ -150,14 +153,18 @@ test('DHCPv6: stateful addresses and stateless DNS from the DHCP namespace, RA f
   assert.equal(lease1.new_dhcp6_sntp_servers, '2001:db8::123', 'extra_dhcp_opts with ip_version 6');
   // Another client identity (DUID-LL instead of DUID-LLT, a fresh lease file) on the same port still gets its address.
   const lease2 = await dhclient.run(ns.w2, 'w2', ['-D', 'LL']);
-  assert.equal(lease2.new_ip6_address, ports.w2.fixed_ips[0].ip_address);
+  assert.equal(lease2.new_ip6_address, v6of(ports.w2));
   // No A flag: no SLAAC address beside the DHCPv6 one.
   for (const name of ['w1', 'w2']) {
-    assert.deepEqual((await globalAddresses(ns[name])).map((a) => a.local), [ports[name].fixed_ips[0].ip_address], `${name} holds only its DHCPv6 address`);
+    assert.deepEqual((await globalAddresses(ns[name])).map((a) => a.local), [v6of(ports[name])], `${name} holds only its DHCPv6 address`);
   }
 
+  // The IPv4 side of a dual-stack host line: udhcpc in w4 (it flushes eth0, so not in w1/w2).
+  const lease4 = await topo.dhcp(ns.w4);
+  assert.equal(lease4.ip, ports.w4.fixed_ips.find((f: any) => f.subnet_id === subS4.id).ip_address);
+
   // Stateless: SLAAC gives the port's EUI-64 fixed IP, DHCPv6 only DNS and domain.
-  const fixed3 = ports.w3.fixed_ips[0].ip_address;
+  const fixed3 = v6of(ports.w3);
   await waitFor(`SLAAC address ${fixed3} in w3`, async () => (await globalAddresses(ns.w3)).some((a) => a.local === fixed3 && !a.tentative), 40_000, 300);
   const info3 = await dhclient.run(ns.w3, 'w3', ['-S']);
   assert.equal(info3.new_ip6_address, undefined, 'an Information-Request gets no address');
@@ -165,7 +172,7 @@ test('DHCPv6: stateful addresses and stateless DNS from the DHCP namespace, RA f
   assert.equal(info3.new_dhcp6_domain_search, 'openstacklocal.');
 
   // Packets: on the stateful link (on-link prefix from the RA, /128 addresses) and across the router.
-  await waitFor('w1 pings w2 over IPv6', async () => (await topo.exec(ns.w1, 'busybox', ['ping6', '-c', '1', '-W', '1', ports.w2.fixed_ips[0].ip_address])).code === 0);
+  await waitFor('w1 pings w2 over IPv6', async () => (await topo.exec(ns.w1, 'busybox', ['ping6', '-c', '1', '-W', '1', v6of(ports.w2)])).code === 0);
   await waitFor('w2 pings w1 over IPv6', async () => (await topo.exec(ns.w2, 'busybox', ['ping6', '-c', '1', '-W', '1', fixed1])).code === 0);
   await waitFor('w1 reaches w3 through the router', async () => (await topo.exec(ns.w1, 'busybox', ['ping6', '-c', '1', '-W', '1', fixed3])).code === 0);
 
@@ -187,7 +194,7 @@ test('DHCPv6: stateful addresses and stateless DNS from the DHCP namespace, RA f
   const lateNs = await topo.addWorkload('c11', 'hv1', late.id);
   await topo.waitPortStatus(late.id, 'ACTIVE');
   const leaseLate = await dhclient.run(lateNs, 'c11', []);
-  assert.equal(leaseLate.new_ip6_address, late.fixed_ips[0].ip_address);
+  assert.equal(leaseLate.new_ip6_address, v6of(late));
   assert.equal(leaseLate.new_dhcp6_sntp_servers, '2001:db8::12');
   assert.equal(livePid(path.join(dir, 'pid'), dir), pid, 'still the same dnsmasq');
   for (const p of added.slice(0, 6)) assert.equal((await api.del(`/v2.0/ports/${p.id}`)).status, 204);
@@ -196,6 +203,6 @@ test('DHCPv6: stateful addresses and stateless DNS from the DHCP namespace, RA f
   assert.ok(fs.readFileSync(path.join(dir, 'host', added[6].id), 'utf8').includes(`set:port-${added[6].id}`));
   assert.ok(!fs.existsSync(path.join(dir, 'portopts', added[0].id)), 'a deleted port\'s options are gone');
   const lease2b = await dhclient.run(ns.w2, 'w2', ['-D', 'LL']);
-  assert.equal(lease2b.new_ip6_address, ports.w2.fixed_ips[0].ip_address, 'answers after the removals');
+  assert.equal(lease2b.new_ip6_address, v6of(ports.w2), 'answers after the removals');
   assert.equal(livePid(path.join(dir, 'pid'), dir), after, 'and keeps running');
 });
