@@ -91,7 +91,8 @@ export interface PathCheck {
     | 'router_interface' // the router's device for a port exists, is up and holds its address
     | 'route' // the router forwards the destination through the expected device / next hop
     | 'snat' // traffic from `address` leaves the gateway with source `translated`
-    | 'dnat'; // traffic to `address` (+ protocol/port) is sent on to `translated`
+    | 'dnat' // traffic to `address` (+ protocol/port) is sent on to `translated`
+    | 'path'; // the whole path, as a backend's own trace follows one packet (ovn-trace)
   /** The host realizing it (linux: the binding host of the port, or of the router's ports). */
   host?: string;
   port_id?: string;
@@ -162,7 +163,20 @@ export interface PathVerification {
 export interface VerifyRequest {
   checks: PathCheck[];
   /** The packet, for backends that trace one (ovn-trace). */
-  packet: { source_port_id?: string; source_ip: string; destination_ip: string; protocol: string; port?: number };
+  packet: {
+    source_port_id?: string;
+    source_network_id?: string;
+    source_mac?: string;
+    /** The MAC the packet is sent to: the destination port's on one network, else the router interface's. */
+    first_hop_mac?: string;
+    source_ip: string;
+    destination_ip: string;
+    protocol: string;
+    port?: number;
+    /** Where intent delivers it: a port, or out of the cloud through an external network. */
+    destination_port_id?: string;
+    exit_network_id?: string;
+  };
   /** What intent concluded (reachable / not_reachable / unknown). */
   verdict: string;
   /** How long to wait for hosts. */

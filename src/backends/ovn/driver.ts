@@ -16,7 +16,8 @@
 //   claimed it on a chassis), DOWN otherwise; reported through the backend context with
 //   the revision translated. Bindings are `ovs` on hosts that run an OVN chassis (SB).
 import type { Logger } from 'pino';
-import type { BackendContext, BackendDriver, PortBinding, PortBindingRequest } from '../driver.ts';
+import type { BackendContext, BackendDriver, PortBinding, PortBindingRequest, VerifyRequest } from '../driver.ts';
+import { traceVerify } from './verify.ts';
 import type { StatusReport } from '../status.ts';
 import type { NeutrinoConfig } from '../../config/index.ts';
 import { ResyncRequired } from '../../feed/feed.ts';
@@ -82,6 +83,9 @@ export class OvnDriver implements BackendDriver {
   /** Listeners of each finished sync (tests, bench). */
   readonly synced: ((result: SyncResult) => void)[] = [];
   private readonly options: OvnOptions;
+
+  /** explain's verify: ovn-trace of the path's packet (verify.ts). */
+  readonly verify = (request: VerifyRequest) => traceVerify(request, this.options.ovn_sb_connection);
 
   constructor(options?: Partial<OvnOptions>) {
     this.options = { ovn_nb_connection: 'unix:/var/run/ovn/ovnnb_db.sock', ovn_sb_connection: '', ovn_resync_seconds: 300, ...options };

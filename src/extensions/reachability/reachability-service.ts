@@ -8,7 +8,7 @@ import type { BackendDriver, PathVerification } from '../../backends/driver.ts';
 import { explain, type Explanation } from './engine.ts';
 import { SnapshotLoader, type Endpoint } from './loader.ts';
 import type { Protocol, TrafficSpec } from './snapshot.ts';
-import { bindingHosts, verifyRequest } from './verify.ts';
+import { portFacts, verifyRequest } from './verify.ts';
 
 declare module '../../framework/lookup.ts' {
   interface ServiceLookup {
@@ -109,8 +109,8 @@ export class ReachabilityService {
     const answer = explain(snapshot, spec);
     let verification: PathVerification | undefined;
     if (body.verify === true && backend?.verify) {
-      const hosts = await bindingHosts(this.deps, this.deps.database.db, snapshot);
-      verification = await backend.verify(verifyRequest(snapshot, spec, answer, hosts, VERIFY_TIMEOUT_MS));
+      const facts = await portFacts(this.deps, this.deps.database.db, snapshot);
+      verification = await backend.verify(verifyRequest(snapshot, spec, answer, facts, VERIFY_TIMEOUT_MS));
     }
     return {
       source: { ...source, ip_address: snapshot.source.ip_address },

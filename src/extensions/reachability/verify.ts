@@ -194,24 +194,38 @@ export class CheckBuilder {
   }
 }
 
-/** binding:host_id of the ports on the path (every port of the snapshot: routers' too). */
-export async function bindingHosts(deps: ServiceDeps, db: Tx, s: Snapshot): Promise<Map<string, string>> {
+/** binding:host_id and MAC of the ports on the path (every port of the snapshot: routers' too). */
+export async function portFacts(deps: ServiceDeps, db: Tx, s: Snapshot): Promise<Map<string, { host: string; mac: string }>> {
   const ports = deps.services.get('ports');
   if (!ports) return new Map();
   const items = await ports.repo.findWhere(db, { id: [...s.ports.keys()] });
-  return new Map(items.map((p) => [p.id as string, String(p['binding:host_id'] ?? '')]));
+  return new Map(items.map((p) => [p.id as string, { host: String(p['binding:host_id'] ?? ''), mac: String(p.mac_address ?? '') }]));
 }
 
 /** The request a backend's verify receives. */
-export function verifyRequest(s: Snapshot, traffic: TrafficSpec, answer: Explanation, hosts: Map<string, string>, timeoutMs: number): VerifyRequest {
+export function verifyRequest(s: Snapshot, traffic: TrafficSpec, answer: Explanation, facts: Map<string, { host: string; mac: string }>, timeoutMs: number): VerifyRequest {
+  const hosts = new Map([...facts].map(([id, f]) => [id, f.host]));
+  const source = 'port_id' in s.source ? s.ports.get(s.source.port_id) : undefined;
+  // The first hop's MAC: the router interface the packet enters first, else the port it arrives at.
+  const firstRouter = answer.forward.find((h) => h.kind === 'router_interface' && h.resource?.type === 'port');
+  const arrives = answer.forward.find((h) => h.kind === 'destination_port');
+  const exit = answer.forward.find((h) => h.kind === 'external' && h.ok);
+  const destinationPort = arrives?.resource?.id ?? ('port_id' in s.destination ? s.destination.port_id : undefined);
+  // Blocked before the first hop is known: the packet is dropped before its MAC matters.
+  const firstHop = firstRouter?.resource?.id ?? destinationPort;
   return {
     checks: new CheckBuilder(s, traffic, hosts).build(answer),
     packet: {
-      source_port_id: 'port_id' in s.source ? s.source.port_id : undefined,
+      source_port_id: source?.id,
+      source_network_id: source?.network_id,
+      source_mac: source ? facts.get(source.id)?.mac : undefined,
+      first_hop_mac: firstHop ? facts.get(firstHop)?.mac : undefined,
       source_ip: s.source.ip_address,
       destination_ip: s.destination.ip_address,
       protocol: traffic.protocol,
       port: traffic.port,
+      destination_port_id: destinationPort,
+      exit_network_id: exit?.resource?.id,
     },
     verdict: answer.verdict,
     timeoutMs,
