@@ -43,6 +43,13 @@ export interface BackendCapabilities {
   qosRuleTypes?: string[];
   /** VIF types bindPort may answer. */
   vifTypes?: string[];
+  /**
+   * Routers and floating IPs are realized by agents that report their status (the linux
+   * backend's L3 agents, as Neutron's): a new router is `BUILD` and a floating IP `DOWN`
+   * until an agent reports what it realized (no L3 agent: they stay so). Otherwise the API
+   * writes them: routers `ACTIVE`, floating IPs `ACTIVE` while associated.
+   */
+  reportsL3Status?: boolean;
 }
 
 /** What a running driver receives. */

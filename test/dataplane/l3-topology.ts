@@ -1,6 +1,7 @@
 // Shared set-up of the L3 dataplane tests: two hypervisors, an "external" namespace at
 // 203.0.113.1 on the flat provider network physnet1 (a veth on the test's `phys` bridge),
 // that network as the external network, and helpers for tenant networks and workloads.
+import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { Topology, must, waitFor } from './harness.ts';
@@ -15,7 +16,13 @@ export interface L3Topology {
   api: ReturnType<Topology['admin']['as']>;
 }
 
-export async function l3Topology(topo: Topology, hypervisors = ['hv1', 'hv2'], serverConfig: Record<string, unknown> = {}): Promise<L3Topology> {
+/** `externalSubnet`: extra attributes of the external subnet, asked once the server runs (e.g. a subnet pool of an address scope). */
+export async function l3Topology(
+  topo: Topology,
+  hypervisors = ['hv1', 'hv2'],
+  serverConfig: Record<string, unknown> = {},
+  externalSubnet: () => Promise<Record<string, unknown>> = async () => ({}),
+): Promise<L3Topology> {
   await topo.start(serverConfig);
   for (const hv of hypervisors) await topo.addHypervisor(hv);
   const ext = await topo.addNamespace('ext');
@@ -26,7 +33,7 @@ export async function l3Topology(topo: Topology, hypervisors = ['hv1', 'hv2'], s
   const extNet = (await topo.admin.post('/v2.0/networks', { network: { name: 'public', 'router:external': true, 'provider:network_type': 'flat', 'provider:physical_network': 'physnet1' } })).body.network;
   const extSubnet = (
     await topo.admin.post('/v2.0/subnets', {
-      subnet: { network_id: extNet.id, cidr: '203.0.113.0/24', ip_version: 4, gateway_ip: EXTERNAL_HOST, enable_dhcp: false, allocation_pools: [{ start: '203.0.113.10', end: '203.0.113.99' }] },
+      subnet: { network_id: extNet.id, cidr: '203.0.113.0/24', ip_version: 4, gateway_ip: EXTERNAL_HOST, enable_dhcp: false, allocation_pools: [{ start: '203.0.113.10', end: '203.0.113.99' }], ...(await externalSubnet()) },
     })
   ).body.subnet;
   const api = topo.admin.as({ project: 'project-a', roles: 'member' });
@@ -75,4 +82,31 @@ export async function routerHost(topo: Topology, routerId: string): Promise<stri
     return list.length ? list : null;
   });
   return agents[0].host as string;
+}
+
+/**
+ * A UDP listener in a namespace counting the datagrams it receives on `port` (the count in a
+ * file of the topology's directory, read by the returned function).
+ */
+export function udpCounter(topo: Topology, ns: string, port: number): () => number {
+  const file = path.join(topo.dir, `udp-${ns}-${port}`);
+  const code = `let n=0;const s=require('dgram').createSocket('udp4');s.on('message',()=>require('fs').writeFileSync(${JSON.stringify(file)},String(++n)));s.bind(${port});`;
+  spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', code, path.join(topo.dir, 'udp-counter')], { stdio: 'ignore' }).unref();
+  return () => (fs.existsSync(file) ? Number(fs.readFileSync(file, 'utf8')) || 0 : 0);
+}
+
+/** One UDP flow (fixed source port) from ns to address:port, a datagram every 50 ms for `seconds`. */
+export function udpFlow(topo: Topology, ns: string, address: string, port: number, sourcePort: number, seconds: number): void {
+  const code = `const s=require('dgram').createSocket('udp4');s.bind(${sourcePort},()=>{const t=setInterval(()=>s.send('x',${port},${JSON.stringify(address)}),50);setTimeout(()=>{clearInterval(t);s.close();},${seconds * 1000});});`;
+  spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', code, path.join(topo.dir, 'udp-flow')], { stdio: 'ignore' }).unref();
+}
+
+/** Whether a counter grows by more than 2 within 3 s (false: the flow does not reach it). */
+export async function counterMoves(count: () => number): Promise<boolean> {
+  const start = count();
+  for (let i = 0; i < 30; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    if (count() > start + 2) return true;
+  }
+  return false;
 }

@@ -45,5 +45,37 @@ for (const dialect of dialects()) {
       assert.equal((await t.client.del(`/v2.0/routers/${r2.id}`)).status, 204);
       assert.deepEqual((await t.admin.get(`/v2.0/agents/${moved.id}/l3-routers`)).body.routers.map((x: any) => x.id), [r1.id]);
     });
+
+    it('status from the agents: a router is BUILD and a floating IP DOWN until an L3 agent reports what it realized', async () => {
+      const ext = (await t.admin.post('/v2.0/networks', { network: { name: 'ext-status', 'router:external': true } })).body.network;
+      await t.admin.post('/v2.0/subnets', { subnet: { network_id: ext.id, cidr: '198.51.100.0/24', ip_version: 4 } });
+      const net = (await t.client.post('/v2.0/networks', { network: { name: 'in-status' } })).body.network;
+      const subnet = (await t.client.post('/v2.0/subnets', { subnet: { network_id: net.id, cidr: '10.9.0.0/24', ip_version: 4 } })).body.subnet;
+      const router = (await t.client.post('/v2.0/routers', { router: { name: 'r-status', external_gateway_info: { network_id: ext.id } } })).body.router;
+      assert.equal(router.status, 'BUILD');
+      await t.client.put(`/v2.0/routers/${router.id}/add_router_interface`, { subnet_id: subnet.id });
+      const port = (await t.client.post('/v2.0/ports', { port: { network_id: net.id } })).body.port;
+      const other = (await t.client.post('/v2.0/ports', { port: { network_id: net.id } })).body.port;
+      const fip = (await t.client.post('/v2.0/floatingips', { floatingip: { floating_network_id: ext.id, port_id: port.id } })).body.floatingip;
+      assert.equal(fip.status, 'DOWN', 'associated, but no agent has realized it');
+      const report = async (resource: string, id: string, status: string) => {
+        const current = (await t.admin.get(`/v2.0/${resource}/${id}`)).body[resource === 'routers' ? 'router' : 'floatingip'];
+        const answer = await service.post('/v2.0/status-reports', { reports: [{ resource, id, revision: current.revision_number, status }] });
+        assert.equal(answer.body.results[0].result, 'applied', JSON.stringify(answer.body));
+      };
+      await report('routers', router.id, 'ACTIVE');
+      await report('floatingips', fip.id, 'ACTIVE');
+      assert.equal((await t.client.get(`/v2.0/routers/${router.id}`)).body.router.status, 'ACTIVE');
+      // Moving or releasing leaves the status to the agent (it reports the new revision).
+      const moved = (await t.client.put(`/v2.0/floatingips/${fip.id}`, { floatingip: { port_id: other.id } })).body.floatingip;
+      assert.equal(moved.status, 'ACTIVE');
+      const released = (await t.client.put(`/v2.0/floatingips/${fip.id}`, { floatingip: { port_id: null } })).body.floatingip;
+      assert.equal(released.status, 'ACTIVE', 'until the agent reports the mapping gone');
+      await report('floatingips', fip.id, 'DOWN');
+      assert.equal((await t.client.get(`/v2.0/floatingips/${fip.id}`)).body.floatingip.status, 'DOWN');
+      // A router no L3 agent realized stays BUILD.
+      const lonely = (await t.client.post('/v2.0/routers', { router: { name: 'r-none' } })).body.router;
+      assert.equal((await t.client.get(`/v2.0/routers/${lonely.id}`)).body.router.status, 'BUILD');
+    });
   });
 }

@@ -3,7 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { planRouter } from '../../src/agent/l3/plan.ts';
-import { natRules, natScript, natTableMatches, ruleTag, NAT_TABLE } from '../../src/agent/l3/nat.ts';
+import { changedMappings, natRules, natTable, NAT_TABLE } from '../../src/agent/l3/nat.ts';
+import { ruleTag, tableMatches, tableScript } from '../../src/agent/l3/nft-table.ts';
+import { scopeTable } from '../../src/agent/l3/scope.ts';
 
 const net = (id: string, extra = {}) => [id, { id, mtu: 1450, ipv4_address_scope: null as string | null, ...extra }] as const;
 const subnet = (id: string, network_id: string, cidr: string, extra = {}) => [id, { id, network_id, cidr, ip_version: cidr.includes(':') ? 6 : 4, gateway_ip: null, ...extra }] as const;
@@ -58,7 +60,7 @@ test('router plan: no SNAT for an internal network in the external network\'s ad
   assert.deepEqual(natRules(planRouter(off.router, off.cache)).postrouting, []);
 });
 
-test('NAT rules: floating IPs 1:1, port forwardings, SNAT last; unassociated floating IPs ignored', () => {
+test('NAT rules: floating IPs 1:1, port forwardings (ranges port by port), hairpin, SNAT last; unassociated floating IPs ignored', () => {
   const fips = [
     { id: 'f1', router_id: 'r1', revision_number: 2, floating_ip_address: '203.0.113.20', fixed_ip_address: '10.1.0.5', port_forwardings: [] },
     { id: 'f2', router_id: 'r1', revision_number: 1, floating_ip_address: '203.0.113.21', fixed_ip_address: null, port_forwardings: [{ protocol: 'tcp', internal_ip_address: '10.1.0.6', internal_port: 22, external_port: 2222 }, { protocol: 'udp', internal_ip_address: '10.1.0.6', internal_port_range: '5000:5010', external_port_range: '6000:6010' }] },
@@ -72,21 +74,71 @@ test('NAT rules: floating IPs 1:1, port forwardings, SNAT last; unassociated flo
   assert.deepEqual(rules.prerouting, [
     'ip daddr 203.0.113.20 dnat to 10.1.0.5',
     'ip daddr 203.0.113.21 meta l4proto tcp th dport 2222 dnat to 10.1.0.6:22',
-    'ip daddr 203.0.113.21 meta l4proto udp th dport 6000-6010 dnat to 10.1.0.6:5000-5010',
+    `ip daddr 203.0.113.21 meta l4proto udp th dport 6000-6010 dnat to 10.1.0.6 : th dport map { ${Array.from({ length: 11 }, (_, i) => `${6000 + i} : ${5000 + i}`).join(', ')} }`,
   ]);
-  assert.deepEqual(rules.postrouting, ['oifname "qg-pg000000004" ip saddr 10.1.0.5 snat to 203.0.113.20', 'oifname "qg-pg000000004" ip saddr { 10.1.0.0/24, 10.2.0.0/24 } snat to 203.0.113.10']);
-  const script = natScript(rules);
+  assert.deepEqual(rules.postrouting, [
+    'oifname "qg-pg000000004" ip saddr 10.1.0.5 snat to 203.0.113.20',
+    'oifname != "qg-pg000000004" ct status dnat ip saddr { 10.1.0.0/24, 10.2.0.0/24 } snat to 203.0.113.10',
+    'oifname "qg-pg000000004" ip saddr { 10.1.0.0/24, 10.2.0.0/24 } snat to 203.0.113.10',
+  ]);
+  assert.deepEqual([...rules.byAddress.keys()], ['203.0.113.20', '203.0.113.21']);
+  const script = tableScript(natTable(rules));
   assert.match(script, new RegExp(`^table ip ${NAT_TABLE}\ndelete table ip ${NAT_TABLE}\ntable ip ${NAT_TABLE} \\{`));
   assert.ok(script.includes(`    ${rules.prerouting[0]} comment "${ruleTag(rules.prerouting[0])}"\n`));
+  // A range onto one internal port (1-N) keeps that port.
+  const oneToN = cache({}, [{ id: 'f5', router_id: 'r1', revision_number: 1, floating_ip_address: '203.0.113.24', fixed_ip_address: null, port_forwardings: [{ protocol: 'tcp', internal_ip_address: '10.1.0.7', internal_port_range: '80:80', external_port_range: '8000:8010' }] }]);
+  assert.deepEqual(natRules(planRouter(oneToN.router, oneToN.cache)).prerouting, ['ip daddr 203.0.113.24 meta l4proto tcp th dport 8000-8010 dnat to 10.1.0.7:80']);
   // A router without gateway (or admin down) translates nothing.
   const down = cache({ admin_state_up: false }, fips);
-  assert.deepEqual(natRules(planRouter(down.router, down.cache)), { prerouting: [], postrouting: [] });
+  const none = natRules(planRouter(down.router, down.cache));
+  assert.deepEqual([none.prerouting, none.postrouting, none.byAddress.size], [[], [], 0]);
+});
+
+test('conntrack flush: the floating IPs whose mapping lost a rule, never the gateway address', () => {
+  const fips = [
+    { id: 'f1', router_id: 'r1', revision_number: 2, floating_ip_address: '203.0.113.20', fixed_ip_address: '10.1.0.5', port_forwardings: [] },
+    { id: 'f2', router_id: 'r1', revision_number: 2, floating_ip_address: '203.0.113.21', fixed_ip_address: '10.1.0.6', port_forwardings: [] },
+  ];
+  const before = natRules(planRouter(cache({}, fips).router, cache({}, fips).cache));
+  // The listing nft prints: the FIP's address in the daddr match (prerouting) or the snat target (postrouting).
+  const listing = (rules: typeof before) =>
+    JSON.stringify({
+      nftables: [
+        ...rules.prerouting.map((r) => ({ rule: { chain: 'prerouting', comment: ruleTag(r), expr: [{ match: { op: '==', left: { payload: { protocol: 'ip', field: 'daddr' } }, right: /daddr (\S+)/.exec(r)![1] } }] } })),
+        ...rules.postrouting.map((r) => ({ rule: { chain: 'postrouting', comment: ruleTag(r), expr: [{ snat: { addr: /snat to (\S+)/.exec(r)![1] } }] } })),
+      ],
+    });
+  const moved = [{ ...fips[0], fixed_ip_address: '10.1.0.9' }, fips[1]];
+  const after = natRules(planRouter(cache({}, moved).router, cache({}, moved).cache));
+  assert.deepEqual(changedMappings(listing(before), after, '203.0.113.10'), ['203.0.113.20'], 'f1 moved, f2 unchanged, the gateway SNAT changed too but is not flushed');
+  const disassociated = natRules(planRouter(cache({}, [fips[1]]).router, cache({}, [fips[1]]).cache));
+  assert.deepEqual(changedMappings(listing(before), disassociated, '203.0.113.10'), ['203.0.113.20']);
+  assert.deepEqual(changedMappings(listing(before), before, '203.0.113.10'), []);
+  assert.deepEqual(changedMappings(null, before, '203.0.113.10'), [], 'a new table: nothing to flush');
+});
+
+test('address scopes: no table without scopes; marks per interface and family, cross-scope forwarding dropped', () => {
+  const { router, cache: c } = cache();
+  c.networks.set('nb', { id: 'nb', mtu: 1450, ipv4_address_scope: null });
+  assert.equal(scopeTable(planRouter(router, c)), null, 'no scoped network: everything routed, no table');
+  c.networks.set('nb', { id: 'nb', mtu: 1450, ipv4_address_scope: 'scope1' });
+  const table = scopeTable(planRouter(router, c))!;
+  assert.equal(table.family, 'inet');
+  const [prerouting, forward] = table.chains;
+  assert.deepEqual(prerouting.rules, [
+    'meta nfproto ipv4 meta mark set iifname map { "qr-p6000000002" : 0x00000001, "qr-pa000000001" : 0x00000001, "qr-pb000000003" : 0x00000002, "qg-pg000000004" : 0x00000001 }',
+    'meta nfproto ipv6 meta mark set iifname map { "qr-p6000000002" : 0x00000001, "qr-pa000000001" : 0x00000001, "qr-pb000000003" : 0x00000001, "qg-pg000000004" : 0x00000001 }',
+  ]);
+  assert.deepEqual(forward.rules.slice(0, 3), ['ct state established,related accept', 'ct status dnat accept', 'oifname "qg-pg000000004" ip saddr { 10.1.0.0/24, 10.2.0.0/24 } accept']);
+  assert.ok(forward.rules.includes('oifname "qr-pb000000003" meta nfproto ipv4 meta mark != 0x00000002 drop'));
+  assert.ok(forward.rules.includes('oifname "qr-pa000000001" meta nfproto ipv4 meta mark != 0x00000001 drop'));
+  assert.equal(scopeTable(planRouter({ ...router, admin_state_up: false }, c)), null);
 });
 
 test('NAT table read back: equal only with the same rules in the same order', () => {
   const a = 'ip daddr 203.0.113.20 dnat to 10.1.0.5';
   const b = 'ip daddr 203.0.113.21 dnat to 10.1.0.6';
-  const rules = { prerouting: [a, b], postrouting: [] };
+  const rules = natTable({ prerouting: [a, b], postrouting: [], byAddress: new Map() });
   const listed = (rulesIn: [string, string][], chains = ['prerouting', 'postrouting']) =>
     JSON.stringify({
       nftables: [
@@ -96,11 +148,11 @@ test('NAT table read back: equal only with the same rules in the same order', ()
         ...rulesIn.map(([chain, rule]) => ({ rule: { family: 'ip', table: NAT_TABLE, chain, handle: 2, comment: ruleTag(rule), expr: [] } })),
       ],
     });
-  assert.equal(natTableMatches(listed([['prerouting', a], ['prerouting', b]]), rules), true);
-  assert.equal(natTableMatches(listed([['prerouting', a]]), rules), false, 'a rule deleted by hand');
-  assert.equal(natTableMatches(listed([['prerouting', b], ['prerouting', a]]), rules), false, 'order matters');
-  assert.equal(natTableMatches(listed([['prerouting', a], ['prerouting', b]], ['prerouting']), rules), false, 'a chain missing');
-  assert.equal(natTableMatches('not json', rules), false);
+  assert.equal(tableMatches(listed([['prerouting', a], ['prerouting', b]]), rules), true);
+  assert.equal(tableMatches(listed([['prerouting', a]]), rules), false, 'a rule deleted by hand');
+  assert.equal(tableMatches(listed([['prerouting', b], ['prerouting', a]]), rules), false, 'order matters');
+  assert.equal(tableMatches(listed([['prerouting', a], ['prerouting', b]], ['prerouting']), rules), false, 'a chain missing');
+  assert.equal(tableMatches('not json', rules), false);
 });
 
 test('router advertisements (radvd): slaac A, dhcpv6-stateless O + A, dhcpv6-stateful M and no A; MTU in every RA', async () => {

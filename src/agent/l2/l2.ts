@@ -6,6 +6,7 @@
 import type { AgentContext, AgentReport, Change, Obj, Reconciler, ReconcilerFactory } from '../reconciler.ts';
 import type { Link } from '../host.ts';
 import { bridgeName, tapName, L2_AGENT_TYPE } from '../../backends/linux/names.ts';
+import { isRouterPort } from '../l3/plan.ts';
 
 const VXLAN_PORT = '4789';
 const ZERO_MAC = '00:00:00:00:00:00';
@@ -254,7 +255,8 @@ export class L2Reconciler implements Reconciler {
       await this.syncNetwork(net.id);
       if (!(await this.host.link(br))) throw new Error(`bridge ${br} is missing`);
     }
-    if (!l) return this.ctx.report('ports', port!, 'DOWN', `port/${id}`);
+    // A router's ports are reported by the L3 reconciler (their other end is in the router).
+    if (!l) return isRouterPort(port) ? undefined : this.ctx.report('ports', port!, 'DOWN', `port/${id}`);
     const up = port!.admin_state_up !== false && net.admin_state_up !== false;
     // One command for whatever differs (a first start plugs 1,000 taps: each command is a process).
     const set: string[] = [];
@@ -262,7 +264,7 @@ export class L2Reconciler implements Reconciler {
     if (l.master !== br) set.push('master', br);
     if (l.flags.includes('UP') !== up) set.push(up ? 'up' : 'down');
     if (set.length) await this.host.ip('link', 'set', tap, ...set);
-    this.ctx.report('ports', port!, up ? 'ACTIVE' : 'DOWN', `port/${id}`);
+    if (!isRouterPort(port)) this.ctx.report('ports', port!, up ? 'ACTIVE' : 'DOWN', `port/${id}`);
   }
 }
 

@@ -1,72 +1,107 @@
 // A router's NAT as one nftables table in its namespace (`table ip neutrino-router`):
 // floating IPs (1:1 DNAT in prerouting, SNAT of the fixed IP in postrouting), port
-// forwardings (DNAT per protocol and external port or range) and SNAT of the internal
-// subnets to the gateway address. Only traffic leaving through the gateway device is SNATed,
-// so traffic between the router's own subnets is never translated. The table is replaced
-// atomically (one `nft -f` transaction: create, delete, create with rules). Each rule
-// carries a hash of its text as its comment, so what the host has is read back (`nft -j`
-// lists rule comments, not table comments, in nftables 1.0.6) and compared rule by rule in
-// order, without re-applying an unchanged table.
-import { createHash } from 'node:crypto';
+// forwardings (DNAT per protocol and external port or range; a range onto a range of the
+// same length maps port by port, 8000:8010 → 80:90 sends 8003 to 83) and SNAT of the
+// internal subnets to the gateway address. Only traffic leaving through the gateway device is
+// SNATed, so traffic between the router's own subnets is never translated — except hairpin:
+// a workload reaching a floating IP of the same router is DNATed and then SNATed to the
+// gateway address (as Neutron's `--ctstate DNAT -j SNAT` rule), so the reply comes back
+// through the router even when both are on one subnet. Replaced and compared as nft-table.ts says.
 import type { RouterPlan } from './plan.ts';
+import { parseListing, ruleTag, type NftTable } from './nft-table.ts';
 
 export const NAT_TABLE = 'neutrino-router';
 
 export interface NatRules {
   prerouting: string[];
   postrouting: string[];
+  /** The rules of each floating IP (by address), for flushing connections of a changed mapping. */
+  byAddress: Map<string, string[]>;
+}
+
+/** `a-b`, or `a` for one port, from Neutron's `a:b` / `a` / a number. */
+function portRange(value: string): { start: number; end: number } {
+  const [start, end = start] = value.split(/[:-]/).map(Number);
+  return { start, end };
+}
+
+/** The DNAT target of a forwarding: one port, or port by port when both sides are ranges of one length. */
+export function forwardTarget(internalIp: string, external: string, internal: string): string {
+  const ext = portRange(external);
+  const int = portRange(internal);
+  if (int.start === int.end) return `${internalIp}:${int.start}`;
+  const pairs: string[] = [];
+  for (let p = ext.start; p <= ext.end; p++) pairs.push(`${p} : ${int.start + (p - ext.start)}`);
+  return `${internalIp} : th dport map { ${pairs.join(', ')} }`;
 }
 
 export function natRules(plan: RouterPlan): NatRules {
   const prerouting: string[] = [];
   const postrouting: string[] = [];
+  const byAddress = new Map<string, string[]>();
   const gw = plan.gateway;
-  if (!gw || !plan.adminUp) return { prerouting, postrouting };
+  if (!gw || !plan.adminUp) return { prerouting, postrouting, byAddress };
   const out = JSON.stringify(gw.device);
   for (const fip of plan.floatingIps) {
     if (fip.address.includes(':')) continue;
+    const mine: string[] = [];
     for (const pf of fip.forwardings) {
-      prerouting.push(`ip daddr ${fip.address} meta l4proto ${pf.protocol} th dport ${pf.externalPort} dnat to ${pf.internalIp}:${pf.internalPort}`);
+      const ext = portRange(pf.externalPort);
+      const dport = ext.start === ext.end ? `${ext.start}` : `${ext.start}-${ext.end}`;
+      mine.push(`ip daddr ${fip.address} meta l4proto ${pf.protocol} th dport ${dport} dnat to ${forwardTarget(pf.internalIp, pf.externalPort, pf.internalPort)}`);
     }
+    if (fip.fixed) mine.push(`ip daddr ${fip.address} dnat to ${fip.fixed}`);
+    prerouting.push(...mine);
     if (fip.fixed) {
-      prerouting.push(`ip daddr ${fip.address} dnat to ${fip.fixed}`);
-      postrouting.push(`oifname ${out} ip saddr ${fip.fixed} snat to ${fip.address}`);
+      const snat = `oifname ${out} ip saddr ${fip.fixed} snat to ${fip.address}`;
+      postrouting.push(snat);
+      mine.push(snat);
     }
+    byAddress.set(fip.address, mine);
+  }
+  if (gw.snatAddress && plan.internalCidrs4.length && plan.floatingIps.length) {
+    postrouting.push(`oifname != ${out} ct status dnat ip saddr { ${plan.internalCidrs4.join(', ')} } snat to ${gw.snatAddress}`);
   }
   if (plan.snatSources.length && gw.snatAddress) postrouting.push(`oifname ${out} ip saddr { ${plan.snatSources.join(', ')} } snat to ${gw.snatAddress}`);
-  return { prerouting, postrouting };
+  return { prerouting, postrouting, byAddress };
 }
 
-/** The comment identifying a rule (its text's hash). */
-export function ruleTag(rule: string): string {
-  return createHash('sha256').update(rule).digest('hex').slice(0, 24);
+export function natTable(rules: NatRules): NftTable {
+  return {
+    family: 'ip',
+    name: NAT_TABLE,
+    chains: [
+      { name: 'prerouting', base: 'type nat hook prerouting priority dstnat; policy accept;', rules: rules.prerouting },
+      { name: 'postrouting', base: 'type nat hook postrouting priority srcnat; policy accept;', rules: rules.postrouting },
+    ],
+  };
 }
 
-/** The `nft -f` input replacing the table in one transaction. */
-export function natScript(rules: NatRules): string {
-  const indent = (lines: string[]) => lines.map((l) => `    ${l} comment "${ruleTag(l)}"\n`).join('');
-  return (
-    `table ip ${NAT_TABLE}\n` +
-    `delete table ip ${NAT_TABLE}\n` +
-    `table ip ${NAT_TABLE} {\n` +
-    `  chain prerouting {\n    type nat hook prerouting priority dstnat; policy accept;\n${indent(rules.prerouting)}  }\n` +
-    `  chain postrouting {\n    type nat hook postrouting priority srcnat; policy accept;\n${indent(rules.postrouting)}  }\n` +
-    `}\n`
-  );
-}
-
-/** Whether the table `nft -j list table` printed holds exactly these rules, in order. */
-export function natTableMatches(listed: string, rules: NatRules): boolean {
-  let parsed: { nftables?: Record<string, any>[] };
-  try {
-    parsed = JSON.parse(listed);
-  } catch {
-    return false;
+/**
+ * Floating IPs whose mapping lost a rule between the listed table and the new rules: their
+ * connections must be flushed (conntrack keeps translating an established flow by its
+ * entry, so a moved or disassociated floating IP would keep reaching its old fixed IP).
+ * The gateway address is never among them (its SNAT rule changes with the interfaces).
+ */
+export function changedMappings(listed: string | null, rules: NatRules, gatewayAddress: string | null): string[] {
+  const items = listed === null ? null : parseListing(listed);
+  if (!items) return [];
+  const had = new Map<string, string[]>();
+  for (const item of items) {
+    const rule = item.rule;
+    if (!rule || !Array.isArray(rule.expr)) continue;
+    let address: string | undefined;
+    for (const e of rule.expr) {
+      if (rule.chain === 'prerouting' && e.match?.left?.payload?.field === 'daddr' && typeof e.match.right === 'string') address = e.match.right;
+      if (rule.chain === 'postrouting' && typeof e.snat?.addr === 'string') address = e.snat.addr;
+    }
+    if (!address || address === gatewayAddress) continue;
+    (had.get(address) ?? had.set(address, []).get(address)!).push(String(rule.comment ?? ''));
   }
-  const items = parsed.nftables ?? [];
-  const chains = new Set(items.filter((i) => i.chain?.table === NAT_TABLE).map((i) => i.chain.name));
-  if (!chains.has('prerouting') || !chains.has('postrouting')) return false;
-  const tags = (chain: string) => items.filter((i) => i.rule?.chain === chain).map((i) => String(i.rule.comment ?? ''));
-  const same = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
-  return same(tags('prerouting'), rules.prerouting.map(ruleTag)) && same(tags('postrouting'), rules.postrouting.map(ruleTag));
+  const changed: string[] = [];
+  for (const [address, tags] of had) {
+    const now = new Set((rules.byAddress.get(address) ?? []).map(ruleTag));
+    if (tags.some((t) => !now.has(t))) changed.push(address);
+  }
+  return changed.sort();
 }

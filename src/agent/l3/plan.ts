@@ -8,6 +8,9 @@ type Obj = Record<string, any>;
 export const ROUTER_INTERFACE_OWNERS = new Set(['network:router_interface', 'network:router_interface_distributed', 'network:ha_router_replicated_interface']);
 export const ROUTER_GATEWAY_OWNER = 'network:router_gateway';
 
+/** A router's interface or gateway port: its status is reported by the L3 reconciler, which plugs both ends. */
+export const isRouterPort = (port: Obj | undefined): boolean => !!port && (ROUTER_INTERFACE_OWNERS.has(port.device_owner) || port.device_owner === ROUTER_GATEWAY_OWNER);
+
 /** Device names inside the router namespace (Neutron's L3 agent uses the same prefixes). */
 export const internalDevice = (portId: string) => `qr-${portId.slice(0, 11)}`;
 export const gatewayDevice = (portId: string) => `qg-${portId.slice(0, 11)}`;
@@ -26,6 +29,9 @@ export interface RouterInterface {
   addresses: string[];
   /** The port's binding host (the router's ports are bound to the host realizing it). */
   boundHost: string | null;
+  /** The address scopes of the port's network (`ipv4/ipv6_address_scope`; null: unscoped). */
+  scope4: string | null;
+  scope6: string | null;
 }
 
 export interface FloatingIpPlan {
@@ -47,6 +53,8 @@ export interface RouterPlan {
   routes: { destination: string; nexthop: string }[];
   /** Internal IPv4 subnets whose traffic to the external network is SNATed to the gateway address. */
   snatSources: string[];
+  /** Every internal IPv4 subnet of the router (hairpin SNAT). */
+  internalCidrs4: string[];
   floatingIps: FloatingIpPlan[];
   /** Interfaces on IPv6 subnets that send router advertisements (SLAAC / DHCPv6 modes). */
   advertise: { device: string; prefixes: string[]; mode: string; mtu: number }[];
@@ -72,15 +80,18 @@ function addressesOf(port: Obj, subnets: Map<string, Obj>): string[] {
 }
 
 function routerInterface(port: Obj, device: string, cache: L3Cache): RouterInterface {
+  const network = cache.networks.get(port.network_id);
   return {
     portId: port.id,
     networkId: port.network_id,
     device,
     tap: tapName(port.id),
     mac: port.mac_address,
-    mtu: cache.networks.get(port.network_id)?.mtu ?? 1500,
+    mtu: network?.mtu ?? 1500,
     addresses: addressesOf(port, cache.subnets),
     boundHost: port['binding:host_id'] || null,
+    scope4: network?.ipv4_address_scope ?? null,
+    scope6: network?.ipv6_address_scope ?? null,
   };
 }
 
@@ -126,16 +137,13 @@ export function planRouter(router: Obj, cache: L3Cache): RouterPlan {
   // SNAT: internal IPv4 subnets to the gateway's address, unless the internal network shares
   // the external network's address scope (then it is routed as is, Neutron's contract).
   const snatSources: string[] = [];
-  if (gateway?.snatAddress && info?.enable_snat !== false) {
-    const externalScope = cache.networks.get(gateway.networkId)?.ipv4_address_scope ?? null;
-    for (const p of ifPorts) {
-      const scope = cache.networks.get(p.network_id)?.ipv4_address_scope ?? null;
-      if (externalScope && scope === externalScope) continue;
-      for (const f of p.fixed_ips as Obj[]) {
-        const s = cache.subnets.get(f.subnet_id);
-        if (s?.ip_version === 4) snatSources.push(s.cidr);
-      }
-    }
+  const internalCidrs4: string[] = [];
+  for (const i of interfaces) {
+    const cidrs = (cache.ports.get(i.portId)!.fixed_ips as Obj[]).map((f) => cache.subnets.get(f.subnet_id)).filter((s): s is Obj => s?.ip_version === 4).map((s) => s.cidr as string);
+    internalCidrs4.push(...cidrs);
+    if (!gateway?.snatAddress || info?.enable_snat === false) continue;
+    if (gateway.scope4 && i.scope4 === gateway.scope4) continue;
+    snatSources.push(...cidrs);
   }
 
   const floatingIps: FloatingIpPlan[] = [];
@@ -167,6 +175,7 @@ export function planRouter(router: Obj, cache: L3Cache): RouterPlan {
     gateway,
     routes,
     snatSources,
+    internalCidrs4: [...new Set(internalCidrs4)],
     floatingIps,
     advertise,
     problems,

@@ -1,6 +1,9 @@
 // The L3 reconciler (Neutron's L3 agent): realizes the routers the server scheduled to this
-// host's `L3 agent` as network namespaces (router-host.ts) and reports router and floating
-// IP status with the revision realized. Keys: `router/<id>`.
+// host's `L3 agent` as network namespaces (router-host.ts) and reports the status of what
+// it realized, with the revision realized: the router, its interface and gateway ports
+// (which the L2 reconciler leaves to it) and its floating IPs. Keys: `router/<id>`, and
+// `floatingips/unrouted` (floating IPs left ACTIVE with no router, e.g. disassociated while
+// the agent was down, reported DOWN).
 //
 //   cache:    routers and floating IPs (a floating IP carries its port forwardings), with
 //             the networks, subnets and ports the other reconcilers read too
@@ -13,10 +16,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { AgentContext, AgentReport, Change, Obj, Reconciler, ReconcilerFactory } from '../reconciler.ts';
-import { planRouter, routerPorts, type RouterPlan } from './plan.ts';
+import { planRouter, routerPorts, type RouterInterface, type RouterPlan } from './plan.ts';
 import { RouterHost } from './router-host.ts';
 import { RouterMetadata } from './metadata.ts';
 import { RouterAdvertiser } from './advertise.ts';
+import { bridgeName, tapName } from '../../backends/linux/names.ts';
+
+const UNROUTED = 'floatingips/unrouted';
 
 export const L3_AGENT_TYPE = 'L3 agent';
 
@@ -28,6 +34,8 @@ export class L3Reconciler implements Reconciler {
   private hostingKnown = false;
   private readonly metadata?: RouterMetadata;
   private readonly advertiser: RouterAdvertiser;
+  /** Per router, the floating IPs this agent realized (reported DOWN once they leave the router). */
+  private readonly realized = new Map<string, Set<string>>();
 
   constructor(private readonly ctx: AgentContext) {
     const c = ctx.cache;
@@ -83,6 +91,13 @@ export class L3Reconciler implements Reconciler {
     for (const id of this.hosted) yield `router/${id}`;
   }
 
+  /** A router port's tap put on (or taken off) its bridge by the L2 reconciler: the port's status follows. */
+  onLink(name: string): string[] {
+    if (!name.startsWith('tap')) return [];
+    for (const p of this.ctx.cache.ports.values()) if (this.hosted.has(p.device_id) && tapName(p.id) === name) return [`router/${p.device_id}`];
+    return [];
+  }
+
   agentReports(): AgentReport[] {
     const routers = this.hosted;
     return [
@@ -112,6 +127,7 @@ export class L3Reconciler implements Reconciler {
   }
 
   async sync(key: string): Promise<void> {
+    if (key === UNROUTED) return this.reportUnrouted();
     const id = key.slice('router/'.length);
     const router = this.routers.get(id);
     if (!router || !this.hosted.has(id)) return this.teardown(id);
@@ -131,11 +147,35 @@ export class L3Reconciler implements Reconciler {
     if (plan.gateway) addresses.get(plan.gateway.device)!.push(...plan.floatingIps.filter((f) => !f.address.includes(':')).map((f) => `${f.address}/32`));
     const added = await rh.syncAddresses(addresses);
     const problems = [...plan.problems, ...(await rh.syncRoutes(plan.adminUp ? plan.routes : []))];
-    await rh.syncNat(plan);
+    try {
+      const flushed = await rh.syncTables(plan);
+      if (flushed.length) this.ctx.log.info({ router: router.id, floating_ips: flushed }, 'l3: connections of changed floating IP mappings flushed');
+    } catch (err) {
+      // Neutron's agent marks what it could not configure ERROR; the key is retried.
+      const reason = `NAT: ${err instanceof Error ? err.message : String(err)}`;
+      this.reportRouter(router, plan, [...problems, reason], 'ERROR');
+      throw err;
+    }
     await this.advertiser.ensure(rh.namespace, path.join(this.stateRoot, router.id), plan.adminUp ? plan.advertise : []);
     if (plan.gateway) for (const f of plan.floatingIps) if (added.has(`${f.address}/32`)) rh.announce(plan.gateway.device, f.address);
     if (this.metadata) await this.metadata.ensure(router.id, rh.namespace);
     this.reportRouter(router, plan, problems);
+    await this.reportPorts(router.id, plan, devices);
+  }
+
+  /**
+   * Interface and gateway ports: ACTIVE when the router is up and the port's device is
+   * plugged on both sides (qr-/qg- up in the namespace, its tap up on the network's bridge,
+   * which the L2 reconciler does); DOWN otherwise (router admin down, tap not bridged yet).
+   */
+  private async reportPorts(routerId: string, plan: RouterPlan, devices: RouterInterface[]): Promise<void> {
+    for (const d of devices) {
+      const port = this.ctx.cache.ports.get(d.portId);
+      if (!port) continue;
+      const tap = await this.ctx.host.cachedLink(d.tap);
+      const plugged = !!tap && tap.master === bridgeName(d.networkId) && tap.flags.includes('UP');
+      this.ctx.report('ports', port, plan.adminUp && plugged ? 'ACTIVE' : 'DOWN', `router/${routerId}`);
+    }
   }
 
   /** The router's ports are bound to this host, as Neutron's L3 agent binds them. */
@@ -149,16 +189,31 @@ export class L3Reconciler implements Reconciler {
     }
   }
 
+  /** Floating IPs no router holds that are still ACTIVE (released while this agent was down): DOWN. */
+  private reportUnrouted(): void {
+    for (const fip of this.floatingips.values()) {
+      if (fip.router_id || fip.status === 'DOWN' || [...this.realized.values()].some((s) => s.has(fip.id))) continue;
+      this.ctx.report('floatingips', fip, 'DOWN', UNROUTED);
+    }
+  }
+
   private async teardown(routerId: string): Promise<void> {
     await this.metadata?.stop(routerId);
     await this.advertiser.stop(path.join(this.stateRoot, routerId));
     await new RouterHost(this.ctx.host, this.namespaceOf(routerId)).remove();
     fs.rmSync(path.join(this.stateRoot, routerId), { recursive: true, force: true });
     this.ctx.forgetReport('routers', routerId);
+    // Its floating IPs: DOWN when no router holds them any more (the router is gone or moved).
+    for (const id of this.realized.get(routerId) ?? []) {
+      const fip = this.floatingips.get(id);
+      if (fip && !fip.router_id) this.ctx.report('floatingips', fip, 'DOWN', UNROUTED);
+    }
+    this.realized.delete(routerId);
   }
 
   async gc(): Promise<void> {
     if (!this.hostingKnown) return;
+    this.reportUnrouted();
     const prefix = this.namespaceOf('');
     for (const ns of await this.ctx.host.namespaces()) {
       const id = ns.slice(prefix.length);
@@ -175,14 +230,23 @@ export class L3Reconciler implements Reconciler {
     await this.gc();
   }
 
-  private reportRouter(router: Obj, plan: RouterPlan, problems: string[]): void {
+  private reportRouter(router: Obj, plan: RouterPlan, problems: string[], fipStatus?: 'ERROR'): void {
     const key = `router/${router.id}`;
     const status = problems.length ? 'ERROR' : plan.adminUp ? 'ACTIVE' : 'DOWN';
     this.ctx.report('routers', router, status, key, problems.length ? problems.join('; ') : undefined);
+    const now = new Set<string>();
     for (const f of plan.floatingIps) {
       const fip = this.floatingips.get(f.id);
-      if (fip) this.ctx.report('floatingips', fip, plan.adminUp && plan.gateway ? 'ACTIVE' : 'DOWN', key);
+      if (!fip) continue;
+      now.add(f.id);
+      this.ctx.report('floatingips', fip, fipStatus ?? (plan.adminUp && plan.gateway ? 'ACTIVE' : 'DOWN'), key);
     }
+    // Those that left this router: DOWN once their mapping is gone, unless another router holds them now.
+    for (const id of this.realized.get(router.id) ?? []) {
+      const fip = this.floatingips.get(id);
+      if (fip && !now.has(id) && !fip.router_id) this.ctx.report('floatingips', fip, 'DOWN', key);
+    }
+    this.realized.set(router.id, now);
   }
 }
 

@@ -6,10 +6,15 @@
 //   floating IPs as /32 addresses on the gateway device (the kernel answers ARP for them;
 //     a gratuitous ARP announces each newly added one)
 //   routes: default via the external subnet's gateway, extra routes (proto static)
-//   NAT: nat.ts's table, replaced atomically when it differs
+//   NAT: nat.ts's table, replaced atomically when it differs; the connections of a floating
+//     IP whose mapping changed are flushed from conntrack (`conntrack -D`), or an established
+//     flow would keep reaching the old fixed IP through its conntrack entry
+//   address scopes: scope.ts's table (only on a router with scoped networks)
 import type { Host, Link } from '../host.ts';
 import type { RouterInterface, RouterPlan } from './plan.ts';
-import { NAT_TABLE, natRules, natScript, natTableMatches } from './nat.ts';
+import { changedMappings, natRules, natTable } from './nat.ts';
+import { deleteScript, tableMatches, tableScript, type NftTable } from './nft-table.ts';
+import { SCOPE_TABLE, scopeTable } from './scope.ts';
 
 /** Route destinations as `ip -j route` prints them. */
 function routeKey(destination: string): string {
@@ -126,12 +131,45 @@ export class RouterHost {
     return problems;
   }
 
-  async syncNat(plan: RouterPlan): Promise<void> {
+  /** The NAT and address-scope tables; returns the floating IPs whose connections were flushed. */
+  async syncTables(plan: RouterPlan): Promise<string[]> {
     const rules = natRules(plan);
-    const listed = await this.exec('nft', ['-j', 'list', 'table', 'ip', NAT_TABLE]);
-    if (listed.code === 0 && natTableMatches(listed.stdout, rules)) return;
-    const r = await this.exec('nft', ['-f', '-'], natScript(rules));
+    const nat = natTable(rules);
+    const listed = await this.listTable(nat);
+    let flushed: string[] = [];
+    if (listed === null || !tableMatches(listed, nat)) {
+      await this.nft(tableScript(nat));
+      flushed = changedMappings(listed, rules, plan.gateway?.snatAddress ?? null);
+      for (const address of flushed) await this.flushConnections(address);
+    }
+    const scopes = scopeTable(plan);
+    const scopeListed = await this.listTable(scopes ?? { family: 'inet', name: SCOPE_TABLE });
+    if (scopes && (scopeListed === null || !tableMatches(scopeListed, scopes))) await this.nft(tableScript(scopes));
+    if (!scopes && scopeListed !== null) await this.nft(deleteScript({ family: 'inet', name: SCOPE_TABLE }));
+    return flushed;
+  }
+
+  /** `nft -j list table`, or null when the table does not exist. */
+  private async listTable(table: Pick<NftTable, 'family' | 'name'>): Promise<string | null> {
+    const r = await this.exec('nft', ['-j', 'list', 'table', table.family, table.name]);
+    return r.code === 0 ? r.stdout : null;
+  }
+
+  private async nft(script: string): Promise<void> {
+    const r = await this.exec('nft', ['-f', '-'], script);
     if (r.code !== 0) throw new Error(`nft in ${this.namespace} failed: ${r.stderr.trim()}`);
+    this.host.changes++;
+  }
+
+  /**
+   * Deletes the conntrack entries of a floating IP: connections to it (original destination)
+   * and connections SNATed to it (reply destination). `conntrack` exits 1 when there were none.
+   */
+  private async flushConnections(address: string): Promise<void> {
+    for (const selector of ['--orig-dst', '--reply-dst']) {
+      const r = await this.exec('conntrack', ['-D', selector, address]);
+      if (r.code !== 0 && !/0 flow entries/.test(r.stderr)) throw new Error(`conntrack -D ${selector} ${address} in ${this.namespace} failed: ${r.stderr.trim()}`);
+    }
     this.host.changes++;
   }
 

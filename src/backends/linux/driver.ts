@@ -21,7 +21,8 @@ export interface LinuxDriverOptions {
 
 export class LinuxDriver implements BackendDriver {
   readonly name = 'linux';
-  readonly capabilities = { qosRuleTypes: [], vifTypes: ['tap', 'binding_failed', 'unbound'] };
+  // L3 agents report router and floating IP status (src/agent/l3/).
+  readonly capabilities = { qosRuleTypes: [], vifTypes: ['tap', 'binding_failed', 'unbound'], reportsL3Status: true };
 
   /** verify: the hosts' agents check their part of a path (verify.ts). */
   readonly verifyChannel = new AgentVerifier();

@@ -18,10 +18,9 @@ interface Association {
   port_id: string | null;
   fixed_ip_address: string | null;
   router_id: string | null;
-  status: 'ACTIVE' | 'DOWN';
 }
 
-const DISASSOCIATED: Association = { port_id: null, fixed_ip_address: null, router_id: null, status: 'DOWN' };
+const DISASSOCIATED: Association = { port_id: null, fixed_ip_address: null, router_id: null };
 
 declare module '../../framework/lookup.ts' {
   interface ServiceLookup {
@@ -37,7 +36,7 @@ export class FloatingIpService extends ResourceService {
 
   /** Wiring (ports beforeDelete): the port's floating IPs are disassociated. */
   async disassociatePort(op: Operation): Promise<void> {
-    for (const fip of await this.repo.findWhere(op.trx, { port_id: op.item.id })) await this.writeChanges(op.trx, fip.id, { ...DISASSOCIATED });
+    for (const fip of await this.repo.findWhere(op.trx, { port_id: op.item.id })) await this.writeChanges(op.trx, fip.id, this.withStatus({ ...DISASSOCIATED }, fip.status));
   }
 
   /**
@@ -52,6 +51,16 @@ export class FloatingIpService extends ResourceService {
 
   private get routers() {
     return this.app.services.routers;
+  }
+
+  /**
+   * The status the API writes: with agents that report it (linux backend), DOWN until an L3
+   * agent has realized the mapping, as Neutron's L3 agents do (no agent: it stays DOWN);
+   * otherwise ACTIVE while associated. Undefined: leave it to the agents.
+   */
+  private statusFor(portId: string | null, current?: string): string | undefined {
+    if (this.app.backend.capabilities?.reportsL3Status) return current ? undefined : 'DOWN';
+    return portId ? 'ACTIVE' : 'DOWN';
   }
 
   protected override notFound(id: string): NeutronError {
@@ -79,6 +88,7 @@ export class FloatingIpService extends ResourceService {
     item.floating_port_id = port.id;
     item.floating_ip_address = v4.ip_address;
     Object.assign(item, item.port_id ? await this.associate(trx, ctx, item, item.port_id, item.fixed_ip_address) : DISASSOCIATED);
+    item.status = this.statusFor(item.port_id);
   }
 
   override async createIn(trx: Transaction<any>, ctx: RequestContext, body: Item, options?: CreateOptions): Promise<Item> {
@@ -97,10 +107,10 @@ export class FloatingIpService extends ResourceService {
     if (!portId) {
       if (changes.fixed_ip_address) throw badRequestFor('floatingip', 'fixed_ip_address cannot be specified without a port_id');
       // A floating IP used by port forwardings keeps their router.
-      Object.assign(changes, { ...DISASSOCIATED, router_id: current.port_id ? null : current.router_id });
+      Object.assign(changes, this.withStatus({ ...DISASSOCIATED, router_id: current.port_id ? null : current.router_id }, current.status));
       return;
     }
-    Object.assign(changes, await this.associate(trx, ctx, current, portId, changes.fixed_ip_address ?? null));
+    Object.assign(changes, this.withStatus(await this.associate(trx, ctx, current, portId, changes.fixed_ip_address ?? null), current.status));
   }
 
   override async updateIn(trx: Transaction<any>, ctx: RequestContext, id: string, body: Item, options?: CreateOptions & { ifMatch?: number[] }): Promise<Item> {
@@ -138,7 +148,12 @@ export class FloatingIpService extends ResourceService {
     if (taken.some((other) => other.id !== fip.id)) throw floatingIpPortAlreadyAssociated(fip as { id: string; floating_ip_address: string; floating_network_id: string }, portId, internal.ip_address);
     const routerId = await this.routers.routerReaching(trx, port.network_id, internal.subnet_id, fip.floating_network_id);
     if (!routerId) throw gatewayNotFoundForFloatingIp(fip.floating_network_id, internal.subnet_id, portId);
-    return { port_id: portId, fixed_ip_address: internal.ip_address, router_id: routerId, status: 'ACTIVE' };
+    return { port_id: portId, fixed_ip_address: internal.ip_address, router_id: routerId };
+  }
+
+  private withStatus(association: Association, current: string): Association & { status?: string } {
+    const status = this.statusFor(association.port_id, current);
+    return status ? { ...association, status } : association;
   }
 
   /** A concurrent association that slipped past the check hits the unique key: same 409. */

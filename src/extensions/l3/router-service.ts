@@ -93,7 +93,8 @@ export class RouterService extends ResourceService {
 
   protected override async beforeCreate(op: CreateOp): Promise<void> {
     const { item } = op;
-    item.status = 'ACTIVE';
+    // Status from the dataplane: with a backend whose agents realize routers, BUILD until one reports.
+    item.status = this.app.backend.capabilities?.reportsL3Status ? 'BUILD' : 'ACTIVE';
     item.routes = [];
     this.checkAvailabilityZones(item.availability_zone_hints);
     // external_gateway_info stays in the item (it is not stored): keys other features add
