@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startOvnEnv, ovnSupport, type OvnEnv } from './ovn-env.ts';
 import { portGroupName } from '../../src/backends/ovn/names.ts';
+import { formatAnswer } from '../../src/cli/explain.ts';
 
 const skip = ovnSupport() ?? false;
 const EXPLAIN = '/v2.0/reachability/explain';
@@ -66,7 +67,7 @@ describe('explain verify with the ovn backend (ovn-trace)', { skip }, () => {
     assert.equal(routed.verdict, 'reachable', JSON.stringify(routed.forward));
     assert.equal(routed.verification.trace.verdict, 'delivered', routed.verification.trace.detail);
     assert.equal(routed.verification.agreement, true);
-    console.log(JSON.stringify(routed.verification, null, 1));
+    console.log(formatAnswer(routed));
   });
 
   it('reports drift when the ACL of the admitting rule is deleted from NB by hand', async () => {
@@ -79,6 +80,6 @@ describe('explain verify with the ovn backend (ovn-trace)', { skip }, () => {
     assert.equal(r.verification.agreement, false);
     assert.deepEqual(r.verification.drift.map((c: any) => [c.id, c.kind, c.status]), [['trace', 'path', 'drift']]);
     assert.match(r.verification.drift[0].dataplane, /drop it in ls_out_acl/, "the stage that drops it: the destination port's egress-pipeline ACLs");
-    console.log(JSON.stringify(r.verification, null, 1));
+    console.log(formatAnswer(r));
   });
 });

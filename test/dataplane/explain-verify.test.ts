@@ -10,6 +10,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Topology, dataplaneSupport, must, waitFor } from './harness.ts';
+import { formatAnswer } from '../../src/cli/explain.ts';
 import { EXTERNAL_HOST, l3Topology, routerHost, seenSource, sourceEchoServer, tenantNetwork, workload } from './l3-topology.ts';
 
 const skip = dataplaneSupport();
@@ -63,7 +64,8 @@ test('explain verify: agreement, then drift on the hop broken by hand', { skip: 
   assert.equal(byKind('router_interface').length, 2);
   assert.equal(byKind('route').length, 1);
   assert.ok(checks(r).every((c: any) => c.host), 'every check is placed on a host');
-  console.log(JSON.stringify(r.verification, null, 1));
+  // What `neutrino explain --verify` prints for this answer (docs/explain.md shows a run).
+  console.log(formatAnswer(r));
 
   // Also through the router's NAT: SNAT to the gateway address on the way out, a floating IP's DNAT on the way in.
   await sourceEchoServer(topo, l3.ext, 9000);
@@ -78,7 +80,7 @@ test('explain verify: agreement, then drift on the hop broken by hand', { skip: 
   assert.equal(inbound.verdict, 'reachable');
   assert.equal(inbound.verification.agreement, true, JSON.stringify(inbound.verification, null, 1));
   assert.ok(checks(inbound).some((c: any) => c.kind === 'dnat' && c.status === 'agrees'));
-  console.log(JSON.stringify(inbound.verification, null, 1));
+  console.log(formatAnswer(inbound));
 
   // Only admins verify (hosts and chains are the operator's).
   const asMember = await explain({ port_id: wa.port.id }, { port_id: wb.port.id }, 'tcp', 8080, api);
@@ -97,7 +99,7 @@ test('explain verify: agreement, then drift on the hop broken by hand', { skip: 
     [[`f${ingressHop}.group`, 'remote_group_member', `${topo.prefix}-hv2`]],
   );
   assert.match(r.verification.drift[0].dataplane, new RegExp(`set rg-${group}-4 has \\d+ element\\(s\\), none covering ${wa.ip.replace(/\./g, '\\.')}`));
-  console.log(JSON.stringify(r.verification.drift, null, 1));
+  console.log(formatAnswer(r));
 
   // Put back by hand (hv2's firewall trusts what it applied last and reads its tables back
   // only every 60 s, so it would not repair it sooner): agreement again.
@@ -115,7 +117,7 @@ test('explain verify: agreement, then drift on the hop broken by hand', { skip: 
   const routeHop = r.forward.findIndex((h: any) => h.kind === 'route');
   assert.deepEqual(r.verification.drift.map((c: any) => [c.id, c.kind, c.host]), [[`f${routeHop}`, 'route', rhost]]);
   assert.match(r.verification.drift[0].dataplane, new RegExp(`${wb.ip.replace(/\./g, '\\.')} is routed dev qg-`));
-  console.log(JSON.stringify(r.verification.drift, null, 1));
+  console.log(formatAnswer(r));
   await must('ip', ['-n', rns, 'route', 'add', '10.2.0.0/24', 'dev', qr, 'proto', 'kernel', 'scope', 'link', 'src', '10.2.0.1']);
   await waitFor('wa reaches wb again', async () => (await topo.fetchName(wa.ns, wb.ip)) === 'wb');
   assert.equal((await path()).verification.agreement, true);
@@ -128,4 +130,5 @@ test('explain verify: agreement, then drift on the hop broken by hand', { skip: 
   assert.ok(hv2Result.checks.every((c: any) => c.status === 'not_answered' && /did not answer/.test(c.dataplane)));
   assert.equal(r.verification.agreement, null);
   assert.ok(r.verification.hosts.filter((h: any) => h.host !== `${topo.prefix}-hv2`).every((h: any) => h.state === 'answered'));
+  console.log(formatAnswer(r));
 });
