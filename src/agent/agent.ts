@@ -5,8 +5,10 @@
 //   informer: lists the union of the resources the reconcilers declare, then follows
 //             GET /v2.0/watch from the cursor (src/agent/informer.ts); every change updates
 //             the cache, and each reconciler answers the keys it concerns
-//   work queue: keys `<reconciler>:<key>` (src/agent/queue.ts), one worker, failures retried
-//             per key with exponential backoff (one bad port does not block the others)
+//   work queues: one per reconciler (src/agent/queue.ts), each with its own worker, so a slow
+//             firewall sync never delays an L2, DHCP or L3 key; within a queue a key is never
+//             processed twice at once and failures are retried per key with exponential
+//             backoff (one bad port does not block the others); keys are logged `<reconciler>:<key>`
 //   sync: the reconciler reads the desired state from the cache and what the host has,
 //             applies only the difference, and reports status with the revision it realized
 //             (POST /v2.0/status-reports, src/agent/reports.ts)
@@ -32,7 +34,8 @@ export class Agent {
   readonly log: Logger;
   readonly client: AgentClient;
   readonly host: Host;
-  readonly queue = new WorkQueue({ baseDelayMs: 50, maxDelayMs: 10_000 });
+  /** One work queue and one worker per reconciler (by name). */
+  readonly queues = new Map<string, WorkQueue>();
   readonly cache = new Cache();
   readonly reconcilers: Reconciler[];
   private readonly byName = new Map<string, Reconciler>();
@@ -60,6 +63,7 @@ export class Agent {
     this.reconcilers = factories
       .filter((f) => f.enabled(config))
       .map((f) => {
+        this.queues.set(f.name, new WorkQueue({ baseDelayMs: 50, maxDelayMs: 10_000 }));
         const r = f.create(this.contextFor(f.name));
         this.byName.set(r.name, r);
         return r;
@@ -69,15 +73,15 @@ export class Agent {
   }
 
   private contextFor(name: string): AgentContext {
-    const key = (k: string) => `${name}:${k}`;
+    const queue = () => this.queues.get(name)!;
     return {
       config: this.config,
       log: this.log.child({ reconciler: name }),
       client: this.client,
       host: this.host,
       cache: this.cache,
-      enqueue: (k) => this.queue.add(key(k)),
-      report: (resource, object, status, k, reason) => this.reports.report(resource, object, status, () => this.queue.addRateLimited(key(k)), reason),
+      enqueue: (k) => queue().add(k),
+      report: (resource, object, status, k, reason) => this.reports.report(resource, object, status, () => queue().addRateLimited(k), reason),
       reported: (resource, id) => this.reports.has(resource, id),
       forgetReport: (resource, id) => this.reports.forget(resource, id),
       touch: (resource, object) => this.dispatch(this.cache.apply(resource, object.id, 'updated', object)),
@@ -91,7 +95,7 @@ export class Agent {
     await this.informer.relist();
     this.startMonitor();
     void this.informer.watch();
-    void this.worker();
+    for (const r of this.reconcilers) void this.worker(r);
     this.every(this.config.report_interval * 1000, () => void this.heartbeat().catch((err) => this.log.warn({ err: describeError(err) }, 'heartbeat failed')));
     if (this.config.resync_interval > 0) this.every(this.config.resync_interval * 1000, () => this.enqueueAll());
     void this.whenIdle().then(() => {
@@ -108,13 +112,13 @@ export class Agent {
   }
 
   async whenIdle(): Promise<void> {
-    while (!this.queue.idle || this.reports.busy) await new Promise((r) => setTimeout(r, 20));
+    while ([...this.queues.values()].some((q) => !q.idle) || this.reports.busy) await new Promise((r) => setTimeout(r, 20));
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     this.informer.stop();
-    this.queue.shutdown();
+    for (const q of this.queues.values()) q.shutdown();
     for (const t of this.timers) clearInterval(t);
     this.monitor?.kill();
     await this.reports.flush().catch(() => undefined);
@@ -123,14 +127,17 @@ export class Agent {
 
   /** Every key of every reconciler, then their garbage collection. */
   enqueueAll(): void {
-    for (const r of this.reconcilers) for (const k of r.keys()) this.queue.add(`${r.name}:${k}`);
-    for (const r of this.reconcilers) if (r.gc) this.queue.add(`${r.name}:${GC_KEY}`);
+    for (const r of this.reconcilers) {
+      const q = this.queues.get(r.name)!;
+      for (const k of r.keys()) q.add(k);
+      if (r.gc) q.add(GC_KEY);
+    }
   }
 
   private dispatch(change: Change): void {
     for (const r of this.reconcilers) {
       if (!r.resources.includes(change.resource)) continue;
-      for (const k of r.keysFor(change, this.cache)) this.queue.add(`${r.name}:${k}`);
+      for (const k of r.keysFor(change, this.cache)) this.queues.get(r.name)!.add(k);
     }
   }
 
@@ -148,7 +155,7 @@ export class Agent {
         const name = /^(?:Deleted )?\d+: ([^:@\s]+)[@:]/.exec(line)?.[1];
         if (!name) continue;
         this.host.linkEvent(name);
-        for (const r of this.reconcilers) for (const k of r.onLink?.(name) ?? []) this.queue.add(`${r.name}:${k}`);
+        for (const r of this.reconcilers) for (const k of r.onLink?.(name) ?? []) this.queues.get(r.name)!.add(k);
       }
     });
     child.on('exit', () => {
@@ -176,33 +183,26 @@ export class Agent {
 
   // ---- worker ------------------------------------------------------------------------------
 
-  private async worker(): Promise<void> {
+  /** The reconciler's worker: its keys one at a time, in its own queue. */
+  private async worker(r: Reconciler): Promise<void> {
+    const queue = this.queues.get(r.name)!;
     for (;;) {
-      const key = await this.queue.get();
+      const key = await queue.get();
       if (key === null) return;
       try {
-        await this.sync(key);
-        this.queue.forget(key);
+        await (key === GC_KEY ? r.gc?.() : r.sync(key));
+        queue.forget(key);
       } catch (err) {
         this.stats.failures++;
         if (!this.stopped) {
-          this.log.warn({ key, retries: this.queue.retries(key), err: describeError(err) }, 'sync failed; retrying');
-          this.queue.addRateLimited(key);
+          this.log.warn({ key: `${r.name}:${key}`, retries: queue.retries(key), err: describeError(err) }, 'sync failed; retrying');
+          queue.addRateLimited(key);
         }
       } finally {
         this.stats.syncs++;
-        this.queue.done(key);
+        queue.done(key);
       }
     }
-  }
-
-  private async sync(key: string): Promise<void> {
-    const at = key.indexOf(':');
-    const r = this.byName.get(key.slice(0, at));
-    const k = key.slice(at + 1);
-    if (!r) throw new Error(`no reconciler for key ${key}`);
-    if (k === GC_KEY) return r.gc?.();
-    return r.sync(k);
   }
 
   /** Removes everything this agent created on the host (tests, `neutrino agent --cleanup`). */

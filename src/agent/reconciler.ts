@@ -1,6 +1,7 @@
 // What a reconciler is: the unit the agent is extended by. The agent (src/agent/agent.ts)
 // runs one informer (list + watch of the union of the resources its reconcilers declare),
-// one keyed rate-limited queue and one worker; a reconciler says which of its keys a change
+// a keyed rate-limited queue and a worker per reconciler (one reconciler's slow sync never
+// delays another's keys); a reconciler says which of its keys a change
 // concerns, how to bring one key's host state to the desired state, and which keys exist
 // (for the periodic resync). Register a reconciler in src/agent/reconcilers.ts.
 import type { Logger } from 'pino';
