@@ -1,51 +1,116 @@
 // Security group benchmark of the linux backend's firewall (root):
-//   node --import tsx bench/dataplane-sg.ts [--members 10,50,100,250,500] [--admissions 10]
-// Closed topology from test/dataplane/harness.ts: two hypervisor namespaces with agents.
+//   node --import tsx bench/dataplane-sg.ts [--members 10,100,250,500] [--admissions 10]
+// Closed topology from test/dataplane/harness.ts: two hypervisor namespaces with agents, every
+// name under this bench's own prefix `sgb<6 hex>`. Namespaces, agents and their daemons left
+// by an earlier run that was killed are removed at start (runs are recorded in
+// $TMPDIR/neutrino-sgbench/<prefix>.json while they live); SIGINT/SIGTERM clean up before exit.
 //
 // 1. Growth: one group whose ingress rule admits its own members (remote_group_id = itself,
 //    as the default group does), with N member ports bound to hv1 (their tap devices made
-//    in one `ip -b` batch, as bench/dataplane.ts does). After each step, once hv1's firewall
-//    holds every member, the nftables rules and set elements in hv1's tables are counted.
-//    Every member is local to hv1: the worst case for rules (each local port has its own
-//    chains). Neutron's iptables driver would hold N × N address matches here.
-// 2. Admission at the largest size: a new member port created with a workload on hv2, its
-//    address configured statically, pinging a member workload on hv1 every 20 ms (ICMP is
-//    allowed from members only): time from port create to its address in hv1's set, and to
-//    the first reply.
+//    in one `ip -b` batch). Once hv1's firewall holds every member, the nftables rules and set
+//    elements in hv1's tables are counted. Every member is local to hv1: the worst case for
+//    rules (each local port has its own chains). Neutron's iptables driver would hold N × N
+//    address matches here.
+// 2. Admission at each size: a new member port created with a workload on hv2, its address
+//    configured statically, pinging a member workload on hv1 every 20 ms (ICMP is allowed from
+//    members only): time from port create to its address in hv1's set, and to the first reply;
+//    the firewall transactions hv1's agent logged for it (what changed: elements, chains). The
+//    port is then deleted (time until its address leaves hv1's set), so N stays N.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { spawn } from 'node:child_process';
 import { Topology, must, run, waitFor } from '../test/dataplane/harness.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const resultsFile = path.join(root, 'bench', 'results', 'dataplane-sg.jsonl');
+const RUNS_DIR = path.join(os.tmpdir(), 'neutrino-sgbench');
+const PREFIX = /^sgb[0-9a-f]{6}$/;
+
+/** The harness's topology under this bench's own prefix (so a stale run is recognizable). */
+class BenchTopology extends Topology {
+  override readonly prefix = `sgb${randomBytes(3).toString('hex')}`;
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+async function killPid(pid: number): Promise<void> {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    return;
+  }
+  for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 20));
+}
+
+/** Removes what killed runs of this bench left: their processes (by the run's directory), namespaces (by prefix) and files. */
+export async function cleanStaleRuns(): Promise<string[]> {
+  fs.mkdirSync(RUNS_DIR, { recursive: true });
+  const live = new Set<string>();
+  const dead: { prefix: string; dir: string }[] = [];
+  for (const file of fs.readdirSync(RUNS_DIR)) {
+    const run = JSON.parse(fs.readFileSync(path.join(RUNS_DIR, file), 'utf8')) as { pid: number; prefix: string; dir: string };
+    if (alive(run.pid) && run.pid !== process.pid) live.add(run.prefix);
+    else dead.push(run);
+  }
+  const cleaned: string[] = [];
+  for (const run of dead) {
+    for (const entry of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+      let cmdline = '';
+      try {
+        cmdline = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      } catch {
+        continue;
+      }
+      if (cmdline.includes(run.dir)) await killPid(Number(entry));
+    }
+    fs.rmSync(run.dir, { recursive: true, force: true });
+    fs.rmSync(path.join(RUNS_DIR, `${run.prefix}.json`), { force: true });
+    cleaned.push(run.prefix);
+  }
+  // Namespaces under this bench's prefix that no live run owns (with whatever still runs in them).
+  const listed = JSON.parse((await run('ip', ['-j', 'netns', 'list'])).stdout || '[]') as { name: string }[];
+  for (const { name } of listed) {
+    const prefix = name.split('-')[0];
+    if (!PREFIX.test(prefix) || live.has(prefix)) continue;
+    for (const pid of (await run('ip', ['netns', 'pids', name])).stdout.split('\n').filter(Boolean)) await killPid(Number(pid));
+    await run('ip', ['netns', 'del', name]);
+    if (!cleaned.includes(prefix)) cleaned.push(prefix);
+  }
+  return cleaned;
+}
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 
-/** Rules (all chains) and named-set elements in the firewall's two tables of a namespace. */
-async function countFirewall(ns: string): Promise<{ rules: number; setElements: number; mapElements: number; chains: number; elements: Map<string, Set<string>> }> {
+/** Rules (all chains), named-set and verdict-map elements in the firewall's two tables of a namespace. */
+async function countFirewall(ns: string): Promise<{ rules: number; setElements: number; mapElements: number; chains: number; elements: Map<string, number> }> {
   const json = JSON.parse(await must('ip', ['netns', 'exec', ns, 'nft', '-j', 'list', 'ruleset'])).nftables as Record<string, any>[];
-  let rules = 0;
-  let setElements = 0;
-  let mapElements = 0;
-  let chains = 0;
-  const elements = new Map<string, Set<string>>();
+  const c = { rules: 0, setElements: 0, mapElements: 0, chains: 0, elements: new Map<string, number>() };
   for (const item of json) {
     const obj = item.rule ?? item.set ?? item.map ?? item.chain;
     if (!obj || obj.table !== 'neutrino-sg') continue;
-    if (item.rule) rules++;
-    if (item.chain) chains++;
+    if (item.rule) c.rules++;
+    if (item.chain) c.chains++;
     if (item.set) {
-      setElements += (item.set.elem ?? []).length;
-      elements.set(item.set.name, new Set((item.set.elem ?? []).map((e: unknown) => (typeof e === 'string' ? e : JSON.stringify(e)))));
+      c.setElements += (item.set.elem ?? []).length;
+      c.elements.set(item.set.name, (item.set.elem ?? []).length);
     }
-    if (item.map) mapElements += (item.map.elem ?? []).length;
+    if (item.map) c.mapElements += (item.map.elem ?? []).length;
   }
-  return { rules, setElements, mapElements, chains, elements };
+  return c;
 }
 
 /** Pings every 20 ms (until 60 s) and answers when the first reply arrives (dropped echoes before that are the point). */
@@ -65,13 +130,28 @@ function firstReply(ns: string, address: string): Promise<number> {
   });
 }
 
-export async function runSecurityGroupBench(options: { members: number[]; admissions: number }): Promise<Record<string, unknown>[]> {
-  const topo = new Topology();
-  const results: Record<string, unknown>[] = [];
+/** The firewall transactions an agent logged since `from` (its log length then), summed. */
+function firewallWrites(log: string, from: number): { transactions: number; chains_written: number; elements_added: number; elements_deleted: number; map_changes: number } {
+  const out = { transactions: 0, chains_written: 0, elements_added: 0, elements_deleted: 0, map_changes: 0 };
+  for (const line of log.slice(from).split('\n')) {
+    if (!line.includes('"firewall updated"')) continue;
+    const f = JSON.parse(line).firewall;
+    out.transactions++;
+    out.chains_written += f.chainsWritten;
+    out.elements_added += f.elementsAdded;
+    out.elements_deleted += f.elementsDeleted;
+    out.map_changes += f.mapChanges;
+  }
+  return out;
+}
+
+const load = () => Math.round(os.loadavg()[0] * 10) / 10;
+const ms = (v: number) => Math.round(v);
+
+export async function runSecurityGroupBench(topo: BenchTopology, options: { members: number[]; admissions: number }, emit: (row: Record<string, unknown>) => void): Promise<void> {
   try {
     await topo.start({ 'quotas.port': -1 });
-    // No periodic resync (production: every 60 s; the tests' 5 s would queue 500 port keys
-    // ahead of every firewall sync on hv1): what is measured is the reaction to the change.
+    // No periodic resync (production: every 60 s): what is measured is the reaction to the change.
     const quiet = { enable_dhcp: false, enable_metadata: false, resync_interval: 0 };
     const hv1 = await topo.addHypervisor('hv1', quiet);
     await topo.addHypervisor('hv2', quiet);
@@ -82,6 +162,7 @@ export async function runSecurityGroupBench(options: { members: number[]; admiss
     await api.post('/v2.0/security-group-rules', { security_group_rule: { security_group_id: sg.id, direction: 'ingress', ethertype: 'IPv4', protocol: 'icmp', remote_group_id: sg.id } });
     const hv1ns = topo.ns('hv1');
     const setName = `rg-${sg.id}-4`;
+    const inSet = async (ip: string) => (await run('ip', ['netns', 'exec', hv1ns, 'nft', '-j', 'list', 'set', 'bridge', 'neutrino-sg', setName])).stdout.includes(`"${ip}"`);
 
     // A member workload on hv1 to ping (it counts as one member).
     const target = (await api.post('/v2.0/ports', { port: { network_id: net.id, security_groups: [sg.id] } })).body.port;
@@ -89,6 +170,7 @@ export async function runSecurityGroupBench(options: { members: number[]; admiss
     await must('ip', ['-n', tns, 'addr', 'add', `${target.fixed_ips[0].ip_address}/16`, 'dev', 'eth0']);
     await topo.waitPortStatus(target.id, 'ACTIVE');
     let count = 1;
+    let admitted = 0;
     const batchFile = path.join(topo.dir, 'links.batch');
     for (const size of options.members) {
       const ids: string[] = [];
@@ -105,98 +187,110 @@ export async function runSecurityGroupBench(options: { members: number[]; admiss
       count = size;
       const counted = await waitFor(`firewall with ${size} members`, async () => {
         const c = await countFirewall(hv1ns);
-        return c.elements.get(setName)?.size === size && c.mapElements >= size * 3 ? c : null;
-      }, 600_000, 500);
-      const row = { scenario: 'sg_growth', members: size, local_ports: size, rules: counted.rules, chains: counted.chains, set_elements: counted.setElements, map_elements: counted.mapElements, rules_per_member: Math.round((counted.rules / size) * 10) / 10, naive_pairwise: size * size };
-      results.push(row);
-      console.error(JSON.stringify(row));
-    }
+        return c.elements.get(setName) === size && c.mapElements >= size * 3 ? c : null;
+      }, 900_000, 1000);
+      emit({ scenario: 'sg_growth', members: size, local_ports: size, rules: counted.rules, chains: counted.chains, set_elements: counted.setElements, map_elements: counted.mapElements, rules_per_member: Math.round((counted.rules / size) * 10) / 10, naive_pairwise: size * size, load: load() });
 
-    // Admission of new members at the largest size, with real packets from hv2.
-    const toSet: number[] = [];
-    const toReply: number[] = [];
-    for (let i = 0; i < options.admissions; i++) {
-      const t0 = performance.now();
-      const port = (await api.post('/v2.0/ports', { port: { network_id: net.id, security_groups: [sg.id] } })).body.port;
-      const ip = port.fixed_ips[0].ip_address;
-      // Only the one set is read while polling (the whole ruleset is 12,000+ rules at 500 members).
-      const inSet = waitFor('address in hv1 set', async () => (await run('ip', ['netns', 'exec', hv1ns, 'nft', '-j', 'list', 'set', 'bridge', 'neutrino-sg', setName])).stdout.includes(`"${ip}"`), 60_000, 10).then(() => performance.now());
-      const ns = await topo.addWorkload(`m${i}`, 'hv2', port.id);
-      await run('ip', ['netns', 'exec', ns, 'sysctl', '-qw', 'net.ipv4.neigh.eth0.retrans_time_ms=20', 'net.ipv4.neigh.eth0.mcast_solicit=250']);
-      await must('ip', ['-n', ns, 'addr', 'add', `${ip}/16`, 'dev', 'eth0']);
-      const [t1, tSet] = await Promise.all([firstReply(ns, target.fixed_ips[0].ip_address), inSet]);
-      toSet.push(tSet - t0);
-      toReply.push(t1 - t0);
-      await run('ip', ['netns', 'del', ns]);
-      topo.namespaces.delete(ns);
+      // Admissions at this size, one at a time, each port deleted again.
+      const toSet: number[] = [];
+      const toReply: number[] = [];
+      const toLeave: number[] = [];
+      const writes: ReturnType<typeof firewallWrites>[] = [];
+      const loadBefore = load();
+      for (let i = 0; i < options.admissions; i++) {
+        const logFrom = topo.agentLog('hv1').length;
+        const t0 = performance.now();
+        const port = (await api.post('/v2.0/ports', { port: { network_id: net.id, security_groups: [sg.id] } })).body.port;
+        const ip = port.fixed_ips[0].ip_address;
+        // Only the one set is read while polling (the whole ruleset is 12,000+ rules at 500 members).
+        const reached = waitFor('address in hv1 set', () => inSet(ip), 120_000, 10).then(() => performance.now());
+        const ns = await topo.addWorkload(`m${admitted++}`, 'hv2', port.id);
+        await run('ip', ['netns', 'exec', ns, 'sysctl', '-qw', 'net.ipv4.neigh.eth0.retrans_time_ms=20', 'net.ipv4.neigh.eth0.mcast_solicit=250']);
+        await must('ip', ['-n', ns, 'addr', 'add', `${ip}/16`, 'dev', 'eth0']);
+        const [t1, tSet] = await Promise.all([firstReply(ns, target.fixed_ips[0].ip_address), reached]);
+        toSet.push(tSet - t0);
+        toReply.push(t1 - t0);
+        writes.push(firewallWrites(topo.agentLog('hv1'), logFrom));
+        await run('ip', ['netns', 'del', ns]);
+        topo.namespaces.delete(ns);
+        const t2 = performance.now();
+        await api.del(`/v2.0/ports/${port.id}`);
+        await waitFor('address gone from hv1 set', async () => !(await inSet(ip)), 120_000, 10);
+        toLeave.push(performance.now() - t2);
+      }
+      const sum = (k: keyof ReturnType<typeof firewallWrites>) => writes.reduce((n, w) => n + w[k], 0);
+      emit({
+        scenario: 'sg_admission',
+        members: size,
+        admissions: options.admissions,
+        to_set_p50_ms: ms(percentile(toSet, 50)),
+        to_set_p95_ms: ms(percentile(toSet, 95)),
+        to_set_max_ms: ms(Math.max(...toSet)),
+        to_reply_p50_ms: ms(percentile(toReply, 50)),
+        to_reply_p95_ms: ms(percentile(toReply, 95)),
+        leave_p50_ms: ms(percentile(toLeave, 50)),
+        leave_p95_ms: ms(percentile(toLeave, 95)),
+        // What hv1's firewall wrote for one admission (port create → reply), on average.
+        hv1_transactions_per_admission: sum('transactions') / writes.length,
+        hv1_elements_added_per_admission: sum('elements_added') / writes.length,
+        hv1_chains_written_per_admission: sum('chains_written') / writes.length,
+        load_before: loadBefore,
+        load_after: load(),
+      });
     }
-    const final = await countFirewall(hv1ns);
-    const row = {
-      scenario: 'sg_admission',
-      members: count,
-      admissions: options.admissions,
-      to_set_p50_ms: Math.round(percentile(toSet, 50)),
-      to_set_max_ms: Math.round(Math.max(...toSet)),
-      to_reply_p50_ms: Math.round(percentile(toReply, 50)),
-      to_reply_p95_ms: Math.round(percentile(toReply, 95)),
-      rules_after: final.rules,
-      set_elements_after: final.setElements,
-    };
-    results.push(row);
-    console.error(JSON.stringify(row));
-    return results;
   } catch (err) {
     // What the agents said (sync failures, retries) is the first thing to look at.
     for (const hv of ['hv1', 'hv2']) console.error(`${hv} agent warnings:\n${topo.agentLog(hv).split('\n').filter((l) => /"level":(40|50)/.test(l)).slice(-15).join('\n')}`);
     throw err;
-  } finally {
-    await topo.cleanup();
   }
 }
 
-export function securityGroupReport(): string {
-  if (!fs.existsSync(resultsFile)) return '';
-  const all = fs.readFileSync(resultsFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
-  const lastRun = all.filter((l) => l.run === all.at(-1)?.run);
-  const growth = lastRun.filter((l) => l.scenario === 'sg_growth');
-  const admission = lastRun.find((l) => l.scenario === 'sg_admission');
-  if (!growth.length) return '';
-  return `## Security groups (bench/dataplane-sg.ts, linux backend, root)
-
-\`node --import tsx bench/dataplane-sg.ts\` on ${growth[0].ts.slice(0, 10)}: one API server (SQLite,
-in-process), agents in two hypervisor namespaces, on this shared 2-core machine. One group
-whose ingress rule admits its own members (as the default group does); N member ports bound to
-hv1 with their tap devices (every member local: the most rules a host can get). Counted on hv1
-after its firewall held every member: rules in all chains of both \`neutrino-sg\` tables, and
-elements of the named address sets. Neutron's iptables driver, for comparison, needs one
-address match per (member, local port) pair here (the last column) unless ipsets are on.
-
-| members (all local to hv1) | nft rules | rules per member | chains | set elements | verdict-map elements | pairwise (N×N) |
-|---|---|---|---|---|---|---|
-${growth.map((g) => `| ${g.members} | ${g.rules} | ${g.rules_per_member} | ${g.chains} | ${g.set_elements} | ${g.map_elements} | ${g.naive_pairwise} |`).join('\n')}
-${admission ? `
-Admitting a new member at ${admission.members} members (${admission.admissions} times, one at a time): the port is created,
-a workload on hv2 is plugged into it, its address configured statically, and it pings a member on
-hv1 every 20 ms (ICMP is admitted from members only). Port create → its address in hv1's set:
-p50 ${admission.to_set_p50_ms} ms (max ${admission.to_set_max_ms} ms); port create → first reply: p50 ${admission.to_reply_p50_ms} ms, p95 ${admission.to_reply_p95_ms} ms.
-Adding a member elsewhere writes one set element on hv1 (\`add element\`), no rule.
-` : ''}`;
+/** The markdown table of one run (BENCHMARKS.md, "Security groups"). */
+export function securityGroupTable(rows: Record<string, any>[]): string {
+  const growth = rows.filter((r) => r.scenario === 'sg_growth');
+  const admission = new Map(rows.filter((r) => r.scenario === 'sg_admission').map((r) => [r.members, r]));
+  const lines = [
+    '| members (all local to hv1) | nft rules | rules per member | set elements | map elements | admission: → hv1 set p50 / p95 ms | → first reply p50 / p95 ms | leave p50 / p95 ms | hv1 transactions, elements added, chains written per admission | load avg (growth; admissions) |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const g of growth) {
+    const a = admission.get(g.members);
+    lines.push(
+      `| ${g.members} | ${g.rules} | ${g.rules_per_member} | ${g.set_elements} | ${g.map_elements} | ${a ? `${a.to_set_p50_ms} / ${a.to_set_p95_ms}` : '–'} | ${a ? `${a.to_reply_p50_ms} / ${a.to_reply_p95_ms}` : '–'} | ${a ? `${a.leave_p50_ms} / ${a.leave_p95_ms}` : '–'} | ${a ? `${a.hv1_transactions_per_admission}, ${a.hv1_elements_added_per_admission}, ${a.hv1_chains_written_per_admission}` : '–'} | ${g.load}; ${a ? `${a.load_before}–${a.load_after}` : '–'} |`,
+    );
+  }
+  return lines.join('\n');
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const args = process.argv.slice(2);
   const arg = (name: string, d: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : d);
-  const members = arg('--members', '10,50,100,250,500').split(',').map(Number);
+  const members = arg('--members', '10,100,250,500').split(',').map(Number);
   const admissions = Number(arg('--admissions', '10'));
+  const stale = await cleanStaleRuns();
+  if (stale.length) console.error(`removed what earlier killed runs left: ${stale.join(', ')}`);
+  const topo = new BenchTopology();
+  const marker = path.join(RUNS_DIR, `${topo.prefix}.json`);
+  fs.writeFileSync(marker, JSON.stringify({ pid: process.pid, prefix: topo.prefix, dir: topo.dir }));
+  let cleaning: Promise<void> | undefined;
+  const cleanup = () => (cleaning ??= topo.cleanup().finally(() => fs.rmSync(marker, { force: true })));
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      console.error(`${signal}: removing ${topo.prefix}`);
+      void cleanup().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+    });
+  }
   const runId = new Date().toISOString();
+  const rows: Record<string, unknown>[] = [];
   fs.mkdirSync(path.dirname(resultsFile), { recursive: true });
-  for (const result of await runSecurityGroupBench({ members, admissions })) fs.appendFileSync(resultsFile, `${JSON.stringify({ ts: new Date().toISOString(), run: runId, ...result })}\n`);
-  const file = path.join(root, 'BENCHMARKS.md');
-  const doc = fs.readFileSync(file, 'utf8');
-  const heading = '## Security groups (bench/dataplane-sg.ts';
-  const at = doc.indexOf(heading);
-  const next = at < 0 ? -1 : doc.indexOf('\n## ', at + 5);
-  const section = securityGroupReport();
-  fs.writeFileSync(file, at < 0 ? `${doc.trimEnd()}\n\n${section}` : `${doc.slice(0, at)}${section}${next < 0 ? '' : doc.slice(next + 1)}`);
-  console.error('BENCHMARKS.md: security groups section written');
+  try {
+    await runSecurityGroupBench(topo, { members, admissions }, (row) => {
+      rows.push(row);
+      console.error(JSON.stringify(row));
+      fs.appendFileSync(resultsFile, `${JSON.stringify({ ts: new Date().toISOString(), run: runId, ...row })}\n`);
+    });
+  } finally {
+    await cleanup();
+  }
+  console.log(securityGroupTable(rows));
 }

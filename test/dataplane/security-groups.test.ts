@@ -3,7 +3,8 @@
 // default, a TCP rule opens exactly its port, a remote-group rule admits members only (a new
 // member as soon as its port is ACTIVE), ICMP, spoofed sources and DHCP server replies from
 // workloads dropped, allowed address pairs, port security disabled → open, an established
-// connection survives an unrelated rule and an agent restart, removing its rule cuts it.
+// connection survives an unrelated rule and an agent restart, removing its rule cuts it; a
+// stateless group's port is not tracked and needs rules for its return traffic.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -175,4 +176,19 @@ test('security groups: default deny, TCP/ICMP rules, remote groups, anti-spoofin
   assert.equal((await project.del(`/v2.0/security-group-rules/${streamRule.id}`)).status, 204);
   await waitFor('removing the allow rule cuts the stream', async () => (await growsFor(800)) === 0, 15_000, 0);
   assert.equal(await get(c1.ns, 8080), 'srv', 'other rules unaffected');
+
+  // 8. A stateless group (stateful=false): no conntrack for its port, so return traffic needs rules of its own.
+  const slGroup = (await project.post('/v2.0/security-groups', { security_group: { name: 'stateless', stateful: false } })).body.security_group;
+  assert.equal(slGroup.stateful, false);
+  const sl = await workload('sl', 'hv2', { security_groups: [slGroup.id] });
+  const hv2 = topo.ns('hv2');
+  const tracked = async () => (await must('ip', ['netns', 'exec', hv2, 'conntrack', '-L'])).split('\n').filter((l) => l.includes(`=${sl.ip} `));
+  assert.equal(await topo.ping(sl.ns, server.ip, 1, 1), false, 'the echo reply is not let in by conntrack: no ingress rule, no reply');
+  assert.equal(await get(sl.ns, 8080), null, 'nor the SYN-ACK of a TCP connection it opened');
+  await addRule(slGroup.id, { protocol: 'icmp', remote_ip_prefix: '10.20.0.0/24' });
+  await waitFor('an ingress ICMP rule lets the replies in', async () => topo.ping(sl.ns, server.ip, 1, 1), 15_000, 200);
+  await addRule(slGroup.id, { protocol: 'tcp', remote_ip_prefix: `${server.ip}/32` });
+  await waitFor('an ingress TCP rule from the server lets its replies in', async () => (await get(sl.ns, 8080)) === 'srv', 15_000, 200);
+  assert.deepEqual(await tracked(), [], 'its host keeps no connection of the stateless port (notrack)');
+  assert.ok((await must('ip', ['netns', 'exec', hv2, 'conntrack', '-L'])).includes(`=${c1.ip} `), 'while the stateful ports there are tracked');
 });

@@ -2,11 +2,11 @@
 // ports, groups, rules and address groups, and the plan that converges a host to it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { desiredFirewall, ruleText, remoteGroupSet } from '../../src/agent/firewall/ruleset.ts';
-import { planFirewall, stateAfter } from '../../src/agent/firewall/plan.ts';
-import { parseTable, type ActualTable } from '../../src/agent/firewall/nft.ts';
+import { FirewallView, desiredFirewall, ruleText, remoteGroupSet } from '../../src/agent/firewall/ruleset.ts';
+import { Tx, emptyState, planAll, planBase, planGc, planGroup, planPort, planSet, baseChainsIntact } from '../../src/agent/firewall/plan.ts';
+import { parseState, parseChain } from '../../src/agent/firewall/nft.ts';
 import { setElements, linkLocal } from '../../src/agent/firewall/addresses.ts';
-import type { FirewallInput, FirewallPort, FirewallRule, DesiredFirewall } from '../../src/agent/firewall/model.ts';
+import type { FirewallInput, FirewallPort, FirewallRule, DesiredFirewall, HostState } from '../../src/agent/firewall/model.ts';
 
 const HOST = 'hv1';
 const SG = '5ec00000-0000-4000-8000-000000000001';
@@ -42,7 +42,14 @@ function input(ports: FirewallPort[], rules: FirewallRule[] = DEFAULT_RULES, ext
   return { host: HOST, ports, groups: new Map([[SG, { id: SG }]]), rules, addressGroups: new Map(), ...extra };
 }
 
-const applied = stateAfter;
+/** The host after a first build of `inp` (the state the transaction leaves). */
+function built(inp: FirewallInput): { state: HostState; tx: Tx } {
+  const tx = new Tx(emptyState(), new FirewallView(inp));
+  planBase(tx);
+  planAll(tx);
+  return { state: tx.state, tx };
+}
+const tx = (state: HostState, inp: FirewallInput) => new Tx(state, new FirewallView(inp));
 
 const ruleCount = (d: DesiredFirewall) => [...d.chains.values()].reduce((n, r) => n + r.length, 0);
 const elementCount = (d: DesiredFirewall) => [...d.sets.values()].reduce((n, s) => n + s.elements.size, 0);
@@ -74,29 +81,40 @@ test('a port: anti-spoofing, default ingress deny, stateful chains, one set elem
   const d = desiredFirewall(input([local, remote]));
   const tap = `tap${local.id.slice(0, 11)}`;
   assert.deepEqual([...d.filteredPorts], [local.id]);
-  assert.deepEqual([...d.spoof.keys()], [tap], 'only local ports are filtered here');
-  const spoof = d.chains.get(d.spoof.get(tap)!.replace('jump ', ''))!;
+  assert.deepEqual([...d.ports.values()].map((p) => p.tap), [tap], 'only local ports are filtered here');
+  const p = d.ports.get(local.id)!;
+  const spoof = p.chains.get(`spoof-${local.id}`)!;
+  assert.equal(p.maps.get('spoof-ports')!.verdict, `jump spoof-${local.id}`);
   assert.ok(spoof.includes('ether saddr fa:16:3e:00:00:01 ether type ip ip saddr { 10.0.0.1 } return'));
   assert.ok(spoof.includes('ether saddr fa:16:3e:99:99:99 ether type ip ip saddr { 10.9.0.0/24 } return'), 'an allowed address pair with its own MAC');
   assert.ok(spoof.includes('ether type ip meta l4proto udp udp sport 67 udp dport 68 drop'), 'DHCP server replies from a workload are dropped');
   assert.equal(spoof.at(-1), 'drop');
-  const ingress = d.chains.get(d.ingress.get(tap)!.replace('jump ', ''))!;
+  assert.ok(!spoof.some((r) => r.includes('track-macs')), 'a stateful port is tracked');
+  const ingress = p.chains.get(`in-${local.id}`)!;
   assert.equal(ingress[0], 'meta mark & 0x02000000 != 0 drop', 'invalid connections dropped');
   assert.equal(ingress[1], 'meta mark & 0x01000000 != 0 accept', 'replies and related traffic pass');
+  assert.ok(ingress.includes(`jump sg-${SG}-in`));
   assert.equal(ingress.at(-1), 'drop', 'ingress denied unless a rule allows');
+  assert.deepEqual([...p.track], [['track-macs', 'fa:16:3e:00:00:01'], ['track-taps', tap]]);
   assert.deepEqual([...d.sets.get(remoteGroupSet(SG, 4))!.elements].sort(), ['10.0.0.1', '10.0.0.2', '10.9.0.0/24'], 'members on every host, with their address pairs');
-  assert.deepEqual([...d.zones], [[`brq${NET.slice(0, 11)}`, 1]]);
+  assert.deepEqual([...d.bridges], [`brq${NET.slice(0, 11)}`]);
+  const { state } = built(input([local, remote]));
+  assert.deepEqual([...state.zones], [[`brq${NET.slice(0, 11)}`, 1]]);
 });
 
-test('stateless groups are enforced without conntrack; port security off and network ports are not filtered', () => {
+test('stateless groups skip conntrack; port security off and network ports are not filtered', () => {
   const stateless = desiredFirewall(input([port(1)], DEFAULT_RULES, { groups: new Map([[SG, { id: SG, stateful: false }]]) }));
-  const chain = stateless.chains.get(stateless.ingress.values().next().value!.replace('jump ', ''))!;
-  assert.ok(!chain.some((r) => r.includes('meta mark')), 'no connection state consulted');
+  const p = [...stateless.ports.values()][0];
+  assert.ok(![...p.chains.get(`in-${p.id}`)!, ...p.chains.get(`out-${p.id}`)!].some((r) => r.includes('meta mark')), 'no connection state consulted');
+  assert.equal(p.chains.get(`spoof-${p.id}`)![0], 'ether daddr != @track-macs meta mark set meta mark | 0x04000000', 'its packets skip conntrack unless they go to a stateful port here');
+  assert.deepEqual([...p.track], [['notrack-macs', 'fa:16:3e:00:00:01']], 'packets to it skip conntrack');
   const open = desiredFirewall(input([port(1, { port_security_enabled: false, security_groups: [] }), port(2, { device_owner: 'network:dhcp', security_groups: [] })]));
   assert.equal(open.chains.size, 0);
-  assert.equal(open.spoof.size, 0);
-  assert.deepEqual([...open.egress.values()], ['accept', 'accept']);
-  assert.deepEqual([...open.ingress.values()], ['accept', 'accept']);
+  for (const q of open.ports.values()) {
+    assert.equal(q.maps.has('spoof-ports'), false);
+    assert.equal(q.maps.get('egress-ports')!.verdict, 'accept');
+    assert.equal(q.maps.get('ingress-ports')!.verdict, 'accept');
+  }
 });
 
 test('rule and set element counts grow linearly with member ports, never members × ports', () => {
@@ -112,56 +130,88 @@ test('rule and set element counts grow linearly with member ports, never members
   assert.ok(perPort < 30, `rules per local port: ${perPort}`);
 });
 
-test('plan: an applied state needs nothing; a new member elsewhere is one set element; a rule change swaps chains', () => {
+test('plan: an applied state needs nothing; a new member is one set element; a rule change rewrites the group chain only; a port change its own chain', () => {
   const ports = [port(1), port(2, { 'binding:host_id': 'hv2' })];
-  const first = desiredFirewall(input(ports));
-  const fresh = planFirewall(first, null, null);
-  assert.deepEqual(fresh.summary.recreated, ['bridge', 'inet']);
-  const host = applied(first);
-  assert.equal(planFirewall(first, host.bridge, host.inet).script, '', 'converged: no write');
+  const first = built(input(ports));
+  assert.deepEqual(first.tx.summary.recreated, ['bridge', 'inet']);
+  const { state } = first;
+  for (const key of [port(1).id, port(2).id]) {
+    const again = tx(state, input(ports));
+    planPort(again, key);
+    assert.equal(again.script, '', 'converged: no write');
+  }
+  const gc = tx(state, input(ports));
+  planGc(gc);
+  assert.equal(gc.script, '', 'nothing stale');
 
-  const joined = desiredFirewall({ ...input([...ports, port(3, { 'binding:host_id': 'hv3' })]), zones: new Map([[`brq${NET.slice(0, 11)}`, 1]]) });
-  const plan = planFirewall(joined, host.bridge, host.inet);
-  assert.equal(plan.script, `add element bridge neutrino-sg ${remoteGroupSet(SG, 4)} { 10.0.0.3 }\n`);
+  const joined = input([...ports, port(3, { 'binding:host_id': 'hv3' })]);
+  const member = tx(state, joined);
+  planSet(member, remoteGroupSet(SG, 4));
+  assert.equal(member.script, `add element bridge neutrino-sg ${remoteGroupSet(SG, 4)} { 10.0.0.3 }\n`);
+  const left = tx(state, input(ports));
+  planSet(left, remoteGroupSet(SG, 4));
+  assert.equal(left.script, `delete element bridge neutrino-sg ${remoteGroupSet(SG, 4)} { 10.0.0.3 }\n`);
 
-  const opened = desiredFirewall(input(ports, [...DEFAULT_RULES, rule('r5', { protocol: 'tcp', port_range_min: 80, port_range_max: 80 })]));
-  const swap = planFirewall(opened, host.bridge, host.inet);
-  assert.equal(swap.summary.chainsAdded, 2, 'the group ingress chain and the port ingress chain');
-  assert.equal(swap.summary.chainsDeleted, 2);
-  const lines = swap.script.trim().split('\n');
-  const mapLine = lines.findIndex((l) => l.startsWith('add element bridge neutrino-sg ingress-ports'));
-  const deleteLine = lines.findIndex((l) => l.startsWith('delete chain'));
-  assert.ok(mapLine > 0 && deleteLine > mapLine, 'the map points at the new chain before the old one goes');
+  const opened = input(ports, [...DEFAULT_RULES, rule('r5', { protocol: 'tcp', port_range_min: 80, port_range_max: 80 })]);
+  const groupTx = tx(state, opened);
+  const known = new Map([...new FirewallView(input(ports)).group(SG).chains].map(([n, rules]) => [n, rules.map((r) => /comment "(.*)"$/.exec(r)![1])]));
+  planGroup(groupTx, SG, known);
+  const lines = groupTx.script.trim().split('\n');
+  assert.equal(lines[0], `flush chain bridge neutrino-sg sg-${SG}-in`);
+  assert.equal(lines.length, 1 + 3, 'the group ingress chain refilled: two member rules and the new one');
+  assert.match(lines[3], /tcp dport 80 accept comment "[0-9a-f]{10}"$/);
+  const handDeleted = new Map(known).set(`sg-${SG}-out`, known.get(`sg-${SG}-out`)!.slice(1));
+  const repair = tx(state, input(ports));
+  planGroup(repair, SG, handDeleted);
+  assert.equal(repair.script.split('\n').filter((l) => l.startsWith('flush chain')).length, 1, 'a rule missing from a group chain: that chain is refilled');
+
+  const moved = input([port(1, { allowed_address_pairs: [{ ip_address: '10.0.9.9' }] }), ports[1]]);
+  const portTx = tx(state, moved);
+  planPort(portTx, port(1).id);
+  const portLines = portTx.script.trim().split('\n');
+  assert.equal(portLines[0], `flush chain bridge neutrino-sg spoof-${port(1).id}`);
+  assert.ok(portLines.some((l) => l.startsWith(`add element bridge neutrino-sg spoof-ports { "tap${port(1).id.slice(0, 11)}" comment`)), 'the fingerprint in the map element follows');
+  assert.ok(!portLines.some((l) => l.includes(`out-${port(1).id}`) || l.includes(`in-${port(1).id}`)), 'its other chains untouched');
 });
 
-test('plan: drift is repaired (a rule deleted by hand, a base chain damaged, a stale chain)', () => {
-  const d = desiredFirewall(input([port(1)]));
-  const host = applied(d);
-  const [someChain, rules] = [...d.chains].find(([, r]) => r.length > 0)!;
-  host.bridge.chains.set(someChain, rules.length - 1);
-  host.bridge.chains.set('out-gone-0000000000', 3);
-  const plan = planFirewall(d, host.bridge, host.inet);
-  assert.match(plan.script, new RegExp(`flush chain bridge neutrino-sg ${someChain}\n`));
-  assert.match(plan.script, /delete chain bridge neutrino-sg out-gone-0000000000/);
-  host.inet.chains.set('state', 0);
-  assert.deepEqual(planFirewall(d, host.bridge, host.inet).summary.recreated, ['inet']);
+test('plan: drift is repaired (a chain or element deleted by hand, a stale chain, a damaged base); a port gone is removed', () => {
+  const ports = [port(1)];
+  const { state } = built(input(ports));
+  state.chains.delete(`in-${port(1).id}`);
+  state.sets.get(remoteGroupSet(SG, 4))!.clear();
+  state.chains.set('out-gone', 7);
+  const fix = tx(state, input(ports));
+  planPort(fix, port(1).id);
+  assert.match(fix.script, new RegExp(`^add chain bridge neutrino-sg in-${port(1).id}$`, 'm'));
+  planSet(fix, remoteGroupSet(SG, 4));
+  assert.match(fix.script, /add element bridge neutrino-sg rg-\S+ \{ 10.0.0.1 \}/);
+  planGc(fix);
+  assert.match(fix.script, /flush chain bridge neutrino-sg out-gone\ndelete chain bridge neutrino-sg out-gone/);
+
+  const gone = tx(state, input([]));
+  planPort(gone, port(1).id);
+  assert.match(gone.script, /delete element bridge neutrino-sg egress-ports/);
+  assert.match(gone.script, new RegExp(`delete chain bridge neutrino-sg spoof-${port(1).id}`));
+  assert.equal(baseChainsIntact(new Map([['zone', 2], ['state', 3]]), 'inet'), true);
+  assert.equal(baseChainsIntact(new Map([['zone', 2], ['state', 0]]), 'inet'), false);
 });
 
-test('read-back: nft -j output reduced to chains with rule counts, set elements and map values', () => {
-  const json = JSON.stringify({
-    nftables: [
-      { metainfo: {} },
-      { table: { family: 'bridge', name: 'neutrino-sg' } },
-      { set: { name: 's', type: 'ipv4_addr', elem: ['10.0.0.1', { prefix: { addr: '10.1.0.0', len: 16 } }, { range: ['10.2.0.1', '10.2.0.9'] }] } },
-      { map: { name: 'egress-ports', type: 'ifname', map: 'verdict', elem: [['tapa', { jump: { target: 'out-a' } }], ['tapb', { accept: null }]] } },
-      { chain: { name: 'out-a' } },
-      { rule: { chain: 'out-a', expr: [] } },
-      { rule: { chain: 'out-a', expr: [] } },
-      { chain: { name: 'empty' } },
-    ],
+test('read-back: chains without rules, sets and maps with their elements and fingerprints; one chain\'s rule comments', () => {
+  const j = (items: unknown[]) => JSON.stringify({ nftables: [{ metainfo: {} }, ...items] });
+  const t = 'neutrino-sg';
+  const base = ['spoof', 'egress', 'ingress'].map((name) => ({ chain: { table: t, name, hook: 'prerouting', handle: 1 } }));
+  const state = parseState(t, {
+    bridgeChains: j([...base, { chain: { table: t, name: 'out-a', handle: 9 } }, { chain: { table: 'other', name: 'x' } }]),
+    inetChains: j([{ chain: { table: t, name: 'zone', hook: 'prerouting' } }, { chain: { table: t, name: 'state', hook: 'prerouting' } }]),
+    sets: j([{ set: { table: t, name: 's', elem: ['10.0.0.1', { prefix: { addr: '10.1.0.0', len: 16 } }, { range: ['10.2.0.1', '10.2.0.9'] }] } }, ...['notrack-macs', 'track-macs', 'track-taps'].map((name) => ({ set: { table: t, name } }))]),
+    bridgeMaps: j(['spoof-ports', 'ingress-ports'].map((name) => ({ map: { table: t, name, elem: [] } })).concat([{ map: { table: t, name: 'egress-ports', elem: [[{ elem: { val: 'tapa', comment: 'fp1' } }, { jump: { target: 'out-a' } }], ['tapb', { accept: null }]] } } as any])),
+    inetMaps: j([{ map: { table: t, name: 'zones', elem: [['brqx', 3]] } }]),
   });
-  const t = parseTable(json);
-  assert.deepEqual([...t.sets.get('s')!], ['10.0.0.1', '10.1.0.0/16', '10.2.0.1-10.2.0.9']);
-  assert.deepEqual([...t.maps.get('egress-ports')!], [['tapa', 'jump out-a'], ['tapb', 'accept']]);
-  assert.deepEqual([...t.chains], [['out-a', 2], ['empty', 0]]);
+  assert.deepEqual(state.base, { bridge: true, inet: true });
+  assert.deepEqual([...state.chains], [['out-a', 9]]);
+  assert.deepEqual([...state.sets.get('s')!], ['10.0.0.1', '10.1.0.0/16', '10.2.0.1-10.2.0.9']);
+  assert.deepEqual([...state.maps.get('egress-ports')!], [['tapa', { verdict: 'jump out-a', comment: 'fp1' }], ['tapb', { verdict: 'accept', comment: '' }]]);
+  assert.deepEqual([...state.zones], [['brqx', 3]]);
+  assert.equal(parseState(t, { bridgeChains: j([]), inetChains: j([]), sets: j([]), bridgeMaps: j([]), inetMaps: j([]) }).base.bridge, false);
+  assert.deepEqual(parseChain(j([{ chain: { name: 'c', handle: 4 } }, { rule: { comment: 'a' } }, { rule: {} }])), { handle: 4, comments: ['a', ''] });
 });

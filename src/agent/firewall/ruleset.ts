@@ -11,11 +11,13 @@
 //                      groups are named sets with one element per member address.
 //
 // Rule count: (a few per port) + (one per group rule); set elements: one per member address.
-// Nothing is multiplied by members, so the ruleset grows linearly with ports.
+// Nothing is multiplied by members, so the ruleset grows linearly with ports. Every piece is
+// computed on its own (a port, a group, a set: `FirewallView`), so the reconciler's keys each
+// touch only theirs.
 import { createHash } from 'node:crypto';
 import { bridgeName, tapName } from '../../backends/linux/names.ts';
 import { linkLocal, parsePrefix, setElements } from './addresses.ts';
-import type { DesiredFirewall, FirewallInput, FirewallPort, FirewallRule } from './model.ts';
+import type { DesiredFirewall, DesiredGroup, DesiredPort, DesiredSet, FirewallInput, FirewallPort, FirewallRule, PortMap } from './model.ts';
 
 export const TABLE = 'neutrino-sg';
 /**
@@ -25,6 +27,8 @@ export const TABLE = 'neutrino-sg';
  */
 export const MARK_CT_PASS = 0x01000000; // a reply of an established connection, or related
 export const MARK_CT_INVALID = 0x02000000;
+/** Set in the bridge's first chain for packets of stateless ports: the inet table skips conntrack for them. */
+export const MARK_NOTRACK = 0x04000000;
 
 const hex = (n: number) => `0x${n.toString(16).padStart(8, '0')}`;
 
@@ -50,9 +54,13 @@ export function baseRuleset(): { bridge: string; inet: string } {
   map spoof-ports { type ifname : verdict; }
   map egress-ports { type ifname : verdict; }
   map ingress-ports { type ifname : verdict; }
+  set notrack-macs { type ether_addr; }
+  set track-macs { type ether_addr; }
+  set track-taps { type ifname; }
   chain spoof {
     type filter hook prerouting priority -300; policy accept;
-    meta mark set meta mark & ${hex(~(MARK_CT_PASS | MARK_CT_INVALID) >>> 0)}
+    meta mark set meta mark & ${hex(~(MARK_CT_PASS | MARK_CT_INVALID | MARK_NOTRACK) >>> 0)}
+    ether daddr @notrack-macs iifname != @track-taps meta mark set meta mark | ${hex(MARK_NOTRACK)}
     iifname vmap @spoof-ports
   }
   chain egress {
@@ -71,7 +79,8 @@ export function baseRuleset(): { bridge: string; inet: string } {
   map zones { typeof iifname : ct zone; }
   chain zone {
     type filter hook prerouting priority -300; policy accept;
-    ct zone set iifname map @zones
+    meta mark & ${hex(MARK_NOTRACK)} != 0 notrack
+    meta mark & ${hex(MARK_NOTRACK)} == 0 ct zone set iifname map @zones
   }
   chain state {
     type filter hook prerouting priority -150; policy accept;
@@ -85,10 +94,10 @@ export function baseRuleset(): { bridge: string; inet: string } {
 }
 
 /** Rules per base chain (what a read-back must find to trust the base structure). */
-export const BASE_CHAINS = { bridge: { spoof: 2, egress: 2, ingress: 2 }, inet: { zone: 1, state: 3 } } as const;
+export const BASE_CHAINS = { bridge: { spoof: 3, egress: 2, ingress: 2 }, inet: { zone: 2, state: 3 } } as const;
 export const BASE_MAPS = { bridge: ['spoof-ports', 'egress-ports', 'ingress-ports'], inet: ['zones'] } as const;
 
-const digest = (lines: string[]) => createHash('sha1').update(lines.join('\n')).digest('hex').slice(0, 10);
+export const digest = (lines: string[]) => createHash('sha1').update(lines.join('\n')).digest('hex').slice(0, 10);
 
 /** Ports whose traffic is never filtered: the network's own (DHCP, router interfaces), as Neutron trusts them. */
 export function isTrusted(port: FirewallPort): boolean {
@@ -97,6 +106,13 @@ export function isTrusted(port: FirewallPort): boolean {
 
 export const remoteGroupSet = (groupId: string, family: 4 | 6) => `rg-${groupId}-${family}`;
 export const addressGroupSet = (groupId: string, family: 4 | 6) => `ag-${groupId}-${family}`;
+/** A set's source from its name: remote group (`rg-`) or address group (`ag-`), id and family. */
+export function parseSetName(name: string): { source: 'group' | 'address'; id: string; family: 4 | 6 } | null {
+  const m = /^(rg|ag)-(.+)-([46])$/.exec(name);
+  return m ? { source: m[1] === 'rg' ? 'group' : 'address', id: m[2], family: Number(m[3]) as 4 | 6 } : null;
+}
+export const groupChainNames = (groupId: string) => ({ in: `sg-${groupId}-in`, out: `sg-${groupId}-out` });
+export const portChainNames = (portId: string) => ({ spoof: `spoof-${portId}`, out: `out-${portId}`, in: `in-${portId}` });
 
 function protocolNumber(protocol: string | null): number | null {
   if (protocol === null || protocol === undefined || protocol === 'any') return null;
@@ -144,8 +160,12 @@ export function ruleText(rule: FirewallRule, useSet: (name: string, family: 4 | 
   return parts.join(' ');
 }
 
-/** Anti-spoofing: the port sends only from its MAC/IPs and allowed address pairs; no DHCP server or router advertisements. */
-function spoofRules(port: FirewallPort): string[] {
+/**
+ * Anti-spoofing: the port sends only from its MAC/IPs and allowed address pairs; no DHCP server
+ * or router advertisements. A stateless port's packets skip conntrack unless they go to a
+ * stateful port of this host (whose own rules read the connection state).
+ */
+function spoofRules(port: FirewallPort, stateful: boolean): string[] {
   const byMac = new Map<string, string[]>();
   const add = (mac: string, ip: string) => {
     const list = byMac.get(mac.toLowerCase()) ?? [];
@@ -156,6 +176,7 @@ function spoofRules(port: FirewallPort): string[] {
   for (const pair of port.allowed_address_pairs ?? []) add(pair.mac_address || port.mac_address, pair.ip_address);
   if (!byMac.has(port.mac_address.toLowerCase())) byMac.set(port.mac_address.toLowerCase(), []);
   const rules = [
+    ...(stateful ? [] : [`ether daddr != @track-macs meta mark set meta mark | ${hex(MARK_NOTRACK)}`]),
     'ether type ip meta l4proto udp udp sport 67 udp dport 68 drop',
     'ether type ip6 meta l4proto udp udp sport 547 udp dport 546 drop',
     'ether type ip6 meta l4proto 58 icmpv6 type { 134, 137 } drop',
@@ -200,107 +221,129 @@ export function isLocal(port: FirewallPort, host: string): boolean {
   return port['binding:host_id'] === host && port['binding:vif_type'] === 'tap';
 }
 
-export function desiredFirewall(input: FirewallInput): DesiredFirewall {
-  const ports = [...input.ports];
-  const rulesByGroup = new Map<string, FirewallRule[]>();
-  for (const r of input.rules) {
-    const list = rulesByGroup.get(r.security_group_id) ?? [];
-    list.push(r);
-    rulesByGroup.set(r.security_group_id, list);
-  }
-  const sets = new Map<string, { family: 4 | 6; source: 'group' | 'address'; id: string }>();
-  const useSet = (name: string, family: 4 | 6, source: 'group' | 'address', id: string) => sets.set(name, { family, source, id });
+/** The firewall's desired state, piece by piece, over one snapshot of the cache. */
+export class FirewallView {
+  readonly ports: Map<string, FirewallPort>;
+  private readonly rulesByGroup = new Map<string, FirewallRule[]>();
+  private readonly groupMemo = new Map<string, DesiredGroup>();
 
-  const groupChains = new Map<string, string[]>();
-  const portChains = new Map<string, string[]>();
-  const chainOfGroup = new Map<string, { in: string; out: string }>();
-  const groupChain = (groupId: string) => {
-    let names = chainOfGroup.get(groupId);
-    if (names) return names;
-    const rules = [...(rulesByGroup.get(groupId) ?? [])].sort((a, b) => a.id.localeCompare(b.id));
+  constructor(readonly input: FirewallInput) {
+    this.ports = new Map([...input.ports].map((p) => [p.id, p]));
+    for (const r of input.rules) {
+      const list = this.rulesByGroup.get(r.security_group_id) ?? [];
+      list.push(r);
+      this.rulesByGroup.set(r.security_group_id, list);
+    }
+  }
+
+  /** One port: its chains, verdict-map elements and conntrack-set elements (nothing when it is not here). */
+  port(id: string): DesiredPort {
+    const tap = tapName(id);
+    const desired: DesiredPort = { id, tap, maps: new Map(), chains: new Map(), groups: [], track: new Map() };
+    const port = this.ports.get(id);
+    if (!port) return desired;
+    const here = isLocal(port, this.input.host);
+    const open = () => {
+      desired.maps.set('egress-ports', { verdict: 'accept', comment: '' });
+      desired.maps.set('ingress-ports', { verdict: 'accept', comment: '' });
+      return desired;
+    };
+    // The network's own ports are bound where their agent runs (or not at all): never filtered, never left closed.
+    if (isTrusted(port) && (here || !port['binding:host_id'])) {
+      if (here) desired.bridge = bridgeName(port.network_id);
+      return open();
+    }
+    if (!here) return desired;
+    desired.bridge = bridgeName(port.network_id);
+    if (port.port_security_enabled === false) return open();
+    desired.groups = (port.security_groups ?? []).filter((g) => this.input.groups.has(g)).sort();
+    // The API keeps a port's groups all stateful or all stateless.
+    const stateful = !desired.groups.some((g) => this.input.groups.get(g)!.stateful === false);
+    const groupChains = desired.groups.map(groupChainNames);
+    const names = portChainNames(id);
+    const chains: [PortMap, string, string[]][] = [
+      ['spoof-ports', names.spoof, spoofRules(port, stateful)],
+      ['egress-ports', names.out, portChain(stateful, EGRESS_BASICS, groupChains.map((c) => c.out))],
+      ['ingress-ports', names.in, portChain(stateful, INGRESS_BASICS, groupChains.map((c) => c.in))],
+    ];
+    for (const [map, name, rules] of chains) {
+      desired.chains.set(name, rules);
+      desired.maps.set(map, { verdict: `jump ${name}`, comment: digest(rules) });
+    }
+    const mac = port.mac_address.toLowerCase();
+    if (stateful) {
+      desired.track.set('track-macs', mac);
+      desired.track.set('track-taps', tap);
+    } else desired.track.set('notrack-macs', mac);
+    return desired;
+  }
+
+  /** A group's chains (whether or not a local port uses it) and the address sets they name. */
+  group(groupId: string): DesiredGroup {
+    let group = this.groupMemo.get(groupId);
+    if (group) return group;
+    const sets = new Map<string, DesiredSet>();
+    const useSet = (name: string, family: 4 | 6) => sets.set(name, { family, elements: new Set() });
+    const rules = [...(this.rulesByGroup.get(groupId) ?? [])].sort((a, b) => a.id.localeCompare(b.id));
     const lines = { in: [] as string[], out: [] as string[] };
     for (const r of rules) {
       const text = ruleText(r, useSet);
-      if (text) lines[r.direction === 'ingress' ? 'in' : 'out'].push(text);
+      // The comment is the hash of the rule: a read-back compares comments, not nft's rendering.
+      if (text) lines[r.direction === 'ingress' ? 'in' : 'out'].push(`${text} comment "${ruleComment(text)}"`);
     }
-    names = { in: `sg-${groupId}-in-${digest(lines.in)}`, out: `sg-${groupId}-out-${digest(lines.out)}` };
-    groupChains.set(names.in, lines.in);
-    groupChains.set(names.out, lines.out);
-    chainOfGroup.set(groupId, names);
-    return names;
-  };
-
-  const desired: DesiredFirewall = { chains: new Map(), sets: new Map(), spoof: new Map(), egress: new Map(), ingress: new Map(), zones: new Map(), filteredPorts: new Set() };
-  const bridges = new Set<string>();
-  for (const port of ports.sort((a, b) => a.id.localeCompare(b.id))) {
-    const tap = tapName(port.id);
-    const here = isLocal(port, input.host);
-    // The network's own ports are bound where their agent runs (or not at all): never filtered, never left closed.
-    if (isTrusted(port) && (here || !port['binding:host_id'])) {
-      desired.egress.set(tap, 'accept');
-      desired.ingress.set(tap, 'accept');
-      if (here) bridges.add(bridgeName(port.network_id));
-      continue;
-    }
-    if (!here) continue;
-    bridges.add(bridgeName(port.network_id));
-    if (port.port_security_enabled === false) {
-      desired.egress.set(tap, 'accept');
-      desired.ingress.set(tap, 'accept');
-      continue;
-    }
-    const groups = (port.security_groups ?? []).filter((g) => input.groups.has(g)).sort();
-    // The API keeps a port's groups all stateful or all stateless.
-    const stateful = !groups.some((g) => input.groups.get(g)!.stateful === false);
-    const chains = groups.map(groupChain);
-    const spoof = spoofRules(port);
-    const egress = portChain(stateful, EGRESS_BASICS, chains.map((c) => c.out));
-    const ingress = portChain(stateful, INGRESS_BASICS, chains.map((c) => c.in));
-    const names = { spoof: `spoof-${port.id}-${digest(spoof)}`, out: `out-${port.id}-${digest(egress)}`, in: `in-${port.id}-${digest(ingress)}` };
-    portChains.set(names.spoof, spoof);
-    portChains.set(names.out, egress);
-    portChains.set(names.in, ingress);
-    desired.spoof.set(tap, `jump ${names.spoof}`);
-    desired.egress.set(tap, `jump ${names.out}`);
-    desired.ingress.set(tap, `jump ${names.in}`);
-    desired.filteredPorts.add(port.id);
+    const names = groupChainNames(groupId);
+    for (const name of sets.keys()) sets.set(name, this.set(name)!);
+    group = { chains: new Map([[names.in, lines.in], [names.out, lines.out]]), sets };
+    this.groupMemo.set(groupId, group);
+    return group;
   }
-  // Group chains first: port chains jump to them.
-  for (const [name, lines] of groupChains) desired.chains.set(name, lines);
-  for (const [name, lines] of portChains) desired.chains.set(name, lines);
 
-  // Sets: the members' addresses (fixed IPs and allowed address pairs) of each remote group; an address group's CIDRs.
-  const members = new Map<string, string[]>();
-  for (const { source, id } of sets.values()) if (source === 'group') members.set(id, []);
-  if (members.size) {
-    for (const p of ports) {
-      for (const g of p.security_groups ?? []) {
-        const list = members.get(g);
-        if (!list) continue;
-        for (const f of p.fixed_ips ?? []) list.push(f.ip_address);
-        for (const pair of p.allowed_address_pairs ?? []) list.push(pair.ip_address);
+  /** A set's elements: the members' addresses (fixed IPs and allowed address pairs, any host) or the address group's CIDRs. */
+  set(name: string): DesiredSet | null {
+    const source = parseSetName(name);
+    if (!source) return null;
+    const values: string[] = [];
+    if (source.source === 'address') values.push(...(this.input.addressGroups.get(source.id)?.addresses ?? []));
+    else {
+      for (const p of this.ports.values()) {
+        if (!(p.security_groups ?? []).includes(source.id)) continue;
+        for (const f of p.fixed_ips ?? []) values.push(f.ip_address);
+        for (const pair of p.allowed_address_pairs ?? []) values.push(pair.ip_address);
       }
     }
-  }
-  for (const [name, { family, source, id }] of [...sets].sort(([a], [b]) => a.localeCompare(b))) {
-    const values = source === 'group' ? (members.get(id) ?? []) : (input.addressGroups.get(id)?.addresses ?? []);
-    desired.sets.set(name, { family, elements: setElements(values, family) });
+    return { family: source.family, elements: setElements(values, source.family) };
   }
 
-  // Conntrack zones: one per bridge with local ports, kept once assigned.
-  const taken = new Set<number>();
-  for (const [bridge, zone] of input.zones ?? []) {
-    if (bridges.has(bridge)) {
-      desired.zones.set(bridge, zone);
-      taken.add(zone);
+  /** Ports with something on this host (filtered, open or trusted), by id. */
+  localPorts(): DesiredPort[] {
+    const out: DesiredPort[] = [];
+    for (const id of [...this.ports.keys()].sort()) {
+      const p = this.port(id);
+      if (p.maps.size) out.push(p);
+    }
+    return out;
+  }
+}
+
+/** The comment a group rule carries: the hash of its text. */
+export const ruleComment = (text: string) => digest([text]);
+
+/** The whole host's desired state (first build, garbage collection, tests). */
+export function desiredFirewall(input: FirewallInput, view = new FirewallView(input)): DesiredFirewall {
+  const desired: DesiredFirewall = { ports: new Map(), chains: new Map(), sets: new Map(), bridges: new Set(), filteredPorts: new Set() };
+  const portChains = new Map<string, string[]>();
+  for (const port of view.localPorts()) {
+    desired.ports.set(port.id, port);
+    if (port.bridge) desired.bridges.add(port.bridge);
+    if (port.chains.size) desired.filteredPorts.add(port.id);
+    for (const [name, rules] of port.chains) portChains.set(name, rules);
+    for (const g of port.groups) {
+      const group = view.group(g);
+      for (const [name, rules] of group.chains) desired.chains.set(name, rules);
+      for (const [name, set] of group.sets) desired.sets.set(name, set);
     }
   }
-  let next = 1;
-  for (const bridge of [...bridges].sort()) {
-    if (desired.zones.has(bridge)) continue;
-    while (taken.has(next)) next++;
-    desired.zones.set(bridge, next);
-    taken.add(next);
-  }
+  // Group chains first: port chains jump to them.
+  for (const [name, rules] of portChains) desired.chains.set(name, rules);
   return desired;
 }
