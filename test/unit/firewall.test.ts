@@ -215,3 +215,11 @@ test('read-back: chains without rules, sets and maps with their elements and fin
   assert.equal(parseState(t, { bridgeChains: j([]), inetChains: j([]), sets: j([]), bridgeMaps: j([]), inetMaps: j([]) }).base.bridge, false);
   assert.deepEqual(parseChain(j([{ chain: { name: 'c', handle: 4 } }, { rule: { comment: 'a' } }, { rule: {} }])), { handle: 4, comments: ['a', ''] });
 });
+
+test('set keys: only the sets named by the rules of groups with a port filtered here', () => {
+  const OTHER = '5ec00000-0000-4000-8000-000000000002';
+  const inp = input([port(1), port(2, { 'binding:host_id': 'hv2', security_groups: [OTHER] })], [...DEFAULT_RULES, rule('x', { security_group_id: OTHER, remote_group_id: OTHER })], { groups: new Map([[SG, { id: SG }], [OTHER, { id: OTHER }]]) });
+  const view = new FirewallView(inp);
+  assert.deepEqual([...view.localGroups()], [SG]);
+  assert.deepEqual([...view.neededSets()].sort(), [remoteGroupSet(SG, 4), remoteGroupSet(SG, 6)], 'a group used only on another host needs no set here');
+});

@@ -78,7 +78,10 @@ export class Firewall {
         planBase(tx);
         planAll(tx);
       } else if (key.startsWith('port/')) planPort(tx, key.slice(5));
-      else if (key.startsWith('set/')) planSet(tx, key.slice(4));
+      else if (key.startsWith('set/')) {
+        // Only sets a local port's group names (a member of any group changing queues its sets everywhere).
+        if (tx.view.neededSets().has(key.slice(4))) planSet(tx, key.slice(4));
+      }
       else if (key.startsWith('group/')) await this.planGroup(tx, key.slice(6));
       else if (key === 'gc') planGc(tx);
       else if (key !== BASE_KEY) throw new Error(`unknown firewall key ${key}`);
@@ -121,8 +124,7 @@ export class Firewall {
 
   /** A group's chains, compared rule by rule with what the host holds (read back unless known since the last state read). */
   private async planGroup(tx: Tx, groupId: string): Promise<void> {
-    const needed = tx.view.localPorts().some((p) => p.groups.includes(groupId));
-    if (!needed) return; // unused groups' chains go at garbage collection, once no port jumps to them
+    if (!tx.view.localGroups().has(groupId)) return; // unused groups' chains go at garbage collection, once no port jumps to them
     const actual = new Map<string, string[] | null>();
     for (const name of Object.values(groupChainNames(groupId))) {
       const known = this.groupRules.get(name);
@@ -142,8 +144,8 @@ export class Firewall {
   keys(): string[] {
     const view = this.view();
     const ports = view.localPorts();
-    const groups = new Set(ports.flatMap((p) => p.groups));
-    const sets = new Set([...groups].flatMap((g) => [...view.group(g).sets.keys()]));
+    const groups = view.localGroups();
+    const sets = view.neededSets();
     return [BASE_KEY, ...[...sets].map((s) => `set/${s}`), ...[...groups].map((g) => `group/${g}`), ...ports.map((p) => `port/${p.id}`)];
   }
 

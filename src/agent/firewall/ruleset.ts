@@ -314,6 +314,23 @@ export class FirewallView {
     return { family: source.family, elements: setElements(values, source.family) };
   }
 
+  /** Groups of the ports filtered here (without computing their chains: the set keys ask this on every member change). */
+  localGroups(): Set<string> {
+    const groups = new Set<string>();
+    for (const p of this.ports.values()) {
+      if (!isLocal(p, this.input.host) || isTrusted(p) || p.port_security_enabled === false) continue;
+      for (const g of p.security_groups ?? []) if (this.input.groups.has(g)) groups.add(g);
+    }
+    return groups;
+  }
+
+  /** The address sets the rules of those groups name. */
+  neededSets(): Set<string> {
+    const names = new Set<string>();
+    for (const g of this.localGroups()) for (const r of this.rulesByGroup.get(g) ?? []) ruleText(r, (name) => names.add(name));
+    return names;
+  }
+
   /** Ports with something on this host (filtered, open or trusted), by id. */
   localPorts(): DesiredPort[] {
     const out: DesiredPort[] = [];
