@@ -93,7 +93,7 @@ test('a port: anti-spoofing, default ingress deny, stateful chains, one set elem
   const ingress = p.chains.get(`in-${local.id}`)!;
   assert.equal(ingress[0], 'meta mark & 0x02000000 != 0 drop', 'invalid connections dropped');
   assert.equal(ingress[1], 'meta mark & 0x01000000 != 0 accept', 'replies and related traffic pass');
-  assert.ok(ingress.includes(`jump sg-${SG}-in`));
+  assert.ok(ingress.includes(`jump sg-${SG}-in-rules`));
   assert.equal(ingress.at(-1), 'drop', 'ingress denied unless a rule allows');
   assert.deepEqual([...p.track], [['track-macs', 'fa:16:3e:00:00:01'], ['track-taps', tap]]);
   assert.deepEqual([...d.sets.get(remoteGroupSet(SG, 4))!.elements].sort(), ['10.0.0.1', '10.0.0.2', '10.9.0.0/24'], 'members on every host, with their address pairs');
@@ -157,10 +157,10 @@ test('plan: an applied state needs nothing; a new member is one set element; a r
   const known = new Map([...new FirewallView(input(ports)).group(SG).chains].map(([n, rules]) => [n, rules.map((r) => /comment "(.*)"$/.exec(r)![1])]));
   planGroup(groupTx, SG, known);
   const lines = groupTx.script.trim().split('\n');
-  assert.equal(lines[0], `flush chain bridge neutrino-sg sg-${SG}-in`);
+  assert.equal(lines[0], `flush chain bridge neutrino-sg sg-${SG}-in-rules`);
   assert.equal(lines.length, 1 + 3, 'the group ingress chain refilled: two member rules and the new one');
   assert.match(lines[3], /tcp dport 80 accept comment "[0-9a-f]{10}"$/);
-  const handDeleted = new Map(known).set(`sg-${SG}-out`, known.get(`sg-${SG}-out`)!.slice(1));
+  const handDeleted = new Map(known).set(`sg-${SG}-out-rules`, known.get(`sg-${SG}-out-rules`)!.slice(1));
   const repair = tx(state, input(ports));
   planGroup(repair, SG, handDeleted);
   assert.equal(repair.script.split('\n').filter((l) => l.startsWith('flush chain')).length, 1, 'a rule missing from a group chain: that chain is refilled');

@@ -111,7 +111,8 @@ export function parseSetName(name: string): { source: 'group' | 'address'; id: s
   const m = /^(rg|ag)-(.+)-([46])$/.exec(name);
   return m ? { source: m[1] === 'rg' ? 'group' : 'address', id: m[2], family: Number(m[3]) as 4 | 6 } : null;
 }
-export const groupChainNames = (groupId: string) => ({ in: `sg-${groupId}-in`, out: `sg-${groupId}-out` });
+/** Stable names (a changed group is flushed and refilled); explain's verify finds them by the `sg-<group>-in-|out-` prefix. */
+export const groupChainNames = (groupId: string) => ({ in: `sg-${groupId}-in-rules`, out: `sg-${groupId}-out-rules` });
 export const portChainNames = (portId: string) => ({ spoof: `spoof-${portId}`, out: `out-${portId}`, in: `in-${portId}` });
 
 function protocolNumber(protocol: string | null): number | null {
