@@ -54,6 +54,8 @@ export interface AgentConfig {
   /** Router advertisements in router namespaces (src/agent/l3/advertise.ts). */
   radvd: string;
   log_level: string;
+  /** The OVN chassis' Open_vSwitch database (`neutrino ovn metadata-agent` plugs its namespaces into br-int there). */
+  ovs_db: string;
 }
 
 export const DEFAULT_AGENT_CONFIG: AgentConfig = {
@@ -74,6 +76,7 @@ export const DEFAULT_AGENT_CONFIG: AgentConfig = {
   dnsmasq: 'dnsmasq',
   radvd: 'radvd',
   log_level: 'info',
+  ovs_db: '',
 };
 
 /** Parses `physnet1:eth1,physnet2:eth2` (the form Neutron's option takes). */

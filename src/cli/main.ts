@@ -169,6 +169,21 @@ ovn
     console.log(`# ovn-nbctl/ovn-sbctl/ovn-trace: export OVN_NB_DB=${sandbox.nb} OVN_SB_DB=${sandbox.sb}`);
   });
 ovn
+  .command('metadata-agent')
+  .description("OVN's metadata agent for this chassis: a namespace per network plugged into br-int as its metadata localport, answering 169.254.169.254 (agent configuration: host, server, auth, ovs_db, state_dir)")
+  .option('--agent-config <file>', 'agent configuration (YAML); default $NEUTRINO_AGENT_CONFIG')
+  .option('--cleanup', 'remove the namespaces and proxies it created and exit')
+  .action(async (options: { agentConfig?: string; cleanup?: boolean }) => {
+    const [{ Agent }, { loadAgentConfig }, { ovnMetadata }] = await Promise.all([import('../agent/agent.ts'), import('../agent/config.ts'), import('../agent/ovn-metadata/ovn-metadata.ts')]);
+    const agent = new Agent(loadAgentConfig(options.agentConfig), [ovnMetadata]);
+    if (options.cleanup) {
+      await agent.cleanupHost();
+      return;
+    }
+    await agent.start();
+    stopOnSignals('ovn metadata agent', agent.log, 'ending its watch', () => agent.stop());
+  });
+ovn
   .command('stop')
   .description('stop the daemons started in a run directory (by the PIDs in its pid files)')
   .requiredOption('--dir <dir>', 'run directory given to start')

@@ -10,7 +10,9 @@
 // address or their floating IP. Closed topology; everything is removed after, also on failure.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { startOvnEnv, ovnSupport, plugWorkload, type OvnEnv } from './ovn-env.ts';
 import { run, must, waitFor } from './harness.ts';
 
@@ -147,5 +149,35 @@ describe('ovn backend: one chassis with real packets', { skip }, () => {
     await env.sourceEcho(external, 8081);
     assert.equal(await waitFor('SNAT to the outside', () => tcp(w1, '203.0.113.1', 8081), 30_000, 500), gateway);
     assert.equal(await tcp(w3, '203.0.113.1', 8081), fip.floating_ip_address);
+  });
+
+  it("answers metadata at 169.254.169.254 through the chassis' metadata localport, each workload its own", async () => {
+    const meta = `ovnmeta-${net.id}`;
+    assert.equal((await env.nbctl('get', 'Logical_Switch_Port', meta, 'type')).trim(), 'localport');
+    // Instances as Nova would name them: the port's device_id.
+    const instances = new Map<string, string>();
+    for (const name of ['w1', 'w3']) {
+      const port = (await api().get(`/v2.0/ports?name=${name}`)).body.ports[0];
+      const uuid = randomUUID();
+      assert.equal((await api().put(`/v2.0/ports/${port.id}`, { port: { device_id: uuid } })).status, 200);
+      instances.set(name, uuid);
+    }
+    await env.startMetadataAgent({ chassis: env.sandbox.chassis!, netns: hv, namespacePrefix: `${prefix}-` });
+    await waitFor('the metadata port bound on the chassis', async () => (await env.sbctl('--bare', '--columns=chassis', 'find', 'Port_Binding', `logical_port=${meta}`)).trim() !== '' || (await env.vsctl('--bare', '--columns=name', 'find', 'Interface', `external_ids:iface-id=${meta}`)).trim() !== '', 30_000, 200);
+    // DHCP gives the route to it (on-link).
+    const script = join(env.sandbox.dir, 'print-routes.sh');
+    writeFileSync(script, '#!/bin/sh\n[ "$1" = bound ] && echo "staticroutes=$staticroutes"\nexit 0\n', { mode: 0o755 });
+    const w1 = workloads[0];
+    const dhcp = await run('ip', ['netns', 'exec', w1, 'busybox', 'udhcpc', '-i', 'eth0', '-n', '-q', '-f', '-t', '5', '-T', '1', '-O', 'staticroutes', '-s', script], { timeoutMs: 30_000 });
+    assert.match(dhcp.stdout, /staticroutes=.*169\.254\.169\.254\/32 0\.0\.0\.0/, dhcp.stdout + dhcp.stderr);
+    for (const [i, name] of [[0, 'w1'], [2, 'w3']] as const) {
+      const ns = workloads[i];
+      await must('ip', ['-n', ns, 'route', 'replace', '169.254.169.254/32', 'dev', 'eth0']);
+      const body = await waitFor(`meta_data.json for ${name}`, async () => {
+        const r = await run('ip', ['netns', 'exec', ns, 'curl', '-s', '--max-time', '3', 'http://169.254.169.254/openstack/latest/meta_data.json']);
+        return r.code === 0 && r.stdout.startsWith('{') ? JSON.parse(r.stdout) : null;
+      }, 60_000, 500);
+      assert.equal(body.uuid, instances.get(name));
+    }
   });
 });

@@ -2,9 +2,10 @@
 // chassis) in a temporary run directory, and a Neutrino on a fresh PostgreSQL database
 // with the `ovn` backend pointed at it. close() stops the daemons by PID and removes all.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { startChassis, startSandbox, stopSandbox, type Chassis, type ChassisOptions, type Sandbox } from '../../src/backends/ovn/sandbox.ts';
 import type { OvnDriver } from '../../src/backends/ovn/driver.ts';
@@ -26,10 +27,17 @@ export interface OvnEnv {
   sourceEcho(ns: string, port: number): Promise<void>;
   /** The source address the echo server at address:port saw for a connection from ns (null: no connection). */
   seenSource(ns: string, address: string, port: number): Promise<string | null>;
+  /**
+   * `neutrino ovn metadata-agent` for a chassis (a real process, stopped by close()): host =
+   * the chassis name, its ip commands in netns, namespaces named `<namespacePrefix>ovnmeta-…`.
+   */
+  startMetadataAgent(o: { chassis: Chassis; netns: string; namespacePrefix: string }): Promise<void>;
   /** Waits until the driver has written every change the API committed, and northd has computed SB from it. */
   settle(): Promise<void>;
   close(): Promise<void>;
 }
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export interface ChassisHandle {
   chassis: Chassis;
@@ -74,6 +82,7 @@ export async function startOvnEnv(options: { resyncSeconds?: number; chassis?: s
     const s = sandbox;
     const srv = server;
     const servers: ChildProcess[] = [];
+    const agents: { child: ChildProcess; config: string }[] = [];
     return {
       sandbox: s,
       server: srv,
@@ -107,8 +116,29 @@ export async function startOvnEnv(options: { resyncSeconds?: number; chassis?: s
         const r = await run('ip', ['netns', 'exec', ns, 'curl', '-s', '--max-time', '3', '--http0.9', `http://${address}:${port}/`]);
         return r.code === 0 && r.stdout.trim() ? r.stdout.trim() : null;
       },
+      async startMetadataAgent(o) {
+        const stateDir = join(dir, `metadata-${o.chassis.name}`);
+        mkdirSync(stateDir, { recursive: true });
+        const config = join(stateDir, 'agent.json');
+        const settings = { host: o.chassis.name, server: srv.url, auth: { noauth: true }, netns: o.netns, namespace_prefix: o.namespacePrefix, state_dir: stateDir, ovs_db: o.chassis.ovs, report_interval: 1, resync_interval: 5 };
+        writeFileSync(config, JSON.stringify(settings));
+        const log = openSync(join(stateDir, 'agent.log'), 'a');
+        const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'ovn', 'metadata-agent', '--agent-config', config], { cwd: ROOT, stdio: ['ignore', log, log] });
+        closeSync(log);
+        agents.push({ child, config });
+        await waitFor(`the metadata agent of ${o.chassis.name} registered`, async () => {
+          if (child.exitCode !== null) throw new Error(`metadata agent exited: ${readFileSync(join(stateDir, 'agent.log'), 'utf8').slice(-2000)}`);
+          const listed = (await srv.admin.get(`/v2.0/agents?host=${o.chassis.name}&agent_type=OVN Metadata agent`)).body.agents;
+          return listed.length === 1 && listed[0].alive;
+        }, 60_000, 200);
+      },
       async close() {
         for (const child of servers) child.kill('SIGKILL');
+        for (const { child, config } of agents) {
+          // SIGTERM ends its watch; --cleanup then removes its namespaces and proxies.
+          if (child.exitCode === null) await new Promise((r) => { child.once('exit', r); child.kill('SIGTERM'); });
+          await run(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'ovn', 'metadata-agent', '--cleanup', '--agent-config', config], { timeoutMs: 60_000 });
+        }
         await srv.close();
         await stopSandbox(dir);
         rmSync(dir, { recursive: true, force: true });

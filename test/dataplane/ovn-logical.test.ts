@@ -87,7 +87,7 @@ describe('ovn backend: logical checks with ovn-trace', { skip }, () => {
     assert.match(offer, /router = 10\.0\.0\.1/);
     assert.match(offer, /dns_server = \{10\.0\.0\.53\}/);
     assert.match(offer, new RegExp(`mtu = ${net.mtu}`));
-    assert.match(offer, /classless_static_route = \{192\.0\.2\.0\/24, 10\.0\.0\.254, 0\.0\.0\.0\/0, 10\.0\.0\.1\}/);
+    assert.match(offer, /classless_static_route = \{192\.0\.2\.0\/24, 10\.0\.0\.254, 169\.254\.169\.254\/32, 0\.0\.0\.0, 0\.0\.0\.0\/0, 10\.0\.0\.1\}/);
     assert.match(out, new RegExp(`output to "${vm1.id}"`), 'the offer goes back to the port');
   });
 

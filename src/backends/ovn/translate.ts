@@ -27,6 +27,7 @@ import { createHash } from 'node:crypto';
 import type { Value } from '../../ovsdb/index.ts';
 import type { Desired, DesiredRow } from './reconcile.ts';
 import { DROP_PORT_GROUP, EXT, addressSetName, localnetPortName, portGroupName, routerName, routerPortName, switchName } from './names.ts';
+import { METADATA_ROUTE, metadataPort, servesMetadata } from './metadata.ts';
 import { DHCP_OWNER, INTENT_COLLECTIONS, Intent, ROUTER_GATEWAY, isRouterPort, isSecured, type Collection, type IntentState, type Item } from './intent.ts';
 
 export { INTENT_COLLECTIONS, Intent, type IntentState, type Item };
@@ -144,6 +145,8 @@ const DEPENDENTS: Record<Collection, (intent: Intent, old: Item | undefined, now
   subnets(intent, old, now, out) {
     const id = (now ?? old)!.id;
     out.add(unit('subnet', id));
+    // The network's metadata localport exists while one of its subnets serves metadata.
+    if ((!!old && servesMetadata(old)) !== (!!now && servesMetadata(now))) out.add(unit('network', (now ?? old)!.network_id));
     // Ports read the prefix (neutron:cidrs) and whether DHCP is on; routers the prefix and gateway.
     for (const p of intent.portsBySubnet.get(id)) {
       out.add(unit('port', p));
@@ -212,6 +215,11 @@ function translateNetwork(t: Translation, intent: Intent, id: string): void {
       columns: { name, type: 'localnet', addresses: ['unknown'], options: { network_name: String(network['provider:physical_network'] ?? '') }, tag, external_ids: { [EXT.networkName]: switchName(network.id) } },
     });
     portKeys.push(name);
+  }
+  if ([...intent.subnetsByNetwork.get(id)].some((s) => servesMetadata(intent.subnets.get(s)!))) {
+    const meta = metadataPort(network);
+    t.add('Logical_Switch_Port', meta.key, meta.row);
+    portKeys.push(meta.key);
   }
   const ls = switchName(network.id);
   t.add('Logical_Switch', ls, {
@@ -454,7 +462,7 @@ function dhcpOptions(subnet: Item, network: Item, options: TranslateOptions): De
     const o: Record<string, string> = { server_id: server, server_mac: serverMac(subnet.id), lease_time: String(options.leaseTime), mtu };
     if (gateway) o.router = gateway;
     if (dns.length) o.dns_server = `{${dns.filter(isV4).join(', ')}}`;
-    const routes = ((subnet.host_routes ?? []) as Item[]).map((r) => `${r.destination},${r.nexthop}`);
+    const routes = [...((subnet.host_routes ?? []) as Item[]).map((r) => `${r.destination},${r.nexthop}`), METADATA_ROUTE];
     // With classless routes the client ignores `router`: repeat the default route among them.
     if (routes.length) o.classless_static_route = `{${[...routes, ...(gateway ? [`0.0.0.0/0,${gateway}`] : [])].join(', ')}}`;
     return { columns: { cidr: subnet.cidr, options: o, external_ids: ext } };
