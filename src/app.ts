@@ -108,6 +108,9 @@ export class App implements ServiceDeps {
       reportStatus: (reports) => this.statusReports.applyTrusted(reports),
       list: async (collection, filters = {}) => (await this.services.get(collection)?.list(adminContext(), { filters, sort: [] })) ?? [],
       log: this.log,
+      heartbeatAgents: async (agents) => {
+        for (const agent of agents) await this.services.agents?.reportState(agent);
+      },
     });
   }
 

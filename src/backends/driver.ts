@@ -52,6 +52,15 @@ export interface BackendCapabilities {
   reportsL3Status?: boolean;
 }
 
+/** An agent's heartbeat as a backend reports it (the fields of POST /v2.0/agent-reports). */
+export interface AgentHeartbeat {
+  agent_type: string;
+  binary: string;
+  topic: string;
+  host: string;
+  configurations: Record<string, unknown>;
+}
+
 /** What a running driver receives. */
 export interface BackendContext {
   feed: ChangeFeed;
@@ -60,6 +69,8 @@ export interface BackendContext {
   /** Reads resources in API form, unscoped (as admin): all of a collection, or those matching filters (`{ id: [...] }`); [] for a collection not served. */
   list(collection: string, filters?: Record<string, unknown[]>): Promise<Record<string, any>[]>;
   log: Logger;
+  /** Registers or refreshes agents as their own reports would (e.g. OVN chassis); absent: the backend shows none. */
+  heartbeatAgents?(agents: AgentHeartbeat[]): Promise<void>;
 }
 
 export interface BackendDriver {

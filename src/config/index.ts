@@ -119,6 +119,8 @@ export interface NeutrinoConfig {
     ovn_sb_connection: string;
     /** `ovn` driver: seconds between full reconciles that repair drift in the northbound database (0: only at start). */
     ovn_resync_seconds: number;
+    /** `ovn` driver: seconds between nb_cfg probes; chassis that keep up heartbeat their `OVN Controller agent` (keep below agents.agent_down_time). */
+    ovn_agent_probe_seconds: number;
   };
   log: { level: string };
 }
@@ -189,7 +191,7 @@ const DEFAULT_CONFIG: NeutrinoConfig = {
   agents: { agent_down_time: 75, dhcp_agents_per_network: 1 },
   metrics: { enabled: false, host: '127.0.0.1', port: 9697 },
   feed: { retention_seconds: 86400, max_rows: 1000000, compact_seconds: 60, poll_seconds: 5 },
-  backend: { driver: 'noop', ovn_nb_connection: 'unix:/var/run/ovn/ovnnb_db.sock', ovn_sb_connection: '', ovn_resync_seconds: 300 },
+  backend: { driver: 'noop', ovn_nb_connection: 'unix:/var/run/ovn/ovnnb_db.sock', ovn_sb_connection: '', ovn_resync_seconds: 300, ovn_agent_probe_seconds: 30 },
   log: { level: 'info' },
 };
 

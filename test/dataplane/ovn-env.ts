@@ -61,7 +61,7 @@ function exec(cmd: string, args: string[], env: Record<string, string>): Promise
   });
 }
 
-export async function startOvnEnv(options: { resyncSeconds?: number; chassis?: string | Omit<ChassisOptions, 'dir' | 'sb'>; netns?: string } = {}): Promise<OvnEnv> {
+export async function startOvnEnv(options: { resyncSeconds?: number; chassis?: string | Omit<ChassisOptions, 'dir' | 'sb'>; netns?: string; config?: Record<string, unknown> } = {}): Promise<OvnEnv> {
   const dir = mkdtempSync(join(tmpdir(), 'neutrino-ovn-'));
   let sandbox: Sandbox | undefined;
   let server: TestServer | undefined;
@@ -77,6 +77,7 @@ export async function startOvnEnv(options: { resyncSeconds?: number; chassis?: s
       'backend.ovn_sb_connection': sandbox.sb,
       'backend.ovn_resync_seconds': options.resyncSeconds ?? 0,
       'feed.poll_seconds': 1,
+      ...options.config,
     });
     const driver = server.service.app.backend as OvnDriver;
     const s = sandbox;

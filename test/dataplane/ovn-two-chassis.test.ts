@@ -3,11 +3,15 @@
 // system-id) and ovn-controller, joined by a veth underlay. The userspace datapath
 // encapsulates itself: the tunnel endpoint address sits on br-phy, a netdev bridge that holds
 // the underlay veth. A network spanning both: the ports are bound on their chassis, DHCP
-// answers on each, and workloads ping (and talk TCP) across the GENEVE tunnel.
+// answers on each, and workloads ping (and talk TCP) across the GENEVE tunnel. The chassis
+// are `OVN Controller agent`s in /v2.0/agents, alive while they keep up with nb_cfg; a
+// router's gateway port gets both as Gateway_Chassis with priorities.
 // Closed topology; everything is removed after, also on failure.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { startOvnEnv, ovnSupport, plugWorkload, type ChassisHandle, type OvnEnv } from './ovn-env.ts';
 import { run, must, waitFor } from './harness.ts';
 
@@ -34,7 +38,8 @@ describe('ovn backend: two chassis, a network across a userspace GENEVE tunnel',
       await must('ip', ['-n', hv, 'link', 'set', 'lo', 'up']);
     }
     await must('ip', ['-n', hvs[0], 'link', 'add', 'underlay', 'type', 'veth', 'peer', 'name', 'underlay', 'netns', hvs[1]]);
-    env = await startOvnEnv();
+    // Fast nb_cfg probes and a short agent_down_time, so a dead ovn-controller shows soon.
+    env = await startOvnEnv({ config: { 'backend.ovn_agent_probe_seconds': 1, 'agents.agent_down_time': 5 } });
     for (let i = 0; i < 2; i++) {
       chassis.push(await env.addChassis({ name: names[i], netns: hvs[i], encap: { type: 'geneve', ip: UNDERLAY[i] }, underlay: { device: 'underlay', prefixLength: 24 } }));
     }
@@ -102,5 +107,43 @@ describe('ovn backend: two chassis, a network across a userspace GENEVE tunnel',
     const sent = await run('ip', ['netns', 'exec', workloads[0], 'sh', '-c', `echo across-${ip1} | busybox nc -w 3 ${ip2} 8080`], { timeoutMs: 15_000 });
     assert.equal(sent.code, 0, sent.stdout + sent.stderr);
     assert.match((await listener).stdout, new RegExp(`across-${ip1.replace(/\./g, '\\.')}`));
+  });
+
+  it('schedules a gateway port on both chassis with priorities; the first claims it', async () => {
+    const ext = (await api().post('/v2.0/networks', { network: { name: 'ext', 'router:external': true, 'provider:network_type': 'flat', 'provider:physical_network': 'physnet1' } })).body.network;
+    await api().post('/v2.0/subnets', { subnet: { network_id: ext.id, cidr: '203.0.113.0/24', ip_version: 4, gateway_ip: '203.0.113.1', enable_dhcp: false } });
+    const router = (await api().post('/v2.0/routers', { router: { name: 'r', external_gateway_info: { network_id: ext.id } } })).body.router;
+    const gw = (await api().get(`/v2.0/ports?device_id=${router.id}&device_owner=network:router_gateway`)).body.ports[0];
+    await env.settle();
+    const lrp = `lrp-${gw.id}`;
+    const listed = (await env.nbctl('lrp-get-gateway-chassis', lrp)).trim().split('\n').map((l) => l.trim().split(/\s+/));
+    // `<lrp>_<chassis> <priority>`, highest first.
+    assert.deepEqual(listed.map(([, p]) => Number(p)), [2, 1], JSON.stringify(listed));
+    assert.deepEqual(listed.map(([n]) => n.slice(lrp.length + 1)).sort(), [...names].sort());
+    const first = listed[0][0].slice(lrp.length + 1);
+    await waitFor('the chassisredirect port claimed by the first gateway chassis', async () => {
+      const bound = (await env.sbctl('--bare', '--columns=chassis', 'find', 'Port_Binding', `logical_port=cr-${lrp}`)).trim();
+      return bound !== '' && (await env.sbctl('--bare', '--columns=name', 'list', 'Chassis', bound)).trim() === first;
+    }, 30_000, 200);
+  });
+
+  it('lists the chassis as OVN Controller agents, alive while ovn-controller keeps up with nb_cfg', async () => {
+    const agents = async () => (await api().get(`/v2.0/agents?agent_type=${encodeURIComponent('OVN Controller agent')}`)).body.agents as any[];
+    const listed = await waitFor('both chassis alive in /v2.0/agents', async () => {
+      const a = await agents();
+      return names.every((n) => a.some((x) => x.host === n && x.alive)) ? a : null;
+    }, 30_000, 200);
+    for (let i = 0; i < 2; i++) {
+      const agent = listed.find((x) => x.host === names[i]);
+      assert.equal(agent.binary, 'ovn-controller');
+      assert.equal(agent.configurations.chassis_name, names[i]);
+      assert.deepEqual(agent.configurations.encaps, [`geneve:${UNDERLAY[i]}`]);
+    }
+    // ovn-controller of chassis 2 dies (its Chassis row stays in SB, its nb_cfg stops).
+    const pid = Number(readFileSync(join(chassis[1].chassis.dir, 'controller.pid'), 'utf8').trim());
+    process.kill(pid, 'SIGKILL');
+    await waitFor('chassis 2 not alive', async () => (await agents()).some((x) => x.host === names[1] && !x.alive), 30_000, 500);
+    const now = await agents();
+    assert.equal(now.find((x) => x.host === names[0]).alive, true, 'chassis 1 stays alive');
   });
 });

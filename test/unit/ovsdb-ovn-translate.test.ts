@@ -8,6 +8,7 @@ import { Replica, parseSchema } from '../../src/ovsdb/index.ts';
 import { translate, translateUnits, allUnits, affectedUnits, Intent, INTENT_COLLECTIONS, type IntentState, type Unit } from '../../src/backends/ovn/translate.ts';
 import { Reconciler, type Desired } from '../../src/backends/ovn/reconcile.ts';
 import { keyOf, DROP_PORT_GROUP, portGroupName, switchName } from '../../src/backends/ovn/names.ts';
+import { metadataPortName } from '../../src/backends/ovn/metadata-names.ts';
 
 const NB_SCHEMA_FILE = '/usr/share/ovn/ovn-nb.ovsschema';
 let nbSchemaJson: any;
@@ -49,11 +50,14 @@ describe('translate', () => {
     assert.deepEqual(lsp.refs?.dhcpv4_options, { ref: 'DHCP_Options', keys: ['s1'] });
     assert.deepEqual(d.get('Port_Group')!.get(portGroupName('sg1'))!.refs!.ports.keys, ['p1']);
     assert.deepEqual(d.get('Port_Group')!.get(DROP_PORT_GROUP)!.refs!.ports.keys, ['p1']);
-    assert.deepEqual(d.get('Logical_Switch')!.get(switchName('n1'))!.refs!.ports.keys, ['p1']);
+    // The network's metadata localport (metadata.ts) is on the switch too.
+    assert.deepEqual(d.get('Logical_Switch')!.get(switchName('n1'))!.refs!.ports.keys, ['p1', metadataPortName('n1')]);
+    assert.equal(d.get('Logical_Switch_Port')!.get(metadataPortName('n1'))!.columns.type, 'localport');
     const dhcp = d.get('DHCP_Options')!.get('s1')!.columns.options as Record<string, string>;
     assert.equal(dhcp.router, '10.0.0.1');
     assert.equal(dhcp.mtu, '1450');
     assert.equal(dhcp.dns_server, '{10.0.0.53}');
+    assert.equal(dhcp.classless_static_route, '{169.254.169.254/32,0.0.0.0, 0.0.0.0/0,10.0.0.1}', 'the on-link route to metadata, and the default route again');
   });
 
   it('without port security: address `unknown`, no port security, in no port group', () => {
@@ -94,8 +98,8 @@ describe('Reconciler', { skip: nbSchemaJson ? false : `needs ${NB_SCHEMA_FILE} (
     assert.ok(tables.indexOf('Logical_Switch_Port') < tables.indexOf('Logical_Switch'));
     assert.ok(tables.indexOf('DHCP_Options') < tables.indexOf('Logical_Switch_Port'));
     const ls = plan.operations.find((o) => o.table === 'Logical_Switch') as any;
-    const lsp = plan.operations.find((o) => o.table === 'Logical_Switch_Port') as any;
-    assert.deepEqual(ls.row.ports, ['named-uuid', lsp['uuid-name']]);
+    const lsps = plan.operations.filter((o) => o.table === 'Logical_Switch_Port') as any[];
+    assert.deepEqual(ls.row.ports, ['set', lsps.map((lsp) => ['named-uuid', lsp['uuid-name']])]);
   });
 
   it('updates only what differs: set columns by mutation, scalars by update; deletes unwanted roots; leaves foreign rows', () => {

@@ -26,6 +26,7 @@ import { MissingReference, Reconciler, TABLE_ORDER, type Plan, type Scope } from
 import { keyOf, EXT } from './names.ts';
 import { Intent, INTENT_COLLECTIONS, affectedUnits, allUnits, gatewayUnits, translateUnits, type RowRef, type TranslateOptions, type Unit } from './translate.ts';
 import type { Collection } from './intent.ts';
+import { ChassisAgents, gatewayCandidates } from './chassis.ts';
 import { driftRepairs, nbTransactions, syncSeconds } from './metrics.ts';
 
 const NB_DB = 'OVN_Northbound';
@@ -33,7 +34,7 @@ const SB_DB = 'OVN_Southbound';
 const FEED_BATCH = 1000;
 const FETCH_CHUNK = 500;
 
-export type OvnOptions = Pick<NeutrinoConfig['backend'], 'ovn_nb_connection' | 'ovn_sb_connection' | 'ovn_resync_seconds'>;
+export type OvnOptions = Pick<NeutrinoConfig['backend'], 'ovn_nb_connection' | 'ovn_sb_connection' | 'ovn_resync_seconds' | 'ovn_agent_probe_seconds'>;
 
 /** What one sync pass did (the bench and tests read it). */
 export interface SyncResult {
@@ -60,6 +61,7 @@ export class OvnDriver implements BackendDriver {
   private nbReplica?: Replica;
   private sbReplica?: Replica;
   private reconciler?: Reconciler;
+  private chassisAgents?: ChassisAgents;
   private context?: BackendContext;
   private log?: Logger;
   private readonly intent = new Intent();
@@ -88,7 +90,7 @@ export class OvnDriver implements BackendDriver {
   readonly verify = (request: VerifyRequest) => traceVerify(request, this.options.ovn_sb_connection);
 
   constructor(options?: Partial<OvnOptions>) {
-    this.options = { ovn_nb_connection: 'unix:/var/run/ovn/ovnnb_db.sock', ovn_sb_connection: '', ovn_resync_seconds: 300, ...options };
+    this.options = { ovn_nb_connection: 'unix:/var/run/ovn/ovnnb_db.sock', ovn_sb_connection: '', ovn_resync_seconds: 300, ovn_agent_probe_seconds: 30, ...options };
   }
 
   bindPort(request: PortBindingRequest): PortBinding {
@@ -110,9 +112,9 @@ export class OvnDriver implements BackendDriver {
     return [...names].sort();
   }
 
-  /** Chassis names gateway ports are scheduled on. */
+  /** Chassis names gateway ports may be scheduled on (chassis.ts). */
   private gatewayChassis(): string[] {
-    return (this.sbReplica?.rows('Chassis') ?? []).map((c) => String(c.name)).sort();
+    return gatewayCandidates(this.sbReplica?.rows('Chassis') ?? []);
   }
 
   async start(context: BackendContext): Promise<void> {
@@ -137,9 +139,14 @@ export class OvnDriver implements BackendDriver {
     if (this.options.ovn_sb_connection) {
       this.sb = new OvsdbClient(this.options.ovn_sb_connection, { probeMs: 30_000 });
       await this.sb.connect();
-      this.sbReplica = await Replica.follow(this.sb, SB_DB, { Chassis: ['name', 'hostname', 'nb_cfg', 'external_ids'] });
+      this.sbReplica = await Replica.follow(this.sb, SB_DB, { Chassis: ['name', 'hostname', 'nb_cfg', 'external_ids', 'other_config'] });
       // A chassis coming or going changes gateway scheduling.
       this.sbReplica.onChange(() => this.wake());
+      // Chassis as `OVN Controller agent`s, alive while they keep up with nb_cfg (chassis.ts).
+      if (context.heartbeatAgents) {
+        this.chassisAgents = new ChassisAgents({ nb: this.nb, sb: this.sb, heartbeat: context.heartbeatAgents, log: this.log, probeSeconds: this.options.ovn_agent_probe_seconds });
+        await this.chassisAgents.start();
+      }
     }
     // The cursor first: changes committed while the intent is read are read again after.
     this.cursor = await context.feed.head();
@@ -384,6 +391,7 @@ export class OvnDriver implements BackendDriver {
   async stop(): Promise<void> {
     this.stopping = true;
     clearInterval(this.resyncTimer);
+    this.chassisAgents?.stop();
     this.abort.abort();
     this.wake();
     await this.loop?.catch(() => {});

@@ -27,6 +27,7 @@ import { createHash } from 'node:crypto';
 import type { Value } from '../../ovsdb/index.ts';
 import type { Desired, DesiredRow } from './reconcile.ts';
 import { DROP_PORT_GROUP, EXT, addressSetName, localnetPortName, portGroupName, routerName, routerPortName, switchName } from './names.ts';
+import { gatewayPriorities } from './chassis.ts';
 import { METADATA_ROUTE, metadataPort, servesMetadata } from './metadata.ts';
 import { DHCP_OWNER, INTENT_COLLECTIONS, Intent, ROUTER_GATEWAY, isRouterPort, isSecured, type Collection, type IntentState, type Item } from './intent.ts';
 
@@ -383,7 +384,7 @@ function translateRouter(t: Translation, intent: Intent, id: string, options: Tr
     const gateway = port.device_owner === ROUTER_GATEWAY;
     const refs: DesiredRow['refs'] = {};
     if (gateway) {
-      const chassis = options.gatewayChassis.map((name, i) => {
+      const chassis = gatewayPriorities(options.gatewayChassis, router.id).map((name, i) => {
         const key = `${lrp}_${name}`;
         t.add('Gateway_Chassis', key, { columns: { name: key, chassis_name: name, priority: options.gatewayChassis.length - i, external_ids: {} } });
         return key;
