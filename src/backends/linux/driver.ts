@@ -5,7 +5,10 @@
 // `tap` + the first 11 characters of the port id, as Neutron names it); an unknown or dead
 // host, or a network the host cannot realize, gives `binding_failed` with the reason in
 // binding:vif_details (admins see it; the agent also reports reasons to status-reports).
-import type { BackendDriver, PathVerification, PortBinding, PortBindingRequest, VerifyRequest } from '../driver.ts';
+// A host whose L2 agent dies (no heartbeat for agents.agent_down_time): its ACTIVE ports go
+// DOWN with the reason (GET /v2.0/status-reports), as OVN marks a lost chassis' ports down;
+// their binding stays, and the agent reports them ACTIVE again when it is back.
+import type { BackendContext, BackendDriver, PathVerification, PortBinding, PortBindingRequest, VerifyRequest } from '../driver.ts';
 import type { Tx } from '../../db/index.ts';
 
 import { bridgeName, L2_AGENT_TYPE, tapName } from './names.ts';
@@ -27,7 +30,35 @@ export class LinuxDriver implements BackendDriver {
   /** verify: the hosts' agents check their part of a path (verify.ts). */
   readonly verifyChannel = new AgentVerifier();
 
+  private timer?: NodeJS.Timeout;
+
   constructor(private readonly options: LinuxDriverOptions) {}
+
+  async start(context: BackendContext): Promise<void> {
+    // Twice per agent_down_time: a dead host's ports are DOWN within 1.5 × agent_down_time.
+    const every = Math.max(1, this.options.agentDownTime / 2) * 1000;
+    this.timer = setInterval(() => {
+      this.markDeadHostsDown(context).catch((err) => context.log.warn({ err: String(err) }, 'linux backend: marking the ports of dead hosts down failed'));
+    }, every);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+  }
+
+  /** Reports DOWN, with the reason, every ACTIVE tap port bound to a host whose L2 agent is dead; answers how many. */
+  async markDeadHostsDown(context: Pick<BackendContext, 'list' | 'reportStatus'>): Promise<number> {
+    const dead = (await context.list('agents', { agent_type: [L2_AGENT_TYPE] })).filter((a) => a.alive === false);
+    if (dead.length === 0) return 0;
+    const reasons = new Map(dead.map((a) => [String(a.host), `the ${L2_AGENT_TYPE} on host ${a.host} is dead (last heartbeat ${a.heartbeat_timestamp} UTC)`]));
+    const ports = await context.list('ports', { 'binding:host_id': [...reasons.keys()] });
+    const reports = ports
+      .filter((p) => p.status === 'ACTIVE' && p['binding:vif_type'] === 'tap')
+      .map((p) => ({ resource: 'ports', id: String(p.id), revision: Number(p.revision_number), status: 'DOWN', reason: reasons.get(String(p['binding:host_id'])) }));
+    if (reports.length) await context.reportStatus(reports);
+    return reports.length;
+  }
 
   verify(request: VerifyRequest): Promise<PathVerification> {
     return this.verifyChannel.verify(request, this.name);
