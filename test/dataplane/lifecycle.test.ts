@@ -70,9 +70,17 @@ test('status follows reality: admin down, port deleted, dead or unknown host, VL
   const hidden = (await api.get(`/v2.0/ports/${unknown.id}`)).body.port;
   assert.equal(hidden['binding:vif_details'], undefined, 'binding details are for admins');
 
-  // A dead agent: its host binds nothing, and its DHCP networks move to a live agent.
+  // A dead agent: its ports go DOWN, its host binds nothing, and its DHCP networks move to a live agent.
+  const p3 = (await api.post('/v2.0/ports', { port: { network_id: net.id } })).body.port;
+  await topo.addWorkload('w3', 'hv2', p3.id);
+  await topo.waitPortStatus(p3.id, 'ACTIVE');
   await topo.killAgent('hv2');
   await waitFor('hv2 agents dead', async () => (await topo.admin.get(`/v2.0/agents?host=${hv2}`)).body.agents.every((a: any) => a.alive === false), 20_000, 500);
+  // The port it realized goes DOWN with the reason; the binding stays (src/backends/linux/driver.ts).
+  const p3down = await topo.waitPortStatus(p3.id, 'DOWN', 20_000);
+  assert.equal(p3down['binding:vif_type'], 'tap');
+  const why = (await topo.admin.get(`/v2.0/status-reports?resource=ports&id=${p3.id}`)).body.status_reports[0];
+  assert.match(why.reason, new RegExp(`Linux bridge agent on host ${hv2} is dead`));
   const dead = (await topo.admin.post('/v2.0/ports', { port: { network_id: net.id, 'binding:host_id': hv2 } })).body.port;
   assert.equal(dead['binding:vif_type'], 'binding_failed');
   assert.match(dead['binding:vif_details'].reason, /is dead/);
