@@ -7,6 +7,7 @@
 // `neutrino wiring` prints the whole graph as it runs.
 //
 // A veto throws a NeutronError: the whole request fails and changes nothing.
+import { CompiledQuery, sql } from 'kysely';
 import type { RequestContext } from '../foundation/context.ts';
 import type { Tx } from '../db/index.ts';
 import type { ServiceLookup } from './lookup.ts';
@@ -43,11 +44,24 @@ interface EdgeBase {
   what: string;
 }
 
+/**
+ * The rows an edge acts on: rows of `table` whose `column` holds the item's id. An edge
+ * with guards runs only when one of them exists; the guards of a phase are answered by one
+ * query at its start (every port delete would otherwise ask each feature's table in turn).
+ * Only for edges whose rows no earlier edge of the same phase can create.
+ */
+export interface Guard {
+  table: string;
+  column: string;
+}
+
 /** Runs in the resource's transaction at phase: `veto` may refuse, `react` changes its own state. */
 export interface LifecycleEdge extends EdgeBase {
   kind: 'veto' | 'react';
   phase: Phase;
   run: LifecycleRun;
+  /** Run only when a row matches one of these (see Guard); always when absent. */
+  when?: Guard[];
 }
 
 /** Fills attributes the feature adds to another resource, for a batch of rendered items. */
@@ -66,8 +80,10 @@ export interface FilterEdge extends EdgeBase {
 export type Edge = LifecycleEdge | ExtendEdge | FilterEdge;
 
 // One line per edge in a feature's table:
-export const veto = (on: string, phase: Phase, what: string, run: LifecycleRun): LifecycleEdge => ({ kind: 'veto', on, phase, what, run });
-export const react = (on: string, phase: Phase, what: string, run: LifecycleRun): LifecycleEdge => ({ kind: 'react', on, phase, what, run });
+export const veto = (on: string, phase: Phase, what: string, run: LifecycleRun, when?: Guard[]): LifecycleEdge => ({ kind: 'veto', on, phase, what, run, when });
+export const react = (on: string, phase: Phase, what: string, run: LifecycleRun, when?: Guard[]): LifecycleEdge => ({ kind: 'react', on, phase, what, run, when });
+/** A guard (see Guard): rows of table whose column holds the item's id. */
+export const referencedBy = (table: string, column: string): Guard => ({ table, column });
 export const extend = (on: string, what: string, run: ExtendRun): ExtendEdge => ({ kind: 'extend', on, what, run });
 export const filter = (on: string, attribute: string, what: string, run: FilterRun): FilterEdge => ({ kind: 'filter', on, attribute, what, run });
 
@@ -94,9 +110,41 @@ export class WiringGraph {
     } else push(this.lifecycle, `${wired.on}:${wired.phase}`, wired);
   }
 
-  /** Runs the edges of op's collection at phase, in graph order. */
+  /** Runs the edges of op's collection at phase, in graph order (guarded ones only when their rows exist). */
   async run(phase: Phase, op: Operation): Promise<void> {
-    for (const edge of this.lifecycle.get(`${op.collection}:${phase}`) ?? []) await edge.run(op, this.services);
+    const key = `${op.collection}:${phase}`;
+    const edges = this.lifecycle.get(key);
+    if (!edges) return;
+    const hits = await this.probe(key, op.trx, op.item.id, edges);
+    for (let i = 0; i < edges.length; i++) if (!hits || hits[i]) await edges[i].run(op, this.services);
+  }
+
+  /** Per collection:phase: the guards' query (compiled once) and, for each edge, the guards it waits for. */
+  private readonly probes = new Map<string, { text: string; params: number; of: (number[] | undefined)[] } | null>();
+
+  /**
+   * Which edges have rows to act on, from one `select exists(…) as g0, exists(…) as g1 …`
+   * over the distinct guards of the phase (undefined: no edge has guards, all run).
+   */
+  private async probe(key: string, trx: Tx, id: unknown, edges: LifecycleEdge[]): Promise<boolean[] | undefined> {
+    let probe = this.probes.get(key);
+    if (probe === undefined) {
+      const name = (g: Guard) => `${g.table}.${g.column}`;
+      const guards = [...new Map(edges.flatMap((e) => e.when ?? []).map((g) => [name(g), g])).values()];
+      if (guards.length === 0) probe = null;
+      else {
+        const index = new Map(guards.map((g, i) => [name(g), i]));
+        const exists = guards.map((g, i) => sql`exists (select 1 from ${sql.table(g.table)} where ${sql.ref(g.column)} = ${''}) as ${sql.ref(`g${i}`)}`);
+        const compiled = sql`select ${sql.join(exists)}`.compile(trx);
+        probe = { text: compiled.sql, params: compiled.parameters.length, of: edges.map((e) => e.when?.map((g) => index.get(name(g))!)) };
+      }
+      this.probes.set(key, probe);
+    }
+    if (!probe) return undefined;
+    const { rows } = await trx.executeQuery<Record<string, unknown>>(CompiledQuery.raw(probe.text, new Array(probe.params).fill(id)));
+    const row = rows[0] ?? {};
+    const found = (g: number) => { const v = row[`g${g}`]; return v === true || v === 1 || v === '1'; }; // SQLite 0/1, PostgreSQL booleans
+    return probe.of.map((guards) => !guards || guards.some(found));
   }
 
   async extend(collection: string, q: Tx, ctx: RequestContext, items: Item[], options: RenderOptions = {}): Promise<void> {
@@ -120,7 +168,7 @@ export class WiringGraph {
         if (!edges.length) continue;
         const owner = `    ${phase.padEnd(13)} (owner)  ${collection}'s own ${phase}`;
         if (OWNER_FIRST[phase]) lines.push(owner);
-        for (const e of edges) lines.push(`    ${phase.padEnd(13)} ${e.kind.padEnd(7)}  ${e.by}: ${e.what}`);
+        for (const e of edges) lines.push(`    ${phase.padEnd(13)} ${e.kind.padEnd(7)}  ${e.by}: ${e.what}${e.when ? ` (when ${e.when.map((g) => `${g.table}.${g.column}`).join(' or ')} = id)` : ''}`);
         if (!OWNER_FIRST[phase]) lines.push(owner);
       }
       for (const e of this.extenders.get(collection) ?? []) lines.push(`    ${'render'.padEnd(13)} extend   ${e.by}: ${e.what}`);

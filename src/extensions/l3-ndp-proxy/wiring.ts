@@ -1,6 +1,6 @@
 // NDP proxies' edges in the wiring graph (src/framework/wiring.ts): one line per edge.
 //   on        phase           what                                                               handler
-import { extend, filter, react, veto, type Edge } from '../../framework/wiring.ts';
+import { extend, filter, react, referencedBy, veto, type Edge } from '../../framework/wiring.ts';
 
 const KEEP = 'a router interface keeps the IPv6 subnets NDP proxies use (RouterInterfaceInUseByNDPProxy)';
 
@@ -12,5 +12,5 @@ export const ndpProxyWiring: Edge[] = [
   filter('routers', 'enable_ndp_proxy', 'routers with NDP proxy enabled (or not)', (q, values, _ctx, s) => s.ndpProxies?.filterRouters(q, values) ?? q),
   veto('ports', 'beforeUpdate', KEEP, (op, s) => s.ndpProxies?.keepInterfaceSubnets(op)),
   veto('ports', 'beforeDelete', KEEP, (op, s) => s.ndpProxies?.keepInterfaceSubnets(op)),
-  react('ports', 'beforeDelete', "delete the port's NDP proxies", (op, s) => s.ndpProxies?.deleteForPort(op)),
+  react('ports', 'beforeDelete', "delete the port's NDP proxies", (op, s) => s.ndpProxies?.deleteForPort(op), [referencedBy('ndp_proxies', 'port_id')]),
 ];

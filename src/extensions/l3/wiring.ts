@@ -1,6 +1,6 @@
 // L3's edges in the wiring graph (src/framework/wiring.ts): one line per edge.
 //   on            phase           what                                                      handler
-import { extend, react, veto, type Edge } from '../../framework/wiring.ts';
+import { extend, react, referencedBy, veto, type Edge } from '../../framework/wiring.ts';
 
 export const l3Wiring: Edge[] = [
   veto('networks', 'beforeCreate', 'one default external network (is_default)', (op, s) => s.autoAllocator.checkOneDefault(op)),
@@ -10,8 +10,8 @@ export const l3Wiring: Edge[] = [
   react('networks', 'beforeDelete', 'forget auto-allocated topologies on the network', (op, s) => s.autoAllocator.forgetNetwork(op)),
   extend('networks', 'ipv4_address_scope, ipv6_address_scope', (q, _ctx, items, s, options) => s.addressScopes.extendNetworks(q, items, options.created)),
   veto('ports', 'beforeDelete', 'router and floating IP ports are deleted by L3 only (L3PortInUse)', (op, s) => s.routers.ports.refuseDeletingInUse(op)),
-  react('ports', 'beforeDelete', "disassociate the port's floating IPs", (op, s) => s.floatingips.disassociatePort(op)),
-  react('ports', 'beforeDelete', "delete the port's port forwardings", (op, s) => s.portForwardings.deleteForPort(op)),
+  react('ports', 'beforeDelete', "disassociate the port's floating IPs", (op, s) => s.floatingips.disassociatePort(op), [referencedBy('floatingips', 'fixed_port_id')]),
+  react('ports', 'beforeDelete', "delete the port's port forwardings", (op, s) => s.portForwardings.deleteForPort(op), [referencedBy('port_forwardings', 'internal_port_id')]),
   veto('rbac_policies', 'beforeUpdate', "the default external network's * access_as_external policy stays", (op, s) => s.autoAllocator.keepDefaultExternal(op)),
   veto('rbac_policies', 'beforeDelete', "the default external network's * access_as_external policy stays", (op, s) => s.autoAllocator.keepDefaultExternal(op)),
   veto('subnetpools', 'beforeCreate', 'a pool in an address scope fits it (owner, IP version, no overlap)', (op, s) => s.addressScopes.checkPool(op)),
