@@ -31,6 +31,8 @@ export interface PortSubnet {
   ipv6_address_mode: string | null;
   service_types: string[];
   enable_dhcp: boolean;
+  /** The routed network's segment the subnet is on (null: not routed). */
+  segment_id: string | null;
   parsed: Cidr;
 }
 
@@ -102,7 +104,7 @@ export class PortAddresses {
   async subnetsOf(trx: Tx, networkId: string): Promise<PortSubnet[]> {
     const rows = await trx
       .selectFrom('subnets')
-      .select(['id', 'network_id', 'ip_version', 'cidr', 'allocation_pools', 'ipv6_address_mode', 'service_types', 'enable_dhcp'])
+      .select(['id', 'network_id', 'ip_version', 'cidr', 'allocation_pools', 'ipv6_address_mode', 'service_types', 'enable_dhcp', 'segment_id'])
       .where('network_id', '=', networkId)
       .orderBy('created_at')
       .orderBy('id')
@@ -116,6 +118,7 @@ export class PortAddresses {
       ipv6_address_mode: r.ipv6_address_mode,
       service_types: JSON.parse(r.service_types),
       enable_dhcp: r.enable_dhcp === true || r.enable_dhcp === 1,
+      segment_id: r.segment_id ?? null,
       parsed: parseCidr(r.cidr),
     }));
   }
@@ -125,8 +128,9 @@ export class PortAddresses {
    * validated but not yet claimed: the port row can be written with them before the
    * addresses (which reference it) are claimed.
    */
-  async plan(trx: Tx, port: AddressedPort, requested: FixedIpRequest[] | undefined, automaticFrom?: ReadonlySet<string>): Promise<PlannedIp[]> {
-    const subnets = await this.subnetsOf(trx, port.network_id);
+  async plan(trx: Tx, port: AddressedPort, requested: FixedIpRequest[] | undefined, automaticFrom?: ReadonlySet<string>, networkSubnets?: PortSubnet[]): Promise<PlannedIp[]> {
+    // networkSubnets: subnetsOf(port.network_id) when the caller has read them in this transaction.
+    const subnets = networkSubnets ?? (await this.subnetsOf(trx, port.network_id));
     // automaticFrom: on a routed network, the subnets of the segment the port's host reaches.
     if (requested === undefined) return this.planAutomatic(port, automaticFrom ? subnets.filter((s) => automaticFrom.has(s.id)) : subnets);
     const planned: PlannedIp[] = [];

@@ -12,7 +12,7 @@ import { ResourceService, type CreateOptions, type Item } from '../../framework/
 import type { CreateOp, UpdateOp } from '../../framework/operation.ts';
 import { isForeignKeyViolation, isUniqueViolation, RetryTransaction } from '../../db/index.ts';
 import type { Query } from '../../framework/repository.ts';
-import { PortAddresses, parseFixedIpRequests, type AddressedPort, type FixedIp, type PlannedIp } from '../ipam/port-addresses.ts';
+import { PortAddresses, parseFixedIpRequests, type AddressedPort, type FixedIp, type PlannedIp, type PortSubnet } from '../ipam/port-addresses.ts';
 import { macAddressInUse } from '../ipam/errors.ts';
 import { addressPairsNeedPortSecurity, macFromProfile, mergeDhcpOpts, randomMac, validateAddressPairs, validateCreateTags, type DhcpOpt } from './port-attributes.ts';
 import type { BackendDriver } from '../../backends/driver.ts';
@@ -142,9 +142,12 @@ export class PortService extends ResourceService {
     if ('extra_dhcp_opts' in item) item.extra_dhcp_opts = mergeDhcpOpts([], item.extra_dhcp_opts);
     item.id ??= randomUUID(); // drivers derive device names from the port id
     const requested = item.fixed_ips === undefined ? undefined : parseFixedIpRequests(item.fixed_ips);
+    // The network's subnets, read once per request (bulk siblings on one network share them:
+    // creating ports changes no subnet; the ipallocations key still decides every address).
+    const subnets = requested?.length === 0 ? [] : await op.batch.shared(`port-subnets:${item.network_id}`, () => this.addresses.subnetsOf(trx, item.network_id));
     // Routed networks: automatic addresses come from the host's segment, or wait for a host.
-    const routed = requested === undefined ? await this.routedSubnets(trx, item.network_id, item['binding:host_id'] ?? '', item.device_owner ?? '') : undefined;
-    const planned = requested?.length === 0 || routed === null ? [] : await this.addresses.plan(trx, this.addressed(item), requested, routed);
+    const routed = requested === undefined ? await this.routedSubnets(trx, subnets, item.network_id, item['binding:host_id'] ?? '', item.device_owner ?? '') : undefined;
+    const planned = requested?.length === 0 || routed === null ? [] : await this.addresses.plan(trx, this.addressed(item), requested, routed, subnets);
     op.plan = planned;
     item.fixed_ips = PortAddresses.guessed(planned);
     item.ip_allocation = requested?.length === 0 ? 'none' : routed === null ? 'deferred' : 'immediate';
@@ -264,9 +267,10 @@ export class PortService extends ResourceService {
    * the network's own ports (DHCP, router, distributed: they keep being addressed as before,
    * from every subnet or the ones they name).
    */
-  private async routedSubnets(trx: Tx, networkId: string, host: string, deviceOwner: string): Promise<ReadonlySet<string> | null | undefined> {
+  private async routedSubnets(trx: Tx, subnets: PortSubnet[], networkId: string, host: string, deviceOwner: string): Promise<ReadonlySet<string> | null | undefined> {
     const segments = this.app.services.segments;
-    if (!segments || isNetworkOwned(deviceOwner) || !(await segments.isRouted(trx, networkId))) return undefined;
+    // Routed: a subnet of the network is on a segment (what segments.isRouted asks the database).
+    if (!segments || isNetworkOwned(deviceOwner) || !subnets.some((s) => s.segment_id !== null)) return undefined;
     if (!host) return null;
     return segments.subnetsForHost(trx, networkId, host);
   }
@@ -279,8 +283,9 @@ export class PortService extends ResourceService {
     const { trx, current, changes } = op;
     const host = changes['binding:host_id'] as string;
     if (current.ip_allocation === 'deferred' && !('fixed_ips' in changes) && (current.fixed_ips as FixedIp[]).length === 0) {
-      const routed = await this.routedSubnets(trx, current.network_id, host, changes.device_owner ?? current.device_owner ?? '');
-      const planned = await this.addresses.plan(trx, port, undefined, routed ?? undefined);
+      const subnets = await this.addresses.subnetsOf(trx, current.network_id);
+      const routed = await this.routedSubnets(trx, subnets, current.network_id, host, changes.device_owner ?? current.device_owner ?? '');
+      const planned = await this.addresses.plan(trx, port, undefined, routed ?? undefined, subnets);
       changes.fixed_ips = await this.addresses.claim(trx, port, planned);
       changes.ip_allocation = 'immediate';
       return;
