@@ -2,6 +2,7 @@
 // table rows, and the list query (filters, tags, sorting, markers) built from definitions.
 import { sql, type SelectQueryBuilder } from 'kysely';
 import type { Dialect, Tx } from '../db/index.ts';
+import { MAX_PREPARED_LIST, PreparedQueries } from '../db/prepared.ts';
 import type { Resource } from './registry.ts';
 import { columnOf, storageOf, type AttributeDef } from './definitions.ts';
 import { badRequest } from '../foundation/errors.ts';
@@ -71,6 +72,8 @@ type RowMapper = (row: Record<string, unknown>, conv: typeof fromDb, stored: [st
 export class Repository {
   readonly stored: [string, AttributeDef, string][];
   private readonly rowMapper: RowMapper;
+  /** The statements every request runs on this table, compiled once per shape (db/prepared.ts). */
+  readonly prepared = new PreparedQueries();
 
   constructor(
     readonly resource: Resource,
@@ -114,7 +117,10 @@ export class Repository {
   }
 
   async insert(trx: Tx, item: Item): Promise<void> {
-    await trx.insertInto(this.table).values(this.toRow(item)).execute();
+    const row = this.toRow(item);
+    const columns = Object.keys(row);
+    const values = columns.map((c) => row[c]);
+    await this.prepared.run(trx, `insert:${columns.join(',')}`, values, (q, arg) => q.insertInto(this.table).values(Object.fromEntries(columns.map((c, i) => [c, arg(i)]))));
   }
 
   async updateColumns(trx: Tx, id: string, item: Item): Promise<void> {
@@ -124,31 +130,44 @@ export class Repository {
   }
 
   async findById(trx: Tx, id: string): Promise<Item | undefined> {
-    const row = await trx.selectFrom(this.table).selectAll().where('id', '=', id).executeTakeFirst();
+    const [row] = await this.prepared.run(trx, 'byId', [id], (q, arg) => q.selectFrom(this.table).selectAll().where('id', '=', arg(0)));
     return row ? this.fromRow(row) : undefined;
   }
 
   /** Rows where each given column equals the value (an array means any of). */
   async findWhere(trx: Tx, where: Record<string, unknown>): Promise<Item[]> {
-    let q: Query = trx.selectFrom(this.table).selectAll();
+    // The shape: each condition's column and form (= value, is null, in a list of n values).
+    const conditions: { column: string; form: string; values: unknown[] }[] = [];
     for (const [name, value] of Object.entries(where)) {
       const def = this.resource.attributes[name];
       const column = def ? columnOf(name, def) : name;
+      const db = (v: unknown) => (def ? toDb(this.dialect, def, v) : v);
       if (Array.isArray(value)) {
         if (value.length === 0) return [];
-        q = q.where(column, 'in', value.map((v) => (def ? toDb(this.dialect, def, v) : v)));
+        conditions.push({ column, form: `in${value.length}`, values: value.map(db) });
       } else if (value === null) {
-        q = q.where(column, 'is', null);
+        conditions.push({ column, form: 'null', values: [] });
       } else {
-        q = q.where(column, '=', def ? toDb(this.dialect, def, value) : value);
+        conditions.push({ column, form: '=', values: [db(value)] });
       }
     }
-    const rows = await q.execute();
+    const key = conditions.some((c) => c.values.length > MAX_PREPARED_LIST) ? null : `where:${conditions.map((c) => `${c.column} ${c.form}`).join(',')}`;
+    const args = conditions.flatMap((c) => c.values);
+    const rows = await this.prepared.run(trx, key, args, (q, arg) => {
+      let query: Query = q.selectFrom(this.table).selectAll();
+      let n = 0;
+      for (const c of conditions) {
+        if (c.form === 'null') query = query.where(c.column, 'is', null);
+        else if (c.form === '=') query = query.where(c.column, '=', arg(n++));
+        else query = query.where(c.column, 'in', c.values.map(() => arg(n++)));
+      }
+      return query;
+    });
     return rows.map((r) => this.fromRow(r));
   }
 
   async deleteById(trx: Tx, id: string): Promise<void> {
-    await trx.deleteFrom(this.table).where('id', '=', id).execute();
+    await this.prepared.run(trx, 'deleteById', [id], (q, arg) => q.deleteFrom(this.table).where('id', '=', arg(0)));
   }
 
   /** Applies attribute filters that map to columns; returns the names it could not apply. */

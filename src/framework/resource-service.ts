@@ -4,7 +4,7 @@
 // this and overrides the hooks (beforeCreate, afterCreate, beforeUpdate, beforeDelete,
 // extend, scope, filters) for its behaviour.
 import { randomUUID } from 'node:crypto';
-import type { Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { RequestContext } from '../foundation/context.ts';
 import { badRequest, conflict, NeutronError, notAuthorized, notFound, revisionMismatch } from '../foundation/errors.ts';
 import { invalidAttr, validateAttribute } from '../foundation/validation.ts';
@@ -17,6 +17,7 @@ import { OWNER_FIRST, type Phase } from './wiring.ts';
 import { Repository, type Item, type ListQuery, type Query } from './repository.ts';
 import { storageOf } from './definitions.ts';
 import { now } from '../foundation/time.ts';
+import { MAX_PREPARED_LIST } from '../db/prepared.ts';
 import type { Target } from '../policy/index.ts';
 import { grantsTo, ownedOrGranted } from './rbac/access.ts';
 import { TargetBatch } from './policy-targets.ts';
@@ -322,7 +323,9 @@ export class ResourceService {
     }
     const ids = [...byId.keys()];
     for (let i = 0; i < ids.length; i += 500) {
-      const rows = await q.selectFrom('tags').select(['resource_id', 'tag']).where('resource_id', 'in', ids.slice(i, i + 500)).orderBy('tag').execute();
+      const chunk = ids.slice(i, i + 500);
+      const key = chunk.length > MAX_PREPARED_LIST ? null : `tags:${chunk.length}`;
+      const rows = await this.repo.prepared.run(q, key, chunk, (q, arg) => q.selectFrom('tags').select(['resource_id', 'tag']).where('resource_id', 'in', chunk.map((_, j) => arg(j))).orderBy('tag'));
       for (const r of rows) byId.get(r.resource_id)!.tags.push(r.tag);
     }
   }
@@ -528,12 +531,14 @@ export class ResourceService {
     if (this.resource.hasTimestamps) set.updated_at = now();
     if (this.resource.hasRevision) {
       // RETURNING tells the change feed the object's state after the change (no read at commit).
-      const row = await trx
-        .updateTable(this.resource.table)
-        .set((eb: any) => ({ ...set, revision_number: eb('revision_number', '+', 1) }))
-        .where('id', '=', id)
-        .returning(feed.stateColumns(collection))
-        .executeTakeFirst();
+      const columns = Object.keys(set);
+      const [row] = await this.repo.prepared.run(trx, `touch:${columns.join(',')}`, [...columns.map((c) => set[c]), id], (q, arg) =>
+        q
+          .updateTable(this.resource.table)
+          .set({ ...Object.fromEntries(columns.map((c, i) => [c, arg(i)])), revision_number: sql`${sql.ref('revision_number')} + 1` })
+          .where('id', '=', arg(columns.length))
+          .returning(feed.stateColumns(collection)),
+      );
       feed.record(trx, collection, id, 'updated', undefined, row && feed.rowState(collection, row)); // change feed
     } else {
       if (Object.keys(set).length) await trx.updateTable(this.resource.table).set(set).where('id', '=', id).execute();
@@ -553,7 +558,7 @@ export class ResourceService {
     // Other features first release or veto what they hold on the item (L3 deletes a
     // network's unassociated floating IPs); then the owner checks what is left.
     await this.step('beforeDelete', op);
-    if (this.resource.hasTags) await trx.deleteFrom('tags').where('resource_id', '=', id).execute();
+    if (this.resource.hasTags) await this.repo.prepared.run(trx, 'deleteTags', [id], (q, arg) => q.deleteFrom('tags').where('resource_id', '=', arg(0)));
     await this.repo.deleteById(trx, id);
     this.app.feed.record(trx, this.resource.collection, id, 'deleted', this.app.feed.before(this.resource.collection, current)); // change feed
     this.app.queueEvent(trx, { resource: this.resource.collection, action: 'deleted', id, body: current, context: ctx });

@@ -1,0 +1,53 @@
+// Statements the API runs on every request (find by id, delete by id, an item's tags…)
+// built and compiled by Kysely once per shape instead of once per call: building and
+// compiling a query costs more CPU than SQLite takes to run the simple ones. The SQL text is
+// compiled with markers in place of the arguments; each call binds the arguments in the
+// order the markers took.
+import { CompiledQuery, type Compilable } from 'kysely';
+import type { Tx } from './index.ts';
+
+interface Shape {
+  sql: string;
+  /** For each parameter of the compiled query, the index of the argument it takes. */
+  slots: number[];
+}
+
+const MAX_SHAPES = 2000;
+/** `in` lists longer than this are not kept as shapes (each length would be one). */
+export const MAX_PREPARED_LIST = 16;
+
+/**
+ * Compiled query shapes of one database (dialects differ in placeholders and quoting, so
+ * one cache per Database). A key names the shape: same key, same SQL text with the same
+ * arguments in the same roles (the number of values of an `in` list belongs in the key).
+ */
+export class PreparedQueries {
+  private readonly shapes = new Map<string, Shape>();
+
+  /**
+   * Runs the query build(arg) describes with args. build receives arg(i), a stand-in for
+   * args[i] (a value only ever passed where Kysely takes a parameter), and must build the
+   * same SQL for the same key whatever the arguments are.
+   */
+  async run<R = Record<string, any>>(q: Tx, key: string | null, args: readonly unknown[], build: (q: Tx, arg: (i: number) => any) => Compilable<any>): Promise<R[]> {
+    // No key: a shape not worth keeping (a long `in` list), built with the arguments themselves.
+    if (key === null) return (await q.executeQuery<R>(build(q, (i) => args[i]).compile())).rows;
+    let shape = this.shapes.get(key);
+    if (!shape) {
+      const marks = args.map((_, i) => `\u0000arg${i}\u0000`);
+      const compiled = build(q, (i) => marks[i]).compile();
+      const slots = compiled.parameters.map((p) => {
+        const i = marks.indexOf(p as string);
+        if (i < 0) throw new Error(`prepared query ${key}: parameter ${String(p)} is not one of its arguments`);
+        return i;
+      });
+      shape = { sql: compiled.sql, slots };
+      if (this.shapes.size >= MAX_SHAPES) this.shapes.clear();
+      this.shapes.set(key, shape);
+    }
+    const { slots } = shape;
+    const params = new Array(slots.length);
+    for (let i = 0; i < slots.length; i++) params[i] = args[slots[i]];
+    return (await q.executeQuery<R>(CompiledQuery.raw(shape.sql, params))).rows;
+  }
+}
