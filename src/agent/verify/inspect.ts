@@ -6,6 +6,7 @@
 // A rule is recognised by what it matches (protocol, ports or ICMP type, remote prefix or
 // set), read from nft's JSON, so it does not depend on how the firewall names its chains
 // beyond the `sg-<group>-in|out-` prefix and the `rg-`/`ag-` set names.
+import fs from 'node:fs';
 import { tapName } from '../../backends/linux/names.ts';
 import type { Host } from '../host.ts';
 import { parsePrefix, type Prefix } from '../firewall/addresses.ts';
@@ -106,6 +107,29 @@ export function elementCovers(element: string, address: string): boolean {
 // ---- security group rules -------------------------------------------------------------------
 
 const PROTOCOLS: Record<string, number> = { icmp: 1, tcp: 6, udp: 17, dccp: 33, 'ipv6-icmp': 58, icmpv6: 58, sctp: 132, udplite: 136 };
+let etcProtocols: Map<string, number> | undefined;
+
+/** A protocol as nft prints it (a number, or its /etc/protocols name: nft names them from there) or the API stores it. */
+export function protocolNumber(value: unknown): number {
+  if (typeof value === 'number') return value;
+  const name = String(value).toLowerCase();
+  if (/^\d+$/.test(name)) return Number(name);
+  if (PROTOCOLS[name] !== undefined) return PROTOCOLS[name];
+  if (!etcProtocols) {
+    etcProtocols = new Map();
+    try {
+      for (const line of fs.readFileSync('/etc/protocols', 'utf8').split('\n')) {
+        const [fields] = line.split('#');
+        const [n, num, ...aliases] = fields.trim().split(/\s+/);
+        if (!n || !/^\d+$/.test(num ?? '')) continue;
+        for (const a of [n, ...aliases]) etcProtocols.set(a.toLowerCase(), Number(num));
+      }
+    } catch {
+      // no /etc/protocols: only the table above
+    }
+  }
+  return etcProtocols.get(name) ?? NaN;
+}
 const ICMP_TYPES: Record<string, number> = {
   'echo-reply': 0, 'destination-unreachable': 3, 'source-quench': 4, redirect: 5, 'echo-request': 8, 'router-advertisement': 9, 'router-solicitation': 10,
   'time-exceeded': 11, 'parameter-problem': 12, 'timestamp-request': 13, 'timestamp-reply': 14, 'info-request': 15, 'info-reply': 16, 'address-mask-request': 17, 'address-mask-reply': 18,
@@ -155,12 +179,12 @@ export function ruleIs(exprs: Expr[], rule: NonNullable<Check['rule']>): boolean
   const have = new Set(ms.filter((m) => m.key === field).map((m) => remoteKey(m.right)));
   if (have.size !== want.size || [...want].some((w) => !have.has(w))) return false;
   // Protocol: meta l4proto, or implied by a port / ICMP type match (nft drops the redundant one).
-  let proto = rule.protocol === null || rule.protocol === 'any' ? null : (PROTOCOLS[rule.protocol.toLowerCase()] ?? Number(rule.protocol));
+  let proto = rule.protocol === null || rule.protocol === 'any' ? null : protocolNumber(rule.protocol);
   if (proto === 1 && family === 6) proto = 58;
   const l4 = ms.find((m) => m.key === 'meta.l4proto');
   const portMatch = ms.find((m) => /^(tcp|udp|dccp|sctp|udplite|th)\.dport$/.test(m.key));
   const typeMatch = ms.find((m) => m.key === 'icmp.type' || m.key === 'icmpv6.type');
-  const haveProto = l4 ? (typeof l4.right === 'number' ? l4.right : (PROTOCOLS[String(l4.right)] ?? Number(l4.right))) : portMatch ? PROTOCOLS[portMatch.key.split('.')[0]] : typeMatch ? (typeMatch.key === 'icmp.type' ? 1 : 58) : null;
+  const haveProto = l4 ? protocolNumber(l4.right) : portMatch ? PROTOCOLS[portMatch.key.split('.')[0]] : typeMatch ? (typeMatch.key === 'icmp.type' ? 1 : 58) : null;
   if ((haveProto ?? null) !== proto) return false;
   // Ports or ICMP type.
   const min = rule.port_range_min;
@@ -172,6 +196,11 @@ export function ruleIs(exprs: Expr[], rule: NonNullable<Check['rule']>): boolean
     const names = proto === 1 ? ICMP_TYPES : ICMPV6_TYPES;
     const t = typeMatch ? (typeof typeMatch.right === 'number' ? typeMatch.right : names[String(typeMatch.right)]) : undefined;
     if (t !== min) return false;
+    // A code (port_range_max) is matched too; nft names codes by context, so only numbers are compared.
+    const code = ms.find((m) => m.key === (proto === 1 ? 'icmp.code' : 'icmpv6.code'));
+    const max = rule.port_range_max;
+    if ((max !== null) !== !!code) return false;
+    if (code && typeof code.right === 'number' && code.right !== max) return false;
   } else if (typeMatch) return false;
   return true;
 }
