@@ -113,4 +113,27 @@ describe('ovn backend: logical checks with ovn-trace', { skip }, () => {
     assert.equal((await env.sbctl('get', 'Port_Binding', localnetPortName(vlanNet.id), 'tag')).trim(), '101');
     assert.equal((await env.nbctl('get', 'Logical_Switch_Port', localnetPortName(vlanNet.id), 'type')).trim(), 'localnet');
   });
+
+  it('realizes port forwardings as a load balancer on the router that DNATs to the internal port', async () => {
+    const pfFip = (await ok(api().post('/v2.0/floatingips', { floatingip: { floating_network_id: ext.id } }))).floatingip;
+    const pf = (await ok(api().post(`/v2.0/floatingips/${pfFip.id}/port_forwardings`, { port_forwarding: { protocol: 'tcp', internal_port_id: vm1.id, internal_ip_address: ip(vm1), internal_port: 22, external_port: 2222 } }))).port_forwarding;
+    await env.settle();
+    const name = `pf-floatingip-${pfFip.id}-tcp`;
+    const vips = (await env.nbctl('--bare', '--columns=vips', 'find', 'Load_Balancer', `name=${name}`)).trim();
+    assert.equal(vips, `${pfFip.floating_ip_address}:2222=${ip(vm1)}:22`);
+    const uuid = (await env.nbctl('--bare', '--columns=_uuid', 'find', 'Load_Balancer', `name=${name}`)).trim();
+    assert.match(await env.nbctl('get', 'Logical_Router', routerName(router.id), 'load_balancer'), new RegExp(uuid));
+    const flow = (port: number) => `inport == "${localnetPortName(ext.id)}" && eth.src == 02:00:5e:00:53:50 && eth.dst == ${gwPort.mac_address} && ip4.src == 203.0.113.50 && ip4.dst == ${pfFip.floating_ip_address} && ip.ttl == 64 && tcp && tcp.src == 40000 && tcp.dst == ${port}`;
+    const out = await env.trace(switchName(ext.id), flow(2222));
+    assert.match(out, new RegExp(`ct_lb(_mark)?\\(backends=${ip(vm1).replace(/\./g, '\\.')}:22\\)`), out);
+    // Another port of the floating IP is not forwarded.
+    assert.doesNotMatch(await env.trace(switchName(ext.id), flow(2223)), /ct_lb/);
+    // A second forwarding of the same floating IP joins the balancer; deleting both removes it.
+    const pf2 = (await ok(api().post(`/v2.0/floatingips/${pfFip.id}/port_forwardings`, { port_forwarding: { protocol: 'tcp', internal_port_id: def1.id, internal_ip_address: ip(def1), internal_port: 80, external_port: 8080 } }))).port_forwarding;
+    await env.settle();
+    assert.match((await env.nbctl('--bare', '--columns=vips', 'find', 'Load_Balancer', `name=${name}`)).trim(), new RegExp(`${pfFip.floating_ip_address.replace(/\./g, '\\.')}:8080=${ip(def1).replace(/\./g, '\\.')}:80`));
+    for (const p of [pf, pf2]) await ok(api().del(`/v2.0/floatingips/${pfFip.id}/port_forwardings/${p.id}`), 204);
+    await env.settle();
+    assert.equal((await env.nbctl('--bare', '--columns=_uuid', 'find', 'Load_Balancer', `name=${name}`)).trim(), '');
+  });
 });

@@ -27,6 +27,7 @@ import { keyOf, EXT } from './names.ts';
 import { Intent, INTENT_COLLECTIONS, affectedUnits, allUnits, gatewayUnits, translateUnits, type RowRef, type TranslateOptions, type Unit } from './translate.ts';
 import type { Collection } from './intent.ts';
 import { ChassisAgents, gatewayCandidates } from './chassis.ts';
+import { PORT_FORWARDINGS, forwardingFips } from './port-forwarding.ts';
 import { driftRepairs, nbTransactions, syncSeconds } from './metrics.ts';
 
 const NB_DB = 'OVN_Northbound';
@@ -204,10 +205,13 @@ export class OvnDriver implements BackendDriver {
   /** Reads the feed after the cursor; refreshes the objects it names and syncs what they affect. Whether anything was read. */
   private async followFeed(): Promise<boolean> {
     const { feed } = this.context!;
-    const rows = await feed.read(this.cursor, { resources: INTENT_COLLECTIONS, limit: FEED_BATCH });
+    const rows = await feed.read(this.cursor, { resources: [...INTENT_COLLECTIONS, PORT_FORWARDINGS], limit: FEED_BATCH });
     const started = performance.now();
     const byCollection = new Map<Collection, Set<string>>();
+    // A port forwarding changed: its floating IP carries it (port-forwarding.ts).
+    if (rows.some((r) => r.resource === PORT_FORWARDINGS)) byCollection.set('floatingips', new Set(forwardingFips(this.intent.floatingips.values())));
     for (const row of rows) {
+      if (row.resource === PORT_FORWARDINGS) continue;
       const c = row.resource as Collection;
       if (!byCollection.has(c)) byCollection.set(c, new Set());
       byCollection.get(c)!.add(row.resource_id);

@@ -62,6 +62,8 @@ export function keyOf(table: string, row: ReplicaRow): string | null {
       return e[EXT.fipId] ?? e[EXT.key] ?? null;
     case 'Logical_Router_Static_Route':
       return e[EXT.key] ?? null;
+    case 'Load_Balancer':
+      return name.startsWith('pf-floatingip-') ? name : null;
     case 'Gateway_Chassis':
       return name.startsWith('lrp-') ? name : null;
     default:

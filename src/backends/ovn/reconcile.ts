@@ -47,6 +47,7 @@ export const TABLE_ORDER = [
   'NAT',
   'Logical_Switch',
   'Port_Group',
+  'Load_Balancer',
   'Logical_Router',
 ];
 

@@ -28,6 +28,7 @@ import type { Value } from '../../ovsdb/index.ts';
 import type { Desired, DesiredRow } from './reconcile.ts';
 import { DROP_PORT_GROUP, EXT, addressSetName, localnetPortName, portGroupName, routerName, routerPortName, switchName } from './names.ts';
 import { gatewayPriorities } from './chassis.ts';
+import { portForwardingBalancers } from './port-forwarding.ts';
 import { METADATA_ROUTE, metadataPort, servesMetadata } from './metadata.ts';
 import { DHCP_OWNER, INTENT_COLLECTIONS, Intent, ROUTER_GATEWAY, isRouterPort, isSecured, type Collection, type IntentState, type Item } from './intent.ts';
 
@@ -431,9 +432,15 @@ function translateRouter(t: Translation, intent: Intent, id: string, options: Tr
       nats.push(key);
     }
   }
+  const balancers: string[] = [];
   if (gatewayV4) {
     for (const fipId of intent.fipsByRouter.get(id)) {
       const fip = intent.floatingips.get(fipId)!;
+      // Port forwardings: load balancers on the router (port-forwarding.ts).
+      for (const lb of portForwardingBalancers(fip, id)) {
+        t.add('Load_Balancer', lb.key, lb.row);
+        balancers.push(lb.key);
+      }
       if (!fip.port_id || !fip.fixed_ip_address) continue;
       t.add('NAT', fip.id, {
         columns: {
@@ -448,7 +455,7 @@ function translateRouter(t: Translation, intent: Intent, id: string, options: Tr
   }
   t.add('Logical_Router', lr, {
     columns: { name: lr, enabled: router.admin_state_up !== false, external_ids: { [EXT.routerName]: String(router.name ?? ''), [EXT.revision]: rev(router) } },
-    refs: { ports: { ref: 'Logical_Router_Port', keys: ports }, static_routes: { ref: 'Logical_Router_Static_Route', keys: routes }, nat: { ref: 'NAT', keys: nats } },
+    refs: { ports: { ref: 'Logical_Router_Port', keys: ports }, static_routes: { ref: 'Logical_Router_Static_Route', keys: routes }, nat: { ref: 'NAT', keys: nats }, load_balancer: { ref: 'Load_Balancer', keys: balancers } },
   });
 }
 
