@@ -47,7 +47,7 @@ test('router plan: interfaces, gateway, routes, SNAT sources, RA interfaces', ()
     { destination: '192.168.0.0/16', nexthop: '10.1.0.254' },
   ]);
   assert.deepEqual(plan.snatSources, ['10.1.0.0/24', '10.2.0.0/24'], 'IPv4 internal subnets only');
-  assert.deepEqual(plan.advertise, [{ device: 'qr-p6000000002', prefixes: ['2001:db8::/64'], mode: 'slaac', mtu: 1450 }]);
+  assert.deepEqual(plan.advertise, [{ device: 'qr-p6000000002', prefixes: [{ cidr: '2001:db8::/64', mode: 'slaac' }], mtu: 1450 }]);
   assert.deepEqual(plan.problems, []);
 });
 
@@ -155,24 +155,33 @@ test('NAT table read back: equal only with the same rules in the same order', ()
   assert.equal(tableMatches('not json', rules), false);
 });
 
-test('router advertisements (radvd): slaac A, dhcpv6-stateless O + A, dhcpv6-stateful M and no A; MTU in every RA', async () => {
+test('router advertisements (radvd): slaac A, dhcpv6-stateless O + A, dhcpv6-stateful M and no A, per prefix on a shared device; MTU in every RA', async () => {
   const { radvdConfig } = await import('../../src/agent/l3/advertise.ts');
+  const one = (device: string, cidr: string, mode: string, mtu = 1450) => ({ device, prefixes: [{ cidr, mode }], mtu });
   const conf = radvdConfig([
-    { device: 'qr-b', prefixes: ['2001:db8:2::/64'], mode: 'dhcpv6-stateless', mtu: 1500 },
-    { device: 'qr-a', prefixes: ['2001:db8:1::/64'], mode: 'slaac', mtu: 1450 },
-    { device: 'qr-c', prefixes: ['2001:db8:3::/64'], mode: 'dhcpv6-stateful', mtu: 1450 },
+    one('qr-b', '2001:db8:2::/64', 'dhcpv6-stateless', 1500),
+    one('qr-a', '2001:db8:1::/64', 'slaac'),
+    one('qr-c', '2001:db8:3::/64', 'dhcpv6-stateful'),
+    { device: 'qr-d', prefixes: [{ cidr: '2001:db8:4::/64', mode: 'slaac' }, { cidr: '2001:db8:5::/64', mode: 'dhcpv6-stateful' }, { cidr: '2001:db8:6::/64', mode: 'bogus' }], mtu: 1450 },
   ]);
   const block = (dev: string) => conf.slice(conf.indexOf(`interface ${dev}`)).split('\n};')[0];
-  assert.deepEqual([...conf.matchAll(/^interface (\S+)/gm)].map((m) => m[1]), ['qr-a', 'qr-b', 'qr-c']);
+  const prefix = (cidr: string, autonomous: string) => new RegExp(`prefix ${cidr.replace(/[/]/g, '\\/')}\\s*\\{\\s*AdvOnLink on;\\s*AdvAutonomous ${autonomous};`);
+  assert.deepEqual([...conf.matchAll(/^interface (\S+)/gm)].map((m) => m[1]), ['qr-a', 'qr-b', 'qr-c', 'qr-d']);
   assert.match(block('qr-a'), /AdvLinkMTU 1450;/);
+  assert.match(block('qr-b'), /AdvLinkMTU 1500;/);
   assert.doesNotMatch(block('qr-a'), /AdvManagedFlag|AdvOtherConfigFlag/);
-  assert.match(block('qr-a'), /prefix 2001:db8:1::\/64\s*\{\s*AdvOnLink on;\s*AdvAutonomous on;/);
+  assert.match(block('qr-a'), prefix('2001:db8:1::/64', 'on'));
   assert.match(block('qr-b'), /AdvOtherConfigFlag on;/);
   assert.doesNotMatch(block('qr-b'), /AdvManagedFlag/);
-  assert.match(block('qr-b'), /AdvAutonomous on;/);
+  assert.match(block('qr-b'), prefix('2001:db8:2::/64', 'on'));
   assert.match(block('qr-c'), /AdvManagedFlag on;/);
   assert.doesNotMatch(block('qr-c'), /AdvOtherConfigFlag/);
-  assert.match(block('qr-c'), /prefix 2001:db8:3::\/64\s*\{\s*AdvOnLink on;\s*AdvAutonomous off;/);
-  assert.equal(radvdConfig([{ device: 'qr-d', prefixes: ['2001:db8:4::/64'], mode: 'bogus', mtu: 1500 }]), '', 'no RA for an unknown mode');
+  assert.match(block('qr-c'), prefix('2001:db8:3::/64', 'off'));
+  // One device, a SLAAC and a stateful subnet (Neutron's template): M, each prefix its own A; an unknown mode is left out.
+  assert.match(block('qr-d'), /AdvManagedFlag on;/);
+  assert.match(block('qr-d'), prefix('2001:db8:4::/64', 'on'));
+  assert.match(block('qr-d'), prefix('2001:db8:5::/64', 'off'));
+  assert.doesNotMatch(block('qr-d'), /2001:db8:6::/);
+  assert.equal(radvdConfig([one('qr-e', '2001:db8:7::/64', 'bogus')]), '', 'no RA for an unknown mode');
   assert.equal(radvdConfig([]), '');
 });

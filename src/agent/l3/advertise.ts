@@ -23,15 +23,18 @@ const MODES = new Set(['slaac', 'dhcpv6-stateless', 'dhcpv6-stateful']);
 export function radvdConfig(advertise: RouterPlan['advertise']): string {
   const blocks: string[] = [];
   for (const a of [...advertise].sort((x, y) => x.device.localeCompare(y.device))) {
-    if (!MODES.has(a.mode)) continue;
+    const prefixes = a.prefixes.filter((p) => MODES.has(p.mode));
+    if (!prefixes.length) continue;
+    const modes = new Set(prefixes.map((p) => p.mode));
     const lines = [`interface ${a.device}`, '{', '  AdvSendAdvert on;', '  MinRtrAdvInterval 3;', '  MaxRtrAdvInterval 10;', '  AdvDefaultLifetime 1800;'];
     // RFC 8200: 1280 is IPv6's minimum link MTU; radvd refuses a smaller AdvLinkMTU.
     if (a.mtu >= 1280) lines.push(`  AdvLinkMTU ${a.mtu};`);
-    if (a.mode === 'dhcpv6-stateful') lines.push('  AdvManagedFlag on;');
-    if (a.mode === 'dhcpv6-stateless') lines.push('  AdvOtherConfigFlag on;');
-    for (const prefix of a.prefixes) {
-      const [addr, len] = ipaddr.parseCIDR(prefix);
-      lines.push(`  prefix ${addr.toString()}/${len}`, '  {', '    AdvOnLink on;', `    AdvAutonomous ${a.mode === 'dhcpv6-stateful' ? 'off' : 'on'};`, '  };');
+    // The flags are the link's (one RA per device), each prefix says whether hosts autoconfigure from it.
+    if (modes.has('dhcpv6-stateful')) lines.push('  AdvManagedFlag on;');
+    if (modes.has('dhcpv6-stateless')) lines.push('  AdvOtherConfigFlag on;');
+    for (const p of prefixes) {
+      const [addr, len] = ipaddr.parseCIDR(p.cidr);
+      lines.push(`  prefix ${addr.toString()}/${len}`, '  {', '    AdvOnLink on;', `    AdvAutonomous ${p.mode === 'dhcpv6-stateful' ? 'off' : 'on'};`, '  };');
     }
     lines.push('};');
     blocks.push(lines.join('\n'));

@@ -56,8 +56,8 @@ export interface RouterPlan {
   /** Every internal IPv4 subnet of the router (hairpin SNAT). */
   internalCidrs4: string[];
   floatingIps: FloatingIpPlan[];
-  /** Interfaces on IPv6 subnets that send router advertisements (SLAAC / DHCPv6 modes). */
-  advertise: { device: string; prefixes: string[]; mode: string; mtu: number }[];
+  /** Interfaces on IPv6 subnets that send router advertisements: each subnet's prefix with its ipv6_ra_mode. */
+  advertise: { device: string; prefixes: { cidr: string; mode: string }[]; mtu: number }[];
   /** Why parts of the router cannot be realized (reported as the router's status reason). */
   problems: string[];
 }
@@ -164,7 +164,7 @@ export function planRouter(router: Obj, cache: L3Cache): RouterPlan {
   for (const i of interfaces) {
     const port = cache.ports.get(i.portId)!;
     const v6 = (port.fixed_ips as Obj[]).map((f) => cache.subnets.get(f.subnet_id)).filter((s): s is Obj => !!s && s.ip_version === 6 && !!s.ipv6_ra_mode);
-    if (v6.length) advertise.push({ device: i.device, prefixes: v6.map((s) => s.cidr), mode: v6[0].ipv6_ra_mode, mtu: i.mtu });
+    if (v6.length) advertise.push({ device: i.device, prefixes: v6.map((s) => ({ cidr: s.cidr, mode: s.ipv6_ra_mode })), mtu: i.mtu });
   }
 
   return {
