@@ -176,6 +176,17 @@ test('DHCPv6: stateful addresses and stateless DNS from the DHCP namespace, RA f
   await waitFor('w2 pings w1 over IPv6', async () => (await topo.exec(ns.w2, 'busybox', ['ping6', '-c', '1', '-W', '1', fixed1])).code === 0);
   await waitFor('w1 reaches w3 through the router', async () => (await topo.exec(ns.w1, 'busybox', ['ping6', '-c', '1', '-W', '1', fixed3])).code === 0);
 
+  // The agent killed (-9) and restarted: radvd and both dnsmasq are right and keep running.
+  const raDir = path.join(hv.config.state_dir, 'l3', router.id);
+  const dhcpDir = (net: any) => path.join(hv.config.state_dir, 'dhcp', net.id);
+  const daemons = () => [livePid(path.join(raDir, 'ra.pid'), raDir), livePid(path.join(dhcpDir(netS), 'pid'), dhcpDir(netS)), livePid(path.join(dhcpDir(netL), 'pid'), dhcpDir(netL))];
+  const running = daemons();
+  assert.ok(running.every((pid) => pid), `radvd and dnsmasq run: ${running}`);
+  await topo.killAgent('hv1', 'SIGKILL');
+  topo.startAgent('hv1', hv.config);
+  await waitFor('the restarted agent reconciled', async () => (topo.agentLog('hv1').match(/initial reconcile done/g) ?? []).length >= 2, 60_000, 500);
+  assert.deepEqual(daemons(), running, 'the same radvd and dnsmasq processes');
+
   // Churn with DHCPv6 leases present: ports come (hostsdir: no signal, no restart), with
   // `set:` tags from IPv6 extra options, then half of them go (a restart, never SIGHUP).
   const dir = path.join(hv.config.state_dir, 'dhcp', netS.id);
