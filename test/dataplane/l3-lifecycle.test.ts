@@ -63,6 +63,9 @@ test('agent restart keeps router flows and converges; a dead agent\'s router mov
   const w2 = await workload(l3, 'w2', other, a.net.id);
   const fip1 = (await api.post('/v2.0/floatingips', { floatingip: { floating_network_id: l3.extNet.id, port_id: w1.port.id } })).body.floatingip.floating_ip_address;
   await waitFor('floating IP 1 reachable', () => topo.ping(l3.ext, fip1, 1, 1));
+  // A floating IP of w2 that is released while the agent is down.
+  const fipX = (await api.post('/v2.0/floatingips', { floatingip: { floating_network_id: l3.extNet.id, port_id: w2.port.id } })).body.floatingip;
+  await waitFor('floating IP X ACTIVE', async () => (await topo.admin.get(`/v2.0/floatingips/${fipX.id}`)).body.floatingip.status === 'ACTIVE');
 
   const rns = `${topo.prefix}-${hv}-qrouter-${router.id}`;
   const devices = async () => JSON.parse((await run('ip', ['-n', rns, '-j', 'link', 'show'])).stdout).map((l: any) => `${l.ifindex}:${l.ifname}`).sort();
@@ -71,6 +74,7 @@ test('agent restart keeps router flows and converges; a dead agent\'s router mov
   const flow = topo.exec(l3.ext, 'busybox', ['ping', '-c', '40', '-i', '0.1', '-W', '1', fip1], 30_000);
   await new Promise((r) => setTimeout(r, 500));
   await topo.killAgent(hv, 'SIGKILL');
+  await api.put(`/v2.0/floatingips/${fipX.id}`, { floatingip: { port_id: null } });
   const fip2 = (await api.post('/v2.0/floatingips', { floatingip: { floating_network_id: l3.extNet.id, port_id: w2.port.id } })).body.floatingip.floating_ip_address;
   topo.startAgent(hv, topo.agents.get(hv)!.config);
   const result = await flow;
@@ -79,6 +83,9 @@ test('agent restart keeps router flows and converges; a dead agent\'s router mov
   await waitFor('the floating IP made while the agent was down works', async () => (await topo.fetchName(l3.ext, fip2)) === 'w2');
   assert.equal(await topo.fetchName(l3.ext, fip1), 'w1');
   await waitFor('restart logged', async () => /initial reconcile done/.test(topo.agentLog(hv)));
+  // The restarted agent remembers nothing of floating IP X, yet reports it DOWN (its gc) and it answers nothing.
+  await waitFor('floating IP X released while the agent was down is DOWN', async () => (await topo.admin.get(`/v2.0/floatingips/${fipX.id}`)).body.floatingip.status === 'DOWN', 30_000, 300);
+  assert.equal(await topo.fetchName(l3.ext, fipX.floating_ip_address), null);
   assert.deepEqual(await devices(), before, 'the restart re-created no device of the router');
 
   // The router host dies (its agent stops and its router namespace goes): the router moves to

@@ -56,11 +56,11 @@ test('router status from the agent, gratuitous ARP, conntrack flush on move and 
   await new Promise((r) => setTimeout(r, 500));
   udpFlow(topo, l3.ext, fip, 9200, 40000, 90);
   await waitFor('the flow reaches wa', async () => toA() > 5, 20_000, 200);
-  const flushesBefore = (topo.agentLog('hv1').match(/connections of changed floating IP mappings flushed/g) ?? []).length;
+  const flushesBefore = (topo.agentLog('hv1').match(/connections of a changed floating IP mapping flushed/g) ?? []).length;
   await api.put(`/v2.0/floatingips/${created.id}`, { floatingip: { port_id: wb.port.id } });
   await waitFor('the same flow reaches wb after the move', async () => toB() > 5, 20_000, 200);
   assert.equal(await counterMoves(toA), false, 'wa gets nothing more of the flow');
-  assert.ok((topo.agentLog('hv1').match(/connections of changed floating IP mappings flushed/g) ?? []).length > flushesBefore);
+  assert.ok((topo.agentLog('hv1').match(/connections of a changed floating IP mapping flushed/g) ?? []).length > flushesBefore);
   await waitStatus('floatingips', created.id, 'ACTIVE');
 
   // Hairpin: wa reaches wb (same subnet) by wb's floating IP; wb sees the router's gateway address.

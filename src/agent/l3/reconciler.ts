@@ -1,9 +1,8 @@
 // The L3 reconciler (Neutron's L3 agent): realizes the routers the server scheduled to this
 // host's `L3 agent` as network namespaces (router-host.ts) and reports the status of what
 // it realized, with the revision realized: the router, its interface and gateway ports
-// (which the L2 reconciler leaves to it) and its floating IPs. Keys: `router/<id>`, and
-// `floatingips/unrouted` (floating IPs left ACTIVE with no router, e.g. disassociated while
-// the agent was down, reported DOWN).
+// (which the L2 reconciler leaves to it) and its floating IPs (DOWN once released: when their
+// rules left the router's NAT table, which a restarted agent reads back too). Keys: `router/<id>`.
 //
 //   cache:    routers and floating IPs (a floating IP carries its port forwardings), with
 //             the networks, subnets and ports the other reconcilers read too
@@ -22,8 +21,6 @@ import { RouterMetadata } from './metadata.ts';
 import { RouterAdvertiser } from './advertise.ts';
 import { bridgeName, tapName } from '../../backends/linux/names.ts';
 
-const UNROUTED = 'floatingips/unrouted';
-
 export const L3_AGENT_TYPE = 'L3 agent';
 
 export class L3Reconciler implements Reconciler {
@@ -34,8 +31,8 @@ export class L3Reconciler implements Reconciler {
   private hostingKnown = false;
   private readonly metadata?: RouterMetadata;
   private readonly advertiser: RouterAdvertiser;
-  /** Per router, the floating IPs this agent realized (reported DOWN once they leave the router). */
-  private readonly realized = new Map<string, Set<string>>();
+  /** Per router, floating IP addresses whose rules were removed and whose connections are still to flush. */
+  private readonly toFlush = new Map<string, Set<string>>();
 
   constructor(private readonly ctx: AgentContext) {
     const c = ctx.cache;
@@ -127,7 +124,6 @@ export class L3Reconciler implements Reconciler {
   }
 
   async sync(key: string): Promise<void> {
-    if (key === UNROUTED) return this.reportUnrouted();
     const id = key.slice('router/'.length);
     const router = this.routers.get(id);
     if (!router || !this.hosted.has(id)) return this.teardown(id);
@@ -148,8 +144,16 @@ export class L3Reconciler implements Reconciler {
     const added = await rh.syncAddresses(addresses);
     const problems = [...plan.problems, ...(await rh.syncRoutes(plan.adminUp ? plan.routes : []))];
     try {
-      const flushed = await rh.syncTables(plan);
-      if (flushed.length) this.ctx.log.info({ router: router.id, floating_ips: flushed }, 'l3: connections of changed floating IP mappings flushed');
+      const pending = this.toFlush.get(router.id) ?? new Set<string>();
+      for (const address of await rh.syncTables(plan)) pending.add(address);
+      this.toFlush.set(router.id, pending);
+      // Kept until done: the table is already right, so a retry would not find them again.
+      for (const address of pending) {
+        await rh.flushConnections(address);
+        pending.delete(address);
+        this.released(router.id, address);
+      }
+      if (pending.size === 0) this.toFlush.delete(router.id);
     } catch (err) {
       // Neutron's agent marks what it could not configure ERROR; the key is retried.
       const reason = `NAT: ${err instanceof Error ? err.message : String(err)}`;
@@ -189,11 +193,11 @@ export class L3Reconciler implements Reconciler {
     }
   }
 
-  /** Floating IPs no router holds that are still ACTIVE (released while this agent was down): DOWN. */
-  private reportUnrouted(): void {
+  /** A floating IP whose rules left this router: DOWN once its connections are flushed, unless a router holds it again. */
+  private released(routerId: string, address: string): void {
+    this.ctx.log.info({ router: routerId, floating_ip: address }, 'l3: connections of a changed floating IP mapping flushed');
     for (const fip of this.floatingips.values()) {
-      if (fip.router_id || fip.status === 'DOWN' || [...this.realized.values()].some((s) => s.has(fip.id))) continue;
-      this.ctx.report('floatingips', fip, 'DOWN', UNROUTED);
+      if (fip.floating_ip_address === address && !fip.router_id) this.ctx.report('floatingips', fip, 'DOWN', `router/${routerId}`);
     }
   }
 
@@ -203,17 +207,11 @@ export class L3Reconciler implements Reconciler {
     await new RouterHost(this.ctx.host, this.namespaceOf(routerId)).remove();
     fs.rmSync(path.join(this.stateRoot, routerId), { recursive: true, force: true });
     this.ctx.forgetReport('routers', routerId);
-    // Its floating IPs: DOWN when no router holds them any more (the router is gone or moved).
-    for (const id of this.realized.get(routerId) ?? []) {
-      const fip = this.floatingips.get(id);
-      if (fip && !fip.router_id) this.ctx.report('floatingips', fip, 'DOWN', UNROUTED);
-    }
-    this.realized.delete(routerId);
+    this.toFlush.delete(routerId); // the namespace and its conntrack table are gone
   }
 
   async gc(): Promise<void> {
     if (!this.hostingKnown) return;
-    this.reportUnrouted();
     const prefix = this.namespaceOf('');
     for (const ns of await this.ctx.host.namespaces()) {
       const id = ns.slice(prefix.length);
@@ -234,19 +232,10 @@ export class L3Reconciler implements Reconciler {
     const key = `router/${router.id}`;
     const status = problems.length ? 'ERROR' : plan.adminUp ? 'ACTIVE' : 'DOWN';
     this.ctx.report('routers', router, status, key, problems.length ? problems.join('; ') : undefined);
-    const now = new Set<string>();
     for (const f of plan.floatingIps) {
       const fip = this.floatingips.get(f.id);
-      if (!fip) continue;
-      now.add(f.id);
-      this.ctx.report('floatingips', fip, fipStatus ?? (plan.adminUp && plan.gateway ? 'ACTIVE' : 'DOWN'), key);
+      if (fip) this.ctx.report('floatingips', fip, fipStatus ?? (plan.adminUp && plan.gateway ? 'ACTIVE' : 'DOWN'), key);
     }
-    // Those that left this router: DOWN once their mapping is gone, unless another router holds them now.
-    for (const id of this.realized.get(router.id) ?? []) {
-      const fip = this.floatingips.get(id);
-      if (fip && !now.has(id) && !fip.router_id) this.ctx.report('floatingips', fip, 'DOWN', key);
-    }
-    this.realized.set(router.id, now);
   }
 }
 

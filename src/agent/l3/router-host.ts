@@ -131,22 +131,24 @@ export class RouterHost {
     return problems;
   }
 
-  /** The NAT and address-scope tables; returns the floating IPs whose connections were flushed. */
+  /**
+   * The NAT and address-scope tables; returns the floating IPs whose rules lost one (moved,
+   * released, router down): the caller flushes their connections (flushConnections).
+   */
   async syncTables(plan: RouterPlan): Promise<string[]> {
     const rules = natRules(plan);
     const nat = natTable(rules);
     const listed = await this.listTable(nat);
-    let flushed: string[] = [];
+    let changed: string[] = [];
     if (listed === null || !tableMatches(listed, nat)) {
       await this.nft(tableScript(nat));
-      flushed = changedMappings(listed, rules, plan.gateway?.snatAddress ?? null);
-      for (const address of flushed) await this.flushConnections(address);
+      changed = changedMappings(listed, rules, plan.gateway?.snatAddress ?? null);
     }
     const scopes = scopeTable(plan);
     const scopeListed = await this.listTable(scopes ?? { family: 'inet', name: SCOPE_TABLE });
     if (scopes && (scopeListed === null || !tableMatches(scopeListed, scopes))) await this.nft(tableScript(scopes));
     if (!scopes && scopeListed !== null) await this.nft(deleteScript({ family: 'inet', name: SCOPE_TABLE }));
-    return flushed;
+    return changed;
   }
 
   /** `nft -j list table`, or null when the table does not exist. */
@@ -165,7 +167,7 @@ export class RouterHost {
    * Deletes the conntrack entries of a floating IP: connections to it (original destination)
    * and connections SNATed to it (reply destination). `conntrack` exits 1 when there were none.
    */
-  private async flushConnections(address: string): Promise<void> {
+  async flushConnections(address: string): Promise<void> {
     for (const selector of ['--orig-dst', '--reply-dst']) {
       const r = await this.exec('conntrack', ['-D', selector, address]);
       if (r.code !== 0 && !/0 flow entries/.test(r.stderr)) throw new Error(`conntrack -D ${selector} ${address} in ${this.namespace} failed: ${r.stderr.trim()}`);
