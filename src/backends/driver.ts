@@ -96,6 +96,19 @@ export interface BackendDriver {
 // carry a path (a security group rule, a router's route, a NAT rule...). A driver that can
 // read its dataplane checks each of them and says whether the dataplane agrees.
 
+/** What a security group rule matches, in API terms (the reachability snapshot's rules are these). */
+export interface SecurityGroupRuleMatch {
+  id: string;
+  direction: 'ingress' | 'egress';
+  ethertype: 'IPv4' | 'IPv6';
+  protocol: string | null;
+  port_range_min: number | null;
+  port_range_max: number | null;
+  remote_ip_prefix: string | null;
+  remote_group_id: string | null;
+  remote_address_group_id: string | null;
+}
+
 /** One element of a path, in API terms, that a backend checks in its dataplane. */
 export interface PathCheck {
   /** `f3`: forward hop 3; `r1`: return hop 1 (the hop in the explanation it checks); `f3.group`: its remote group's set. */
@@ -118,17 +131,7 @@ export interface PathCheck {
   direction?: 'ingress' | 'egress';
   security_group_id?: string;
   /** The security group rule (security_group_rule). */
-  rule?: {
-    id: string;
-    direction: 'ingress' | 'egress';
-    ethertype: 'IPv4' | 'IPv6';
-    protocol: string | null;
-    port_range_min: number | null;
-    port_range_max: number | null;
-    remote_ip_prefix: string | null;
-    remote_group_id: string | null;
-    remote_address_group_id: string | null;
-  };
+  rule?: SecurityGroupRuleMatch;
   /** remote/address group id (…_member). */
   group_id?: string;
   /** The address the check is about: the peer (members), the interface address, the route's destination, the NAT's match. */

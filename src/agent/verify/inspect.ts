@@ -9,7 +9,9 @@
 import fs from 'node:fs';
 import { tapName } from '../../backends/linux/names.ts';
 import type { Host } from '../host.ts';
-import { parsePrefix, type Prefix } from '../firewall/addresses.ts';
+import ipaddr from 'ipaddr.js';
+import { parsePrefix } from '../firewall/addresses.ts';
+import { elementText, verdictText } from '../firewall/nft.ts';
 import { addressGroupSet, remoteGroupSet, TABLE } from '../firewall/ruleset.ts';
 import { NAT_TABLE } from '../l3/nat.ts';
 import { gatewayDevice, internalDevice } from '../l3/plan.ts';
@@ -48,19 +50,10 @@ export interface NftTable {
   maps: Map<string, Map<string, string>>;
 }
 
+/** A value as text: a set element, prefix or range as the firewall reads it (nft.ts), an anonymous set as a comma list. */
 function valueText(v: unknown): string {
-  if (typeof v === 'string' || typeof v === 'number') return String(v);
-  if (v && typeof v === 'object') {
-    const o = v as Record<string, any>;
-    if (o.prefix) return `${o.prefix.addr}/${o.prefix.len}`;
-    if (o.range) return `${valueText(o.range[0])}-${valueText(o.range[1])}`;
-    if (o.elem) return valueText(o.elem.val);
-    if (o.set) return (o.set as unknown[]).map(valueText).join(',');
-    const [verdict, arg] = Object.entries(o)[0] ?? [];
-    if (verdict === 'jump' || verdict === 'goto') return `${verdict} ${arg.target}`;
-    if (verdict) return verdict;
-  }
-  return JSON.stringify(v);
+  if (v && typeof v === 'object' && Array.isArray((v as { set?: unknown }).set)) return ((v as { set: unknown[] }).set).map(elementText).join(',');
+  return elementText(v);
 }
 
 export function parseNftTable(json: string): NftTable {
@@ -69,38 +62,31 @@ export function parseNftTable(json: string): NftTable {
     if (item.chain && !t.chains.has(item.chain.name)) t.chains.set(item.chain.name, []);
     else if (item.rule) t.chains.set(item.rule.chain, [...(t.chains.get(item.rule.chain) ?? []), item.rule.expr ?? []]);
     else if (item.set) t.sets.set(item.set.name, ((item.set.elem ?? []) as unknown[]).map(valueText));
-    else if (item.map) t.maps.set(item.map.name, new Map(((item.map.elem ?? []) as [unknown, unknown][]).map(([k, v]) => [valueText(k), valueText(v)])));
+    else if (item.map) t.maps.set(item.map.name, new Map(((item.map.elem ?? []) as [unknown, unknown][]).map(([k, v]) => [elementText(k), verdictText(v)])));
   }
   return t;
 }
 
 // ---- addresses ------------------------------------------------------------------------------
 
-function within(outer: Prefix, inner: Prefix): boolean {
-  if (outer.family !== inner.family || outer.length > inner.length) return false;
-  for (let i = 0; i < outer.bytes.length; i++) {
-    const keep = Math.max(0, Math.min(8, outer.length - i * 8));
-    const mask = (0xff << (8 - keep)) & 0xff;
-    if ((inner.bytes[i] & mask) !== outer.bytes[i]) return false;
-  }
-  return true;
-}
-
-const toBig = (p: Prefix) => p.bytes.reduce((acc, b) => (acc << 8n) | BigInt(b), 0n);
+const bytesOf = (a: ipaddr.IPv4 | ipaddr.IPv6) => BigInt(`0x${Buffer.from(a.toByteArray()).toString('hex')}`);
 
 /** Whether an nft element (`a`, `a/len`, `a-b`, or a comma list of them) covers the address. */
 export function elementCovers(element: string, address: string): boolean {
-  const a = parsePrefix(address);
-  if (!a) return false;
+  if (!ipaddr.isValid(address)) return false;
+  const a = ipaddr.process(address);
   return element.split(',').some((e) => {
-    const dash = e.indexOf('-', 1);
-    if (dash > 0 && !e.includes('/')) {
-      const lo = parsePrefix(e.slice(0, dash));
-      const hi = parsePrefix(e.slice(dash + 1));
-      return !!lo && !!hi && lo.family === a.family && toBig(lo) <= toBig(a) && toBig(a) <= toBig(hi);
+    try {
+      if (e.includes('/')) {
+        const [net, len] = ipaddr.parseCIDR(e);
+        return net.kind() === a.kind() && a.match(net, len);
+      }
+      const dash = e.indexOf('-', 1);
+      const [lo, hi] = (dash > 0 ? [e.slice(0, dash), e.slice(dash + 1)] : [e, e]).map((x) => ipaddr.process(x));
+      return lo.kind() === a.kind() && bytesOf(lo) <= bytesOf(a) && bytesOf(a) <= bytesOf(hi);
+    } catch {
+      return false;
     }
-    const p = parsePrefix(e);
-    return !!p && within(p, a);
   });
 }
 

@@ -1,6 +1,7 @@
 // What the reachability engine reads: the resources around one source and one destination,
 // as plain data (no database, no context), each marked with whether the caller may see it.
 // The loader (loader.ts) builds it through the services; tests build it by hand.
+import type { SecurityGroupRuleMatch } from '../../backends/driver.ts';
 
 export type Protocol = 'tcp' | 'udp' | 'icmp' | 'any';
 
@@ -72,17 +73,8 @@ export interface SnapFloatingIp extends Visible {
   port_forwardings: SnapPortForwarding[];
 }
 
-export interface SnapRule {
-  id: string;
-  direction: 'ingress' | 'egress';
-  ethertype: 'IPv4' | 'IPv6';
-  protocol: string | null;
-  port_range_min: number | null;
-  port_range_max: number | null;
-  remote_ip_prefix: string | null;
-  remote_group_id: string | null;
-  remote_address_group_id: string | null;
-}
+/** A rule as the engine reads it: what it matches (the same shape backends verify). */
+export type SnapRule = SecurityGroupRuleMatch;
 
 export interface SnapGroup extends Visible {
   stateful: boolean;
