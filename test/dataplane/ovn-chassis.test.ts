@@ -7,7 +7,7 @@
 // hangs off br-ex, the chassis' bridge for physnet1 (ovn-bridge-mappings), where the flat
 // external network's localnet port leads: it reaches a workload by its floating IP (the
 // workload sees the external address), and sees routed workloads by the router's SNAT
-// address or their floating IP. Closed topology; everything is removed after, also on failure.
+// address or their floating IP, and reaches another through a port forwarding. Closed topology; everything is removed after, also on failure.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -149,6 +149,18 @@ describe('ovn backend: one chassis with real packets', { skip }, () => {
     await env.sourceEcho(external, 8081);
     assert.equal(await waitFor('SNAT to the outside', () => tcp(w1, '203.0.113.1', 8081), 30_000, 500), gateway);
     assert.equal(await tcp(w3, '203.0.113.1', 8081), fip.floating_ip_address);
+
+    // A port forwarding (an OVN load balancer on the router): floating IP :2222 → w1 :8080.
+    const w1port = (await api().get(`/v2.0/ports?name=w1`)).body.ports[0];
+    const def = (await api().get(`/v2.0/security-groups?name=default&project_id=${w1port.project_id}`)).body.security_groups[0];
+    await api().post('/v2.0/security-group-rules', { security_group_rule: { security_group_id: def.id, direction: 'ingress', ethertype: 'IPv4', protocol: 'tcp', port_range_min: 8080, port_range_max: 8080, remote_ip_prefix: '203.0.113.0/24' } });
+    const pfFip = (await api().post('/v2.0/floatingips', { floatingip: { floating_network_id: ext.id } })).body.floatingip;
+    const pf = await api().post(`/v2.0/floatingips/${pfFip.id}/port_forwardings`, { port_forwarding: { protocol: 'tcp', internal_port_id: w1port.id, internal_ip_address: w1port.fixed_ips[0].ip_address, internal_port: 8080, external_port: 2222 } });
+    assert.equal(pf.status, 201, JSON.stringify(pf.body));
+    await env.settle();
+    await env.sourceEcho(w1, 8080);
+    assert.equal(await waitFor('the port forwarding from outside', () => tcp(external, pfFip.floating_ip_address, 2222), 30_000, 500), '203.0.113.1');
+    assert.equal(await tcp(external, pfFip.floating_ip_address, 2223), null, 'another port of the floating IP is not forwarded');
   });
 
   it("answers metadata at 169.254.169.254 through the chassis' metadata localport, each workload its own", async () => {
