@@ -132,14 +132,17 @@ function applyDiff(type: ColumnType | undefined, old: Value | undefined, diff: V
   // A column of at most one value (scalar or optional): the diff is the new value.
   if (type?.kind === 'set' && type.max === 1) return diff;
   if (type?.kind === 'set') {
-    // The elements that changed: each one present is removed, each one absent is added.
-    const current = new Map(((old ?? []) as Atom[]).map((a) => [atomKey(a), a]));
-    for (const a of diff as Atom[]) {
+    // The elements that changed: each one present is removed, each one absent is added. One
+    // pass over the old elements against the (usually small) diff: a large set is not re-indexed.
+    const changed = new Map((diff as Atom[]).map((a) => [atomKey(a), a]));
+    const out: Atom[] = [];
+    for (const a of (old ?? []) as Atom[]) {
       const k = atomKey(a);
-      if (current.has(k)) current.delete(k);
-      else current.set(k, a);
+      if (changed.has(k)) changed.delete(k);
+      else out.push(a);
     }
-    return [...current.values()];
+    for (const a of changed.values()) out.push(a);
+    return out;
   }
   if (type?.kind === 'map') {
     // Per key: absent → added; present with the same value → removed; another value → replaced.

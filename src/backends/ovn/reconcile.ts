@@ -5,7 +5,7 @@
 // rows. Rows of non-root tables (ports, ACLs, NAT...) go away when their parent stops
 // referring to them; Neutrino owns the reference columns of its parents entirely, so a
 // stray row someone added to them (an ACL on a port group) is dropped the same way.
-import { Ops, byUuid, type Mutation, type Operation, type Replica, type ReplicaRow, type DatabaseSchema, type ColumnType, type Value, type Atom, atomKey, named, uuid } from '../../ovsdb/index.ts';
+import { Ops, byUuid, type Mutation, type Operation, type Replica, type ReplicaRow, type DatabaseSchema, type ColumnType, type Value, type Atom, atomKey, named } from '../../ovsdb/index.ts';
 
 /** A reference column's desired value: rows of `table` by key. */
 export interface RefSet {
@@ -51,39 +51,67 @@ export const TABLE_ORDER = [
   'Logical_Router',
 ];
 
-/** A canonical text of a column value (sets sorted, maps by key) for comparisons. */
-function canonical(type: ColumnType | undefined, v: Value | undefined): string {
-  const list = normalize(type, v);
-  if (Array.isArray(list)) return JSON.stringify(list.map(atomKey).sort());
-  if (list && typeof list === 'object' && !('uuid' in list) && !('named' in list)) {
-    return JSON.stringify(Object.entries(list as Record<string, Atom>).map(([k, a]) => [k, atomKey(a)]).sort());
-  }
-  return JSON.stringify(atomKey(list as Atom));
+/** A set column's value as an array (a missing optional value is the empty set). */
+function asSet(v: Value | undefined): Atom[] {
+  if (v === undefined || v === null) return [];
+  return Array.isArray(v) ? v : [v as Atom];
 }
 
-/** Whether two values of a column are equal; sets by membership (large port sets: no sorting). */
-function equal(type: ColumnType | undefined, a: Value | undefined, b: Value | undefined): boolean {
-  if (type?.kind === 'set') {
-    const x = normalize(type, a) as Atom[];
-    const y = normalize(type, b) as Atom[];
-    if (x.length !== y.length) return false;
-    if (x.length === 1) return atomKey(x[0]) === atomKey(y[0]);
-    const keys = new Set(y.map(atomKey));
-    return keys.size === y.length && x.every((v) => keys.has(atomKey(v)));
-  }
-  return canonical(type, a) === canonical(type, b);
+/**
+ * The element keys of a replica row's set column, built once per row object: the replica
+ * replaces a row object when the row changes, so a large set (a port group's 10,000 members)
+ * is indexed once, not at every plan that looks at it.
+ */
+const setKeys = new WeakMap<ReplicaRow, Map<string, Set<string>>>();
+function keysOfSet(row: ReplicaRow, col: string): Set<string> {
+  let cols = setKeys.get(row);
+  if (!cols) setKeys.set(row, (cols = new Map()));
+  let keys = cols.get(col);
+  if (!keys) cols.set(col, (keys = new Set(asSet(row[col]).map(atomKey))));
+  return keys;
 }
 
-/** A value in its column's shape: sets as arrays (a missing optional value is the empty set). */
-function normalize(type: ColumnType | undefined, v: Value | undefined): Value {
-  if (type?.kind === 'set') {
-    if (v === undefined || v === null) return [];
-    if (!Array.isArray(v)) return [v as Atom];
-    // A set has no duplicates (OVSDB drops them): neither may the value compared with it.
-    return v.length < 2 ? v : [...new Map(v.map((a) => [atomKey(a), a])).values()];
+/** What makes a column of a row equal to the wanted value: nothing (null), a scalar update, or set/map mutations. */
+function columnChange(type: ColumnType, row: ReplicaRow, col: string, wanted: Value): { set: Value } | { mutations: Mutation[] } | null {
+  const current = row[col];
+  if (type.kind === 'set') {
+    const have = keysOfSet(row, col);
+    const wantKeys = new Set<string>();
+    const add: Atom[] = [];
+    for (const a of asSet(wanted)) {
+      const k = atomKey(a);
+      if (wantKeys.has(k)) continue;
+      wantKeys.add(k);
+      if (!have.has(k)) add.push(a);
+    }
+    if (!add.length && wantKeys.size === have.size) return null;
+    // A column of at most one value is written whole.
+    if (type.max === 1) return { set: add.length ? add : [] };
+    const remove = asSet(current).filter((a) => !wantKeys.has(atomKey(a)));
+    const mutations: Mutation[] = [];
+    if (remove.length) mutations.push([col, 'delete', remove]);
+    if (add.length) mutations.push([col, 'insert', add]);
+    return { mutations };
   }
-  if (type?.kind === 'map') return (v ?? {}) as Value;
-  return v as Value;
+  if (type.kind === 'map') {
+    const have = (current ?? {}) as Record<string, Atom>;
+    const want = (wanted ?? {}) as Record<string, Atom>;
+    // Changed values are deleted by key, then inserted.
+    const remove = Object.keys(have).filter((k) => !Object.hasOwn(want, k) || atomKey(want[k]) !== atomKey(have[k]));
+    const add: Record<string, Atom> = {};
+    let adds = 0;
+    for (const [k, a] of Object.entries(want)) {
+      if (Object.hasOwn(have, k) && atomKey(have[k]) === atomKey(a)) continue;
+      add[k] = a;
+      adds++;
+    }
+    if (!remove.length && !adds) return null;
+    const mutations: Mutation[] = [];
+    if (remove.length) mutations.push([col, 'delete', remove]);
+    if (adds) mutations.push([col, 'insert', add]);
+    return { mutations };
+  }
+  return current !== undefined && atomKey(current as Atom) === atomKey(wanted as Atom) ? null : { set: wanted };
 }
 
 /** A desired row refers to a key that is neither desired in this plan nor in NB (a scoped plan cannot resolve it). */
@@ -181,7 +209,7 @@ export class Reconciler {
       if (!m || !existing) throw new Error(`reconcile: references to unmanaged table ${refs.ref}`);
       return refs.keys.map((k) => {
         if (!scope && !desired.get(refs.ref)?.has(k)) throw new Error(`reconcile: ${refs.ref} ${k} is referred to but not desired`);
-        const id = m.get(k) ?? (existing.get(k)?.[0] ? uuid(existing.get(k)![0]._uuid.uuid) : undefined);
+        const id = m.get(k) ?? existing.get(k)?.[0]._uuid;
         if (!id) throw new MissingReference(`reconcile: ${refs.ref} ${k} is referred to but neither desired nor in NB`);
         return id;
       });
@@ -217,28 +245,10 @@ export class Reconciler {
         const set: Record<string, Value> = {};
         const mutations: Mutation[] = [];
         for (const [col, value] of Object.entries(values)) {
-          const type = tableSchema.columns[col];
-          if (equal(type, value, current[col])) continue;
-          if (type.kind === 'set' && (type.max === 'unlimited' || type.max > 1)) {
-            const have = normalize(type, current[col]) as Atom[];
-            const wanted = normalize(type, value) as Atom[];
-            const haveKeys = new Set(have.map(atomKey));
-            const wantKeys = new Set(wanted.map(atomKey));
-            const remove = have.filter((a) => !wantKeys.has(atomKey(a)));
-            const add = wanted.filter((a) => !haveKeys.has(atomKey(a)));
-            if (remove.length) mutations.push([col, 'delete', remove]);
-            if (add.length) mutations.push([col, 'insert', add]);
-          } else if (type.kind === 'map') {
-            const have = normalize(type, current[col]) as Record<string, Atom>;
-            const wanted = normalize(type, value) as Record<string, Atom>;
-            // Changed values are deleted by key, then inserted.
-            const remove = Object.keys(have).filter((k) => !(k in wanted) || atomKey(wanted[k]) !== atomKey(have[k]));
-            const add = Object.fromEntries(Object.entries(wanted).filter(([k, a]) => !(k in have) || atomKey(have[k]) !== atomKey(a)));
-            if (remove.length) mutations.push([col, 'delete', remove]);
-            if (Object.keys(add).length) mutations.push([col, 'insert', add]);
-          } else {
-            set[col] = value;
-          }
+          const change = columnChange(tableSchema.columns[col], current, col, value);
+          if (!change) continue;
+          if ('set' in change) set[col] = change.set;
+          else mutations.push(...change.mutations);
         }
         if (!Object.keys(set).length && !mutations.length) continue;
         if (Object.keys(set).length) updates.push(this.ops.update(table, byUuid(current._uuid.uuid), set));
