@@ -2,7 +2,9 @@
 // `tcp:host:port`, the notation ovn-nbctl uses). Requests are matched by id; the server's
 // `echo` requests are answered; an optional probe sends our own `echo` and drops a silent
 // connection. With `reconnect`, a lost connection is re-established with backoff and every
-// monitor is re-issued (its replica is refilled from the new initial state).
+// monitor is re-issued: a `monitor_cond_since` one resumes from the last transaction it saw
+// (only what changed meanwhile comes back, when the server still has that transaction in
+// its history: clustered databases), others are refilled from the new initial state.
 import net from 'node:net';
 import { EventEmitter } from 'node:events';
 import { JsonSplitter } from './framing.ts';
@@ -53,9 +55,14 @@ interface Pending {
   timer?: NodeJS.Timeout;
 }
 
+/** The last-txn-id of a monitor that has seen no transaction yet. */
+export const NO_TXN = '00000000-0000-0000-0000-000000000000';
+
 interface Monitor {
   db: string;
   requests: Record<string, MonitorRequest>;
+  /** monitor_cond_since: the id of the last transaction the monitor has seen. */
+  lastTxnId?: string;
   /** Receives the initial state (`initial` true, after a reset) and each update. */
   onUpdate: (updates: TableUpdates, initial: boolean) => void;
   /** monitor_cond: updates are `update2` diffs. */
@@ -195,6 +202,13 @@ export class OvsdbClient extends EventEmitter {
       } else if (msg.method === 'update2' && Array.isArray(msg.params)) {
         const monitor = this.monitors.get(JSON.stringify(msg.params[0]));
         monitor?.onUpdate2?.(msg.params[1] ?? {}, false);
+      } else if (msg.method === 'update3' && Array.isArray(msg.params)) {
+        // monitor_cond_since: [id, last-txn-id, table-updates2].
+        const monitor = this.monitors.get(JSON.stringify(msg.params[0]));
+        if (monitor) {
+          monitor.lastTxnId = String(msg.params[1]);
+          monitor.onUpdate2?.(msg.params[2] ?? {}, false);
+        }
       } else {
         this.emit('notification', msg.method, msg.params);
       }
@@ -292,13 +306,53 @@ export class OvsdbClient extends EventEmitter {
     return id;
   }
 
+  /**
+   * Starts a `monitor_cond_since` monitor (ovsdb-server(7)): like monitorCond, and after a
+   * reconnect it asks for the changes since the last transaction it saw. onUpdate2's
+   * `initial` is false when the server could answer with just those (the receiver keeps its
+   * rows and applies them), true when it sent the whole state again. Servers without the
+   * method get monitor_cond (the client remembers, per connection target).
+   */
+  async monitorCondSince(db: string, requests: Record<string, MonitorRequest>, onUpdate2: (updates: TableUpdates2, initial: boolean) => void): Promise<string> {
+    const id = `m${this.nextId++}`;
+    const monitor: Monitor = { db, requests, onUpdate: () => {}, onUpdate2, lastTxnId: NO_TXN };
+    this.monitors.set(JSON.stringify(id), monitor);
+    await this.sendMonitor(JSON.stringify(id), monitor);
+    return id;
+  }
+
+  /** Whether the server refused monitor_cond_since (then monitors use monitor_cond). */
+  private sinceUnsupported = false;
+  /** How monitors were last (re)started: resumed (only the changes since) or refilled (whole state). For tests and logs. */
+  readonly monitorStarts = { resumed: 0, refilled: 0 };
+
   async cancelMonitor(id: string): Promise<void> {
     this.monitors.delete(JSON.stringify(id));
     if (this.connected) await this.request('monitor_cancel', [id]);
   }
 
   private async sendMonitor(key: string, monitor: Monitor): Promise<void> {
+    if (monitor.lastTxnId !== undefined && !this.sinceUnsupported) {
+      let reply: [boolean, string, TableUpdates2] | undefined;
+      try {
+        reply = await this.request('monitor_cond_since', [monitor.db, JSON.parse(key), monitor.requests, monitor.lastTxnId]);
+      } catch (err) {
+        // An older server: "unknown method". Anything else is a real failure.
+        if (!(err instanceof OvsdbError) || !/unknown method/i.test(JSON.stringify(err.details ?? err.error))) throw err;
+        this.sinceUnsupported = true;
+      }
+      if (reply) {
+        const [found, lastTxnId, updates] = reply;
+        // found: the server knew our last transaction and sent only what followed it.
+        const resumed = found && monitor.lastTxnId !== NO_TXN;
+        monitor.lastTxnId = String(lastTxnId);
+        this.monitorStarts[resumed ? 'resumed' : 'refilled']++;
+        monitor.onUpdate2!(updates ?? {}, !resumed);
+        return;
+      }
+    }
     if (monitor.onUpdate2) {
+      this.monitorStarts.refilled++;
       const initial = await this.request('monitor_cond', [monitor.db, JSON.parse(key), monitor.requests]);
       monitor.onUpdate2(initial ?? {}, true);
       return;

@@ -21,12 +21,17 @@ export class Replica {
 
   constructor(readonly schema: DatabaseSchema) {}
 
-  /** Subscribes the replica to client's monitor of the given tables (all columns unless listed). */
+  /**
+   * Subscribes the replica to client's monitor of the given tables (all columns unless
+   * listed): monitor_cond_since, so after a reconnect only what changed meanwhile is applied
+   * when the server can tell (else the replica is refilled; ovsdb-server answers
+   * monitor_cond_since without history for standalone databases, monitor_cond for old ones).
+   */
   static async follow(client: OvsdbClient, db: string, tables: Record<string, string[] | undefined>): Promise<Replica> {
     const replica = new Replica(await client.getSchema(db));
     const requests: Record<string, MonitorRequest> = {};
     for (const [table, columns] of Object.entries(tables)) requests[table] = columns ? { columns } : {};
-    await client.monitorCond(db, requests, (updates, initial) => replica.apply2(updates, initial));
+    await client.monitorCondSince(db, requests, (updates, initial) => replica.apply2(updates, initial));
     return replica;
   }
 

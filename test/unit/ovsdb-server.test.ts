@@ -9,8 +9,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { OvsdbClient, OvsdbError, Replica, byUuid, named, uuid } from '../../src/ovsdb/index.ts';
-import { startSandbox, stopSandbox, type Sandbox } from '../../src/backends/ovn/sandbox.ts';
+import net from 'node:net';
+import { OvsdbClient, OvsdbError, Replica, byUuid, named, parseTarget, uuid, type RowChange } from '../../src/ovsdb/index.ts';
+import { NB_SCHEMA, startSandbox, stopSandbox, type Sandbox } from '../../src/backends/ovn/sandbox.ts';
 
 const run = promisify(execFile);
 const hasOvsdb = (() => {
@@ -117,5 +118,81 @@ describe('OvsdbClient against ovsdb-server (OVN_Northbound)', { skip: hasOvsdb ?
     // The refilled replica has what the server has now (the database file survived the restart).
     for (let i = 0; i < 100 && !replica.rows('Logical_Switch').some((r) => r.name === 'after-restart'); i++) await new Promise((r) => setTimeout(r, 20));
     assert.deepEqual(replica.rows('Logical_Switch').map((r) => r.name).sort(), ['after-restart', 'sw0']);
+  });
+});
+
+describe('monitor_cond_since against a clustered ovsdb-server (OVN_Northbound)', { skip: hasOvsdb ? false : 'ovsdb-server is not installed (Debian: ovn-central)' }, () => {
+  // A one-server Raft cluster: ovsdb-server keeps transaction history for clustered
+  // databases only, so this is where a monitor can resume.
+  let dir: string;
+  let target: string;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'neutrino-ovsdb-cluster-'));
+    await run('ovsdb-tool', ['create-cluster', join(dir, 'nb.db'), NB_SCHEMA, `unix:${join(dir, 'raft.sock')}`]);
+    await run('ovsdb-server', [join(dir, 'nb.db'), `--remote=punix:${join(dir, 'nb.sock')}`, `--pidfile=${join(dir, 'nb.pid')}`, `--log-file=${join(dir, 'nb.log')}`, `--unixctl=${join(dir, 'nb.ctl')}`, '--detach', '--no-chdir']);
+    target = `unix:${join(dir, 'nb.sock')}`;
+  });
+
+  after(async () => {
+    if (dir) await stopSandbox(dir);
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('after the connection is killed, reconnects and receives only what changed meanwhile', async () => {
+    // The connection is the test's to kill; while `blocked`, reconnects go nowhere.
+    let socket: net.Socket | undefined;
+    let blocked = false;
+    const client = new OvsdbClient(target, { maxBackoffMs: 50 }, () => (socket = net.connect(parseTarget(blocked ? `unix:${join(dir, 'nowhere.sock')}` : target))));
+    const writer = new OvsdbClient(target);
+    try {
+      await client.connect();
+      await writer.connect();
+      const ops = await writer.ops(NB);
+      // The server keeps at most 100 transactions, and drops the oldest while the history holds
+      // more atoms than the database: the fill (as many atoms as the database) would go at the
+      // next change, so the monitor starts after a small transaction.
+      await writer.transact(NB, Array.from({ length: 200 }, (_, i) => ops.insert('Logical_Switch', { name: `sw${i}`, external_ids: { 'neutron:network_name': `net${i}`, 'neutron:revision_number': '1' } })));
+      await writer.transact(NB, [ops.insert('Logical_Switch', { name: 'marker' })]);
+      const replica = await Replica.follow(client, NB, { Logical_Switch: ['name', 'external_ids'] });
+      assert.equal(replica.rows('Logical_Switch').length, 201);
+      assert.deepEqual(client.monitorStarts, { resumed: 0, refilled: 1 });
+      const sw = (name: string) => replica.rows('Logical_Switch').find((r) => r.name === name)!._uuid.uuid;
+
+      const text = (r: Replica) => JSON.stringify(r.rows('Logical_Switch').map((x) => [x._uuid.uuid, x.name, x.external_ids]).sort());
+      const fresh = await Replica.follow(writer, NB, { Logical_Switch: ['name', 'external_ids'] });
+      /** Kills the replica's connection, runs meanwhile, lets it reconnect; returns what the replica heard. */
+      const gap = async (meanwhile: () => Promise<unknown>) => {
+        blocked = true;
+        const lost = new Promise((r) => client.once('disconnected', r));
+        socket!.destroy();
+        await lost;
+        await meanwhile();
+        const seen: { initial: boolean; changes: string[] }[] = [];
+        const listener = (changes: RowChange[], initial: boolean) => seen.push({ initial, changes: changes.map((c) => `${c.old ? c.old.name : ''}>${c.new ? c.new.name : ''}`).sort() });
+        replica.onChange(listener);
+        blocked = false;
+        await new Promise((r) => client.once('connected', r));
+        return seen;
+      };
+
+      // Meanwhile: one switch added, one changed.
+      let seen = await gap(() => writer.transact(NB, [ops.insert('Logical_Switch', { name: 'new' }), ops.update('Logical_Switch', byUuid(sw('sw1')), { external_ids: { k: 'v' } })]));
+      assert.deepEqual(client.monitorStarts, { resumed: 1, refilled: 1 });
+      assert.deepEqual(seen, [{ initial: false, changes: ['>new', 'sw1>sw1'] }], 'only the two changed rows came back');
+      assert.equal(replica.rows('Logical_Switch').length, 202);
+      assert.deepEqual(replica.rows('Logical_Switch').find((r) => r.name === 'sw1')?.external_ids, { k: 'v' });
+      assert.equal(text(replica), text(fresh));
+
+      // And a deletion, resumed too.
+      seen = await gap(() => writer.transact(NB, [ops.delete('Logical_Switch', byUuid(sw('sw2')))]));
+      assert.deepEqual(client.monitorStarts, { resumed: 2, refilled: 1 });
+      assert.deepEqual(seen, [{ initial: false, changes: ['sw2>'] }]);
+      assert.equal(replica.rows('Logical_Switch').length, 201);
+      assert.equal(text(replica), text(fresh));
+    } finally {
+      client.close();
+      writer.close();
+    }
   });
 });

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import type net from 'node:net';
 import { JsonSplitter } from '../../src/ovsdb/framing.ts';
-import { OvsdbClient, OvsdbError, Ops, Replica, parseSchema, parseTarget, fromWire, toWire, named, uuid } from '../../src/ovsdb/index.ts';
+import { OvsdbClient, OvsdbError, NO_TXN, Ops, Replica, parseSchema, parseTarget, fromWire, toWire, named, uuid } from '../../src/ovsdb/index.ts';
 
 const SCHEMA = {
   name: 'Test',
@@ -229,6 +229,46 @@ describe('OvsdbClient (fake stream)', () => {
     await new Promise((r) => client.once('connected', r));
     assert.deepEqual([...replica.table('Switch').keys()], ['s3']);
     assert.ok(seen.includes('initial old:s1') && seen.includes('initial new:s3'), seen.join());
+    client.close();
+  });
+
+  it('monitor_cond_since: resumes after a reconnect from the last transaction seen (update3), and falls back to monitor_cond on servers without it', async () => {
+    const { client, streams } = fakeClient({ maxBackoffMs: 20 });
+    await client.connect();
+    const replica = new Replica(parseSchema(SCHEMA));
+    const initials: boolean[] = [];
+    replica.onChange((_, initial) => initials.push(initial));
+    const monitored = client.monitorCondSince('Test', { Switch: {} }, (u, initial) => replica.apply2(u, initial));
+    let req = await streams[0].next('monitor_cond_since');
+    const monitorId = req.params[1];
+    assert.equal(req.params[3], NO_TXN);
+    streams[0].receive({ id: req.id, result: [false, 't1', { Switch: { s1: { initial: { name: 'a' } }, s2: { initial: { name: 'b' } } } }], error: null });
+    await monitored;
+    streams[0].receive({ method: 'update3', params: [monitorId, 't2', { Switch: { s1: { modify: { name: 'a2' } } } }], id: null });
+    assert.equal(replica.get('Switch', 's1')?.name, 'a2');
+
+    // Reconnect: the client asks for what followed t2; the server sends only that.
+    streams[0].destroy(new Error('reset'));
+    while (streams.length < 2) await new Promise((r) => setTimeout(r, 5));
+    req = await streams[1].next('monitor_cond_since');
+    assert.equal(req.params[3], 't2');
+    streams[1].receive({ id: req.id, result: [true, 't4', { Switch: { s3: { insert: { name: 'c' } }, s2: { delete: null } } }], error: null });
+    await new Promise((r) => client.once('connected', r));
+    assert.deepEqual([...replica.table('Switch').keys()].sort(), ['s1', 's3'], 'kept s1, applied the delta');
+    assert.equal(replica.get('Switch', 's1')?.name, 'a2');
+    assert.deepEqual(initials, [true, false, false]);
+    assert.deepEqual(client.monitorStarts, { resumed: 1, refilled: 1 });
+
+    // A server without the method: monitor_cond, the replica refilled.
+    streams[1].destroy(new Error('reset'));
+    while (streams.length < 3) await new Promise((r) => setTimeout(r, 5));
+    req = await streams[2].next('monitor_cond_since');
+    streams[2].receive({ id: req.id, result: null, error: 'unknown method' });
+    req = await streams[2].next('monitor_cond');
+    streams[2].receive({ id: req.id, result: { Switch: { s9: { initial: { name: 'z' } } } }, error: null });
+    await new Promise((r) => client.once('connected', r));
+    assert.deepEqual([...replica.table('Switch').keys()], ['s9']);
+    assert.deepEqual(initials, [true, false, false, true]);
     client.close();
   });
 

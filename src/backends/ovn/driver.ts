@@ -129,6 +129,9 @@ export class OvnDriver implements BackendDriver {
     this.reconciler = new Reconciler(this.nbReplica.schema, keyOf, this.nbReplica);
     this.nbReplica.onChange((changes, initial) => {
       if (initial) this.statusAll = true;
+      // Refilled after a reconnect (the server could not resume the monitor): NB may have
+      // changed in any way meanwhile, so reconcile everything.
+      if (initial && this.loop) this.resyncDue = true;
       let woken = initial;
       for (const c of changes) {
         if (c.table !== 'Logical_Switch_Port' || upOf(c.old) === upOf(c.new)) continue;
