@@ -82,6 +82,8 @@ export class OvsdbClient extends EventEmitter {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly monitors = new Map<string, Monitor>();
+  /** Locks asked for (RFC 7047 section 4.1.8), and whether this connection holds each. */
+  private readonly locks = new Map<string, boolean>();
   private closed = false;
   private connected = false;
   private backoff = 100;
@@ -134,8 +136,10 @@ export class OvsdbClient extends EventEmitter {
     this.lastHeard = Date.now();
     this.splitter.reset();
     this.startProbe();
-    // Re-issue monitors before telling anyone: their replicas refill from the initial state.
-    const again = [...this.monitors.entries()].map(([id, m]) => this.sendMonitor(id, m));
+    // Re-issue monitors before telling anyone: their replicas resume or refill. Locks are
+    // per connection: ask for them again.
+    const again: Promise<unknown>[] = [...this.monitors.entries()].map(([id, m]) => this.sendMonitor(id, m));
+    for (const id of this.locks.keys()) again.push(this.sendLock(id));
     Promise.all(again)
       .then(() => {
         this.emit('connected');
@@ -156,6 +160,11 @@ export class OvsdbClient extends EventEmitter {
       clearTimeout(p.timer);
       p.reject(new Error(`OVSDB connection to ${this.target} lost${err ? `: ${err.message}` : ''}`));
       this.pending.delete(id);
+    }
+    for (const [id, held] of this.locks) {
+      if (!held) continue;
+      this.locks.set(id, false);
+      this.emit('lockLost', id);
     }
     if (wasConnected) this.emit('disconnected', err);
     if (this.closed) return;
@@ -209,6 +218,11 @@ export class OvsdbClient extends EventEmitter {
           monitor.lastTxnId = String(msg.params[1]);
           monitor.onUpdate2?.(msg.params[2] ?? {}, false);
         }
+      } else if ((msg.method === 'locked' || msg.method === 'stolen') && Array.isArray(msg.params) && this.locks.has(String(msg.params[0]))) {
+        const id = String(msg.params[0]);
+        const held = msg.method === 'locked';
+        this.locks.set(id, held);
+        this.emit(held ? 'locked' : 'lockLost', id);
       } else {
         this.emit('notification', msg.method, msg.params);
       }
@@ -359,6 +373,41 @@ export class OvsdbClient extends EventEmitter {
     }
     const initial = await this.request('monitor', [monitor.db, JSON.parse(key), monitor.requests]);
     monitor.onUpdate(initial ?? {}, true);
+  }
+
+  // ------------------------------------------------------------------ locks
+
+  /**
+   * Asks for a lock (RFC 7047 `lock`) and keeps asking after every reconnect. Resolves
+   * whether it is held now; when not, the server grants it later (event `locked`). Event
+   * `lockLost` when it is stolen or the connection drops. A transaction made safe against a
+   * lost lock starts with an `assert` of it (Ops.assertLock): the server refuses it then.
+   */
+  async lock(id: string): Promise<boolean> {
+    if (!this.locks.has(id)) this.locks.set(id, false);
+    return this.sendLock(id);
+  }
+
+  /** Whether this connection holds the lock now. */
+  holdsLock(id: string): boolean {
+    return this.locks.get(id) === true;
+  }
+
+  /** Gives a lock up (and stops asking for it). */
+  async unlock(id: string): Promise<void> {
+    const held = this.locks.get(id);
+    this.locks.delete(id);
+    if (this.connected) await this.request('unlock', [id]);
+    if (held) this.emit('lockLost', id);
+  }
+
+  private async sendLock(id: string): Promise<boolean> {
+    const { locked } = await this.request('lock', [id]);
+    if (!this.locks.has(id)) return false;
+    const was = this.locks.get(id);
+    this.locks.set(id, locked === true);
+    if (locked === true && !was) this.emit('locked', id);
+    return locked === true;
   }
 
   // ------------------------------------------------------------------ liveness

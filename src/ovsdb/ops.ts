@@ -74,6 +74,11 @@ export class Ops {
     return { op: 'wait', table, where: this.where(table, where), columns, until, rows: rows.map((r) => this.row(table, r)), timeout };
   }
 
+  /** Fails the transaction unless this connection holds the lock (RFC 7047 section 5.2.11). */
+  assertLock(lock: string): Operation {
+    return { op: 'assert', lock };
+  }
+
   comment(text: string): Operation {
     return { op: 'comment', comment: text };
   }

@@ -12,6 +12,10 @@
 //   the database and repairs drift in NB in both directions (rows missing or changed, rows
 //   Neutrino does not want); what it repaired is counted (neutrino_ovn_drift_repairs_total)
 //   and logged.
+// - One writer: several API servers may run the ovn backend; they queue for an OVSDB lock
+//   on NB (RFC 7047 lock, as ovn-northd's active/standby does) and only its holder writes.
+//   Every NB transaction asserts the lock, so a server that lost it (connection dropped,
+//   another took over) cannot write even before it hears so. The new holder reconciles fully.
 // - Status: a bound port is ACTIVE when its Logical_Switch_Port is `up` (ovn-controller
 //   claimed it on a chassis), DOWN otherwise; reported through the backend context with
 //   the revision translated. Bindings are `ovs` on hosts that run an OVN chassis (SB).
@@ -21,25 +25,28 @@ import { traceVerify } from './verify.ts';
 import type { StatusReport } from '../status.ts';
 import type { NeutrinoConfig } from '../../config/index.ts';
 import { ResyncRequired } from '../../feed/feed.ts';
-import { OvsdbClient, Replica } from '../../ovsdb/index.ts';
+import { Ops, OvsdbClient, OvsdbError, Replica } from '../../ovsdb/index.ts';
 import { MissingReference, Reconciler, TABLE_ORDER, type Plan, type Scope } from './reconcile.ts';
 import { keyOf, EXT } from './names.ts';
 import { Intent, INTENT_COLLECTIONS, affectedUnits, allUnits, gatewayUnits, translateUnits, type RowRef, type TranslateOptions, type Unit } from './translate.ts';
 import type { Collection } from './intent.ts';
 import { ChassisAgents, gatewayCandidates } from './chassis.ts';
 import { PORT_FORWARDINGS, forwardingFips } from './port-forwarding.ts';
-import { driftRepairs, nbTransactions, syncSeconds } from './metrics.ts';
+import { driftRepairs, leaderGauge, nbTransactions, syncSeconds } from './metrics.ts';
 
 const NB_DB = 'OVN_Northbound';
 const SB_DB = 'OVN_Southbound';
 const FEED_BATCH = 1000;
 const FETCH_CHUNK = 500;
 
+/** The NB lock whose holder writes NB (one API server at a time). */
+export const NB_LOCK = 'neutrino_ovn_nb';
+
 export type OvnOptions = Pick<NeutrinoConfig['backend'], 'ovn_nb_connection' | 'ovn_sb_connection' | 'ovn_resync_seconds' | 'ovn_agent_probe_seconds'>;
 
 /** What one sync pass did (the bench and tests read it). */
 export interface SyncResult {
-  trigger: 'start' | 'feed' | 'resync';
+  trigger: 'start' | 'feed' | 'resync' | 'takeover';
   plan: Plan;
   /** Translation units translated (all of them for start and resync). */
   units: number;
@@ -79,8 +86,12 @@ export class OvnDriver implements BackendDriver {
   private stopping = false;
   private loop?: Promise<void>;
   private resyncDue = false;
+  private takeoverDue = false;
   private resyncTimer?: NodeJS.Timeout;
   private readonly abort = new AbortController();
+  /** Whether this server holds NB_LOCK (writes NB, reports status). */
+  private leader = false;
+  private ops?: Ops;
   /** Last status reported per port (`status@revision`), so each is reported once. */
   private readonly reported = new Map<string, string>();
   /** Listeners of each finished sync (tests, bench). */
@@ -152,9 +163,31 @@ export class OvnDriver implements BackendDriver {
         await this.chassisAgents.start();
       }
     }
+    this.ops = new Ops(this.nbReplica.schema);
+    this.nb.on('locked', (id: string) => {
+      if (id !== NB_LOCK || this.leader) return;
+      this.leader = true;
+      leaderGauge.set(1);
+      this.log!.info('ovn backend: holds the northbound lock; writing NB');
+      // What the previous holder left, and what changed meanwhile: reconcile everything.
+      this.takeoverDue = true;
+      this.wake();
+    });
+    this.nb.on('lockLost', (id: string) => {
+      if (id !== NB_LOCK || !this.leader) return;
+      this.leader = false;
+      leaderGauge.set(0);
+      if (!this.stopping) this.log!.warn('ovn backend: lost the northbound lock; standing by');
+      this.wake();
+    });
     // The cursor first: changes committed while the intent is read are read again after.
     this.cursor = await context.feed.head();
-    await this.fullSync('start');
+    if (await this.nb.lock(NB_LOCK)) {
+      await this.fullSync('start');
+      this.takeoverDue = false;
+    } else {
+      this.log.info({ lock: NB_LOCK }, 'ovn backend: another server holds the northbound lock; standing by');
+    }
     if (this.options.ovn_resync_seconds > 0) {
       this.resyncTimer = setInterval(() => {
         this.resyncDue = true;
@@ -180,9 +213,15 @@ export class OvnDriver implements BackendDriver {
     while (!this.stopping) {
       const generation = feed.wakeup.generation;
       try {
-        if (this.resyncDue) {
-          this.resyncDue = false;
-          await this.fullSync('resync');
+        if (!this.leader) {
+          // Standby: the holder of the lock writes; wait to be woken (lock granted, stop).
+          await feed.wakeup.wait(generation, 5000, this.abort.signal);
+          continue;
+        }
+        if (this.takeoverDue || this.resyncDue) {
+          const trigger = this.takeoverDue ? 'takeover' : 'resync';
+          this.takeoverDue = this.resyncDue = false;
+          await this.fullSync(trigger);
           continue;
         }
         const changed = await this.followFeed();
@@ -249,7 +288,7 @@ export class OvnDriver implements BackendDriver {
   }
 
   /** Re-reads the whole intent and reconciles NB with it. */
-  async fullSync(trigger: 'start' | 'resync'): Promise<SyncResult> {
+  async fullSync(trigger: 'start' | 'resync' | 'takeover'): Promise<SyncResult> {
     const started = performance.now();
     // Everything up to the head is covered by the re-read.
     const head = await this.context!.feed.head();
@@ -271,8 +310,8 @@ export class OvnDriver implements BackendDriver {
       driftRepairs.inc({ action: 'update' }, plan.updated);
       driftRepairs.inc({ action: 'delete' }, plan.deleted);
       this.log!.warn({ inserted: plan.inserted, updated: plan.updated, deleted: plan.deleted, changes: plan.changes.slice(0, 20) }, 'ovn backend: repaired drift in the northbound database');
-    } else if (trigger === 'start') {
-      this.log!.info({ inserted: plan.inserted, updated: plan.updated, deleted: plan.deleted, seconds: result.seconds }, 'ovn backend: northbound database reconciled at start');
+    } else if (trigger !== 'resync') {
+      this.log!.info({ trigger, inserted: plan.inserted, updated: plan.updated, deleted: plan.deleted, seconds: result.seconds }, 'ovn backend: northbound database reconciled');
     }
     await this.reportStatus();
     return result;
@@ -334,7 +373,17 @@ export class OvnDriver implements BackendDriver {
   /** Commits a plan; resolves once the replica has what it inserted. The number of NB transactions. */
   private async commit(trigger: SyncResult['trigger'], plan: Plan): Promise<number> {
     if (!plan.operations.length) return 0;
-    const results = await this.nb!.transact(NB_DB, plan.operations);
+    // Fenced: refused unless this connection holds the lock.
+    let results: any[];
+    try {
+      results = (await this.nb!.transact(NB_DB, [this.ops!.assertLock(NB_LOCK), ...plan.operations])).slice(1);
+    } catch (err) {
+      if (err instanceof OvsdbError && err.error === 'not owner') {
+        this.leader = false;
+        leaderGauge.set(0);
+      }
+      throw err;
+    }
     nbTransactions.inc({ trigger });
     // The replica hears of the commit by the monitor: wait until it has the inserted rows,
     // or the next plan would insert them again.
@@ -393,6 +442,11 @@ export class OvnDriver implements BackendDriver {
     const row = this.reconciler?.get('Logical_Switch_Port', portId);
     const ext = row?.external_ids as Record<string, string> | undefined;
     return ext?.[EXT.revision] !== undefined ? Number(ext[EXT.revision]) : undefined;
+  }
+
+  /** Whether this server holds the northbound lock (writes NB). */
+  get isLeader(): boolean {
+    return this.leader;
   }
 
   async stop(): Promise<void> {

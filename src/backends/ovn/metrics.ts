@@ -1,5 +1,5 @@
 // Prometheus metrics of the ovn driver (served with the process-wide registry).
-import { Counter, Histogram } from 'prom-client';
+import { Counter, Gauge, Histogram } from 'prom-client';
 import { registry } from '../../foundation/metrics.ts';
 
 export const nbTransactions = new Counter({
@@ -21,5 +21,11 @@ export const syncSeconds = new Histogram({
   help: 'Time from reading changes (or the full intent) to the northbound transaction committed, by trigger',
   labelNames: ['trigger'] as const,
   buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+  registers: [registry],
+});
+
+export const leaderGauge = new Gauge({
+  name: 'neutrino_ovn_leader',
+  help: 'Whether this server holds the northbound lock and so writes the OVN northbound database (1) or stands by (0)',
   registers: [registry],
 });
