@@ -4,7 +4,8 @@
 // member as soon as its port is ACTIVE), ICMP, spoofed sources and DHCP server replies from
 // workloads dropped, allowed address pairs, port security disabled → open, an established
 // connection survives an unrelated rule and an agent restart, removing its rule cuts it; a
-// stateless group's port is not tracked and needs rules for its return traffic.
+// stateless group's port is not tracked and needs rules for its return traffic; what is deleted
+// by hand (a set element, a group chain's rules, a verdict-map element) comes back.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -110,6 +111,23 @@ test('security groups: default deny, TCP/ICMP rules, remote groups, anti-spoofin
   await waitFor('the new member admitted', async () => (await get(c3.ns, 8081)) === 'srv8081', 10_000, 100);
   t.diagnostic(`new member: port create → admitted in ${Date.now() - started} ms (including plug and DHCP)`);
 
+  // 3b. Level-triggered: a set element, a group chain's rules and a verdict-map element deleted by hand come back
+  //     (at the next resync, every 5 s here), and with them the traffic they admit.
+  const hv1 = topo.ns('hv1');
+  const nft = (...args: string[]) => must('ip', ['netns', 'exec', hv1, 'nft', ...args]);
+  const setHas = async (ip: string) => (await nft('-j', 'list', 'set', 'bridge', 'neutrino-sg', `rg-${clients.id}-4`)).includes(`"${ip}"`);
+  await nft('delete', 'element', 'bridge', 'neutrino-sg', `rg-${clients.id}-4`, `{ ${c2.ip} }`);
+  await waitFor('a member deleted by hand restored', async () => (await setHas(c2.ip)) && (await get(c2.ns, 8081)) === 'srv8081', 30_000, 300);
+  const groupChain = `sg-${web.id}-in-rules`;
+  const ruleCount = async () => (JSON.parse(await nft('-j', 'list', 'chain', 'bridge', 'neutrino-sg', groupChain)).nftables as any[]).filter((i) => i.rule).length;
+  const webRules = await ruleCount();
+  assert.ok(webRules >= 2, 'one rule per ingress rule of the group');
+  await nft('flush', 'chain', 'bridge', 'neutrino-sg', groupChain);
+  await waitFor('a group chain flushed by hand refilled', async () => (await ruleCount()) === webRules && (await get(c1.ns, 8080)) === 'srv', 30_000, 300);
+  const serverTap = `tap${server.port.id.slice(0, 11)}`;
+  await nft('delete', 'element', 'bridge', 'neutrino-sg', 'ingress-ports', `{ "${serverTap}" }`);
+  await waitFor('a verdict-map element deleted by hand restored', async () => (await nft('list', 'map', 'bridge', 'neutrino-sg', 'ingress-ports')).includes(serverTap) && (await get(c1.ns, 8080)) === 'srv', 30_000, 300);
+
   // 4. ICMP rule (echo request only).
   await addRule(web.id, { protocol: 'icmp', port_range_min: 8, port_range_max: 0, remote_ip_prefix: '10.20.0.0/24' });
   await waitFor('ping admitted', async () => topo.ping(c1.ns, server.ip, 1, 1), 15_000, 200);
@@ -159,7 +177,6 @@ test('security groups: default deny, TCP/ICMP rules, remote groups, anti-spoofin
   await addRule(web.id, { protocol: 'udp', port_range_min: 5353, port_range_max: 5353 });
   assert.ok((await growsFor(1500)) >= 8, 'the stream keeps flowing after an unrelated rule is added');
 
-  const hv1 = topo.ns('hv1');
   const tableHandle = async () => (JSON.parse(await must('ip', ['netns', 'exec', hv1, 'nft', '-j', 'list', 'tables'])).nftables as any[]).find((i) => i.table?.family === 'bridge' && i.table?.name === 'neutrino-sg')?.table.handle;
   const handle = await tableHandle();
   assert.ok(handle !== undefined);

@@ -40,8 +40,8 @@ export class Firewall {
   private sysctlsChecked = false;
   /** The host's state as read back and updated by each transaction since; undefined: read it first. */
   private state?: HostState;
-  /** Group chains' rule comments as last read or written, by chain name, trusted while the chain keeps its handle. */
-  private readonly groupRules = new Map<string, { handle: number; comments: string[] }>();
+  /** Group chains' rule comments as last read or written, by chain name: trusted until the next resync. */
+  private readonly groupRules = new Map<string, string[]>();
   /** Transactions and reads (bench, logs, tests). */
   readonly stats = { applied: 0, stateReads: 0, chainReads: 0 };
   lastSummary?: Summary;
@@ -54,9 +54,13 @@ export class Firewall {
     this.nft = new Nft(netns);
   }
 
-  /** Read the host's state again before the next sync (the periodic resync: drift repair). */
+  /**
+   * Read the host's state again before the next sync, and each group chain's rules at its
+   * group's key (the periodic resync: drift repair, a group chain flushed by hand included).
+   */
   refreshSoon(): void {
     this.state = undefined;
+    this.groupRules.clear();
   }
 
   view(): FirewallView {
@@ -94,21 +98,14 @@ export class Firewall {
       this.state = undefined; // the host is unknown after a failed transaction: read it next time
       throw err;
     }
-    for (const [name, comments] of tx.groupsWritten) this.groupRules.set(name, { handle: state.chains.get(name) ?? -1, comments });
+    for (const [name, comments] of tx.groupsWritten) this.groupRules.set(name, comments);
     this.lastSummary = tx.summary;
     return tx.summary;
   }
 
   private async readState(): Promise<void> {
-    const state = await this.nft.readState(TABLE);
+    this.state = await this.nft.readState(TABLE);
     this.stats.stateReads++;
-    // Chains created since the last read have their handle now; a changed handle means the chain was recreated by hand.
-    for (const [name, known] of [...this.groupRules]) {
-      const handle = state.chains.get(name);
-      if (handle === undefined || (known.handle !== -1 && known.handle !== handle)) this.groupRules.delete(name);
-      else known.handle = handle;
-    }
-    this.state = state;
   }
 
   /** The base chains' rules, read back (a chain flushed by hand makes the base damaged). */
@@ -122,20 +119,20 @@ export class Firewall {
     }
   }
 
-  /** A group's chains, compared rule by rule with what the host holds (read back unless known since the last state read). */
+  /** A group's chains, compared rule by rule with what the host holds (read back unless written or read since the last resync). */
   private async planGroup(tx: Tx, groupId: string): Promise<void> {
     if (!tx.view.localGroups().has(groupId)) return; // unused groups' chains go at garbage collection, once no port jumps to them
     const actual = new Map<string, string[] | null>();
     for (const name of Object.values(groupChainNames(groupId))) {
       const known = this.groupRules.get(name);
       if (known && tx.state.chains.has(name)) {
-        actual.set(name, known.comments);
+        actual.set(name, known);
         continue;
       }
       const read = tx.state.chains.has(name) ? await this.nft.readChain('bridge', TABLE, name) : null;
       this.stats.chainReads++;
       actual.set(name, read?.comments ?? null);
-      if (read) this.groupRules.set(name, read);
+      if (read) this.groupRules.set(name, read.comments);
     }
     planGroup(tx, groupId, actual);
   }
