@@ -33,8 +33,8 @@ import readline from 'node:readline';
 import { Topology, dataplaneSupport, must, waitFor } from './harness.ts';
 import { EXTERNAL_HOST, l3Topology, tenantNetwork, type L3Topology } from './l3-topology.ts';
 import { Nft } from '../../src/agent/firewall/nft.ts';
-import { desiredFirewall, TABLE } from '../../src/agent/firewall/ruleset.ts';
-import { planFirewall } from '../../src/agent/firewall/plan.ts';
+import { FirewallView, TABLE, groupChainNames } from '../../src/agent/firewall/ruleset.ts';
+import { Tx, planAll, planGroup } from '../../src/agent/firewall/plan.ts';
 
 const skip = dataplaneSupport();
 const env = process.env;
@@ -178,11 +178,20 @@ test('explain agrees with real packets on random topologies and security-group r
         ['ports', 'security-groups', 'security-group-rules', 'address-groups'].map(async (c) => Object.values((await topo.admin.get(`/v2.0/${c}`)).body)[0] as any[]),
       );
       for (const hv of HYPERVISORS) {
+        // What the agent's firewall would write to this host now (src/agent/firewall/plan.ts),
+        // against the host's tables read back; nothing to write = the rules are applied.
         const nft = new Nft(topo.ns(hv));
-        const [bridge, inet] = await Promise.all([nft.readTable('bridge', TABLE), nft.readTable('inet', TABLE)]);
-        const zones = new Map([...(inet?.maps.get('zones') ?? new Map<string, string>())].map(([k, v]) => [k, Number(v)]));
-        const desired = desiredFirewall({ host: topo.agents.get(hv)!.config.host, ports, groups: new Map(groups.map((g) => [g.id, g])), rules, addressGroups: new Map(addressGroups.map((g) => [g.id, g])), zones });
-        if (planFirewall(desired, bridge, inet).script) return false;
+        const state = await nft.readState(TABLE);
+        if (!state.base.bridge || !state.base.inet) return false;
+        const view = new FirewallView({ host: topo.agents.get(hv)!.config.host, ports, groups: new Map(groups.map((g) => [g.id, g])), rules, addressGroups: new Map(addressGroups.map((g) => [g.id, g])) });
+        const tx = new Tx(state, view);
+        for (const group of view.localGroups()) {
+          const actual = new Map<string, string[] | null>();
+          for (const name of Object.values(groupChainNames(group))) actual.set(name, (await nft.readChain('bridge', TABLE, name))?.comments ?? null);
+          planGroup(tx, group, actual);
+        }
+        planAll(tx);
+        if (tx.script) return false;
       }
       return true;
     }, 60_000, 100);
