@@ -88,6 +88,9 @@ test('NAT rules: floating IPs 1:1, port forwardings (ranges port by port), hairp
   // A range onto one internal port (1-N) keeps that port.
   const oneToN = cache({}, [{ id: 'f5', router_id: 'r1', revision_number: 1, floating_ip_address: '203.0.113.24', fixed_ip_address: null, port_forwardings: [{ protocol: 'tcp', internal_ip_address: '10.1.0.7', internal_port_range: '80:80', external_port_range: '8000:8010' }] }]);
   assert.deepEqual(natRules(planRouter(oneToN.router, oneToN.cache)).prerouting, ['ip daddr 203.0.113.24 meta l4proto tcp th dport 8000-8010 dnat to 10.1.0.7:80']);
+  // A range onto the same ports needs no map (1:65535 would be 65,535 elements).
+  const same = cache({}, [{ id: 'f6', router_id: 'r1', revision_number: 1, floating_ip_address: '203.0.113.25', fixed_ip_address: null, port_forwardings: [{ protocol: 'udp', internal_ip_address: '10.1.0.8', internal_port_range: '1:65535', external_port_range: '1:65535' }] }]);
+  assert.deepEqual(natRules(planRouter(same.router, same.cache)).prerouting, ['ip daddr 203.0.113.25 meta l4proto udp th dport 1-65535 dnat to 10.1.0.8']);
   // A router without gateway (or admin down) translates nothing.
   const down = cache({ admin_state_up: false }, fips);
   const none = natRules(planRouter(down.router, down.cache));

@@ -30,6 +30,7 @@ export function forwardTarget(internalIp: string, external: string, internal: st
   const ext = portRange(external);
   const int = portRange(internal);
   if (int.start === int.end) return `${internalIp}:${int.start}`;
+  if (int.start === ext.start) return internalIp; // the same ports: DNAT keeps the destination port (no map)
   const pairs: string[] = [];
   for (let p = ext.start; p <= ext.end; p++) pairs.push(`${p} : ${int.start + (p - ext.start)}`);
   return `${internalIp} : th dport map { ${pairs.join(', ')} }`;
