@@ -103,5 +103,9 @@ describe('neutrino explain (embedded identity, SQLite)', () => {
     const verify = await neutrino({}, 'client', 'server');
     assert.equal(verify.code, 1);
     assert.match(verify.stderr, /no credentials/);
+    // --verify asks the backend; this server's (noop) cannot check a dataplane.
+    const noop = await neutrino(passwordEnv(), 'client', 'server', '--port', '443', '--verify');
+    assert.equal(noop.code, 1);
+    assert.match(noop.stderr, /400 ReachabilityVerifyNotSupported: verify is not supported by backend noop/);
   });
 });

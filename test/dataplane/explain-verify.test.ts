@@ -80,6 +80,7 @@ test('explain verify: agreement, then drift on the hop broken by hand', { skip: 
   assert.equal(inbound.verdict, 'reachable');
   assert.equal(inbound.verification.agreement, true, JSON.stringify(inbound.verification, null, 1));
   assert.ok(checks(inbound).some((c: any) => c.kind === 'dnat' && c.status === 'agrees'));
+  assert.ok(checks(inbound).some((c: any) => c.kind === 'router_interface' && c.status === 'agrees' && c.intent.endsWith(`floating IP ${fip.floating_ip_address}`) && /^qg-/.test(c.dataplane)), JSON.stringify(checks(inbound), null, 1));
   console.log(formatAnswer(inbound));
 
   // Only admins verify (hosts and chains are the operator's).

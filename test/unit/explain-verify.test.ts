@@ -97,6 +97,8 @@ describe('explain verify: checks from hops', () => {
     const dnat = request.checks.find((c) => c.kind === 'dnat')!;
     assert.deepEqual([dnat.address, dnat.port, dnat.translated, dnat.translated_port, dnat.host], ['203.0.113.20', 443, '10.0.1.5', 8443, 'h3']);
     assert.equal(request.checks.find((c) => c.kind === 'route')!.address, '10.0.1.5', 'routed after the DNAT');
+    const gateway = request.checks.find((c) => c.kind === 'router_interface')!;
+    assert.deepEqual([gateway.port_id, gateway.address], [router.gateway!.port_id, '203.0.113.20'], 'the gateway device holds the floating IP');
     assert.equal(request.checks.at(-1)!.rule!.id, 'r-out');
   });
 

@@ -302,9 +302,16 @@ export class Inspector {
   private async interfaceCheck(c: Check, answer: (s: Answer['status'], d: string) => Answer): Promise<Answer> {
     const ns = await this.namespace(c);
     if (!ns) return answer('drift', `no namespace ${this.routerNamespace(c.router_id ?? '')} on the host`);
-    const dev = internalDevice(c.port_id ?? '');
-    const link = (await this.nsJson(ns, 'addr', 'show', 'dev', dev))?.[0];
-    if (!link) return answer('drift', `no device ${dev} in ${ns}`);
+    // An interface (qr-) or the gateway (qg-): the check names the port, the device tells which.
+    const names = [internalDevice(c.port_id ?? ''), gatewayDevice(c.port_id ?? '')];
+    let dev = names[0];
+    let link: any;
+    for (const name of names) {
+      link = (await this.nsJson(ns, 'addr', 'show', 'dev', name))?.[0];
+      dev = name;
+      if (link) break;
+    }
+    if (!link) return answer('drift', `no device ${names.join(' or ')} in ${ns}`);
     if (!(link.flags as string[]).includes('UP')) return answer('drift', `${dev} is down`);
     const addrs = ((link.addr_info ?? []) as { local: string; prefixlen: number }[]).map((a) => `${a.local}/${a.prefixlen}`);
     if (!addrs.some((a) => a.split('/')[0] === c.address)) return answer('drift', `${dev} is up with ${addrs.join(', ') || 'no address'}, not ${c.address}`);

@@ -44,6 +44,8 @@ export class CheckBuilder {
     const walk: Walk = { src: this.s.source.ip_address, dst: this.s.destination.ip_address, port: this.traffic.port };
     let lastPort: SnapPort | undefined = 'port_id' in this.s.source ? this.s.ports.get(this.s.source.port_id) : undefined;
     let router: string | undefined;
+    /** The floating IP the packet was sent to (before its DNAT). */
+    let fipAddress: string | undefined;
     answer.forward.forEach((hop, i) => {
       const id = `f${i}`;
       const rid = hop.resource?.id;
@@ -72,6 +74,9 @@ export class CheckBuilder {
           if (port && owner) {
             const iface = owner.interfaces.find((x) => x.port_id === port.id && versionOf(x.ip_address) === versionOf(walk.dst)) ?? owner.interfaces.find((x) => x.port_id === port.id)!;
             this.add({ id, kind: 'router_interface', host: this.routerHost(owner.id), router_id: owner.id, port_id: port.id, address: iface.ip_address, intent: `router ${owner.id} has an up interface for port ${port.id} holding ${iface.ip_address}` });
+          } else if (owner?.gateway && fipAddress) {
+            // In through the gateway to a floating IP: the gateway device holds it (the router answers ARP for it).
+            this.add({ id, kind: 'router_interface', host: this.routerHost(owner.id), router_id: owner.id, port_id: owner.gateway.port_id, address: fipAddress, intent: `router ${owner.id} has its gateway device up holding the floating IP ${fipAddress}` });
           }
           break;
         }
@@ -81,7 +86,9 @@ export class CheckBuilder {
           break;
         case 'nat': {
           // A floating IP's NAT happens on its router; SNAT to the gateway on the router just left.
-          const on = hop.resource?.type === 'floatingip' ? this.s.floatingIps.find((f) => f.id === rid)?.router_id : router;
+          const fip = hop.resource?.type === 'floatingip' ? this.s.floatingIps.find((f) => f.id === rid) : undefined;
+          if (fip && hop.detail.startsWith('DNAT')) fipAddress = fip.floating_ip_address;
+          const on = fip ? fip.router_id : router;
           if (hop.ok && on) this.natHop(id, hop, on, walk);
           break;
         }
@@ -89,6 +96,7 @@ export class CheckBuilder {
           const fip = this.s.floatingIps.find((f) => f.port_forwardings.some((pf) => pf.id === rid));
           const pf = fip?.port_forwardings.find((x) => x.id === rid);
           if (fip && pf && fip.router_id) {
+            fipAddress = fip.floating_ip_address;
             this.add({ id, kind: 'dnat', host: this.routerHost(fip.router_id), router_id: fip.router_id, address: fip.floating_ip_address, protocol: pf.protocol, port: pf.external_port, translated: pf.internal_ip_address, translated_port: pf.internal_port, intent: `router ${fip.router_id} forwards ${pf.protocol} ${fip.floating_ip_address}:${pf.external_port} to ${pf.internal_ip_address}:${pf.internal_port}` });
             walk.dst = pf.internal_ip_address;
             walk.port = pf.internal_port;
