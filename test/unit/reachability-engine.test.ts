@@ -131,6 +131,22 @@ describe('reachability engine', () => {
     assert.match(r.forward.find((h) => h.kind === 'nat')!.detail, /no SNAT/);
   });
 
+  it('to a floating IP of the same router (hairpin): SNAT to the gateway when enable_snat, else the source is kept; without SNAT from the same network the replies bypass the router', () => {
+    const { w, client, server, router, ext, b, clientGroup } = twoNetworks();
+    w.floatingIp(ext, '203.0.113.60', router, server);
+    const snatted = w.ask(client, '203.0.113.60', TCP443);
+    assert.equal(snatted.verdict, 'not_reachable', 'the gateway address is not in 10.0.0.0/24');
+    assert.match(snatted.forward.find((h) => h.kind === 'nat')!.detail, /SNAT to the gateway IP 203\.0\.113\.10/);
+    router.enable_snat = false;
+    const kept = w.ask(client, '203.0.113.60', TCP443);
+    assert.equal(kept.verdict, 'reachable', JSON.stringify(kept.blocked_by ?? kept.note));
+    assert.match(kept.forward.at(-1)!.detail, /from 10\.0\.0\.5/);
+    const neighbour = w.port(b, '10.0.1.6', { security_groups: [clientGroup.id] });
+    const direct = w.ask(neighbour, '203.0.113.60', TCP443);
+    assert.equal(direct.verdict, 'not_reachable');
+    assert.equal(direct.blocked_by?.kind, 'nat');
+  });
+
   it('an address on the external subnet that no port holds is outside the cloud (its gateway host): the packet leaves to it', () => {
     const { w, client, router } = twoNetworks();
     const r = w.ask(client, '203.0.113.1', TCP443);

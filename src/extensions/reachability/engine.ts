@@ -377,7 +377,10 @@ export class ReachabilityEngine {
     this.hop({ kind: 'route', ok: true, resource: routerRef, detail: `${named('router', router)} routes ${this.addr(packet.dst)} by ${best.text}` });
     if (best.kind === 'extra') return this.extraRoute(router, best.nexthop!, packet);
     if (best.viaGateway) {
-      this.snat(router, packet);
+      // A floating IP of this same router is DNATed by it (hairpin): the packet never leaves
+      // through the gateway, and the replies come back through the router's connection tracking.
+      const hairpin = this.s.floatingIps.find((f) => f.router_id === router.id && sameAddress(f.floating_ip_address, packet.dst));
+      this.snat(router, packet, hairpin);
       const network = this.network(best.network_id!);
       return this.onNetwork(network, packet, {});
     }
@@ -407,7 +410,7 @@ export class ReachabilityEngine {
   }
 
   /** Leaving through the gateway: SNAT to the source's floating IP, or to the gateway address when enable_snat. */
-  private snat(router: SnapRouter, packet: Packet): void {
+  private snat(router: SnapRouter, packet: Packet, hairpin?: SnapFloatingIp): void {
     const routerRef = ref('router', router);
     const fip = this.s.floatingIps.find((f) => f.router_id === router.id && f.fixed_ip_address !== null && sameAddress(f.fixed_ip_address, packet.src) && f.port_forwardings.length === 0);
     if (fip) {
@@ -422,6 +425,20 @@ export class ReachabilityEngine {
         packet.src = gw.ip_address;
         return;
       }
+    }
+    if (hairpin && packet.version === 4) {
+      // Without SNAT, a destination on the source's own network answers it directly, from its
+      // fixed IP, which the source never addressed: the connection does not come up.
+      const source = 'port_id' in this.s.source ? this.s.ports.get(this.s.source.port_id) : undefined;
+      const target = hairpin.fixed_port_id ? this.s.ports.get(hairpin.fixed_port_id) : undefined;
+      if (source && target && source.network_id === target.network_id) {
+        this.block(
+          { kind: 'nat', ok: false, resource: routerRef, detail: `no SNAT: ${named('router', router)} has enable_snat false, so the floating IP's port, on the source's own network, answers directly from its fixed IP and the source drops the replies` },
+          router.visible ? `address the port by its fixed IP, or enable SNAT on router ${router.id}` : null,
+        );
+      }
+      this.hop({ kind: 'nat', ok: true, resource: routerRef, detail: `no SNAT: ${named('router', router)} has enable_snat false; the source address ${this.addr(packet.src)} is kept, and the router that DNATs its floating IP sees the replies` });
+      return;
     }
     this.hop({ kind: 'nat', ok: true, resource: routerRef, detail: packet.version === 6 ? 'no NAT (IPv6 is routed)' : `no SNAT: ${named('router', router)} has enable_snat false; the source address ${this.addr(packet.src)} is kept` });
     if (packet.version === 4) this.unnatted.push(router);
