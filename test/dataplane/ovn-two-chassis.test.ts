@@ -5,11 +5,12 @@
 // the underlay veth. A network spanning both: the ports are bound on their chassis, DHCP
 // answers on each, and workloads ping (and talk TCP) across the GENEVE tunnel. The chassis
 // are `OVN Controller agent`s in /v2.0/agents, alive while they keep up with nb_cfg; a
-// router's gateway port gets both as Gateway_Chassis with priorities.
+// router's gateway port gets both as Gateway_Chassis with priorities; each chassis' metadata
+// agent answers its own workloads through the network's metadata localport.
 // Closed topology; everything is removed after, also on failure.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startOvnEnv, ovnSupport, plugWorkload, type ChassisHandle, type OvnEnv } from './ovn-env.ts';
@@ -107,6 +108,27 @@ describe('ovn backend: two chassis, a network across a userspace GENEVE tunnel',
     const sent = await run('ip', ['netns', 'exec', workloads[0], 'sh', '-c', `echo across-${ip1} | busybox nc -w 3 ${ip2} 8080`], { timeoutMs: 15_000 });
     assert.equal(sent.code, 0, sent.stdout + sent.stderr);
     assert.match((await listener).stdout, new RegExp(`across-${ip1.replace(/\./g, '\\.')}`));
+  });
+
+  it('answers metadata on each chassis from its own metadata agent (the localport stays local)', async () => {
+    const instances: string[] = [];
+    for (const p of ports) {
+      const uuid = randomUUID();
+      assert.equal((await api().put(`/v2.0/ports/${p.id}`, { port: { device_id: uuid } })).status, 200);
+      instances.push(uuid);
+    }
+    for (let i = 0; i < 2; i++) await env.startMetadataAgent({ chassis: chassis[i].chassis, netns: hvs[i], namespacePrefix: `${prefix}-${i + 1}-` });
+    for (let i = 0; i < 2; i++) {
+      await must('ip', ['-n', workloads[i], 'route', 'replace', '169.254.169.254/32', 'dev', 'eth0']);
+      const body = await waitFor(`meta_data.json on chassis ${i + 1}`, async () => {
+        const r = await run('ip', ['netns', 'exec', workloads[i], 'curl', '-s', '--max-time', '3', 'http://169.254.169.254/openstack/latest/meta_data.json']);
+        return r.code === 0 && r.stdout.startsWith('{') ? JSON.parse(r.stdout) : null;
+      }, 60_000, 500);
+      assert.equal(body.uuid, instances[i]);
+    }
+    // Each chassis has its own metadata namespace (a localport is answered on the chassis it is sent from).
+    const namespaces = (await must('ip', ['netns', 'list'])).split('\n').map((l) => l.split(' ')[0]);
+    for (let i = 0; i < 2; i++) assert.ok(namespaces.includes(`${prefix}-${i + 1}-ovnmeta-${net.id}`), namespaces.join(' '));
   });
 
   it('schedules a gateway port on both chassis with priorities; the first claims it', async () => {
