@@ -167,6 +167,7 @@ ovn
     const sandbox = await startSandbox({ dir: options.dir, chassis: options.chassis, encap: { type: options.encap === 'vxlan' ? 'vxlan' : 'geneve', ip: '127.0.0.1' } });
     console.log(`backend:\n  driver: ovn\n  ovn:\n    nb_connection: ${sandbox.nb}\n    sb_connection: ${sandbox.sb}`);
     console.log(`# ovn-nbctl/ovn-sbctl/ovn-trace: export OVN_NB_DB=${sandbox.nb} OVN_SB_DB=${sandbox.sb}`);
+    if (sandbox.chassis) console.log(`# chassis ${sandbox.chassis.name}: ovs-vsctl --db=${sandbox.chassis.ovs}; the metadata agent's ovs_db: ${sandbox.chassis.ovs}`);
   });
 ovn
   .command('metadata-agent')

@@ -5,7 +5,7 @@
 // network namespace of its own, so several "hypervisors" run on one host. Daemons detach and
 // are stopped by the PIDs in their pid files, so nothing else on the machine is touched.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -130,6 +130,8 @@ export async function startChassis(options: ChassisOptions): Promise<Chassis> {
   const vsctl = (...args: string[]) => run('ovs-vsctl', [`--db=${ovs}`, '--no-wait', ...args], { env });
   const inNetns = (cmd: string, args: string[]): [string, string[]] => (options.netns ? ['ip', ['netns', 'exec', options.netns, cmd, ...args]] : [cmd, args]);
   await vsctl('--', 'init');
+  // The namespace it runs in, for stopSandbox to remove what it leaves there.
+  writeFileSync(join(dir, 'netns'), options.netns ?? '');
   if (!running(dir, 'vswitchd')) await run(...inNetns('ovs-vswitchd', [ovs, ...daemonArgs(dir, 'vswitchd')]), { env });
   const encap = options.encap ?? { type: 'geneve', ip: '127.0.0.1' };
   const addBridge = (name: string) => vsctl('--may-exist', 'add-br', name, '--', 'set', 'bridge', name, 'datapath_type=netdev');
@@ -195,6 +197,8 @@ async function stopDaemons(dir: string): Promise<number[]> {
   for (const name of [...DAEMONS].reverse()) {
     const pid = pidOf(dir, name);
     if (!pid || !running(dir, name)) continue;
+    // The userspace datapath leaves its bridges' tap interfaces (and ovs-netdev) behind: removed after it stopped.
+    const leftovers = name === 'vswitchd' ? await datapathDevices(dir) : [];
     try {
       process.kill(pid, 'SIGTERM');
     } catch {
@@ -204,8 +208,16 @@ async function stopDaemons(dir: string): Promise<number[]> {
     while (Date.now() < deadline && alive(pid)) await new Promise((r) => setTimeout(r, 20));
     if (alive(pid)) process.kill(pid, 'SIGKILL');
     stopped.push(pid);
+    const netns = existsSync(join(dir, 'netns')) ? readFileSync(join(dir, 'netns'), 'utf8').trim() : '';
+    for (const device of leftovers) await run('ip', [...(netns ? ['-n', netns] : []), 'link', 'del', device]).catch(() => undefined);
   }
   return stopped;
+}
+
+/** The tap interfaces a chassis' ovs-vswitchd made: its bridges and the datapath's own. */
+async function datapathDevices(dir: string): Promise<string[]> {
+  const listed = await run('ovs-vsctl', [`--db=unix:${join(dir, 'ovs-db.sock')}`, '--timeout=5', 'list-br']).then((r) => r.stdout, () => '');
+  return [...listed.split('\n').filter(Boolean), 'ovs-netdev'];
 }
 
 function alive(pid: number): boolean {
