@@ -48,7 +48,7 @@ export class AgentClient {
 
   private headers(): Record<string, string> {
     const h: Record<string, string> = { accept: 'application/json', 'content-type': 'application/json' };
-    if (this.auth.noauth) h['x-roles'] = 'admin,service';
+    if (this.auth.noauth) h['x-roles'] = this.auth.roles ?? 'admin,service';
     else if (this.token) h['x-auth-token'] = this.token;
     return h;
   }

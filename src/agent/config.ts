@@ -25,8 +25,9 @@ export interface AgentAuth {
   project?: string;
   user_domain?: string;
   project_domain?: string;
-  /** Servers with auth.strategy noauth: send X-Roles: service,admin. */
+  /** Servers with auth.strategy noauth: send X-Roles (`roles`, default admin,service). */
   noauth?: boolean;
+  roles?: string;
 }
 
 export interface AgentConfig {

@@ -383,9 +383,9 @@ export class ResourceService {
     return op.parents.get(`${collection}:${id}`);
   }
 
-  /** Admins and advanced services (role advsvc) act on other projects' behalf. */
+  /** Admins, advanced services (role advsvc) and services (role service, as neutron-lib's is_service_role) act on other projects' behalf. */
   protected isPrivileged(ctx: RequestContext): boolean {
-    return ctx.isAdmin || this.app.policy.enforce(ctx, 'context_is_advsvc', {});
+    return ctx.isAdmin || this.app.policy.enforce(ctx, 'context_is_advsvc', {}) || this.app.policy.enforce(ctx, 'service_api', {});
   }
 
   /**

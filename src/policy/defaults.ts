@@ -18,6 +18,8 @@ export const PARENT_OWNER_READER = 'role:reader and rule:ext_parent_owner';
 export const SG_OWNER_MEMBER = 'role:member and rule:sg_owner';
 export const SG_OWNER_READER = 'role:reader and rule:sg_owner';
 export const ADVSVC = 'rule:context_is_advsvc';
+/** Services acting for the cloud (Neutron's `service` role: Nova, and here the host agents): see every project's resources, bind ports. */
+export const SERVICE = 'rule:service_api';
 
 /** `(a) or (b) or ...` */
 export const anyOf = (...checks: string[]) => checks.map((c) => `(${c})`).join(' or ');

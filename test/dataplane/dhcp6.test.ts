@@ -94,7 +94,9 @@ test('DHCPv6: stateful addresses and stateless DNS from the DHCP namespace, RA f
     else await topo.cleanup();
   });
   await topo.start();
-  const hv = await topo.addHypervisor('hv1');
+  // The agent acts with the service role alone (no admin): it reads every project's
+  // resources, creates the DHCP port and binds ports as Neutron's service role may.
+  const hv = await topo.addHypervisor('hv1', { auth: { noauth: true, roles: 'service' } });
   const api = topo.admin.as({ project: 'project-a', roles: 'member' });
 
   const netS = (await api.post('/v2.0/networks', { network: { name: 'stateful' } })).body.network;

@@ -1,8 +1,9 @@
 // Neutron's default rules for agents and their scheduling (neutron/conf/policies/agent.py): admin only.
-import { ADMIN } from '../../policy/defaults.ts';
+import { ADMIN, anyOf, SERVICE } from '../../policy/defaults.ts';
 
 export const agentRules: Record<string, string> = {
-  get_agent: ADMIN,
+  // Host agents (role service) read each other's tunnel endpoints.
+  get_agent: anyOf(ADMIN, SERVICE),
   update_agent: ADMIN,
   delete_agent: ADMIN,
   'get_dhcp-agents': ADMIN,
