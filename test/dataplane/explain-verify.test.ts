@@ -64,6 +64,19 @@ test('explain verify: agreement, then drift on the hop broken by hand', { skip: 
   assert.equal(byKind('router_interface').length, 2);
   assert.equal(byKind('route').length, 1);
   assert.ok(checks(r).every((c: any) => c.host), 'every check is placed on a host');
+  // How long verify takes against the same explain without it (logged for the report, never asserted).
+  const timing = { plain: [] as number[], verify: [] as number[] };
+  for (let i = 0; i < 5; i++) {
+    for (const verify of [false, true]) {
+      const t0 = performance.now();
+      const res = await topo.admin.post(EXPLAIN, { reachability: { source: { port_id: wa.port.id }, destination: { port_id: wb.port.id }, protocol: 'tcp', port: 8080, verify } });
+      assert.equal(res.status, 200);
+      timing[verify ? 'verify' : 'plain'].push(performance.now() - t0);
+    }
+  }
+  const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+  console.log(`explain median ${median(timing.plain).toFixed(1)} ms, with verify ${median(timing.verify).toFixed(1)} ms (5 interleaved each; ${JSON.stringify(timing)})`);
+
   // What `neutrino explain --verify` prints for this answer (docs/explain.md shows a run).
   console.log(formatAnswer(r));
 
