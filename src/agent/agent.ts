@@ -95,7 +95,7 @@ export class Agent {
     await this.informer.relist();
     this.startMonitor();
     void this.informer.watch();
-    for (const r of this.reconcilers) void this.worker(r);
+    this.startWorkers();
     this.every(this.config.report_interval * 1000, () => void this.heartbeat().catch((err) => this.log.warn({ err: describeError(err) }, 'heartbeat failed')));
     if (this.config.resync_interval > 0) this.every(this.config.resync_interval * 1000, () => this.enqueueAll());
     void this.whenIdle().then(() => {
@@ -182,6 +182,11 @@ export class Agent {
   }
 
   // ---- worker ------------------------------------------------------------------------------
+
+  /** One worker per reconciler, each on its own queue. */
+  startWorkers(): void {
+    for (const r of this.reconcilers) void this.worker(r);
+  }
 
   /** The reconciler's worker: its keys one at a time, in its own queue. */
   private async worker(r: Reconciler): Promise<void> {

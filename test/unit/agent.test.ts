@@ -1,4 +1,4 @@
-// Units of the host agent: the keyed work queue and what dnsmasq is told.
+// Units of the host agent: the keyed work queue, a worker per reconciler, and what dnsmasq is told.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WorkQueue } from '../../src/agent/queue.ts';
@@ -153,4 +153,35 @@ test('dnsmasq: DHCPv6 — static ranges for stateful and stateless subnets (none
     ['p2', 'fa:16:3e:00:00:02,[2001:db8:1::6],host-2001-db8-1--6\n'],
     ['p3', 'fa:16:3e:00:00:03,host-2001-db8-2--f816-3eff-fe00-3\n'],
   ]);
+});
+
+test('agent: each reconciler has its own queue and worker, so a slow sync does not hold up another reconciler', async () => {
+  const { Agent } = await import('../../src/agent/agent.ts');
+  const { DEFAULT_AGENT_CONFIG } = await import('../../src/agent/config.ts');
+  let release!: () => void;
+  const slowDone = new Promise<void>((r) => (release = r));
+  const synced: string[] = [];
+  const factory = (name: string, sync: (key: string) => Promise<void>) => ({
+    name,
+    enabled: () => true,
+    create: () => ({ name, resources: [], keysFor: () => [], keys: () => [], sync }),
+  });
+  const agent = new Agent({ ...DEFAULT_AGENT_CONFIG, host: 'unit', server: 'http://127.0.0.1:9', auth: { noauth: true }, log_level: 'silent' }, [
+    factory('slow', async (k) => {
+      synced.push(`slow:${k}`);
+      await slowDone;
+    }),
+    factory('fast', async (k) => void synced.push(`fast:${k}`)),
+  ]);
+  agent.startWorkers();
+  agent.queues.get('slow')!.add('a');
+  agent.queues.get('slow')!.add('b');
+  agent.queues.get('fast')!.add('x');
+  agent.queues.get('fast')!.add('y');
+  for (let i = 0; i < 50 && synced.length < 3; i++) await new Promise((r) => setTimeout(r, 10));
+  assert.deepEqual(synced, ['slow:a', 'fast:x', 'fast:y'], 'the fast reconciler ran while the slow one was busy; slow:b waits in its own queue');
+  release();
+  await agent.whenIdle();
+  assert.deepEqual(synced, ['slow:a', 'fast:x', 'fast:y', 'slow:b']);
+  for (const q of agent.queues.values()) q.shutdown();
 });
