@@ -18,6 +18,10 @@
 // whose scenario did not run this time is kept from the previous results file.
 // As root, the linux backend's dataplane scenario (bench/dataplane.ts) runs last
 // (`--only dataplane`: only it); its section of BENCHMARKS.md is replaced.
+//   npm run bench -- --only ovn         only the OVN scenario (bench/ovn.ts, root, OVN installed):
+//                                       full resync of 10,000 ports, port create → NB, API
+//                                       change → hv_cfg; rewrites BENCHMARKS.md's OVN table
+//                                       (--quick: 1,000 ports)
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -28,6 +32,7 @@ import { freePort, waitUp } from '../test/helpers/process.ts';
 import { runResilience } from './resilience.ts';
 import { explainReport, runExplainBench } from './explain.ts';
 import { runDataplane, writeDataplaneSection } from './dataplane.ts';
+import { ovnBenchSkip, runOvnBench, writeOvnSection } from './ovn.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -241,7 +246,7 @@ ${dashboardReport()}`;
 fs.mkdirSync(resultsDir, { recursive: true });
 const files: string[] = [];
 const explainSizes = quick ? { ports: 1000, rules: 200, requests: 60 } : {};
-for (const d of only === 'dataplane' ? [] : dialects) {
+for (const d of only === 'dataplane' || only === 'ovn' ? [] : dialects) {
   if (only === 'explain') {
     // Only the reachability scenario: the other sections are kept from their results files.
     if (fs.existsSync(path.join(resultsDir, `neutrino-${d}.jsonl`))) files.push(path.join(resultsDir, `neutrino-${d}.jsonl`));
@@ -256,9 +261,18 @@ for (const d of only === 'dataplane' ? [] : dialects) {
   console.error(`resilience ${d}: ${JSON.stringify(r.phases)}`);
   if (!only) await runExplainBench(d, explainSizes);
 }
-if (only !== 'dataplane') writeReport(files);
+if (only !== 'dataplane' && only !== 'ovn') writeReport(files);
 // Network namespaces need root: the dataplane scenario runs only then.
 if (process.getuid?.() === 0 && (only === undefined || only === 'dataplane')) {
   await runDataplane({ ports: quick ? 10 : 50, restartPorts: quick ? 100 : 1000 });
   writeDataplaneSection();
+}
+// The OVN scenario: a private OVN with one userspace chassis (needs root and the OVN packages).
+if (only === undefined || only === 'ovn') {
+  const skip = ovnBenchSkip();
+  if (skip) console.error(`ovn bench skipped: ${skip}`);
+  else {
+    await runOvnBench(quick ? { ports: 1000, incremental: 50, hvChanges: 10 } : {});
+    writeOvnSection();
+  }
 }

@@ -3,25 +3,18 @@
 // through the OVSDB lock, and every NB transaction is fenced by it.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { OvsdbClient, Replica } from '../../src/ovsdb/index.ts';
+import { ovsdbServerMissing } from '../helpers/ovsdb.ts';
 import { startSandbox, stopSandbox, type Sandbox } from '../../src/backends/ovn/sandbox.ts';
 import { NB_LOCK, OvnDriver, type SyncResult } from '../../src/backends/ovn/driver.ts';
 import { Wakeup } from '../../src/feed/wakeup.ts';
 import type { BackendContext } from '../../src/backends/driver.ts';
 
-const hasOvsdb = (() => {
-  try {
-    execFileSync('ovsdb-server', ['--version']);
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const skip = ovsdbServerMissing();
 const NB = 'OVN_Northbound';
 
 /** Neutron objects and a change feed in memory: what BackendContext gives a driver. */
@@ -62,7 +55,7 @@ class Cloud {
 
 const port = (id: string) => ({ id, network_id: 'n1', mac_address: 'fa:16:3e:00:00:01', fixed_ips: [], security_groups: [], port_security_enabled: true, admin_state_up: true, device_owner: 'compute:nova', revision_number: 1 });
 
-describe('ovn driver: one writer among several API servers (OVSDB lock)', { skip: hasOvsdb ? false : 'ovsdb-server is not installed (Debian: ovn-central)' }, () => {
+describe('ovn driver: one writer among several API servers (OVSDB lock)', { skip }, () => {
   let dir: string;
   let sandbox: Sandbox;
   let observer: OvsdbClient;

@@ -4,27 +4,21 @@
 // replica (including rows written by ovn-nbctl), TCP, and reconnect after a server restart.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import net from 'node:net';
 import { OvsdbClient, OvsdbError, Replica, byUuid, named, parseTarget, uuid, type RowChange } from '../../src/ovsdb/index.ts';
+import { ovsdbServerMissing } from '../helpers/ovsdb.ts';
 import { NB_SCHEMA, startSandbox, stopSandbox, type Sandbox } from '../../src/backends/ovn/sandbox.ts';
 
 const run = promisify(execFile);
-const hasOvsdb = (() => {
-  try {
-    execFileSync('ovsdb-server', ['--version']);
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const skip = ovsdbServerMissing();
 const NB = 'OVN_Northbound';
 
-describe('OvsdbClient against ovsdb-server (OVN_Northbound)', { skip: hasOvsdb ? false : 'ovsdb-server is not installed (Debian: ovn-central)' }, () => {
+describe('OvsdbClient against ovsdb-server (OVN_Northbound)', { skip }, () => {
   let dir: string;
   let sandbox: Sandbox;
   let client: OvsdbClient;
@@ -121,7 +115,7 @@ describe('OvsdbClient against ovsdb-server (OVN_Northbound)', { skip: hasOvsdb ?
   });
 });
 
-describe('monitor_cond_since against a clustered ovsdb-server (OVN_Northbound)', { skip: hasOvsdb ? false : 'ovsdb-server is not installed (Debian: ovn-central)' }, () => {
+describe('monitor_cond_since against a clustered ovsdb-server (OVN_Northbound)', { skip }, () => {
   // A one-server Raft cluster: ovsdb-server keeps transaction history for clustered
   // databases only, so this is where a monitor can resume.
   let dir: string;
