@@ -123,7 +123,8 @@ test('DHCPv6: stateful addresses and stateless DNS from the DHCP namespace, RA f
   const ns: Record<string, string> = {};
   const v6of = (port: any): string => port.fixed_ips.find((f: any) => f.ip_address.includes(':')).ip_address;
   for (const [name, net] of [['w1', netS], ['w2', netS], ['w3', netL], ['w4', netS]] as const) {
-    ports[name] = (await api.post('/v2.0/ports', { port: { network_id: net.id, name, extra_dhcp_opts: name === 'w1' ? [{ opt_name: 'sntp-server', opt_value: '2001:db8::123', ip_version: 6 }] : [] } })).body.port;
+    const extra: Record<string, unknown[]> = { w1: [{ opt_name: 'sntp-server', opt_value: '2001:db8::123', ip_version: 6 }], w4: [{ opt_name: 'dns-server', opt_value: '198.51.100.77', ip_version: 4 }] };
+    ports[name] = (await api.post('/v2.0/ports', { port: { network_id: net.id, name, extra_dhcp_opts: extra[name] ?? [] } })).body.port;
     ns[name] = await topo.addWorkload(name, 'hv1', ports[name].id);
     // A guest NIC that starts at 1500 bytes learns the network's 1450 from the RA (the kernel
     // applies an RA's MTU only when it differs from the link's).
@@ -164,6 +165,7 @@ test('DHCPv6: stateful addresses and stateless DNS from the DHCP namespace, RA f
   // The IPv4 side of a dual-stack host line: udhcpc in w4 (it flushes eth0, so not in w1/w2).
   const lease4 = await topo.dhcp(ns.w4);
   assert.equal(lease4.ip, ports.w4.fixed_ips.find((f: any) => f.subnet_id === subS4.id).ip_address);
+  assert.equal(lease4.dns, '198.51.100.77', 'an IPv4 extra_dhcp_opt from the port\'s --dhcp-optsdir file');
 
   // Stateless: SLAAC gives the port's EUI-64 fixed IP, DHCPv6 only DNS and domain.
   const fixed3 = v6of(ports.w3);
