@@ -79,8 +79,8 @@ export function natTable(rules: NatRules): NftTable {
 }
 
 /**
- * Floating IPs whose mapping lost a rule between the listed table and the new rules: their
- * connections must be flushed (conntrack keeps translating an established flow by its
+ * Floating IPs whose mapping lost a rule between the listed table and the new rules, or that
+ * had none: their connections must be flushed (conntrack keeps translating an established flow by its
  * entry, so a moved or disassociated floating IP would keep reaching its old fixed IP).
  * The gateway address is never among them (its SNAT rule changes with the interfaces).
  */
@@ -104,5 +104,8 @@ export function changedMappings(listed: string | null, rules: NatRules, gatewayA
     const now = new Set((rules.byAddress.get(address) ?? []).map(ruleTag));
     if (tags.some((t) => !now.has(t))) changed.push(address);
   }
+  // A new mapping too: packets that reached the address while it had none (released a moment
+  // ago) left unNATed entries that would keep a flow off the new mapping until they expire.
+  for (const address of rules.byAddress.keys()) if (!had.has(address)) changed.push(address);
   return changed.sort();
 }

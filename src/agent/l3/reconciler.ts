@@ -72,6 +72,8 @@ export class L3Reconciler implements Reconciler {
 
   keysFor(change: Change): string[] {
     const { resource, id, before, object: now } = change;
+    // A status report (this agent's own, or the L2 agent's on a workload port) changes no desired state.
+    if (change.kind === 'status') return [];
     const hosted = (ids: unknown[]) => [...new Set(ids)].filter((r): r is string => typeof r === 'string' && this.hosted.has(r)).map((r) => `router/${r}`);
     if (resource === 'routers') {
       if (this.hosted.has(id) || !now) return [`router/${id}`];
@@ -139,10 +141,7 @@ export class L3Reconciler implements Reconciler {
     await rh.ensureNamespace(ipv6);
     const devices = [...plan.interfaces, ...(plan.gateway ? [plan.gateway] : [])];
     await rh.syncDevices(devices, plan.adminUp);
-    const addresses = new Map<string, string[]>(devices.map((d) => [d.device, [...d.addresses]]));
-    if (plan.gateway) addresses.get(plan.gateway.device)!.push(...plan.floatingIps.filter((f) => !f.address.includes(':')).map((f) => `${f.address}/32`));
-    const added = await rh.syncAddresses(addresses);
-    const problems = [...plan.problems, ...(await rh.syncRoutes(plan.adminUp ? plan.routes : []))];
+    // NAT before the floating IPs' addresses: an address answers only once its DNAT is in place.
     try {
       const pending = this.toFlush.get(router.id) ?? new Set<string>();
       for (const address of await rh.syncTables(plan)) pending.add(address);
@@ -157,9 +156,13 @@ export class L3Reconciler implements Reconciler {
     } catch (err) {
       // Neutron's agent marks what it could not configure ERROR; the key is retried.
       const reason = `NAT: ${err instanceof Error ? err.message : String(err)}`;
-      this.reportRouter(router, plan, [...problems, reason], 'ERROR');
+      this.reportRouter(router, plan, [...plan.problems, reason], 'ERROR');
       throw err;
     }
+    const addresses = new Map<string, string[]>(devices.map((d) => [d.device, [...d.addresses]]));
+    if (plan.gateway) addresses.get(plan.gateway.device)!.push(...plan.floatingIps.filter((f) => !f.address.includes(':')).map((f) => `${f.address}/32`));
+    const added = await rh.syncAddresses(addresses);
+    const problems = [...plan.problems, ...(await rh.syncRoutes(plan.adminUp ? plan.routes : []))];
     await this.advertiser.ensure(rh.namespace, path.join(this.stateRoot, router.id), plan.adminUp ? plan.advertise : []);
     if (plan.gateway) for (const f of plan.floatingIps) if (added.has(`${f.address}/32`)) rh.announce(plan.gateway.device, f.address);
     if (this.metadata) await this.metadata.ensure(router.id, rh.namespace);
