@@ -191,5 +191,13 @@ describe('ovn backend: one chassis with real packets', { skip }, () => {
       }, 60_000, 500);
       assert.equal(body.uuid, instances.get(name));
     }
+    // No workload of the network left on the chassis: the agent removes the namespace and its port on br-int.
+    const metaNs = `${prefix}-ovnmeta-${net.id}`;
+    assert.ok((await must('ip', ['netns', 'list'])).includes(metaNs));
+    for (const p of (await api().get(`/v2.0/ports?network_id=${net.id}`)).body.ports) {
+      if (!String(p.device_owner).startsWith('network:')) assert.equal((await api().del(`/v2.0/ports/${p.id}`)).status, 204);
+    }
+    await waitFor('the metadata namespace removed', async () => !(await must('ip', ['netns', 'list'])).includes(metaNs), 30_000, 200);
+    assert.equal((await env.vsctl('--bare', '--columns=name', 'find', 'Interface', `external_ids:iface-id=${meta}`)).trim(), '');
   });
 });

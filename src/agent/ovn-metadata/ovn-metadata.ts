@@ -89,7 +89,7 @@ export class OvnMetadataReconciler implements Reconciler {
   }
 
   private async ovsVsctl(...args: string[]): Promise<string> {
-    return this.ctx.host.must('ovs-vsctl', [`--db=${this.config.ovs_db}`, ...args]);
+    return this.ctx.host.must('ovs-vsctl', [`--db=${this.config.ovs_db}`, '--timeout=10', ...args]);
   }
 
   private async provision(networkId: string): Promise<void> {
