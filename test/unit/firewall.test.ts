@@ -223,3 +223,18 @@ test('set keys: only the sets named by the rules of groups with a port filtered 
   assert.deepEqual([...view.localGroups()], [SG]);
   assert.deepEqual([...view.neededSets()].sort(), [remoteGroupSet(SG, 4), remoteGroupSet(SG, 6)], 'a group used only on another host needs no set here');
 });
+
+test('conntrack sets: a port leaving keeps a MAC another local port (on another network) still needs', () => {
+  const twin = port(2, { network_id: 'ae700000-0000-4000-8000-000000000002', mac_address: port(1).mac_address });
+  const { state } = built(input([port(1), twin]));
+  assert.deepEqual([...state.sets.get('track-macs')!], ['fa:16:3e:00:00:01']);
+  const gone = tx(state, input([twin]));
+  planPort(gone, port(1).id);
+  assert.ok(!gone.script.includes('delete element bridge neutrino-sg track-macs'), 'the twin still needs it');
+  assert.match(gone.script, /delete element bridge neutrino-sg track-taps/, 'its tap goes');
+  const last = tx(state, input([]));
+  planPort(last, twin.id);
+  assert.ok(!last.script.includes('track-macs'), 'a port gone from the cache: its MAC is unknown here');
+  planGc(last);
+  assert.match(last.script, /delete element bridge neutrino-sg track-macs \{ fa:16:3e:00:00:01 \}/, 'garbage collection removes it');
+});

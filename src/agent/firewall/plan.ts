@@ -160,8 +160,9 @@ export function planPort(tx: Tx, portId: string): void {
     const have = state.sets.get(set)!;
     const want = port.track.get(set);
     const mine = own[set];
-    // A port gone from the cache leaves its MAC behind here: garbage collection removes it.
-    if (mine && have.has(mine) && want !== mine) {
+    // A port gone from the cache leaves its MAC behind here: garbage collection removes it. A MAC
+    // another local port (on another network) still needs stays.
+    if (mine && have.has(mine) && want !== mine && !(set !== 'track-taps' && tx.view.macWanted(mine, set, portId))) {
       tx.elements('delete', 'bridge', set, [trackElement(set, mine)]);
       have.delete(mine);
     }

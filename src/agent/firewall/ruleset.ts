@@ -17,7 +17,7 @@
 import { createHash } from 'node:crypto';
 import { bridgeName, tapName } from '../../backends/linux/names.ts';
 import { linkLocal, parsePrefix, setElements } from './addresses.ts';
-import type { DesiredFirewall, DesiredGroup, DesiredPort, DesiredSet, FirewallInput, FirewallPort, FirewallRule, PortMap } from './model.ts';
+import type { DesiredFirewall, DesiredGroup, DesiredPort, DesiredSet, FirewallInput, FirewallPort, FirewallRule, PortMap, TrackSet } from './model.ts';
 
 export const TABLE = 'neutrino-sg';
 /**
@@ -330,6 +330,15 @@ export class FirewallView {
     const names = new Set<string>();
     for (const g of this.localGroups()) for (const r of this.rulesByGroup.get(g) ?? []) ruleText(r, (name) => names.add(name));
     return names;
+  }
+
+  /** Whether a filtered local port other than `exceptId` puts this MAC in a conntrack set (MACs repeat across networks). */
+  macWanted(mac: string, set: TrackSet, exceptId: string): boolean {
+    for (const p of this.ports.values()) {
+      if (p.id === exceptId || p.mac_address.toLowerCase() !== mac) continue;
+      if (this.port(p.id).track.get(set) === mac) return true;
+    }
+    return false;
   }
 
   /** Ports with something on this host (filtered, open or trusted), by id. */
