@@ -8,6 +8,7 @@ import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { Kysely, PostgresDialect, SqliteAdapter, SqliteDialect, sql, type DialectAdapter, type Migration, type Transaction } from 'kysely';
 import { migrateToLatest } from './migrate.ts';
+import { PreparedQueries } from './prepared.ts';
 import { dbLockWait, dbTransactionRetries } from '../foundation/metrics.ts';
 
 // PostgreSQL returns int8/numeric as strings by default; our counts fit in a JS number.
@@ -24,6 +25,8 @@ export type Tx = Transaction<any> | Kysely<any>;
 export class Database {
   /** The schema's migrations this database was opened with (readiness reports pending ones). */
   migrations?: Record<string, Migration>;
+  /** Hot statements compiled once per shape (prepared.ts); keys name their tables. */
+  readonly prepared = new PreparedQueries();
 
   constructor(
     readonly db: Db,

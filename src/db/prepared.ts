@@ -3,8 +3,11 @@
 // compiling a query costs more CPU than SQLite takes to run the simple ones. The SQL text is
 // compiled with markers in place of the arguments; each call binds the arguments in the
 // order the markers took.
-import { CompiledQuery, type Compilable } from 'kysely';
-import type { Tx } from './index.ts';
+import { CompiledQuery, type Compilable, type Kysely, type QueryResult, type Transaction } from 'kysely';
+
+// index.ts's Tx, named here too (index.ts imports this file; cycles are refused).
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Tx = Transaction<any> | Kysely<any>;
 
 interface Shape {
   sql: string;
@@ -30,8 +33,13 @@ export class PreparedQueries {
    * same SQL for the same key whatever the arguments are.
    */
   async run<R = Record<string, any>>(q: Tx, key: string | null, args: readonly unknown[], build: (q: Tx, arg: (i: number) => any) => Compilable<any>): Promise<R[]> {
+    return (await this.exec<R>(q, key, args, build)).rows;
+  }
+
+  /** run() with the whole result (numAffectedRows of a write). */
+  async exec<R = Record<string, any>>(q: Tx, key: string | null, args: readonly unknown[], build: (q: Tx, arg: (i: number) => any) => Compilable<any>): Promise<QueryResult<R>> {
     // No key: a shape not worth keeping (a long `in` list), built with the arguments themselves.
-    if (key === null) return (await q.executeQuery<R>(build(q, (i) => args[i]).compile())).rows;
+    if (key === null) return q.executeQuery<R>(build(q, (i) => args[i]).compile());
     let shape = this.shapes.get(key);
     if (!shape) {
       const marks = args.map((_, i) => `\u0000arg${i}\u0000`);
@@ -48,6 +56,6 @@ export class PreparedQueries {
     const { slots } = shape;
     const params = new Array(slots.length);
     for (let i = 0; i < slots.length; i++) params[i] = args[slots[i]];
-    return (await q.executeQuery<R>(CompiledQuery.raw(shape.sql, params))).rows;
+    return q.executeQuery<R>(CompiledQuery.raw(shape.sql, params));
   }
 }

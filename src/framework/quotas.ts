@@ -33,7 +33,7 @@ export class QuotaService {
 
   async limits(q: Tx, projectId: string): Promise<Record<string, number>> {
     const limits = this.defaults();
-    const rows = await q.selectFrom('quotas').select(['resource', 'hard_limit']).where('project_id', '=', projectId).execute();
+    const rows = await this.app.database.prepared.run(q, 'quotas:limits', [projectId], (q, arg) => q.selectFrom('quotas').select(['resource', 'hard_limit']).where('project_id', '=', arg(0)));
     for (const r of rows) if (r.resource in limits) limits[r.resource] = r.hard_limit;
     return limits;
   }
@@ -77,7 +77,7 @@ export class QuotaService {
 
   private async counter(q: Tx, projectId: string, resource: string): Promise<number | undefined> {
     if (!(await this.countedResources(q)).has(resource)) return undefined;
-    const row = await q.selectFrom('quota_usages').select('in_use').where('project_id', '=', projectId).where('resource', '=', resource).executeTakeFirst();
+    const [row] = await this.app.database.prepared.run(q, 'quotas:counter', [projectId, resource], (q, arg) => q.selectFrom('quota_usages').select('in_use').where('project_id', '=', arg(0)).where('resource', '=', arg(1)));
     return row === undefined ? undefined : Number(row.in_use);
   }
 

@@ -143,7 +143,7 @@ export class ResourceService {
     const flags: (Target | undefined)[] = items.map(() => undefined);
     const rbac = this.app.rbac.forCollection(this.resource.collection);
     if (rbac && items.length) {
-      const granted = await grantsTo(q, rbac.type, items.map((i) => i.id).filter((id): id is string => typeof id === 'string'), ctx.projectId);
+      const granted = await grantsTo(q, rbac.type, items.map((i) => i.id).filter((id): id is string => typeof id === 'string'), ctx.projectId, this.app.database.prepared);
       // RBAC-backed flags as the caller sees them: `shared` when shared with its project or everyone
       // (not those that are a global property of the object, such as router:external).
       const callerFlags = this.app.rbac.flagsOf(rbac, this.resource).filter((flag) => !flag.anyTarget);

@@ -11,6 +11,7 @@
 // to walk the free ones.
 import { randomBytes } from 'node:crypto';
 import type { Tx } from '../../db/index.ts';
+import { PreparedQueries } from '../../db/prepared.ts';
 import { ipamAllocations } from '../../foundation/metrics.ts';
 import { bigToIp, ipToBig, type IpVersion } from './address.ts';
 import { poolRanges, type Pool } from './pools.ts';
@@ -35,14 +36,18 @@ function randomBelow(n: bigint): bigint {
 }
 
 export class AddressAllocator {
+  /** The claim's insert, compiled once (a PortAddresses, hence an allocator, belongs to one service of one database). */
+  private readonly prepared = new PreparedQueries();
   /** Claims ip for portId; false when another port holds it. */
   async claim(trx: Tx, subnet: AllocatableSubnet, ip: string, portId: string): Promise<boolean> {
-    const result = await trx
-      .insertInto('ipallocations')
-      .values({ subnet_id: subnet.id, ip_address: ip, network_id: subnet.network_id, port_id: portId })
-      .onConflict((oc: any) => oc.columns(['subnet_id', 'ip_address']).doNothing())
-      .executeTakeFirst();
-    const claimed = Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+    const result = await this.prepared.exec(trx, 'claim', [subnet.id, ip, subnet.network_id, portId], (q, arg) =>
+      q
+        .insertInto('ipallocations')
+        .values({ subnet_id: arg(0), ip_address: arg(1), network_id: arg(2), port_id: arg(3) })
+        .onConflict((oc: any) => oc.columns(['subnet_id', 'ip_address']).doNothing()),
+    );
+    // The conflict clause inserts nothing when another port holds the address.
+    const claimed = Number(result.numAffectedRows ?? 0n) > 0;
     if (claimed) ipamAllocations.inc({ ip_version: subnet.ip_version });
     return claimed;
   }

@@ -7,6 +7,7 @@ import { badRequest, invalidInput, notFound } from '../../foundation/errors.ts';
 import { isIp, isUuid } from '../../foundation/validation.ts';
 import { canonicalIp, cidrContains, eui64, ipToBig, parseCidr, rangeOf, versionOf, type Cidr, type IpVersion } from './address.ts';
 import { AddressAllocator } from './allocator.ts';
+import { PreparedQueries } from '../../db/prepared.ts';
 import { ipamExhaustions } from '../../foundation/metrics.ts';
 import type { Pool } from './pools.ts';
 import { ipAddressGenerationFailure, ipAddressInUse, invalidIpForNetwork, invalidIpForSubnet } from './errors.ts';
@@ -99,16 +100,19 @@ export function parseFixedIpRequests(raw: unknown): FixedIpRequest[] {
 
 export class PortAddresses {
   readonly allocator = new AddressAllocator();
+  /** Statements every port write runs, compiled once (db/prepared.ts). */
+  private readonly prepared = new PreparedQueries();
 
   /** The network's subnets in creation order, with what IPAM needs. */
   async subnetsOf(trx: Tx, networkId: string): Promise<PortSubnet[]> {
-    const rows = await trx
-      .selectFrom('subnets')
-      .select(['id', 'network_id', 'ip_version', 'cidr', 'allocation_pools', 'ipv6_address_mode', 'service_types', 'enable_dhcp', 'segment_id'])
-      .where('network_id', '=', networkId)
-      .orderBy('created_at')
-      .orderBy('id')
-      .execute();
+    const rows = await this.prepared.run(trx, 'subnetsOf', [networkId], (q, arg) =>
+      q
+        .selectFrom('subnets')
+        .select(['id', 'network_id', 'ip_version', 'cidr', 'allocation_pools', 'ipv6_address_mode', 'service_types', 'enable_dhcp', 'segment_id'])
+        .where('network_id', '=', arg(0))
+        .orderBy('created_at')
+        .orderBy('id'),
+    );
     return rows.map((r: Record<string, any>) => ({
       id: r.id,
       network_id: r.network_id,

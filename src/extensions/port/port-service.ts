@@ -201,7 +201,7 @@ export class PortService extends ResourceService {
    */
   private async macTaken(trx: Tx, networkId: string, mac: string): Promise<boolean> {
     await this.app.database.lockKey(trx, `mac:${networkId}:${mac}`);
-    const row = await trx.selectFrom('ports').select('id').where('network_id', '=', networkId).where('mac_address', '=', mac).executeTakeFirst();
+    const [row] = await this.repo.prepared.run(trx, 'macHolder', [networkId, mac], (q, arg) => q.selectFrom('ports').select('id').where('network_id', '=', arg(0)).where('mac_address', '=', arg(1)));
     return row !== undefined;
   }
 

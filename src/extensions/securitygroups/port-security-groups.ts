@@ -7,6 +7,7 @@ import type { Transaction } from 'kysely';
 import type { RequestContext } from '../../foundation/context.ts';
 import type { Item, Query } from '../../framework/repository.ts';
 import { changesOf, type Operation } from '../../framework/operation.ts';
+import { MAX_PREPARED_LIST } from '../../db/prepared.ts';
 import type { SecurityGroupService } from './security-group-service.ts';
 import { portHasSecurityGroup, portSecurityRequired, securityGroupConflict } from './errors.ts';
 
@@ -94,7 +95,8 @@ export class PortSecurityGroups {
   private async bind(trx: Transaction<any>, portId: string, groupIds: string[] | undefined, created = false): Promise<void> {
     if (!created) await trx.deleteFrom('securitygroupportbindings').where('port_id', '=', portId).execute();
     if (groupIds?.length) {
-      await trx.insertInto('securitygroupportbindings').values(groupIds.map((id) => ({ port_id: portId, security_group_id: id }))).execute();
+      const key = groupIds.length > MAX_PREPARED_LIST ? null : `securitygroupportbindings:insert:${groupIds.length}`;
+      await this.groups.app.database.prepared.run(trx, key, [portId, ...groupIds], (q, arg) => q.insertInto('securitygroupportbindings').values(groupIds.map((_, i) => ({ port_id: arg(0), security_group_id: arg(1 + i) }))));
     }
   }
 }

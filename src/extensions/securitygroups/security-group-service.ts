@@ -59,7 +59,7 @@ export class SecurityGroupService extends ResourceService {
   // ------------------------------------------------------------------ default group
 
   async defaultGroupId(q: Tx, projectId: string): Promise<string | undefined> {
-    const row = await q.selectFrom('default_security_group').select('security_group_id').where('project_id', '=', projectId).executeTakeFirst();
+    const [row] = await this.app.database.prepared.run(q, 'default_security_group:byProject', [projectId], (q, arg) => q.selectFrom('default_security_group').select('security_group_id').where('project_id', '=', arg(0)));
     return row?.security_group_id;
   }
 
