@@ -35,7 +35,9 @@ export async function bootstrapIdentity(identity: Identity): Promise<BootstrapRe
       await store.insert(trx, TABLES.domain, { ...DEFAULT_DOMAIN, description: 'The default domain', enabled: true });
     }
     const roles: Record<string, string> = {};
-    for (const name of ['admin', 'member', 'reader']) {
+    // As keystone-manage bootstrap does since 2023.2: `service` is the role the host agents'
+    // user needs (see the agents' policy rules); it implies nothing and no role implies it.
+    for (const name of ['admin', 'member', 'reader', 'service']) {
       const role = (await store.find(trx, TABLES.role, { name })) ?? (await directory.createRole(trx, { name }));
       roles[name] = role.id;
     }

@@ -205,7 +205,7 @@ for (const dialect of dialects()) {
 
       const roles = await t.keystone.get('/v3/roles', admin);
       const names = roles.body.roles.map((r: { name: string }) => r.name);
-      for (const name of ['admin', 'member', 'reader']) assert.ok(names.includes(name));
+      for (const name of ['admin', 'member', 'reader', 'service']) assert.ok(names.includes(name), `bootstrap made the ${name} role`);
       const custom = await t.keystone.post('/v3/roles', { role: { name: 'auditor' } }, admin);
       assert.equal(custom.status, 201);
       assert.equal((await t.keystone.get('/v3/roles?name=auditor', admin)).body.roles[0].id, custom.body.role.id);
