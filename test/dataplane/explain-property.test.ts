@@ -12,10 +12,10 @@
 // NEUTRINO_EXPLAIN_TOPOLOGIES / _RULESETS / _CASES if they were changed).
 //
 // Not generated, because the answer could not be compared honestly (see docs/explain.md):
-// - a workload to another workload's floating IP (unless NEUTRINO_EXPLAIN_HAIRPIN=1): the
-//   agent DNATs it but does not SNAT it to the gateway address as Neutron's L3 agent does
-//   (the engine follows Neutron), so the destination's rules see another source address, and
-//   from the same subnet the replies bypass the router (hairpin, not done in the agent);
+// - a workload that has a floating IP, from its fixed IP, to another workload's floating IP
+//   (unless NEUTRINO_EXPLAIN_HAIRPIN_FIP=1): Neutron's L3 agent (and the engine) SNATs such
+//   hairpin traffic to the source's own floating IP (float-snat), the Linux agent to the
+//   gateway address (src/agent/l3/nat.ts), so rules naming either address disagree;
 // - leaving through a router with enable_snat false without a floating IP: the engine
 //   answers `unknown` by design (the external network would need a route back);
 // - an address that no port holds (a spoofed address) as a destination, and the routers' own
@@ -367,9 +367,11 @@ test('explain agrees with real packets on random topologies and security-group r
         if (noSnat) continue;
         return { protocol, port, from, to: { kind: 'external' } };
       }
-      // Excluded by default (see the header); NEUTRINO_EXPLAIN_HAIRPIN=1 draws them, to check a fix of the agent.
+      // To another workload's floating IP (hairpin through the router). From a workload's own
+      // floating IP address only with NEUTRINO_EXPLAIN_HAIRPIN_FIP=1 (see the header).
       const fipHolders = ws.filter((w) => w.fip && w !== src);
-      if (env.NEUTRINO_EXPLAIN_HAIRPIN && r < 0.55 && fipHolders.length) return { protocol, port, from, to: { kind: 'fip', w: rand.pick(fipHolders) } };
+      const ownFip = src.fip && from.address === src.ip;
+      if (r < 0.45 && fipHolders.length && (!ownFip || env.NEUTRINO_EXPLAIN_HAIRPIN_FIP)) return { protocol, port, from, to: { kind: 'fip', w: rand.pick(fipHolders) } };
       const aapHolder = ws.find((w) => w.aap);
       if (r < 0.4 && aapHolder && aapHolder !== src) return { protocol, port, from, to: { kind: 'aap', w: aapHolder } };
       const dst = rand.pick(ws.filter((w) => w !== src));

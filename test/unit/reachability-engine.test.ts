@@ -131,20 +131,23 @@ describe('reachability engine', () => {
     assert.match(r.forward.find((h) => h.kind === 'nat')!.detail, /no SNAT/);
   });
 
-  it('to a floating IP of the same router (hairpin): SNAT to the gateway when enable_snat, else the source is kept; without SNAT from the same network the replies bypass the router', () => {
-    const { w, client, server, router, ext, b, clientGroup } = twoNetworks();
+  it('to a floating IP of the same router (hairpin): SNAT to the source\'s floating IP, else to the gateway address whatever enable_snat says', () => {
+    const { w, client, server, router, ext, b, clientGroup, web } = twoNetworks();
     w.floatingIp(ext, '203.0.113.60', router, server);
     const snatted = w.ask(client, '203.0.113.60', TCP443);
     assert.equal(snatted.verdict, 'not_reachable', 'the gateway address is not in 10.0.0.0/24');
-    assert.match(snatted.forward.find((h) => h.kind === 'nat')!.detail, /SNAT to the gateway IP 203\.0\.113\.10/);
+    assert.match(snatted.forward.find((h) => h.kind === 'nat')!.detail, /SNAT to the gateway IP 203\.0\.113\.10 .*hairpin/);
     router.enable_snat = false;
-    const kept = w.ask(client, '203.0.113.60', TCP443);
-    assert.equal(kept.verdict, 'reachable', JSON.stringify(kept.blocked_by ?? kept.note));
-    assert.match(kept.forward.at(-1)!.detail, /from 10\.0\.0\.5/);
+    web.rules.push({ id: 'from-gw', direction: 'ingress', ethertype: 'IPv4', protocol: 'tcp', port_range_min: 443, port_range_max: 443, remote_ip_prefix: '203.0.113.10/32', remote_group_id: null, remote_address_group_id: null });
+    const hairpin = w.ask(client, '203.0.113.60', TCP443);
+    assert.equal(hairpin.verdict, 'reachable', JSON.stringify(hairpin.blocked_by ?? hairpin.note));
+    assert.match(hairpin.forward.find((h) => h.kind === 'nat' && /gateway/.test(h.detail))!.detail, /hairpin/);
+    assert.equal(hairpin.forward.at(-1)!.rule_id, 'from-gw');
     const neighbour = w.port(b, '10.0.1.6', { security_groups: [clientGroup.id] });
-    const direct = w.ask(neighbour, '203.0.113.60', TCP443);
-    assert.equal(direct.verdict, 'not_reachable');
-    assert.equal(direct.blocked_by?.kind, 'nat');
+    assert.equal(w.ask(neighbour, '203.0.113.60', TCP443).verdict, 'reachable', 'from the same network too');
+    w.floatingIp(ext, '203.0.113.61', router, neighbour);
+    const own = w.ask(neighbour, '203.0.113.60', TCP443);
+    assert.match(own.forward.find((h) => h.kind === 'nat')!.detail, /floating IP 203\.0\.113\.61/);
   });
 
   it('an address on the external subnet that no port holds is outside the cloud (its gateway host): the packet leaves to it', () => {

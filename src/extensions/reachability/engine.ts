@@ -378,7 +378,7 @@ export class ReachabilityEngine {
     if (best.kind === 'extra') return this.extraRoute(router, best.nexthop!, packet);
     if (best.viaGateway) {
       // A floating IP of this same router is DNATed by it (hairpin): the packet never leaves
-      // through the gateway, and the replies come back through the router's connection tracking.
+      // through the gateway (see snat()).
       const hairpin = this.s.floatingIps.find((f) => f.router_id === router.id && sameAddress(f.floating_ip_address, packet.dst));
       this.snat(router, packet, hairpin);
       const network = this.network(best.network_id!);
@@ -418,27 +418,17 @@ export class ReachabilityEngine {
       packet.src = fip.floating_ip_address;
       return;
     }
-    if (router.enable_snat) {
+    // Hairpin: Neutron's L3 agent SNATs DNATed traffic that did not enter through the gateway
+    // to the gateway address whatever enable_snat says, so the replies come back through the
+    // router (also from the floating IP port's own network); the Linux agent does the same.
+    if (router.enable_snat || hairpin) {
       const gw = router.gateway!.fixed_ips.find((ip) => versionOf(ip.ip_address) === packet.version);
       if (gw && packet.version === 4) {
-        this.hop({ kind: 'nat', ok: true, resource: routerRef, detail: `SNAT to the gateway IP${router.visible ? ` ${gw.ip_address}` : ''} of ${named('router', router)} (enable_snat true)` });
+        const why = hairpin ? `to its own floating IP ${hairpin.visible ? hairpin.floating_ip_address : ''}, which it DNATs (hairpin)`.replace('  ', ' ') : '(enable_snat true)';
+        this.hop({ kind: 'nat', ok: true, resource: routerRef, detail: `SNAT to the gateway IP${router.visible ? ` ${gw.ip_address}` : ''} of ${named('router', router)} ${why}` });
         packet.src = gw.ip_address;
         return;
       }
-    }
-    if (hairpin && packet.version === 4) {
-      // Without SNAT, a destination on the source's own network answers it directly, from its
-      // fixed IP, which the source never addressed: the connection does not come up.
-      const source = 'port_id' in this.s.source ? this.s.ports.get(this.s.source.port_id) : undefined;
-      const target = hairpin.fixed_port_id ? this.s.ports.get(hairpin.fixed_port_id) : undefined;
-      if (source && target && source.network_id === target.network_id) {
-        this.block(
-          { kind: 'nat', ok: false, resource: routerRef, detail: `no SNAT: ${named('router', router)} has enable_snat false, so the floating IP's port, on the source's own network, answers directly from its fixed IP and the source drops the replies` },
-          router.visible ? `address the port by its fixed IP, or enable SNAT on router ${router.id}` : null,
-        );
-      }
-      this.hop({ kind: 'nat', ok: true, resource: routerRef, detail: `no SNAT: ${named('router', router)} has enable_snat false; the source address ${this.addr(packet.src)} is kept, and the router that DNATs its floating IP sees the replies` });
-      return;
     }
     this.hop({ kind: 'nat', ok: true, resource: routerRef, detail: packet.version === 6 ? 'no NAT (IPv6 is routed)' : `no SNAT: ${named('router', router)} has enable_snat false; the source address ${this.addr(packet.src)} is kept` });
     if (packet.version === 4) this.unnatted.push(router);
