@@ -64,6 +64,8 @@ export class ChassisAgents {
       log: Logger;
       /** Seconds between nb_cfg bumps (a chassis that answers heartbeats once per round). */
       probeSeconds: number;
+      /** Whether this server probes (the leader: standby servers do not bump nb_cfg). */
+      active: () => boolean;
     },
   ) {}
 
@@ -83,8 +85,9 @@ export class ChassisAgents {
     clearInterval(this.timer);
   }
 
-  /** Bumps NB_Global.nb_cfg: the new round's target. */
-  private async probe(): Promise<void> {
+  /** Bumps NB_Global.nb_cfg: the new round's target (the driver calls it too when it becomes the leader). */
+  async probe(): Promise<void> {
+    if (!this.o.active()) return;
     try {
       const results = await this.o.nb.transact(NB_DB, [
         { op: 'mutate', table: 'NB_Global', where: [], mutations: [['nb_cfg', '+=', 1]] },

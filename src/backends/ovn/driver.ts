@@ -159,7 +159,7 @@ export class OvnDriver implements BackendDriver {
       this.sbReplica.onChange(() => this.wake());
       // Chassis as `OVN Controller agent`s, alive while they keep up with nb_cfg (chassis.ts).
       if (context.heartbeatAgents) {
-        this.chassisAgents = new ChassisAgents({ nb: this.nb, sb: this.sb, heartbeat: context.heartbeatAgents, log: this.log, probeSeconds: this.options.ovn_agent_probe_seconds });
+        this.chassisAgents = new ChassisAgents({ nb: this.nb, sb: this.sb, heartbeat: context.heartbeatAgents, log: this.log, probeSeconds: this.options.ovn_agent_probe_seconds, active: () => this.leader });
         await this.chassisAgents.start();
       }
     }
@@ -172,6 +172,7 @@ export class OvnDriver implements BackendDriver {
       // What the previous holder left, and what changed meanwhile: reconcile everything.
       this.takeoverDue = true;
       this.wake();
+      void this.chassisAgents?.probe();
     });
     this.nb.on('lockLost', (id: string) => {
       if (id !== NB_LOCK || !this.leader) return;
