@@ -31,7 +31,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import readline from 'node:readline';
 import { Topology, dataplaneSupport, must, waitFor } from './harness.ts';
-import { EXTERNAL_HOST, l3Topology, tenantNetwork, type L3Topology } from './l3-topology.ts';
+import { EXTERNAL_HOST, l3Topology, tenantNetwork } from './l3-topology.ts';
 import { Nft } from '../../src/agent/firewall/nft.ts';
 import { FirewallView, TABLE, groupChainNames } from '../../src/agent/firewall/ruleset.ts';
 import { Tx, planAll, planGroup } from '../../src/agent/firewall/plan.ts';
