@@ -302,7 +302,12 @@ export class OvnDriver implements BackendDriver {
     const readSeconds = (performance.now() - started) / 1000;
     // Every unit: the dirty ones are among them.
     this.dirty.clear();
-    const result = await this.sync(trigger, started, [...allUnits(this.intent)], undefined);
+    // The cursor has moved past what the re-read covers: if NB does not take it, only another
+    // full reconcile can bring it back.
+    const result = await this.sync(trigger, started, [...allUnits(this.intent)], undefined).catch((err) => {
+      this.resyncDue = true;
+      throw err;
+    });
     result.readSeconds = readSeconds;
     this.statusAll = true;
     const { plan } = result;
