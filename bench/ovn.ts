@@ -18,7 +18,7 @@
 //
 //   npm run bench -- --only ovn              this scenario only (root; writes BENCHMARKS.md's table)
 //   node --import tsx bench/ovn.ts           the same, directly
-//   BENCH_OVN_PORTS=2000 node --import tsx bench/ovn.ts
+//   BENCH_OVN_PORTS=2000 BENCH_OVN_INCREMENTAL=100 BENCH_OVN_HV_CHANGES=10 node --import tsx bench/ovn.ts
 // Results: printed, appended to bench/results/ovn.jsonl, and BENCHMARKS.md's session-4 OVN
 // table (between its markers) is rewritten from that file's last line.
 import fs from 'node:fs';
@@ -299,7 +299,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   if (skip) {
     console.error(`ovn bench skipped: ${skip}`);
   } else {
-    await runOvnBench({ ports: Number(process.env.BENCH_OVN_PORTS ?? 10_000) });
+    const env = (name: string) => (process.env[name] ? Number(process.env[name]) : undefined);
+    await runOvnBench({ ports: env('BENCH_OVN_PORTS'), incremental: env('BENCH_OVN_INCREMENTAL'), hvChanges: env('BENCH_OVN_HV_CHANGES') });
     writeOvnSection();
   }
 }

@@ -11,6 +11,12 @@ export interface RowChange {
   uuid: string;
   old?: ReplicaRow;
   new?: ReplicaRow;
+  /**
+   * A modification by an update2 diff: the diff of each column changed, in JS form (a set
+   * column's elements toggled, a map's keys added, removed or changed; for a column of at
+   * most one value, the new value). Lets a listener keep an index of a large set in step.
+   */
+  diff?: Record<string, Value>;
 }
 
 export class Replica {
@@ -91,9 +97,13 @@ export class Replica {
         changes.push({ table, uuid, old, new: row });
       } else if (update.modify && old) {
         const row = { ...old } as ReplicaRow;
-        for (const [col, w] of Object.entries(update.modify)) row[col] = applyDiff(schema?.columns[col], old[col], fromWire(schema?.columns[col], w));
+        const diff: Record<string, Value> = {};
+        for (const [col, w] of Object.entries(update.modify)) {
+          diff[col] = fromWire(schema?.columns[col], w);
+          row[col] = applyDiff(schema?.columns[col], old[col], diff[col]);
+        }
         t.set(uuid, row);
-        changes.push({ table, uuid, old, new: row });
+        changes.push({ table, uuid, old, new: row, diff });
       } else if ('delete' in update) {
         t.delete(uuid);
         if (old) changes.push({ table, uuid, old });

@@ -140,6 +140,29 @@ describe('Reconciler', { skip: nbSchemaJson ? false : `needs ${NB_SCHEMA_FILE} (
   });
 });
 
+describe('Reconciler set index', { skip: nbSchemaJson ? false : `needs ${NB_SCHEMA_FILE} (Debian: ovn-common)` }, () => {
+  it('keeps a large set column\'s index in step with update2 diffs (plans stay exact)', () => {
+    const schema = parseSchema(nbSchemaJson);
+    const replica = new Replica(schema);
+    const r = new Reconciler(schema, keyOf, replica);
+    const members = Array.from({ length: 50 }, (_, i) => `lsp${i}`);
+    replica.apply2({
+      Port_Group: { pg1: { initial: { name: DROP_PORT_GROUP, ports: ['set', members.map((m) => ['uuid', m])] } } },
+      Logical_Switch_Port: Object.fromEntries(['new1', 'new2', ...members].map((m) => [m, { initial: { name: m, external_ids: ['map', [['neutron:network_name', 'x']]] } }])),
+    }, true);
+    const want = (names: string[]) => new Map([['Port_Group', new Map([[DROP_PORT_GROUP, { columns: { name: DROP_PORT_GROUP, external_ids: {} }, refs: { ports: { ref: 'Logical_Switch_Port', keys: names } } }]])]]);
+    assert.equal(r.plan(want(members), new Map([['Port_Group', new Set([DROP_PORT_GROUP])]])).operations.length, 0, 'equal: nothing to do (the index is built)');
+    // NB changes by diffs: lsp3 leaves, new1 joins; then new2 joins and lsp4 leaves.
+    replica.apply2({ Port_Group: { pg1: { modify: { ports: ['set', [['uuid', 'lsp3'], ['uuid', 'new1']]] } } } }, false);
+    replica.apply2({ Port_Group: { pg1: { modify: { ports: ['set', [['uuid', 'new2'], ['uuid', 'lsp4']]] } } } }, false);
+    const now = [...members.filter((m) => m !== 'lsp3' && m !== 'lsp4'), 'new1', 'new2'];
+    const scope = new Map([['Port_Group', new Set([DROP_PORT_GROUP])]]);
+    assert.equal(r.plan(want(now), scope).operations.length, 0, 'the index followed the diffs');
+    const ops = r.plan(want([...now.filter((m) => m !== 'new1'), 'lsp3']), scope).operations as any[];
+    assert.deepEqual(ops.map((o) => o.mutations), [[['ports', 'delete', ['uuid', 'new1']], ['ports', 'insert', ['uuid', 'lsp3']]]]);
+  });
+});
+
 describe('incremental translation', () => {
   // A seeded random walk over a small cloud: after every change, the rows kept up to date by
   // translating only the units affectedUnits names equal a full translation of the intent.

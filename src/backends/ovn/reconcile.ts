@@ -58,12 +58,13 @@ function asSet(v: Value | undefined): Atom[] {
 }
 
 /**
- * The element keys of a replica row's set column, built once per row object: the replica
- * replaces a row object when the row changes, so a large set (a port group's 10,000 members)
- * is indexed once, not at every plan that looks at it.
+ * The element keys of replica rows' set columns, built once per row: the replica replaces a
+ * row object when the row changes, and an update2 diff carries the elements toggled, so the
+ * index of a large set (a port group's 10,000 members) moves to the new row object updated
+ * by the diff instead of being rebuilt (Reconciler's replica listener).
  */
-const setKeys = new WeakMap<ReplicaRow, Map<string, Set<string>>>();
-function keysOfSet(row: ReplicaRow, col: string): Set<string> {
+type SetKeys = WeakMap<ReplicaRow, Map<string, Set<string>>>;
+function keysOfSet(setKeys: SetKeys, row: ReplicaRow, col: string): Set<string> {
   let cols = setKeys.get(row);
   if (!cols) setKeys.set(row, (cols = new Map()));
   let keys = cols.get(col);
@@ -72,10 +73,10 @@ function keysOfSet(row: ReplicaRow, col: string): Set<string> {
 }
 
 /** What makes a column of a row equal to the wanted value: nothing (null), a scalar update, or set/map mutations. */
-function columnChange(type: ColumnType, row: ReplicaRow, col: string, wanted: Value): { set: Value } | { mutations: Mutation[] } | null {
+function columnChange(setKeys: SetKeys, type: ColumnType, row: ReplicaRow, col: string, wanted: Value): { set: Value } | { mutations: Mutation[] } | null {
   const current = row[col];
   if (type.kind === 'set') {
-    const have = keysOfSet(row, col);
+    const have = keysOfSet(setKeys, row, col);
     const wantKeys = new Set<string>();
     const add: Atom[] = [];
     for (const a of asSet(wanted)) {
@@ -122,6 +123,7 @@ export type Scope = Map<string, Set<string>>;
 
 export class Reconciler {
   private readonly ops: Ops;
+  private readonly setKeys: SetKeys = new WeakMap();
   /** Rows Neutrino manages, table → key → rows (more than one: duplicates, all but the first unwanted). */
   private readonly byKey = new Map<string, Map<string, ReplicaRow[]>>();
 
@@ -144,8 +146,30 @@ export class Reconciler {
         if (!this.byKey.has(c.table)) continue;
         if (c.old) this.unindexRow(c.table, c.old);
         if (c.new) this.indexRow(c.table, c.new);
+        if (c.old && c.new && c.diff) this.carrySetKeys(c.table, c.old, c.new, c.diff);
       }
     });
+  }
+
+  /** Moves the set indexes of a modified row to its new object, toggling the diff's elements. */
+  private carrySetKeys(table: string, old: ReplicaRow, row: ReplicaRow, diff: Record<string, Value>): void {
+    const cols = this.setKeys.get(old);
+    if (!cols) return;
+    this.setKeys.delete(old);
+    for (const [col, keys] of cols) {
+      if (!(col in diff)) continue;
+      const type = this.schema.tables[table]?.columns[col];
+      if (type?.kind !== 'set' || type.max === 1) {
+        cols.delete(col);
+        continue;
+      }
+      for (const a of asSet(diff[col])) {
+        const k = atomKey(a);
+        if (keys.has(k)) keys.delete(k);
+        else keys.add(k);
+      }
+    }
+    this.setKeys.set(row, cols);
   }
 
   private indexRow(table: string, row: ReplicaRow): void {
@@ -245,7 +269,7 @@ export class Reconciler {
         const set: Record<string, Value> = {};
         const mutations: Mutation[] = [];
         for (const [col, value] of Object.entries(values)) {
-          const change = columnChange(tableSchema.columns[col], current, col, value);
+          const change = columnChange(this.setKeys, tableSchema.columns[col], current, col, value);
           if (!change) continue;
           if ('set' in change) set[col] = change.set;
           else mutations.push(...change.mutations);
