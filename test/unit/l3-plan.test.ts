@@ -113,10 +113,10 @@ test('conntrack flush: the floating IPs whose mapping lost a rule, never the gat
     });
   const moved = [{ ...fips[0], fixed_ip_address: '10.1.0.9' }, fips[1]];
   const after = natRules(planRouter(cache({}, moved).router, cache({}, moved).cache));
-  assert.deepEqual(changedMappings(listing(before), after, '203.0.113.10'), ['203.0.113.20'], 'f1 moved, f2 unchanged, the gateway SNAT changed too but is not flushed');
+  assert.deepEqual(changedMappings(listing(before), after, '203.0.113.10'), [{ address: '203.0.113.20', lost: true }], 'f1 moved, f2 unchanged, the gateway SNAT changed too but is not flushed');
   const disassociated = natRules(planRouter(cache({}, [fips[1]]).router, cache({}, [fips[1]]).cache));
-  assert.deepEqual(changedMappings(listing(before), disassociated, '203.0.113.10'), ['203.0.113.20']);
-  assert.deepEqual(changedMappings(listing(disassociated), before, '203.0.113.10'), ['203.0.113.20'], 'a new mapping: entries left unNATed meanwhile go');
+  assert.deepEqual(changedMappings(listing(before), disassociated, '203.0.113.10'), [{ address: '203.0.113.20', lost: true }]);
+  assert.deepEqual(changedMappings(listing(disassociated), before, '203.0.113.10'), [{ address: '203.0.113.20', lost: false }], 'a new mapping: entries left unNATed meanwhile go');
   assert.deepEqual(changedMappings(listing(before), before, '203.0.113.10'), []);
   assert.deepEqual(changedMappings(null, before, '203.0.113.10'), [], 'a new table: nothing to flush');
 });

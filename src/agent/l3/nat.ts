@@ -84,7 +84,13 @@ export function natTable(rules: NatRules): NftTable {
  * entry, so a moved or disassociated floating IP would keep reaching its old fixed IP).
  * The gateway address is never among them (its SNAT rule changes with the interfaces).
  */
-export function changedMappings(listed: string | null, rules: NatRules, gatewayAddress: string | null): string[] {
+export interface ChangedMapping {
+  address: string;
+  /** A rule went (flush connections to it and SNATed to it); else only new (flush connections to it). */
+  lost: boolean;
+}
+
+export function changedMappings(listed: string | null, rules: NatRules, gatewayAddress: string | null): ChangedMapping[] {
   const items = listed === null ? null : parseListing(listed);
   if (!items) return [];
   const had = new Map<string, string[]>();
@@ -99,13 +105,13 @@ export function changedMappings(listed: string | null, rules: NatRules, gatewayA
     if (!address || address === gatewayAddress) continue;
     (had.get(address) ?? had.set(address, []).get(address)!).push(String(rule.comment ?? ''));
   }
-  const changed: string[] = [];
+  const changed: ChangedMapping[] = [];
   for (const [address, tags] of had) {
     const now = new Set((rules.byAddress.get(address) ?? []).map(ruleTag));
-    if (tags.some((t) => !now.has(t))) changed.push(address);
+    if (tags.some((t) => !now.has(t))) changed.push({ address, lost: true });
   }
   // A new mapping too: packets that reached the address while it had none (released a moment
   // ago) left unNATed entries that would keep a flow off the new mapping until they expire.
-  for (const address of rules.byAddress.keys()) if (!had.has(address)) changed.push(address);
-  return changed.sort();
+  for (const address of rules.byAddress.keys()) if (!had.has(address)) changed.push({ address, lost: false });
+  return changed.sort((a, b) => a.address.localeCompare(b.address));
 }

@@ -31,8 +31,8 @@ export class L3Reconciler implements Reconciler {
   private hostingKnown = false;
   private readonly metadata?: RouterMetadata;
   private readonly advertiser: RouterAdvertiser;
-  /** Per router, floating IP addresses whose rules were removed and whose connections are still to flush. */
-  private readonly toFlush = new Map<string, Set<string>>();
+  /** Per router, floating IP addresses whose rules changed and whose connections are still to flush (→ whether a rule went). */
+  private readonly toFlush = new Map<string, Map<string, boolean>>();
 
   constructor(private readonly ctx: AgentContext) {
     const c = ctx.cache;
@@ -143,12 +143,12 @@ export class L3Reconciler implements Reconciler {
     await rh.syncDevices(devices, plan.adminUp);
     // NAT before the floating IPs' addresses: an address answers only once its DNAT is in place.
     try {
-      const pending = this.toFlush.get(router.id) ?? new Set<string>();
-      for (const address of await rh.syncTables(plan)) pending.add(address);
+      const pending = this.toFlush.get(router.id) ?? new Map<string, boolean>();
+      for (const c of await rh.syncTables(plan)) pending.set(c.address, c.lost || !!pending.get(c.address));
       this.toFlush.set(router.id, pending);
       // Kept until done: the table is already right, so a retry would not find them again.
-      for (const address of pending) {
-        await rh.flushConnections(address);
+      for (const [address, lost] of pending) {
+        await rh.flushConnections({ address, lost });
         pending.delete(address);
         this.released(router.id, address);
       }

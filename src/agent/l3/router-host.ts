@@ -12,7 +12,7 @@
 //   address scopes: scope.ts's table (only on a router with scoped networks)
 import type { Host, Link } from '../host.ts';
 import type { RouterInterface, RouterPlan } from './plan.ts';
-import { changedMappings, natRules, natTable } from './nat.ts';
+import { changedMappings, natRules, natTable, type ChangedMapping } from './nat.ts';
 import { deleteScript, tableMatches, tableScript, type NftTable } from './nft-table.ts';
 import { SCOPE_TABLE, scopeTable } from './scope.ts';
 
@@ -135,11 +135,11 @@ export class RouterHost {
    * The NAT and address-scope tables; returns the floating IPs whose rules lost one (moved,
    * released, router down): the caller flushes their connections (flushConnections).
    */
-  async syncTables(plan: RouterPlan): Promise<string[]> {
+  async syncTables(plan: RouterPlan): Promise<ChangedMapping[]> {
     const rules = natRules(plan);
     const nat = natTable(rules);
     const listed = await this.listTable(nat);
-    let changed: string[] = [];
+    let changed: ChangedMapping[] = [];
     if (listed === null || !tableMatches(listed, nat)) {
       await this.nft(tableScript(nat));
       changed = changedMappings(listed, rules, plan.gateway?.snatAddress ?? null);
@@ -165,10 +165,11 @@ export class RouterHost {
 
   /**
    * Deletes the conntrack entries of a floating IP: connections to it (original destination)
-   * and connections SNATed to it (reply destination). `conntrack` exits 1 when there were none.
+   * and, when a rule went, connections SNATed to it (reply destination); a new mapping has no
+   * SNATed ones. `conntrack` exits 1 when there were none.
    */
-  async flushConnections(address: string): Promise<void> {
-    for (const selector of ['--orig-dst', '--reply-dst']) {
+  async flushConnections({ address, lost }: ChangedMapping): Promise<void> {
+    for (const selector of lost ? ['--orig-dst', '--reply-dst'] : ['--orig-dst']) {
       const r = await this.exec('conntrack', ['-D', selector, address]);
       if (r.code !== 0 && !/0 flow entries/.test(r.stderr)) throw new Error(`conntrack -D ${selector} ${address} in ${this.namespace} failed: ${r.stderr.trim()}`);
     }
