@@ -98,24 +98,30 @@ export class Nft {
     return this.netns ? ['ip', 'netns', 'exec', this.netns, ...args] : args;
   }
 
-  private async list(args: string[]): Promise<string | null> {
-    const r = await run(this.command(['nft', '-j', 'list', ...args]));
+  /** `nft -j list …` (`terse`: `nft -t`, sets without their elements); null when the object does not exist. */
+  private async list(args: string[], terse = false): Promise<string | null> {
+    const r = await run(this.command(['nft', ...(terse ? ['-t'] : []), '-j', 'list', ...args]));
     if (r.code === 0) return r.stdout;
     if (/No such file or directory|does not exist/i.test(r.stderr)) return null;
     throw new Error(`nft list ${args.join(' ')} failed: ${r.stderr.trim()}`);
   }
 
-  /** The firewall's chains (no rules), sets and maps, with their elements. */
+  /**
+   * The firewall's chains (no rules), sets and maps, with their elements. Each set and map is
+   * read by name: `nft list sets|maps` (all of them with elements) costs about five times more
+   * at 500 ports (measured under load: 336 and 404 ms against 32 ms for one set, 82 for one map).
+   */
   async readState(table: string): Promise<HostState> {
-    const [bridgeChains, inetChains, sets, bridgeMaps, inetMaps] = await Promise.all([
+    const [bridgeChains, inetChains, setNames, inetMaps] = await Promise.all([
       this.list(['chains', 'bridge']),
       this.list(['chains', 'inet']),
-      this.list(['sets', 'bridge']),
-      this.list(['maps', 'bridge']),
-      this.list(['maps', 'inet']),
+      this.list(['sets', 'bridge'], true),
+      this.list(['map', 'inet', table, 'zones']),
     ]);
-    const empty = '{"nftables": []}';
-    return parseState(table, { bridgeChains: bridgeChains ?? empty, inetChains: inetChains ?? empty, sets: sets ?? empty, bridgeMaps: bridgeMaps ?? empty, inetMaps: inetMaps ?? empty });
+    const names = setNames === null ? [] : itemsOf(setNames).filter((i) => i.set?.table === table).map((i) => String(i.set.name));
+    const [sets, maps] = await Promise.all([Promise.all(names.map((n) => this.list(['set', 'bridge', table, n]))), Promise.all(PORT_MAPS.map((m) => this.list(['map', 'bridge', table, m])))]);
+    const merged = (outputs: (string | null)[]) => JSON.stringify({ nftables: outputs.flatMap((o) => (o === null ? [] : itemsOf(o))) });
+    return parseState(table, { bridgeChains: merged([bridgeChains]), inetChains: merged([inetChains]), sets: merged(sets), bridgeMaps: merged(maps), inetMaps: merged([inetMaps]) });
   }
 
   /** One chain's rule comments and handle, or null when the chain does not exist. */
