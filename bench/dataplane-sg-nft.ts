@@ -10,6 +10,7 @@ import os from 'node:os';
 import { FirewallView, TABLE } from '../src/agent/firewall/ruleset.ts';
 import { Tx, emptyState, planAll, planBase } from '../src/agent/firewall/plan.ts';
 import { Nft } from '../src/agent/firewall/nft.ts';
+import { alive } from './dataplane-sg.ts';
 
 const args = process.argv.slice(2);
 const arg = (name: string, d: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : d);
@@ -17,14 +18,6 @@ const PORTS = Number(arg('--ports', '500'));
 const ROUNDS = Number(arg('--rounds', '5'));
 const NS = `sgnft-${process.pid}`;
 const ip = (...a: string[]) => execFileSync('ip', a, { maxBuffer: 1 << 28 }).toString();
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 for (const { name } of JSON.parse(ip('-j', 'netns', 'list') || '[]') as { name: string }[]) {
   const pid = /^sgnft-(\d+)$/.exec(name)?.[1];
   if (pid && !alive(Number(pid))) ip('netns', 'del', name);

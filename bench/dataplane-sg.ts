@@ -34,7 +34,8 @@ class BenchTopology extends Topology {
   override readonly prefix = `sgb${randomBytes(3).toString('hex')}`;
 }
 
-const alive = (pid: number) => {
+/** Whether a process still runs (a recorded run's bench, a stale namespace's owner). */
+export const alive = (pid: number) => {
   try {
     process.kill(pid, 0);
     return true;
