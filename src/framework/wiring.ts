@@ -53,6 +53,8 @@ interface EdgeBase {
 export interface Guard {
   table: string;
   column: string;
+  /** Further columns with fixed values (constants of the code, never request data): rbac_policies' object_type. */
+  where?: Record<string, string>;
 }
 
 /** Runs in the resource's transaction at phase: `veto` may refuse, `react` changes its own state. */
@@ -82,8 +84,8 @@ export type Edge = LifecycleEdge | ExtendEdge | FilterEdge;
 // One line per edge in a feature's table:
 export const veto = (on: string, phase: Phase, what: string, run: LifecycleRun, when?: Guard[]): LifecycleEdge => ({ kind: 'veto', on, phase, what, run, when });
 export const react = (on: string, phase: Phase, what: string, run: LifecycleRun, when?: Guard[]): LifecycleEdge => ({ kind: 'react', on, phase, what, run, when });
-/** A guard (see Guard): rows of table whose column holds the item's id. */
-export const referencedBy = (table: string, column: string): Guard => ({ table, column });
+/** A guard (see Guard): rows of table whose column holds the item's id (and whose where columns hold those values). */
+export const referencedBy = (table: string, column: string, where?: Record<string, string>): Guard => ({ table, column, where });
 export const extend = (on: string, what: string, run: ExtendRun): ExtendEdge => ({ kind: 'extend', on, what, run });
 export const filter = (on: string, attribute: string, what: string, run: FilterRun): FilterEdge => ({ kind: 'filter', on, attribute, what, run });
 
@@ -129,12 +131,15 @@ export class WiringGraph {
   private async probe(key: string, trx: Tx, id: unknown, edges: LifecycleEdge[]): Promise<boolean[] | undefined> {
     let probe = this.probes.get(key);
     if (probe === undefined) {
-      const name = (g: Guard) => `${g.table}.${g.column}`;
+      const name = (g: Guard) => `${g.table}.${g.column}${JSON.stringify(g.where ?? {})}`;
       const guards = [...new Map(edges.flatMap((e) => e.when ?? []).map((g) => [name(g), g])).values()];
       if (guards.length === 0) probe = null;
       else {
         const index = new Map(guards.map((g, i) => [name(g), i]));
-        const exists = guards.map((g, i) => sql`exists (select 1 from ${sql.table(g.table)} where ${sql.ref(g.column)} = ${''}) as ${sql.ref(`g${i}`)}`);
+        const exists = guards.map((g, i) => {
+          const fixed = Object.entries(g.where ?? {}).map(([column, value]) => sql` and ${sql.ref(column)} = ${sql.lit(value)}`);
+          return sql`exists (select 1 from ${sql.table(g.table)} where ${sql.ref(g.column)} = ${''}${sql.join(fixed, sql``)}) as ${sql.ref(`g${i}`)}`;
+        });
         const compiled = sql`select ${sql.join(exists)}`.compile(trx);
         probe = { text: compiled.sql, params: compiled.parameters.length, of: edges.map((e) => e.when?.map((g) => index.get(name(g))!)) };
       }

@@ -14,7 +14,7 @@ import { toDb, type Query } from '../../framework/repository.ts';
 import { ResourceService, type Item } from '../../framework/resource-service.ts';
 import type { CreateOp, DeleteOp, UpdateOp } from '../../framework/operation.ts';
 import { changesOf } from '../../framework/operation.ts';
-import { filter, react, veto } from '../../framework/wiring.ts';
+import { filter, react, referencedBy, veto } from '../../framework/wiring.ts';
 import { grantedObjects, WILDCARD } from '../../framework/rbac/access.ts';
 import type { RbacFlag, RbacObjectType } from '../../framework/rbac/object-types.ts';
 
@@ -182,7 +182,7 @@ export class RbacService extends ResourceService {
     wiring.add('rbac', react(type.collection, 'beforeDelete', `delete the object's ${type.type} RBAC policies`, async (op) => {
       const deleted = await op.trx.deleteFrom('rbac_policies').where('object_type', '=', type.type).where('object_id', '=', op.item.id).returning(this.app.feed.stateColumns('rbac_policies')).execute();
       this.app.feed.recordDeletedRows(op.trx, 'rbac_policies', deleted); // change feed
-    }));
+    }, [referencedBy('rbac_policies', 'object_id', { object_type: type.type })]));
   }
 
   private async insertGrant(trx: Tx, type: RbacObjectType, object: Item, action: string): Promise<void> {
