@@ -67,6 +67,12 @@ test('router status from the agent, gratuitous ARP, conntrack flush on move and 
   assert.equal(await topo.fetchName(wa.ns, fip), 'wb');
   await sourceEchoServer(topo, wb.ns, 9300);
   assert.equal(await seenSource(topo, wa.ns, fip, 9300), gwIp);
+  // A workload with a floating IP of its own hairpins from that address (Neutron's float-snat).
+  const own = (await api.post('/v2.0/floatingips', { floatingip: { floating_network_id: l3.extNet.id, port_id: wa.port.id } })).body.floatingip;
+  await waitStatus('floatingips', own.id, 'ACTIVE');
+  assert.equal(await seenSource(topo, wa.ns, fip, 9300), own.floating_ip_address);
+  assert.equal((await api.del(`/v2.0/floatingips/${own.id}`)).status, 204);
+  await waitFor('wa hairpins from the gateway address again', async () => (await seenSource(topo, wa.ns, fip, 9300)) === gwIp);
 
   // Released: the flow stops at once (not when its conntrack entry would expire); the agent reports DOWN.
   await api.put(`/v2.0/floatingips/${created.id}`, { floatingip: { port_id: null } });

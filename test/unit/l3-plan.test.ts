@@ -78,6 +78,7 @@ test('NAT rules: floating IPs 1:1, port forwardings (ranges port by port), hairp
   ]);
   assert.deepEqual(rules.postrouting, [
     'oifname "qg-pg000000004" ip saddr 10.1.0.5 snat to 203.0.113.20',
+    'oifname != "qg-pg000000004" ct status dnat ip saddr 10.1.0.5 snat to 203.0.113.20',
     'oifname != "qg-pg000000004" ct status dnat ip saddr { 10.1.0.0/24, 10.2.0.0/24 } snat to 203.0.113.10',
     'oifname "qg-pg000000004" ip saddr { 10.1.0.0/24, 10.2.0.0/24 } snat to 203.0.113.10',
   ]);

@@ -60,6 +60,13 @@ export function natRules(plan: RouterPlan): NatRules {
     }
     byAddress.set(fip.address, mine);
   }
+  // Hairpin from a workload with a floating IP of its own: that address, as Neutron's float-snat.
+  for (const fip of plan.floatingIps) {
+    if (!fip.fixed || fip.address.includes(':') || !gw.snatAddress) continue;
+    const hairpin = `oifname != ${out} ct status dnat ip saddr ${fip.fixed} snat to ${fip.address}`;
+    postrouting.push(hairpin);
+    byAddress.get(fip.address)!.push(hairpin);
+  }
   if (gw.snatAddress && plan.internalCidrs4.length && plan.floatingIps.length) {
     postrouting.push(`oifname != ${out} ct status dnat ip saddr { ${plan.internalCidrs4.join(', ')} } snat to ${gw.snatAddress}`);
   }
