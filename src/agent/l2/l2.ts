@@ -223,17 +223,19 @@ export class L2Reconciler implements Reconciler {
       want.set(`${p.mac_address}|${vtep}`, { mac: p.mac_address, dst: vtep });
     }
     const have = new Set<string>();
+    const commands: string[][] = [];
     for (const e of await this.host.fdb(device)) {
       if (!e.dst) continue;
       const key = `${e.mac}|${e.dst}`;
       if (want.has(key)) have.add(key);
-      else await this.host.bridge('fdb', 'del', e.mac, 'dev', device, 'dst', e.dst);
+      else commands.push(['fdb', 'del', e.mac, 'dev', device, 'dst', e.dst]);
     }
     for (const [key, e] of want) {
       if (have.has(key)) continue;
-      if (e.mac === ZERO_MAC) await this.host.bridge('fdb', 'append', e.mac, 'dev', device, 'dst', e.dst);
-      else await this.host.bridge('fdb', 'replace', e.mac, 'dev', device, 'dst', e.dst);
+      // Flood entries are one per VTEP (append); a MAC lives behind one VTEP (replace).
+      commands.push(['fdb', e.mac === ZERO_MAC ? 'append' : 'replace', e.mac, 'dev', device, 'dst', e.dst]);
     }
+    await this.host.bridgeBatch(commands);
   }
 
   async syncPort(id: string): Promise<void> {
