@@ -21,7 +21,10 @@ export async function freePort(): Promise<number> {
 
 /** Resolves once url answers 2xx; fails if the child exits first or after ~20 s. */
 export async function waitUp(url: string, child: ChildProcess): Promise<void> {
-  for (let i = 0; i < 200; i++) {
+  // A deadline, not a count of tries: a server compiled by tsx on a busy 2-core machine took
+  // over 20 s to listen (the test then failed for the machine's load, not for the code).
+  const deadline = Date.now() + 90_000;
+  while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
     try {
       if ((await fetch(url)).ok) return;

@@ -396,16 +396,20 @@ describe('readiness: PostgreSQL unreachable', { skip: !dialects().includes('post
     url.hostname = '127.0.0.1';
     url.port = String(relayPort);
     const port = await freePort();
-    const svc = await startService({ NEUTRINO_DATABASE_URL: url.toString(), NEUTRINO_API_PORT: String(port), NEUTRINO_AUTH_STRATEGY: 'noauth', NEUTRINO_LOG_LEVEL: 'warn' }, `http://127.0.0.1:${port}/healthcheck/ready`);
     const base = `http://127.0.0.1:${port}`;
+    let svc: Awaited<ReturnType<typeof startService>> | undefined;
     try {
+      // Inside the try: a server that fails to start must not leave the relay listening
+      // (an open server keeps this test file's process alive and the whole run hangs).
+      svc = await startService({ NEUTRINO_DATABASE_URL: url.toString(), NEUTRINO_API_PORT: String(port), NEUTRINO_AUTH_STRATEGY: 'noauth', NEUTRINO_LOG_LEVEL: 'warn' }, `${base}/healthcheck/ready`);
+      const server = svc;
       assert.equal((await get(`${base}/healthcheck/ready`)).status, 200);
       await new Promise<void>((resolve) => {
         relay.close(() => resolve());
         for (const s of sockets) s.destroy();
       });
       const down = await get(`${base}/healthcheck/ready`).catch((err) => {
-        throw new Error(`${err.message}; server stderr: ${svc.stderr()}`);
+        throw new Error(`${err.message}; server stderr: ${server.stderr()}`);
       });
       assert.equal(down.status, 503);
       assert.match(await down.text(), /^database unreachable: /);
@@ -423,7 +427,7 @@ describe('readiness: PostgreSQL unreachable', { skip: !dialects().includes('post
       assert.equal(status, 200, `ready again once the database is back (last answer: ${reason})`);
       assert.equal((await json(`${base}/v2.0/networks`, 'POST', { network: { name: 'after' } }, { 'x-project-id': 'pg-project' })).status, 201);
     } finally {
-      await svc.stop();
+      await svc?.stop();
       relay.close();
       for (const s of sockets) s.destroy();
       await db.drop();
