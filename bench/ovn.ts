@@ -77,6 +77,8 @@ export async function runOvnBench(options: OvnBenchOptions = {}): Promise<Record
   const PORTS = options.ports ?? 10_000;
   const INCREMENTAL = options.incremental ?? 200;
   const HV_CHANGES = options.hvChanges ?? 30;
+  // The code measured is what was loaded now (the worktree may move on while the run lasts).
+  const commit = gitCommit();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'neutrino-bench-ovn-'));
   const hv = `nbovn${process.pid}`;
   const chassis = `${hv}-ch`;
@@ -204,7 +206,7 @@ export async function runOvnBench(options: OvnBenchOptions = {}): Promise<Record
 
     const result = {
       at: new Date().toISOString(),
-      commit: gitCommit(),
+      commit,
       loadavg_1m: Math.round(loadStart * 10) / 10,
       loadavg_1m_end: Math.round(os.loadavg()[0] * 10) / 10,
       cores: os.cpus().length,
