@@ -106,7 +106,10 @@ export class SecurityGroupRuleService extends ResourceService {
     normalizeRule(item);
     // Serializes rule changes of one group (PostgreSQL row lock; SQLite is serialized anyway).
     await this.app.database.lock(trx, 'security_groups', 'id', item.security_group_id);
-    const group = await this.groups.repo.findById(trx, item.security_group_id);
+    // Read again under the lock on PostgreSQL; on SQLite (one writer, no lock) the group the
+    // request loaded to authorize is still the current one.
+    const loaded = this.app.database.dialect === 'sqlite' ? this.createdParent(op, 'security_groups', item.security_group_id) : undefined;
+    const group = loaded ?? (await this.groups.repo.findById(trx, item.security_group_id));
     if (!group || (!ctx.isAdmin && group.project_id !== item.project_id)) throw securityGroupNotFound(item.security_group_id);
     if (item.remote_group_id !== null) await this.groups.usableGroups(trx, ctx, [item.remote_group_id], item.project_id);
     if (item.remote_address_group_id !== null) await this.addressGroups?.checkUsable(trx, ctx, item.remote_address_group_id, item.project_id);
@@ -115,7 +118,7 @@ export class SecurityGroupRuleService extends ResourceService {
     // Fingerprints of the rules created so far in this request (a bulk POST may not repeat one).
     const seen = op.batch.shared('security_group_rules:fingerprints', () => new Set<string>());
     if (seen.has(fingerprint)) throw duplicateRuleInPost();
-    const existing = await trx.selectFrom('security_group_rules').select('id').where('fingerprint', '=', fingerprint).executeTakeFirst();
+    const [existing] = await this.repo.prepared.run(trx, 'byFingerprint', [fingerprint], (q, arg) => q.selectFrom('security_group_rules').select('id').where('fingerprint', '=', arg(0)));
     if (existing) throw ruleExists(existing.id);
     seen.add(fingerprint);
     item.fingerprint = fingerprint;
