@@ -5,33 +5,22 @@
 // and save screenshots (test/e2e/screenshots/, git-ignored).
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { buildDashboard } from '../../src/dashboard/build.ts';
-import { ADMIN_PASSWORD, projectWithUser, startIdentityTestServer, type IdentityTestServer } from '../helpers/identity.ts';
-
-export const CHROMIUM = process.env.NEUTRINO_CHROMIUM ?? '/usr/bin/chromium';
-const SHOTS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'screenshots');
+import type { Page } from 'playwright-core';
+import { ADMIN_PASSWORD, projectWithUser, type IdentityTestServer } from '../helpers/identity.ts';
+import { openDashboard, SHOTS, type DashboardBrowser } from './browser.ts';
 
 describe('dashboard in Chromium', () => {
+  let d: DashboardBrowser;
   let t: IdentityTestServer;
-  let browser: Browser;
   let page: Page;
 
   before(async () => {
-    assert.ok(fs.existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM}: apt-get install chromium (or set NEUTRINO_CHROMIUM)`);
-    await buildDashboard();
-    t = await startIdentityTestServer('sqlite');
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox'] });
-    page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
-    page.setDefaultTimeout(15_000);
-    fs.mkdirSync(SHOTS, { recursive: true });
+    d = await openDashboard();
+    ({ t, page } = d);
   });
   after(async () => {
-    await browser?.close();
-    await t?.close();
+    await d?.close();
   });
 
   const topologyNetwork = (name: string) => page.locator(`[data-testid="topology-network"][data-name="${name}"]`);

@@ -6,6 +6,7 @@ import { allProjects, login, logout, myProjects, rescope, savedSession, saveSess
 import { LiveStore, type Kind, type Snapshot } from './live.ts';
 import { viewOf } from './model.ts';
 import { Topology } from './topology.tsx';
+import { ExplainPanel, type PathMark } from './explain.tsx';
 import { CreateFloatingIp, CreateNetwork, CreateRouter, CreateSubnet, Details, ErrorBox, ListView, TABLES, type Ctx, type TableKind } from './views.tsx';
 import './style.css';
 
@@ -78,6 +79,8 @@ function Dashboard({ session, onSession }: { session: Session; onSession: (s: Se
   const [project, setProject] = useState<string | null>(session.isAdmin ? session.project.id : null);
   const [switchError, setSwitchError] = useState<string | null>(null);
   const [tab, selKind, selId] = useHash();
+  // The path the Explain panel last answered, highlighted on the topology.
+  const [path, setPath] = useState<PathMark | null>(null);
 
   const store = useMemo(() => new LiveStore(session, () => onSession(null)), [session]);
   useEffect(() => {
@@ -154,7 +157,8 @@ function Dashboard({ session, onSession }: { session: Session; onSession: (s: Se
             </p>
           ) : tab === 'topology' ? (
             <section class="topology-view">
-              <Topology view={view} onSelect={(k, id) => select(k, id)} />
+              <ExplainPanel ctx={ctx} onPath={setPath} />
+              <Topology view={view} onSelect={(k, id) => select(k, id)} path={path} />
             </section>
           ) : (
             <ListView ctx={ctx} kind={tab as TableKind}>

@@ -5,6 +5,7 @@
 // the port they are associated with.
 import type { Item } from './live.ts';
 import type { View } from './model.ts';
+import type { PathMark } from './explain.tsx';
 
 const COL_W = 180;
 const LEFT = 100;
@@ -90,7 +91,15 @@ function devices(view: View, networkIds: Set<string>): Device[] {
   return out;
 }
 
-export function Topology({ view, onSelect }: { view: View; onSelect: (kind: string, id: string) => void }) {
+/** ` on-path` / ` path-blocked` for an element the explained path passes (or is stopped at). */
+function mark(path: PathMark | null | undefined, ...ids: Array<string | undefined>): string {
+  if (!path) return '';
+  const own = ids.filter((id): id is string => !!id);
+  if (path.blocked && own.includes(path.blocked)) return ' on-path path-blocked';
+  return own.some((id) => path.ids.has(id)) ? ' on-path' : '';
+}
+
+export function Topology({ view, onSelect, path }: { view: View; onSelect: (kind: string, id: string) => void; path?: PathMark | null }) {
   const networks = [...view.networks].sort((a, b) => Number(!!b['router:external']) - Number(!!a['router:external']) || String(a.name).localeCompare(String(b.name)));
   const column = new Map(networks.map((n, i) => [n.id, i]));
   const rows = devices(view, new Set(column.keys())).filter((d) => d.links.length || d.kind !== 'port');
@@ -114,7 +123,7 @@ export function Topology({ view, onSelect }: { view: View; onSelect: (kind: stri
       {networks.map((n, i) => {
         const subnets = view.subnets.filter((s) => s.network_id === n.id);
         return (
-          <g class={`net${n['router:external'] ? ' external' : ''}`} data-testid="topology-network" data-name={n.name} data-id={n.id} onClick={() => onSelect('networks', n.id)}>
+          <g class={`net${n['router:external'] ? ' external' : ''}${mark(path, n.id)}`} data-testid="topology-network" data-name={n.name} data-id={n.id} onClick={() => onSelect('networks', n.id)}>
             <title>{`network ${n.name || n.id} (${n.status})`}</title>
             <rect class="net-bar" x={colX(i)} y={TOP - 6} width={12} height={height - TOP - 4} rx={6} />
             <text class="net-name" x={colX(i)} y={22}>
@@ -142,14 +151,18 @@ export function Topology({ view, onSelect }: { view: View; onSelect: (kind: stri
         const first = cols.length ? Math.min(...cols) : 0;
         const boxX = colX(first) + 26;
         const target = d.target ? portAt.get(d.target) : undefined;
+        // A device is on the path when it is (a router, a floating IP) or one of its ports is.
+        const devMark = mark(path, d.kind === 'router' || d.kind === 'floatingip' ? d.select.id : undefined, ...d.links.map((l) => l.portId));
         return (
-          <g class={`dev ${d.kind} status-${String(d.status).toLowerCase()}`} data-testid={`topology-${d.kind}`} data-name={d.title} onClick={() => onSelect(d.select.kind, d.select.id)}>
+          <g class={`dev ${d.kind} status-${String(d.status).toLowerCase()}${devMark}`} data-testid={`topology-${d.kind}`} data-name={d.title} data-id={d.select.id} onClick={() => onSelect(d.select.kind, d.select.id)}>
             <title>{`${d.subtitle} ${d.title} (${d.status})`}</title>
             {d.links.map((l) => {
               const x = colX(column.get(l.networkId)!) + 6;
               const fromX = x > boxX ? boxX + BOX_W : boxX;
+              // A router's gateway has no port in the project's view: on the path when the router and the network are.
+              const linkMark = l.portId ? mark(path, l.portId) : devMark && mark(path, l.networkId) ? ' on-path' : '';
               return (
-                <g class={`link status-${String(l.status).toLowerCase()}`}>
+                <g class={`link status-${String(l.status).toLowerCase()}${linkMark}`} data-port-id={l.portId} data-network-id={l.networkId}>
                   <line x1={fromX} y1={y} x2={x} y2={y} />
                   <circle cx={x} cy={y} r={5} />
                   {l.label ? (
@@ -161,7 +174,7 @@ export function Topology({ view, onSelect }: { view: View; onSelect: (kind: stri
                 </g>
               );
             })}
-            {target ? <path class="fip-link" d={`M ${boxX + BOX_W / 2} ${y + BOX_H / 2} L ${target.x} ${target.y}`} /> : null}
+            {target ? <path class={`fip-link${mark(path, d.select.id)}`} d={`M ${boxX + BOX_W / 2} ${y + BOX_H / 2} L ${target.x} ${target.y}`} /> : null}
             <rect class="box" x={boxX} y={y - BOX_H / 2} width={BOX_W} height={BOX_H} rx={d.kind === 'router' ? 18 : 5} />
             <text class="box-title" x={boxX + 10} y={y - 2}>
               {d.title.length > 18 ? `${d.title.slice(0, 17)}…` : d.title}
