@@ -52,9 +52,9 @@ describe('dashboard: explain reachability in Chromium', () => {
     await page.selectOption('[data-testid=explain-form] select[name=protocol]', 'tcp');
     await page.fill('[data-testid=explain-form] input[name=port]', port);
     // The panel numbers its answers: wait for the next one, not the one already shown.
-    const before = await page.evaluate(() => Number(document.querySelector('[data-testid=explain-answer]')?.getAttribute('data-answer') ?? 0));
+    const before = Number(await page.getByTestId('explain').getAttribute('data-answers'));
     await page.getByTestId('explain-submit').click();
-    await page.locator(`[data-testid=explain-answer][data-answer="${before + 1}"]`).waitFor();
+    await page.locator(`[data-testid=explain][data-answers="${before + 1}"] [data-testid=explain-verdict]`).waitFor();
   };
 
   it('says not reachable, names the ingress default deny and suggests the rule', async () => {
@@ -138,5 +138,38 @@ describe('dashboard: explain reachability in Chromium', () => {
     assert.equal(direct.status, 400);
     assert.equal(await error.innerText(), direct.body.NeutronError.message);
     assert.equal(await page.locator('svg.topology .on-path').count(), 0, 'no highlight without an answer');
+  });
+
+  it('highlights a routed path: both networks, the router and its two interfaces', async () => {
+    const admin = { token: t.adminToken };
+    const net2 = await t.network.post('/v2.0/networks', { network: { name: 'explain-far' } }, admin);
+    assert.equal(net2.status, 201);
+    const sub2 = await t.network.post('/v2.0/subnets', { subnet: { network_id: net2.body.network.id, cidr: '10.31.0.0/24', ip_version: 4 } }, admin);
+    const sub1 = (await t.network.get(`/v2.0/subnets?network_id=${ids.net}`, admin)).body.subnets[0];
+    const router = await t.network.post('/v2.0/routers', { router: { name: 'explain-r' } }, admin);
+    assert.equal(router.status, 201);
+    const rid = router.body.router.id;
+    for (const subnet of [sub1.id, sub2.body.subnet.id]) assert.equal((await t.network.put(`/v2.0/routers/${rid}/add_router_interface`, { subnet_id: subnet }, admin)).status, 200);
+    const far = await t.network.post('/v2.0/ports', { port: { network_id: net2.body.network.id, name: 'far', security_groups: [ids.group] } }, admin);
+    assert.equal(far.status, 201);
+    const interfaces: string[] = (await t.network.get(`/v2.0/ports?device_id=${rid}`, admin)).body.ports.map((p: { id: string }) => p.id);
+    assert.equal(interfaces.length, 2);
+
+    const routerBox = `[data-testid=topology-router][data-id="${rid}"]`;
+    await page.locator(device(far.body.port.id)).waitFor();
+    await page.locator(`${routerBox} .link`).nth(1).waitFor();
+    await page.locator(`[data-testid=explain-form] select[name=destination] option[value="${far.body.port.id}"]`).waitFor({ state: 'attached' });
+    await explain(far.body.port.id, '443');
+    assert.equal(await page.getByTestId('explain-verdict').innerText(), 'reachable');
+    const kinds = await page.locator('[data-testid=explain-forward] li').evaluateAll((els) => els.map((e) => e.getAttribute('data-kind')));
+    assert.deepEqual(kinds, ['source_port', 'anti_spoofing', 'egress_rule', 'network', 'subnet_gateway', 'router_interface', 'route', 'router_interface', 'network', 'destination_port', 'ingress_rule']);
+
+    assert.ok((await classes(routerBox)).includes('on-path'), 'the router is highlighted');
+    for (const port of interfaces) assert.ok((await classes(`${routerBox} .link[data-port-id="${port}"]`)).includes('on-path'), `router interface ${port} is highlighted`);
+    for (const net of [ids.net, net2.body.network.id]) assert.ok((await classes(`[data-testid=topology-network][data-id="${net}"]`)).includes('on-path'));
+    assert.ok((await classes(device(far.body.port.id))).includes('on-path'));
+    assert.ok(!(await classes(device(ids.server))).includes('on-path'), 'a port off the path is not highlighted');
+    assert.ok(!(await classes(`[data-testid=topology-network][data-id="${ids.other}"]`)).includes('on-path'));
+    await page.screenshot({ path: path.join(SHOTS, 'explain-routed.png'), fullPage: true });
   });
 });

@@ -129,7 +129,7 @@ export function ExplainPanel({ ctx, onPath }: { ctx: Ctx; onPath: (p: PathMark |
   };
 
   return (
-    <div class="explain" data-testid="explain">
+    <div class="explain" data-testid="explain" data-answers={answers}>
       <form class="create" data-testid="explain-form" onSubmit={submit}>
         <label>
           <span>Source port</span>
@@ -190,7 +190,7 @@ export function ExplainPanel({ ctx, onPath }: { ctx: Ctx; onPath: (p: PathMark |
         <ErrorBox error={error} />
       </form>
       {answer ? (
-        <div class="explain-answer" data-testid="explain-answer" data-answer={answers}>
+        <div class="explain-answer" data-testid="explain-answer">
           <p>
             <span class={`verdict verdict-${answer.verdict}`} data-testid="explain-verdict" data-verdict={answer.verdict}>
               {VERDICT[answer.verdict]}
