@@ -4,6 +4,7 @@
 import { defineFeature } from '../../framework/feature.ts';
 import { neutrinoReachabilityExtension } from './definitions/neutrino-reachability.ts';
 import * as m0099 from './migrations/0099_reachability_lookups.ts';
+import * as m0100 from './migrations/0100_ports_network_index_redundant.ts';
 import { reachabilityRules } from './policy.ts';
 import { ReachabilityService } from './reachability-service.ts';
 import { reachabilityRoutes } from './routes.ts';
@@ -12,7 +13,7 @@ export default defineFeature({
   name: 'reachability',
   after: ['l3', 'securitygroups'],
   extensions: [neutrinoReachabilityExtension],
-  migrations: { '0099_reachability_lookups': m0099 },
+  migrations: { '0099_reachability_lookups': m0099, '0100_ports_network_index_redundant': m0100 },
   policy: reachabilityRules,
   services: (deps) => ({ reachability: new ReachabilityService(deps) }),
   routes: [reachabilityRoutes],
