@@ -22,7 +22,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { spawn } from 'node:child_process';
-import { Topology, must, run, waitFor } from '../test/dataplane/harness.ts';
+import { Topology, killProcessesMentioning, must, run, waitFor } from '../test/dataplane/harness.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const resultsFile = path.join(root, 'bench', 'results', 'dataplane-sg.jsonl');
@@ -65,16 +65,7 @@ export async function cleanStaleRuns(): Promise<string[]> {
   }
   const cleaned: string[] = [];
   for (const run of dead) {
-    for (const entry of fs.readdirSync('/proc')) {
-      if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-      let cmdline = '';
-      try {
-        cmdline = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      } catch {
-        continue;
-      }
-      if (cmdline.includes(run.dir)) await killPid(Number(entry));
-    }
+    await killProcessesMentioning(run.dir, killPid);
     fs.rmSync(run.dir, { recursive: true, force: true });
     fs.rmSync(path.join(RUNS_DIR, `${run.prefix}.json`), { force: true });
     cleaned.push(run.prefix);

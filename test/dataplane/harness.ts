@@ -82,6 +82,20 @@ esac
 exit 0
 `;
 
+/** Stops every process (but this one) whose command line contains `text`, e.g. a run's directory. */
+export async function killProcessesMentioning(text: string, kill: (pid: number) => Promise<void> = killAndWait): Promise<void> {
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    let cmdline = '';
+    try {
+      cmdline = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+    } catch {
+      continue;
+    }
+    if (cmdline.includes(text)) await kill(Number(entry));
+  }
+}
+
 export interface AgentProcess {
   name: string;
   config: AgentConfig;
@@ -273,16 +287,7 @@ export class Topology {
     }
     // Anything else started for this topology (a proxy an agent spawned as it was killed):
     // every process whose command line names this run's directory.
-    for (const entry of fs.readdirSync('/proc')) {
-      if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-      let cmdline = '';
-      try {
-        cmdline = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      } catch {
-        continue;
-      }
-      if (cmdline.includes(this.dir)) await killAndWait(Number(entry));
-    }
+    await killProcessesMentioning(this.dir);
     const listed = JSON.parse((await run('ip', ['-j', 'netns', 'list'])).stdout || '[]') as { name: string }[];
     for (const { name } of listed) if (name.startsWith(`${this.prefix}-`)) await run('ip', ['netns', 'del', name]);
     await this.server?.close();
