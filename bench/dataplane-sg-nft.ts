@@ -35,7 +35,7 @@ const SG = '5ec00000-0000-4000-8000-000000000001';
 const uuid = (n: number) => `0000${n.toString(16).padStart(4, '0')}-0000-4000-8000-000000000000`;
 const hex = (n: number) => n.toString(16).padStart(2, '0');
 const ports = Array.from({ length: PORTS }, (_, n) => ({ id: uuid(n), network_id: 'ae700000-0000-4000-8000-000000000001', mac_address: `fa:16:3e:00:${hex(n >> 8)}:${hex(n & 0xff)}`, fixed_ips: [{ ip_address: `10.0.${n >> 8}.${n & 0xff}` }], security_groups: [SG], 'binding:host_id': 'hv1', 'binding:vif_type': 'tap' }));
-const rule = (id: string, x: Record<string, unknown>) => ({ id, security_group_id: SG, direction: 'ingress' as const, ethertype: 'IPv4' as const, protocol: null, port_range_min: null, port_range_max: null, remote_ip_prefix: null, remote_group_id: null, ...x });
+const rule = (id: string, x: Record<string, unknown>) => ({ id, security_group_id: SG, direction: 'ingress' as const, ethertype: 'IPv4' as const, protocol: null, port_range_min: null, port_range_max: null, remote_ip_prefix: null, remote_group_id: null, remote_address_group_id: null, ...x });
 const rules = [rule('r1', { remote_group_id: SG }), rule('r2', { ethertype: 'IPv6', remote_group_id: SG }), rule('r3', { direction: 'egress' }), rule('r4', { direction: 'egress', ethertype: 'IPv6' })];
 
 ip('netns', 'add', NS);

@@ -27,7 +27,7 @@ function port(n: number, extra: Partial<FirewallPort> = {}): FirewallPort {
 }
 
 function rule(id: string, extra: Partial<FirewallRule>): FirewallRule {
-  return { id, security_group_id: SG, direction: 'ingress', ethertype: 'IPv4', protocol: null, port_range_min: null, port_range_max: null, remote_ip_prefix: null, remote_group_id: null, ...extra };
+  return { id, security_group_id: SG, direction: 'ingress', ethertype: 'IPv4', protocol: null, port_range_min: null, port_range_max: null, remote_ip_prefix: null, remote_group_id: null, remote_address_group_id: null, ...extra };
 }
 
 /** Neutron's default group: ingress from members, egress anywhere. */

@@ -1,5 +1,6 @@
 // What the firewall reads from the agent's cache (the API's objects, only the fields used)
 // and the desired state it computes from them. Pure types: no I/O here.
+import type { SecurityGroupRuleMatch } from '../../backends/path-checks.ts';
 
 export interface FixedIp {
   subnet_id?: string;
@@ -24,18 +25,10 @@ export interface FirewallGroup {
   stateful?: boolean;
 }
 
-export interface FirewallRule {
-  id: string;
+/** A security group rule as the API lists it: what it matches (the shape explain's verify sends too) and its group. */
+export interface FirewallRule extends SecurityGroupRuleMatch {
   security_group_id: string;
-  direction: 'ingress' | 'egress';
-  ethertype: 'IPv4' | 'IPv6';
-  protocol: string | null;
-  port_range_min: number | null;
-  port_range_max: number | null;
-  remote_ip_prefix: string | null;
   normalized_cidr?: string | null;
-  remote_group_id: string | null;
-  remote_address_group_id?: string | null;
 }
 
 export interface FirewallAddressGroup {

@@ -8,6 +8,7 @@
 // beyond the `sg-<group>-in|out-` prefix and the `rg-`/`ag-` set names.
 import fs from 'node:fs';
 import { tapName } from '../../backends/linux/names.ts';
+import type { PathCheck } from '../../backends/path-checks.ts';
 import type { Host } from '../host.ts';
 import ipaddr from 'ipaddr.js';
 import { parsePrefix } from '../firewall/addresses.ts';
@@ -16,24 +17,8 @@ import { addressGroupSet, remoteGroupSet, TABLE } from '../firewall/ruleset.ts';
 import { NAT_TABLE } from '../l3/nat.ts';
 import { gatewayDevice, internalDevice } from '../l3/plan.ts';
 
-/** A check as the server sends it (PathCheck in src/backends/driver.ts; the agent is an HTTP client). */
-export interface Check {
-  id: string;
-  kind: string;
-  port_id?: string;
-  router_id?: string;
-  direction?: 'ingress' | 'egress';
-  security_group_id?: string;
-  rule?: { ethertype: string; direction: string; protocol: string | null; port_range_min: number | null; port_range_max: number | null; remote_ip_prefix: string | null; remote_group_id: string | null; remote_address_group_id: string | null };
-  group_id?: string;
-  address?: string;
-  via_port_id?: string;
-  nexthop?: string;
-  translated?: string;
-  protocol?: string;
-  port?: number;
-  translated_port?: number;
-}
+/** A check as the server sends it (the agent is an HTTP client; the type is the shared contract). */
+export type Check = PathCheck;
 
 export interface Answer {
   id: string;
