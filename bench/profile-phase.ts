@@ -42,6 +42,7 @@ const phases: Record<string, { setup: () => Promise<void>; run: () => Promise<vo
   update: { setup: create, run: update },
   show: { setup: async () => { await create(); await show(); }, run: show },
   delete: { setup: async () => { await create(); await del(); await create(); }, run: del },
+  netcreate: { setup: netCreate, run: netCreate },
   netdelete: { setup: async () => { await netCreate(); await netDelete(); await netCreate(); }, run: netDelete },
 };
 const list = async () => { for (let i = 0; i < 30; i++) await call('GET', '/v2.0/ports?limit=2000'); };
