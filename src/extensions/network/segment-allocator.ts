@@ -15,6 +15,8 @@ export interface SegmentSpec {
 }
 
 const TUNNEL_MAX = 16777215;
+/** Allocated ids read per query while searching for a free one. */
+const SCAN_BATCH = 64;
 
 function parseRanges(entries: string[], withPhysnet: boolean): { physnet: string; min: number; max: number }[] {
   return entries.map((e) => {
@@ -41,6 +43,8 @@ export type RangeSource = (trx: Transaction<any>, networkType: string, projectId
 export class SegmentAllocator {
   /** Set by the feature that manages segment ranges (network-segment-range), if present. */
   rangeSource?: RangeSource;
+  /** Per range searched, where its next search starts (firstFree). */
+  private readonly nextFrom = new Map<string, number>();
 
   constructor(private readonly app: ServiceDeps) {}
 
@@ -110,28 +114,67 @@ export class SegmentAllocator {
       ranges = [...managed.preferred.map((r) => ({ physnet: withPhysnet ? (r.physical_network ?? '') : '', min: r.minimum, max: r.maximum })), ...ranges];
       reserved = managed.reserved;
     }
-    const isReserved = (physnet: string, id: number) => reserved.some((r) => (r.physical_network ?? '') === physnet && id >= r.minimum && id <= r.maximum);
     for (const range of ranges) {
       const physnet = range.physnet;
       await this.app.database.lockKey(trx, `segments:${spec.network_type}:${physnet}`);
-      const used = new Set(
-        (
-          await trx
-            .selectFrom('segment_allocations')
-            .select('segmentation_id')
-            .where('network_type', '=', spec.network_type)
-            .where('physical_network', '=', physnet)
-            .where('segmentation_id', '>=', range.min)
-            .where('segmentation_id', '<=', range.max)
-            .execute()
-        ).map((r: { segmentation_id: number }) => r.segmentation_id),
-      );
-      for (let id = range.min; id <= range.max; id++) {
-        if (!used.has(id) && !isReserved(physnet, id)) return { network_type: spec.network_type, physical_network: physnet || null, segmentation_id: id };
-      }
+      const id = await this.firstFree(trx, spec.network_type, physnet, range.min, range.max, reserved.filter((r) => (r.physical_network ?? '') === physnet));
+      if (id !== null) return { network_type: spec.network_type, physical_network: physnet || null, segmentation_id: id };
     }
     if (!required) return null;
     throw new NeutronError(503, 'NoNetworkAvailable', 'Unable to create the network. No tenant network is available for allocation.');
+  }
+
+  /**
+   * A free id of [min, max] (not allocated, not reserved), searched from where the last search
+   * of this range ended (next-fit, wrapping around), so a create reads a handful of rows
+   * instead of every id in use. The caller holds the pool's lock; the primary key stays the
+   * truth. The remembered start is only a hint: ids below it freed since (a delete here or on
+   * another server) are found when the search wraps, and it is the id found, not the one after,
+   * so an allocation rolled back leaves its id first in line.
+   */
+  private async firstFree(trx: Transaction<any>, type: string, physnet: string, min: number, max: number, reserved: SegmentRange[]): Promise<number | null> {
+    const key = `${type}:${physnet}:${min}:${max}`;
+    const hint = this.nextFrom.get(key);
+    const start = hint !== undefined && hint > min && hint <= max ? hint : min;
+    const id = (await this.scan(trx, type, physnet, start, max, reserved)) ?? (start > min ? await this.scan(trx, type, physnet, min, start - 1, reserved) : null);
+    if (id !== null) {
+      if (this.nextFrom.size >= 1000) this.nextFrom.clear();
+      this.nextFrom.set(key, id);
+    }
+    return id;
+  }
+
+  /** The lowest id of [from, to] neither allocated nor reserved: allocated ids read in order, a batch at a time. */
+  private async scan(trx: Transaction<any>, type: string, physnet: string, from: number, to: number, reserved: SegmentRange[]): Promise<number | null> {
+    // The first id at or after id outside every reserved range.
+    const skipReserved = (id: number): number => {
+      for (let moved = true; moved; ) {
+        moved = false;
+        for (const r of reserved) if (id >= r.minimum && id <= r.maximum) { id = r.maximum + 1; moved = true; }
+      }
+      return id;
+    };
+    let candidate = skipReserved(from);
+    while (candidate <= to) {
+      const rows = await this.app.database.prepared.run<{ segmentation_id: number }>(trx, 'segments:allocatedFrom', [type, physnet, candidate, to, SCAN_BATCH], (q, arg) =>
+        q
+          .selectFrom('segment_allocations')
+          .select('segmentation_id')
+          .where('network_type', '=', arg(0))
+          .where('physical_network', '=', arg(1))
+          .where('segmentation_id', '>=', arg(2))
+          .where('segmentation_id', '<=', arg(3))
+          .orderBy('segmentation_id')
+          .limit(arg(4)),
+      );
+      for (const { segmentation_id: used } of rows) {
+        if (used > candidate) return candidate;
+        if (used === candidate) candidate = skipReserved(candidate + 1);
+        if (candidate > to) return null;
+      }
+      if (rows.length < SCAN_BATCH) return candidate;
+    }
+    return null;
   }
 
   /** Stores the segments of a network and reserves their ids (409 when taken). */
