@@ -4,6 +4,7 @@
 // framework's tags and quotas tables, before features had folders; it stays here, unedited.
 import { defineFeature } from '../../framework/feature.ts';
 import * as m0001 from './migrations/0001_core.ts';
+import * as m0101 from './migrations/0101_segment_allocations_by_segment.ts';
 import { NetworkService } from './network-service.ts';
 import { networkRules } from './policy.ts';
 import { networkExtension } from './definitions/network.ts';
@@ -19,7 +20,7 @@ import { networkAvailabilityZoneExtension } from './definitions/network_availabi
 export default defineFeature({
   name: 'network',
   extensions: [networkExtension, externalNetExtension, providerExtension, multiProviderExtension, netMtuExtension, netMtuWritableExtension, portSecurityExtension, dnsIntegrationExtension, networkAvailabilityZoneExtension],
-  migrations: { '0001_core': m0001 },
+  migrations: { '0001_core': m0001, '0101_segment_allocations_by_segment': m0101 },
   policy: networkRules,
   // Subnet and port rules read their network's fields as network:<attribute>.
   policyParents: [{ prefix: 'network', column: 'network_id', collection: 'networks' }],
