@@ -4,6 +4,7 @@
 // sides alike, which separate runs on a shared 2-core machine never achieve (±50 % between runs).
 // CPU time is this process's user + system time (better-sqlite3 runs in this thread).
 //   node --import tsx bench/ab-cpu.ts <rootA> <rootB> [n=600] [block=25]
+//   PHASES=net_create,router_add_if node --import tsx bench/ab-cpu.ts …   (only those phases)
 // Prints per phase the median over blocks of CPU µs per request, A and B, and B/A.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -47,7 +48,7 @@ async function side(name: string, root: string): Promise<Side> {
 /** A phase: per side, state made before the measured requests (not measured), then op(i). */
 interface Phase { name: string; count: number; prepare?: (s: Side, count: number) => Promise<unknown[]>; op: (s: Side, i: number, state: unknown[]) => Promise<unknown> }
 let rule = 0, cidr = 0;
-const phases: Phase[] = [
+const allPhases: Phase[] = [
   { name: 'net_create', count: n, op: (s) => s.call('POST', '/v2.0/networks', { network: { name: 'n' } }) },
   { name: 'net_delete', count: n, prepare: async (s, c) => { const ids = []; for (let i = 0; i < c; i++) ids.push((await s.call('POST', '/v2.0/networks', { network: { name: 'd' } })).network.id); return ids; }, op: (s, i, ids) => s.call('DELETE', `/v2.0/networks/${ids[i]}`) },
   { name: 'port_create', count: n, op: (s, i) => s.call('POST', '/v2.0/ports', { port: { network_id: s.net, name: `p${i}` } }) },
@@ -62,6 +63,8 @@ const phases: Phase[] = [
     op: async (s, i, ids) => { await s.call('PUT', `/v2.0/routers/${s.router}/add_router_interface`, { subnet_id: ids[i] }); },
   },
 ];
+const only = process.env.PHASES?.split(',');
+const phases = only ? allPhases.filter((p) => only.includes(p.name)) : allPhases;
 async function portsOf(s: Side, c: number): Promise<string[]> {
   const out: string[] = [];
   while (out.length < c) out.push(...(await s.call('POST', '/v2.0/ports', { ports: Array.from({ length: Math.min(100, c - out.length) }, () => ({ network_id: s.net })) })).ports.map((p: any) => p.id));
@@ -89,7 +92,7 @@ const median = (xs: number[]) => { const v = [...xs].sort((x, y) => x - y); cons
 console.log(`| phase | A µs CPU/request | B µs CPU/request | B/A |`);
 console.log(`|---|---|---|---|`);
 for (const [name, { A: a, B: b }] of Object.entries(perBlock)) console.log(`| ${name} | ${median(a).toFixed(0)} | ${median(b).toFixed(0)} | ${(median(b) / median(a)).toFixed(2)} |`);
-console.log(`\nA = ${rootA}, B = ${rootB}; medians over ${perBlock.port_create?.A.length} alternating blocks per phase; load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+console.log(`\nA = ${rootA}, B = ${rootB}; medians over ${Object.values(perBlock)[0]?.A.length} alternating blocks per phase; load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
 await A.close();
 await B.close();
 process.exit(0);

@@ -119,15 +119,17 @@ export class NetworkService extends ResourceService {
 
   protected override async beforeDelete(op: DeleteOp): Promise<void> {
     const { trx, ctx, item: current } = op;
-    const ports = await trx.selectFrom('ports').select(['id', 'device_owner']).where('network_id', '=', current.id).execute();
-    if (ports.some((p: { device_owner: string }) => !AUTO_DELETE_PORT_OWNERS.includes(p.device_owner))) {
+    const ports = await this.repo.prepared.run<{ id: string; device_owner: string }>(trx, 'portsOfNetwork', [current.id], (q, arg) =>
+      q.selectFrom('ports').select(['id', 'device_owner']).where('network_id', '=', arg(0)),
+    );
+    if (ports.some((p) => !AUTO_DELETE_PORT_OWNERS.includes(p.device_owner))) {
       throw conflict('NetworkInUse', `Unable to complete operation on network ${current.id}. There are one or more ports still in use on the network.`);
     }
     if (ports.length) {
       const deleted = await trx.deleteFrom('ports').where('network_id', '=', current.id).returning(this.app.feed.stateColumns('ports')).execute();
       this.app.feed.recordDeletedRows(trx, 'ports', deleted); // change feed
     }
-    const subnets = await trx.selectFrom('subnets').select('id').where('network_id', '=', current.id).execute();
+    const subnets = await this.repo.prepared.run<{ id: string }>(trx, 'subnetsOfNetwork', [current.id], (q, arg) => q.selectFrom('subnets').select('id').where('network_id', '=', arg(0)));
     for (const s of subnets) await this.app.services.get('subnets')?.deleteIn(trx, ctx, s.id, { internal: true });
   }
 

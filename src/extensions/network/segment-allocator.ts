@@ -7,6 +7,7 @@ import type { Transaction } from 'kysely';
 import type { ServiceDeps } from '../../framework/deps.ts';
 import { conflict, invalidInput, NeutronError } from '../../foundation/errors.ts';
 import { now } from '../../foundation/time.ts';
+import { MAX_PREPARED_LIST } from '../../db/prepared.ts';
 
 export interface SegmentSpec {
   network_type: string;
@@ -182,10 +183,9 @@ export class SegmentAllocator {
     const ts = now();
     for (const [index, spec] of specs.entries()) {
       const id = randomUUID();
-      await trx
-        .insertInto('network_segments')
-        .values({ id, project_id: projectId, name: '', description: '', created_at: ts, updated_at: ts, revision_number: 0, network_id: networkId, ...spec, segment_index: index })
-        .execute();
+      const row = { id, project_id: projectId, name: '', description: '', created_at: ts, updated_at: ts, revision_number: 0, network_id: networkId, network_type: spec.network_type, physical_network: spec.physical_network, segmentation_id: spec.segmentation_id, segment_index: index };
+      const columns = Object.keys(row) as (keyof typeof row)[];
+      await this.app.database.prepared.run(trx, 'segments:store', columns.map((c) => row[c]), (q, arg) => q.insertInto('network_segments').values(Object.fromEntries(columns.map((c, i) => [c, arg(i)]))));
       await this.reserve(trx, id, spec);
     }
   }
@@ -195,15 +195,14 @@ export class SegmentAllocator {
     const key = spec.network_type === 'flat' ? 0 : spec.segmentation_id;
     if (key === null) return;
     const physnet = spec.physical_network ?? '';
-    const taken = await trx
-      .selectFrom('segment_allocations')
-      .select('segment_id')
-      .where('network_type', '=', spec.network_type)
-      .where('physical_network', '=', physnet)
-      .where('segmentation_id', '=', key)
-      .executeTakeFirst();
-    if (taken) throw this.inUse(spec);
-    await trx.insertInto('segment_allocations').values({ network_type: spec.network_type, physical_network: physnet, segmentation_id: key, segment_id: id }).execute();
+    // One statement: the primary key decides, an id already held inserts nothing.
+    const { numAffectedRows } = await this.app.database.prepared.exec(trx, 'segments:reserve', [spec.network_type, physnet, key, id], (q, arg) =>
+      q
+        .insertInto('segment_allocations')
+        .values({ network_type: arg(0), physical_network: arg(1), segmentation_id: arg(2), segment_id: arg(3) })
+        .onConflict((oc: any) => oc.doNothing()),
+    );
+    if (!numAffectedRows) throw this.inUse(spec);
   }
 
   private inUse(spec: SegmentSpec): NeutronError {
@@ -216,12 +215,15 @@ export class SegmentAllocator {
     const map = new Map<string, SegmentSpec[]>();
     if (networkIds.length === 0) return map;
     for (let i = 0; i < networkIds.length; i += 500) {
-      const rows = await q
-        .selectFrom('network_segments')
-        .select(['network_id', 'network_type', 'physical_network', 'segmentation_id'])
-        .where('network_id', 'in', networkIds.slice(i, i + 500))
-        .orderBy('segment_index')
-        .execute();
+      const chunk = networkIds.slice(i, i + 500);
+      const key = chunk.length > MAX_PREPARED_LIST ? null : `segments:of:${chunk.length}`;
+      const rows = await this.app.database.prepared.run(q, key, chunk, (q, arg) =>
+        q
+          .selectFrom('network_segments')
+          .select(['network_id', 'network_type', 'physical_network', 'segmentation_id'])
+          .where('network_id', 'in', chunk.map((_, j) => arg(j)))
+          .orderBy('segment_index'),
+      );
       for (const r of rows) {
         const list = map.get(r.network_id) ?? [];
         list.push({ network_type: r.network_type, physical_network: r.physical_network ?? null, segmentation_id: r.segmentation_id ?? null });

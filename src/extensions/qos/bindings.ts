@@ -40,12 +40,9 @@ export class QosBindings {
   /** The policy a new object asks for (networks: the project's default when none is given) must be visible to ctx. */
   private async onCreate(trx: Tx, ctx: RequestContext, holder: Holder, item: Item): Promise<void> {
     if (holder === 'networks' && !item.qos_policy_id && this.app.registry.has('qos-default')) {
-      const def = await trx
-        .selectFrom('qos_policies')
-        .select('id')
-        .where('project_id', '=', item.project_id)
-        .where('is_default', '=', this.app.database.dialect === 'sqlite' ? 1 : true)
-        .executeTakeFirst();
+      const [def] = await this.app.database.prepared.run<{ id: string }>(trx, 'qos:projectDefault', [item.project_id, this.app.database.dialect === 'sqlite' ? 1 : true], (q, arg) =>
+        q.selectFrom('qos_policies').select('id').where('project_id', '=', arg(0)).where('is_default', '=', arg(1)),
+      );
       if (def) item.qos_policy_id = def.id;
     }
     if (item.qos_policy_id) await this.attach(trx, ctx, holder, item, item.qos_policy_id);

@@ -56,10 +56,9 @@ export class SegmentService extends ResourceService {
 
   /** Wiring (networks beforeDelete): tags of a network's segments go with it (the rows go by the foreign key). */
   async forgetNetworkTags(op: Operation): Promise<void> {
-    await op.trx
-      .deleteFrom('tags')
-      .where('resource_id', 'in', (eb: any) => eb.selectFrom('network_segments').select('id').where('network_id', '=', op.item.id))
-      .execute();
+    await this.repo.prepared.run(op.trx, 'forgetNetworkTags', [op.item.id], (q, arg) =>
+      q.deleteFrom('tags').where('resource_id', 'in', (eb: any) => eb.selectFrom('network_segments').select('id').where('network_id', '=', arg(0))),
+    );
   }
 
   /** Wiring (subnets after create/update, before delete), segments-peer-subnet-host-routes. */
