@@ -62,6 +62,12 @@ const allPhases: Phase[] = [
     prepare: async (s, c) => { const ids = []; for (let i = 0; i < c; i++) { const nn = (await s.call('POST', '/v2.0/networks', { network: { name: 'rn' } })).network.id; ids.push((await s.call('POST', '/v2.0/subnets', { subnet: { network_id: nn, ip_version: 4, cidr: `10.${128 + ((cidr >> 8) % 100)}.${cidr++ % 256}.0/24` } })).subnet.id); } return ids; },
     op: async (s, i, ids) => { await s.call('PUT', `/v2.0/routers/${s.router}/add_router_interface`, { subnet_id: ids[i] }); },
   },
+  {
+    name: 'router_remove_if', count: Math.min(n, 200),
+    // The interfaces router_add_if attached (its state, by phase order), removed in the same order.
+    prepare: async (s, c) => (await s.call('GET', `/v2.0/ports?device_id=${s.router}&device_owner=network:router_interface`)).ports.slice(0, c).map((p: any) => p.fixed_ips[0].subnet_id),
+    op: async (s, i, ids) => { await s.call('PUT', `/v2.0/routers/${s.router}/remove_router_interface`, { subnet_id: ids[i] }); },
+  },
 ];
 const only = process.env.PHASES?.split(',');
 const phases = only ? allPhases.filter((p) => only.includes(p.name)) : allPhases;

@@ -3,6 +3,7 @@
 //   node --import tsx bench/profile-phase.ts create 2000
 //   node --import tsx bench/profile-phase.ts list
 //   node --import tsx bench/profile-phase.ts update|show|delete|netdelete 2000   (after as many creates, not profiled)
+//   node --import tsx bench/profile-phase.ts addif|removeif 500   (router interfaces to as many subnets of their own networks)
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,6 +19,7 @@ process.env.NEUTRINO_AUTH_STRATEGY = 'noauth';
 process.env.NEUTRINO_LOG_LEVEL = 'warn';
 process.env.NEUTRINO_QUOTAS_PORT ??= '-1';
 process.env.NEUTRINO_QUOTAS_NETWORK ??= '-1';
+process.env.NEUTRINO_QUOTAS_SUBNET ??= '-1';
 const phase = process.argv[2] ?? 'create';
 const n = Number(process.argv[3] ?? 2000);
 const app = await createApp(loadConfig({}));
@@ -37,6 +39,17 @@ const update = async () => { for (const id of ids) await call('PUT', `/v2.0/port
 const del = async () => { for (const id of ids.splice(0)) await call('DELETE', `/v2.0/ports/${id}`); };
 const netCreate = async () => { for (let i = 0; i < n; i++) ids.push((await call('POST', '/v2.0/networks', { network: { name: 'n' + i } })).network.id); };
 const netDelete = async () => { for (const id of ids.splice(0)) await call('DELETE', `/v2.0/networks/${id}`); };
+let router = '';
+const ifSubnets: string[] = [];
+const routerWithSubnets = async () => {
+  router = (await call('POST', '/v2.0/routers', { router: { name: 'r' } })).router.id;
+  for (let i = 0; i < n; i++) {
+    const nid = (await call('POST', '/v2.0/networks', { network: { name: 'r' + i } })).network.id;
+    ifSubnets.push((await call('POST', '/v2.0/subnets', { subnet: { network_id: nid, ip_version: 4, cidr: `11.${i >> 8}.${i & 255}.0/24` } })).subnet.id);
+  }
+};
+const addIf = async () => { for (const id of ifSubnets) await call('PUT', `/v2.0/routers/${router}/add_router_interface`, { subnet_id: id }); };
+const removeIf = async () => { for (const id of ifSubnets) await call('PUT', `/v2.0/routers/${router}/remove_router_interface`, { subnet_id: id }); };
 const phases: Record<string, { setup: () => Promise<void>; run: () => Promise<void> }> = {
   create: { setup: create, run: create },
   update: { setup: create, run: update },
@@ -44,6 +57,8 @@ const phases: Record<string, { setup: () => Promise<void>; run: () => Promise<vo
   delete: { setup: async () => { await create(); await del(); await create(); }, run: del },
   netcreate: { setup: netCreate, run: netCreate },
   netdelete: { setup: async () => { await netCreate(); await netDelete(); await netCreate(); }, run: netDelete },
+  addif: { setup: async () => { await routerWithSubnets(); await addIf(); await removeIf(); }, run: addIf },
+  removeif: { setup: async () => { await routerWithSubnets(); await addIf(); await removeIf(); await addIf(); }, run: removeIf },
 };
 const list = async () => { for (let i = 0; i < 30; i++) await call('GET', '/v2.0/ports?limit=2000'); };
 if (phase === 'list') for (let i = 0; i < 20; i++) await call('POST', '/v2.0/ports', { ports: Array.from({ length: 100 }, () => ({ network_id: net.id })) });

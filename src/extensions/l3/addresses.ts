@@ -3,8 +3,17 @@ import ipaddr from 'ipaddr.js';
 
 export const ipVersion = (address: string): 4 | 6 => (address.includes(':') ? 6 : 4);
 
+/** Parsed CIDRs by text: a router's add_interface compares the new subnet with every connected one. */
+const parsed = new Map<string, [ipaddr.IPv4 | ipaddr.IPv6, number]>();
+
 function parseCidr(cidr: string): [ipaddr.IPv4 | ipaddr.IPv6, number] {
-  return cidr.includes('/') ? ipaddr.parseCIDR(cidr) : [ipaddr.parse(cidr), ipVersion(cidr) === 4 ? 32 : 128];
+  let result = parsed.get(cidr);
+  if (!result) {
+    result = cidr.includes('/') ? ipaddr.parseCIDR(cidr) : [ipaddr.parse(cidr), ipVersion(cidr) === 4 ? 32 : 128];
+    if (parsed.size >= 10_000) parsed.clear();
+    parsed.set(cidr, result);
+  }
+  return result;
 }
 
 /** True when ip lies inside cidr (same address family). */

@@ -35,14 +35,46 @@ export class RouterInterfaces {
     return this.app.services.routers;
   }
 
-  /** The subnets router is connected to through its interfaces. */
-  async connected(q: Tx, routerId: string): Promise<Connection[]> {
-    const rows = await q.selectFrom('router_ports').select('port_id').where('router_id', '=', routerId).execute();
-    const ports = await this.routers.ports.byIds(q, rows.map((r: { port_id: string }) => r.port_id));
-    const fixedIps = [...ports.values()].flatMap((port) => port.fixed_ips.map((ip: FixedIp) => ({ port, ip })));
+  /**
+   * The subnets router is connected to through its interfaces; `only` narrows them to one
+   * interface port or one subnet, read without loading the router's other ports (a router
+   * may have hundreds).
+   */
+  async connected(q: Tx, routerId: string, only: { portId?: string; subnetId?: string } = {}): Promise<Connection[]> {
+    const prepared = this.app.database.prepared;
+    const rows = only.subnetId
+      ? await prepared.run<{ port_id: string }>(q, 'routerPortsOnSubnet', [routerId, only.subnetId], (q, arg) =>
+          q
+            .selectFrom('router_ports')
+            .innerJoin('ipallocations', 'ipallocations.port_id', 'router_ports.port_id')
+            .select('router_ports.port_id as port_id')
+            .distinct()
+            .where('router_ports.router_id', '=', arg(0))
+            .where('ipallocations.subnet_id', '=', arg(1)),
+        )
+      : only.portId
+        ? await prepared.run<{ port_id: string }>(q, 'routerPort', [routerId, only.portId], (q, arg) =>
+            q.selectFrom('router_ports').select('port_id').where('router_id', '=', arg(0)).where('port_id', '=', arg(1)),
+          )
+        : await prepared.run<{ port_id: string }>(q, 'routerPorts', [routerId], (q, arg) => q.selectFrom('router_ports').select('port_id').where('router_id', '=', arg(0)));
+    const ports = await this.routers.ports.byIds(q, rows.map((r) => r.port_id));
+    const fixedIps = [...ports.values()].flatMap((port) => port.fixed_ips.map((ip: FixedIp) => ({ port, ip }))).filter((f) => !only.subnetId || f.ip.subnet_id === only.subnetId);
     const subnetIds = [...new Set(fixedIps.map((f) => f.ip.subnet_id))];
     const subnets = new Map((subnetIds.length ? await this.routers.subnets.repo.findWhere(q, { id: subnetIds }) : []).map((s) => [s.id, s]));
     return fixedIps.filter((f) => subnets.has(f.ip.subnet_id)).map((f) => ({ port: f.port, subnet: subnets.get(f.ip.subnet_id)! }));
+  }
+
+  /** The id and CIDR of each subnet router is connected to: one query, no port rows (the overlap check of every add). */
+  private async connectedCidrs(q: Tx, routerId: string): Promise<{ id: string; cidr: string }[]> {
+    return this.app.database.prepared.run<{ id: string; cidr: string }>(q, 'routerSubnetCidrs', [routerId], (q, arg) =>
+      q
+        .selectFrom('router_ports')
+        .innerJoin('ipallocations', 'ipallocations.port_id', 'router_ports.port_id')
+        .innerJoin('subnets', 'subnets.id', 'ipallocations.subnet_id')
+        .select(['subnets.id as id', 'subnets.cidr as cidr'])
+        .where('router_ports.router_id', '=', arg(0))
+        .orderBy('router_ports.port_id'),
+    );
   }
 
   private parseRequest(body: unknown): InterfaceRequest {
@@ -116,9 +148,9 @@ export class RouterInterfaces {
 
   /** One port per subnet on a router, and no two connected subnets may overlap. */
   private async checkNoOverlap(trx: Tx, routerId: string, subnets: Item[]): Promise<void> {
-    const connected = await this.connected(trx, routerId);
+    const connected = await this.connectedCidrs(trx, routerId);
     for (const subnet of subnets) {
-      for (const { subnet: other } of connected) {
+      for (const other of connected) {
         if (other.id === subnet.id) throw badRequestFor('router', `Router already has a port on subnet ${subnet.id}`);
         if (cidrsOverlap(subnet.cidr, other.cidr)) {
           throw badRequestFor('router', `Cidr ${subnet.cidr} of subnet ${subnet.id} overlaps with cidr ${other.cidr} of subnet ${other.id}`);
@@ -130,16 +162,15 @@ export class RouterInterfaces {
   async remove(trx: Transaction<any>, ctx: RequestContext, routerId: string, body: unknown): Promise<Item> {
     const request = this.parseRequest(body);
     const router = await this.routers.loadForAction(trx, ctx, routerId, 'remove_router_interface');
-    const connected = await this.connected(trx, router.id);
     let removed: Connection[];
     if (request.port_id) {
       const owned = await trx.selectFrom('router_ports').select('port_id').where('router_id', '=', router.id).where('port_id', '=', request.port_id).executeTakeFirst();
       if (!owned) throw interfaceNotFound(router.id, request.port_id);
-      removed = connected.filter((c) => c.port.id === request.port_id);
+      removed = await this.connected(trx, router.id, { portId: request.port_id });
       if (request.subnet_id && !removed.some((c) => c.subnet.id === request.subnet_id)) throw interfaceNotFoundForSubnet(router.id, request.subnet_id);
     } else {
       await this.routers.subnets.get(trx, request.subnet_id!);
-      removed = connected.filter((c) => c.subnet.id === request.subnet_id);
+      removed = await this.connected(trx, router.id, { subnetId: request.subnet_id });
       if (!removed.length) throw interfaceNotFoundForSubnet(router.id, request.subnet_id!);
     }
     for (const { subnet } of removed) await this.checkNotNeeded(trx, router, subnet);
