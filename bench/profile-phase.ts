@@ -4,6 +4,8 @@
 //   node --import tsx bench/profile-phase.ts list
 //   node --import tsx bench/profile-phase.ts update|show|delete|netdelete 2000   (after as many creates, not profiled)
 //   node --import tsx bench/profile-phase.ts addif|removeif 500   (router interfaces to as many subnets of their own networks)
+//   node --import tsx bench/profile-phase.ts sgrules 1000       (30 lists of a group's 1,000 rules)
+//   node --import tsx bench/profile-phase.ts routerports 50     (300 lists of a router's 50 interface ports)
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,9 +19,7 @@ for (const f of [dbFile, `${dbFile}-wal`, `${dbFile}-shm`]) fs.rmSync(f, { force
 process.env.NEUTRINO_DATABASE_URL ??= `sqlite:${dbFile}`;
 process.env.NEUTRINO_AUTH_STRATEGY = 'noauth';
 process.env.NEUTRINO_LOG_LEVEL = 'warn';
-process.env.NEUTRINO_QUOTAS_PORT ??= '-1';
-process.env.NEUTRINO_QUOTAS_NETWORK ??= '-1';
-process.env.NEUTRINO_QUOTAS_SUBNET ??= '-1';
+for (const q of ['PORT', 'NETWORK', 'SUBNET', 'ROUTER', 'SECURITY_GROUP_RULE']) process.env[`NEUTRINO_QUOTAS_${q}`] ??= '-1';
 const phase = process.argv[2] ?? 'create';
 const n = Number(process.argv[3] ?? 2000);
 const app = await createApp(loadConfig({}));
@@ -50,7 +50,16 @@ const routerWithSubnets = async () => {
 };
 const addIf = async () => { for (const id of ifSubnets) await call('PUT', `/v2.0/routers/${router}/add_router_interface`, { subnet_id: id }); };
 const removeIf = async () => { for (const id of ifSubnets) await call('PUT', `/v2.0/routers/${router}/remove_router_interface`, { subnet_id: id }); };
-const phases: Record<string, { setup: () => Promise<void>; run: () => Promise<void> }> = {
+// A security group with n rules, listed by group (the shared bench's sg_rules/list_rules_of_sg).
+let sg = '';
+const sgRules = async () => {
+  sg = (await call('POST', '/v2.0/security-groups', { security_group: { name: 'sg' } })).security_group.id;
+  for (let i = 0; i < n; i++) await call('POST', '/v2.0/security-group-rules', { security_group_rule: { security_group_id: sg, direction: 'ingress', ethertype: 'IPv4', protocol: 'tcp', port_range_min: 1000 + i, port_range_max: 1000 + i, remote_ip_prefix: '10.0.0.0/8' } });
+};
+const listRules = async () => { for (let i = 0; i < 30; i++) await call('GET', `/v2.0/security-group-rules?security_group_id=${sg}`); };
+// The router's interface ports listed by device_id (the shared bench's router/list_router_ports).
+const listRouterPorts = async () => { for (let i = 0; i < 300; i++) await call('GET', `/v2.0/ports?device_id=${router}`); };
+const phases: Record<string, { setup: () => Promise<void>; run: () => Promise<void>; ops?: number }> = {
   create: { setup: create, run: create },
   update: { setup: create, run: update },
   show: { setup: async () => { await create(); await show(); }, run: show },
@@ -59,6 +68,8 @@ const phases: Record<string, { setup: () => Promise<void>; run: () => Promise<vo
   netdelete: { setup: async () => { await netCreate(); await netDelete(); await netCreate(); }, run: netDelete },
   addif: { setup: async () => { await routerWithSubnets(); await addIf(); await removeIf(); }, run: addIf },
   removeif: { setup: async () => { await routerWithSubnets(); await addIf(); await removeIf(); await addIf(); }, run: removeIf },
+  sgrules: { setup: async () => { await sgRules(); await listRules(); }, run: listRules, ops: 30 },
+  routerports: { setup: async () => { await routerWithSubnets(); await addIf(); await listRouterPorts(); }, run: listRouterPorts, ops: 300 },
 };
 const list = async () => { for (let i = 0; i < 30; i++) await call('GET', '/v2.0/ports?limit=2000'); };
 if (phase === 'list') for (let i = 0; i < 20; i++) await call('POST', '/v2.0/ports', { ports: Array.from({ length: 100 }, () => ({ network_id: net.id })) });
@@ -75,6 +86,6 @@ const ms = performance.now() - t0;
 const cpu = process.cpuUsage(cpu0);
 const { profile } = await session.post('Profiler.stop');
 fs.writeFileSync(path.join(os.tmpdir(), `${phase}.cpuprofile`), JSON.stringify(profile));
-const ops = phase === 'list' ? 30 : n;
+const ops = phase === 'list' ? 30 : (phases[phase].ops ?? n);
 console.log(`${phase}: ${(ms / ops).toFixed(3)} ms/op, ${((cpu.user + cpu.system) / ops).toFixed(0)} µs CPU/op`);
 await app.close();
