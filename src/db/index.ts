@@ -8,7 +8,7 @@ import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { Kysely, PostgresDialect, SqliteAdapter, SqliteDialect, sql, type DialectAdapter, type Migration, type Transaction } from 'kysely';
 import { migrateToLatest } from './migrate.ts';
-import { PreparedQueries } from './prepared.ts';
+import { ARRAY_ROWS, PreparedQueries } from './prepared.ts';
 import { dbLockWait, dbTransactionRetries } from '../foundation/metrics.ts';
 
 // PostgreSQL returns int8/numeric as strings by default; our counts fit in a JS number.
@@ -120,8 +120,18 @@ function dialectOf(url: string): Dialect {
 }
 
 /**
+ * Whether selects marked with ARRAY_ROWS (PreparedQueries.arrays) answer their rows as
+ * arrays on this dialect. SQLite: better-sqlite3 builds a row array in about half the CPU
+ * of a row object (30 columns: ~4.5 against ~9 µs), which lists of thousands of rows feel.
+ * PostgreSQL's driver answers objects, as before.
+ */
+export const rowsAsArrays = (dialect: Dialect): boolean => dialect === 'sqlite';
+
+/**
  * Kysely prepares every query anew; better-sqlite3 statements can be reused, and the
  * API issues the same few hundred SQL texts over and over. A bounded cache by SQL text.
+ * A text marked ARRAY_ROWS gets a statement in raw mode (rows as arrays), its own since
+ * the mark is part of the text.
  */
 function cachePreparedStatements(sqlite: SQLite.Database): void {
   const cache = new Map<string, SQLite.Statement>();
@@ -130,6 +140,7 @@ function cachePreparedStatements(sqlite: SQLite.Database): void {
     let stmt = cache.get(source);
     if (!stmt) {
       stmt = prepare(source);
+      if (source.startsWith(ARRAY_ROWS)) stmt.raw(true);
       if (cache.size >= 1000) cache.clear();
       cache.set(source, stmt);
     }

@@ -16,6 +16,13 @@ interface Shape {
 }
 
 const MAX_SHAPES = 2000;
+
+/**
+ * Marks a select's SQL text for rows as arrays of the selected columns' values, in select
+ * order (index.ts: SQLite answers such a statement in better-sqlite3's raw mode). Only for
+ * dialects where rowsAsArrays holds; elsewhere the text would run unmarked.
+ */
+export const ARRAY_ROWS = '/* rows as arrays */ ';
 /** `in` lists longer than this are not kept as shapes (each length would be one). */
 export const MAX_PREPARED_LIST = 16;
 
@@ -36,10 +43,22 @@ export class PreparedQueries {
     return (await this.exec<R>(q, key, args, build)).rows;
   }
 
-  /** run() with the whole result (numAffectedRows of a write). */
-  async exec<R = Record<string, any>>(q: Tx, key: string | null, args: readonly unknown[], build: (q: Tx, arg: (i: number) => any) => Compilable<any>): Promise<QueryResult<R>> {
+  /**
+   * run() for a select of named columns whose rows are wanted as arrays of their values in
+   * select order (marked with ARRAY_ROWS): only where the dialect answers so (rowsAsArrays).
+   */
+  async arrays(q: Tx, key: string | null, args: readonly unknown[], build: (q: Tx, arg: (i: number) => any) => Compilable<any>): Promise<unknown[][]> {
+    return (await this.exec<unknown[]>(q, key, args, build, ARRAY_ROWS)).rows;
+  }
+
+  /** run() with the whole result (numAffectedRows of a write); prefix goes before the SQL text (ARRAY_ROWS). */
+  async exec<R = Record<string, any>>(q: Tx, key: string | null, args: readonly unknown[], build: (q: Tx, arg: (i: number) => any) => Compilable<any>, prefix = ''): Promise<QueryResult<R>> {
     // No key: a shape not worth keeping (a long `in` list), built with the arguments themselves.
-    if (key === null) return q.executeQuery<R>(build(q, (i) => args[i]).compile());
+    if (key === null) {
+      const compiled = build(q, (i) => args[i]).compile();
+      return q.executeQuery<R>(prefix ? CompiledQuery.raw(prefix + compiled.sql, [...compiled.parameters]) : compiled);
+    }
+    key = prefix + key;
     let shape = this.shapes.get(key);
     if (!shape) {
       const marks = args.map((_, i) => `\u0000arg${i}\u0000`);
@@ -49,7 +68,7 @@ export class PreparedQueries {
         if (i < 0) throw new Error(`prepared query ${key}: parameter ${String(p)} is not one of its arguments`);
         return i;
       });
-      shape = { sql: compiled.sql, slots };
+      shape = { sql: prefix + compiled.sql, slots };
       if (this.shapes.size >= MAX_SHAPES) this.shapes.clear();
       this.shapes.set(key, shape);
     }

@@ -1,7 +1,7 @@
 // Generic SQL mapping between a resource's API form (attribute names, JS values) and its
 // table rows, and the list query (filters, tags, sorting, markers) built from definitions.
 import { sql, type SelectQueryBuilder } from 'kysely';
-import type { Dialect, Tx } from '../db/index.ts';
+import { rowsAsArrays, type Dialect, type Tx } from '../db/index.ts';
 import { MAX_PREPARED_LIST, PreparedQueries } from '../db/prepared.ts';
 import type { Resource } from './registry.ts';
 import { columnOf, storageOf, type AttributeDef } from './definitions.ts';
@@ -67,11 +67,16 @@ function fromDb(def: AttributeDef, value: unknown): unknown {
   return value;
 }
 
-type RowMapper = (row: Record<string, unknown>, conv: typeof fromDb, stored: [string, AttributeDef, string][]) => Item;
+type RowMapper<R> = (row: R, conv: typeof fromDb, stored: [string, AttributeDef, string][]) => Item;
 
 export class Repository {
   readonly stored: [string, AttributeDef, string][];
-  private readonly rowMapper: RowMapper;
+  /** The columns an item is made of (fromRow reads), in the order of selectColumns. */
+  readonly columns: string[];
+  private readonly rowMapper: RowMapper<Record<string, unknown>>;
+  private readonly arrayMapper: RowMapper<unknown[]>;
+  /** Whether selects of this.columns answer rows as arrays here (db: rowsAsArrays). */
+  private readonly arrays: boolean;
   /** The statements every request runs on this table, compiled once per shape (db/prepared.ts). */
   readonly prepared = new PreparedQueries();
 
@@ -80,14 +85,35 @@ export class Repository {
     readonly dialect: Dialect,
   ) {
     this.stored = storedAttributes(resource);
-    this.rowMapper = this.compileRowMapper();
+    this.columns = [...new Set([...this.stored.map(([, , column]) => column), ...(resource.hasProject ? ['project_id'] : [])])];
+    this.rowMapper = this.compileRowMapper((column) => `row[${JSON.stringify(column)}]`);
+    this.arrayMapper = this.compileRowMapper((column) => `row[${this.columns.indexOf(column)}]`);
+    this.arrays = rowsAsArrays(dialect);
+  }
+
+  /** The columns of this.columns as a select list (qualified by the table, for joins). */
+  get selectColumns(): string[] {
+    return this.columns.map((c) => `${this.table}.${c}`);
+  }
+
+  /**
+   * Runs a select of selectColumns (build(q, arg) as for PreparedQueries.run) and answers
+   * its rows as items: from row arrays where the dialect answers those (cheaper for SQLite
+   * to build), else from row objects.
+   */
+  async selectItems(q: Tx, key: string | null, args: readonly unknown[], build: (q: Tx, arg: (i: number) => any) => Query): Promise<Item[]> {
+    if (!this.arrays) return (await this.prepared.run(q, key, args, build)).map((row) => this.rowMapper(row, fromDb, this.stored));
+    const rows = await this.prepared.arrays(q, key, args, build);
+    const items = new Array<Item>(rows.length);
+    for (let i = 0; i < rows.length; i++) items[i] = this.arrayMapper(rows[i], fromDb, this.stored);
+    return items;
   }
 
   get table(): string {
     return this.resource.table;
   }
 
-  /** A table row → the resource in its API form (stored attributes only). */
+  /** A table row (object) → the resource in its API form (stored attributes only). */
   fromRow(row: Record<string, unknown>): Item {
     return this.rowMapper(row, fromDb, this.stored);
   }
@@ -95,16 +121,17 @@ export class Repository {
   /**
    * fromRow as one function compiled from the definition: builds every item with one
    * object literal (one hidden class, no per-attribute loop), which keeps lists of
-   * thousands of rows cheap. Names are JSON-quoted, so any attribute name is safe.
+   * thousands of rows cheap. value(column) is the expression reading a column from `row`
+   * (by name from an object, by position from an array); names are JSON-quoted, so any
+   * attribute name is safe.
    */
-  private compileRowMapper(): RowMapper {
+  private compileRowMapper<R>(value: (column: string) => string): RowMapper<R> {
     const fields = this.stored.map(([name, def, column], i) => {
-      const value = `row[${JSON.stringify(column)}]`;
-      const kind = storageOf(def) === 'json' || def.type === 'boolean' ? `conv(stored[${i}][1], ${value})` : `(${value} ?? null)`;
+      const kind = storageOf(def) === 'json' || def.type === 'boolean' ? `conv(stored[${i}][1], ${value(column)})` : `(${value(column)} ?? null)`;
       return `${JSON.stringify(name)}: ${kind}`;
     });
-    if (this.resource.hasProject) fields.push(`tenant_id: row.project_id ?? null`);
-    return new Function('row', 'conv', 'stored', `return { ${fields.join(', ')} };`) as RowMapper;
+    if (this.resource.hasProject) fields.push(`tenant_id: ${value('project_id')} ?? null`);
+    return new Function('row', 'conv', 'stored', `return { ${fields.join(', ')} };`) as RowMapper<R>;
   }
 
   /** The stored attributes of item as table columns (only those present in item). */
@@ -130,8 +157,8 @@ export class Repository {
   }
 
   async findById(trx: Tx, id: string): Promise<Item | undefined> {
-    const [row] = await this.prepared.run(trx, 'byId', [id], (q, arg) => q.selectFrom(this.table).selectAll().where('id', '=', arg(0)));
-    return row ? this.fromRow(row) : undefined;
+    const [item] = await this.selectItems(trx, 'byId', [id], (q, arg) => q.selectFrom(this.table).select(this.selectColumns).where('id', '=', arg(0)));
+    return item;
   }
 
   /** Rows where each given column equals the value (an array means any of). */
@@ -153,8 +180,8 @@ export class Repository {
     }
     const key = conditions.some((c) => c.values.length > MAX_PREPARED_LIST) ? null : `where:${conditions.map((c) => `${c.column} ${c.form}`).join(',')}`;
     const args = conditions.flatMap((c) => c.values);
-    const rows = await this.prepared.run(trx, key, args, (q, arg) => {
-      let query: Query = q.selectFrom(this.table).selectAll();
+    return this.selectItems(trx, key, args, (q, arg) => {
+      let query: Query = q.selectFrom(this.table).select(this.selectColumns);
       let n = 0;
       for (const c of conditions) {
         if (c.form === 'null') query = query.where(c.column, 'is', null);
@@ -163,7 +190,6 @@ export class Repository {
       }
       return query;
     });
-    return rows.map((r) => this.fromRow(r));
   }
 
   async deleteById(trx: Tx, id: string): Promise<void> {

@@ -212,7 +212,7 @@ export class ResourceService {
   async list(ctx: RequestContext, query: ListQuery): Promise<Item[]> {
     const db = this.app.database.db;
     const table = this.resource.table;
-    let q: Query = db.selectFrom(table).selectAll(table);
+    let q: Query = db.selectFrom(table).select(this.repo.selectColumns);
     // Like Neutron's queries, admins and advanced services (advsvc) are not scoped to a project.
     if (!this.isPrivileged(ctx)) q = this.scope(ctx, q);
     // Custom and hook filters win over plain column ones (`shared` as the caller sees it).
@@ -229,8 +229,8 @@ export class ResourceService {
     q = this.repo.applyTagFilters(q, query.tags);
     q = await this.repo.applyOrderAndMarker(db, q, query);
     if (query.limit) q = q.limit(query.limit);
-    const rows = await q.execute();
-    let items = rows.map((r) => this.repo.fromRow(r));
+    const built = q;
+    let items = await this.repo.selectItems(db, null, [], () => built);
     if (query.pageReverse) items.reverse();
     const parents: ParentTargets = new Map();
     let targets = await this.targetBatch(db, ctx, items, false, parents);
