@@ -6,6 +6,7 @@
 //   node --import tsx bench/profile-phase.ts addif|removeif 500   (router interfaces to as many subnets of their own networks)
 //   node --import tsx bench/profile-phase.ts sgrules 1000       (30 lists of a group's 1,000 rules)
 //   node --import tsx bench/profile-phase.ts routerports 50     (300 lists of a router's 50 interface ports)
+//   HEAP=1 node --import tsx bench/profile-phase.ts netcreate 500   (bytes allocated per op, by function)
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -74,18 +75,42 @@ const phases: Record<string, { setup: () => Promise<void>; run: () => Promise<vo
 const list = async () => { for (let i = 0; i < 30; i++) await call('GET', '/v2.0/ports?limit=2000'); };
 if (phase === 'list') for (let i = 0; i < 20; i++) await call('POST', '/v2.0/ports', { ports: Array.from({ length: 100 }, () => ({ network_id: net.id })) });
 else await phases[phase].setup(); // warm up (and the objects to update or delete)
+// HEAP=1: a sampling heap profile (bytes allocated, by function) instead, to $TMPDIR/<phase>.heapprofile.
+const heap = process.env.HEAP === '1';
 const session = new Session();
 session.connect();
-await session.post('Profiler.enable');
-await session.post('Profiler.setSamplingInterval', { interval: 200 });
-await session.post('Profiler.start');
+if (heap) {
+  await session.post('HeapProfiler.enable');
+  // Keep the samples of objects collected since: what a phase allocates, not what it keeps.
+  await session.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+} else {
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 200 });
+  await session.post('Profiler.start');
+}
 const t0 = performance.now();
 const cpu0 = process.cpuUsage();
 await (phase === 'list' ? list() : phases[phase].run());
 const ms = performance.now() - t0;
 const cpu = process.cpuUsage(cpu0);
-const { profile } = await session.post('Profiler.stop');
-fs.writeFileSync(path.join(os.tmpdir(), `${phase}.cpuprofile`), JSON.stringify(profile));
 const ops = phase === 'list' ? 30 : (phases[phase].ops ?? n);
+if (heap) {
+  const { profile } = await session.post('HeapProfiler.stopSampling');
+  fs.writeFileSync(path.join(os.tmpdir(), `${phase}.heapprofile`), JSON.stringify(profile));
+  // Total bytes sampled per operation, and the functions allocating most (self).
+  const self = new Map<string, number>();
+  const walk = (node: any) => {
+    const key = `${node.callFrame.functionName || '(anon)'} ${node.callFrame.url.replace(/^.*\/(node_modules|src)\//, '$1/')}:${node.callFrame.lineNumber + 1}`;
+    self.set(key, (self.get(key) ?? 0) + node.selfSize);
+    for (const c of node.children) walk(c);
+  };
+  walk(profile.head);
+  const total = [...self.values()].reduce((a, b) => a + b, 0);
+  console.log(`${phase}: ${(total / ops / 1024).toFixed(1)} KiB allocated/op (sampled)`);
+  for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.TOP ?? 30))) console.log(`${(v / ops / 1024).toFixed(2).padStart(8)} KiB  ${k}`);
+} else {
+  const { profile } = await session.post('Profiler.stop');
+  fs.writeFileSync(path.join(os.tmpdir(), `${phase}.cpuprofile`), JSON.stringify(profile));
+}
 console.log(`${phase}: ${(ms / ops).toFixed(3)} ms/op, ${((cpu.user + cpu.system) / ops).toFixed(0)} µs CPU/op`);
 await app.close();

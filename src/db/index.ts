@@ -8,7 +8,7 @@ import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { Kysely, PostgresDialect, SqliteAdapter, SqliteDialect, sql, type DialectAdapter, type Migration, type Transaction } from 'kysely';
 import { migrateToLatest } from './migrate.ts';
-import { ARRAY_ROWS, PreparedQueries } from './prepared.ts';
+import { ARRAY_ROWS, directSqlite, PreparedQueries, type SqliteHandle } from './prepared.ts';
 import { dbLockWait, dbTransactionRetries } from '../foundation/metrics.ts';
 
 // PostgreSQL returns int8/numeric as strings by default; our counts fit in a JS number.
@@ -31,6 +31,8 @@ export class Database {
   constructor(
     readonly db: Db,
     readonly dialect: Dialect,
+    /** SQLite: the connection, on which a running transaction's prepared statements run directly (prepared.ts). */
+    private readonly sqlite?: SqliteHandle,
   ) {}
 
   /**
@@ -41,7 +43,15 @@ export class Database {
   async transaction<T>(fn: (trx: Transaction<any>) => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.db.transaction().execute(fn);
+        return await this.db.transaction().execute(async (trx) => {
+          if (!this.sqlite) return fn(trx);
+          directSqlite.set(trx, this.sqlite);
+          try {
+            return await fn(trx);
+          } finally {
+            directSqlite.delete(trx);
+          }
+        });
       } catch (err) {
         if (attempt < 8 && isRetryable(err)) {
           dbTransactionRetries.inc({ dialect: this.dialect, reason: retryReason(err) });
@@ -172,6 +182,7 @@ class NeutrinoSqliteDialect extends SqliteDialect {
 export async function openDatabase(url: string, options: { poolSize?: number; migrate?: boolean; migrations?: Record<string, Migration> } = {}): Promise<Database> {
   const dialect = dialectOf(url);
   let db: Db | undefined;
+  let handle: SqliteHandle | undefined;
   try {
     if (dialect === 'sqlite') {
       const file = sqliteFile(url);
@@ -182,6 +193,7 @@ export async function openDatabase(url: string, options: { poolSize?: number; mi
       sqlite.pragma('foreign_keys = ON');
       sqlite.pragma('busy_timeout = 10000');
       cachePreparedStatements(sqlite);
+      handle = sqlite;
       db = new Kysely({ dialect: new NeutrinoSqliteDialect({ database: sqlite }) });
     } else {
       const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
@@ -194,7 +206,7 @@ export async function openDatabase(url: string, options: { poolSize?: number; mi
       pool.on('connect', (client) => client.on('error', () => {}));
       db = new Kysely({ dialect: new PostgresDialect({ pool }) });
     }
-    const database = new Database(db, dialect);
+    const database = new Database(db, dialect, handle);
     database.migrations = options.migrations;
     if (options.migrations && options.migrate !== false) await migrateToLatest(database, options.migrations);
     return database;

@@ -16,6 +16,7 @@ import pg from 'pg';
 import { CompiledQuery, sql, type Selectable } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database, Tx } from '../db/index.ts';
+import { executeCompiled } from '../db/prepared.ts';
 import { PendingChanges, type Before, type ChangeKind } from './pending.ts';
 import { Wakeup } from './wakeup.ts';
 import { feedTables, type ChangesTable } from './schema.ts';
@@ -217,7 +218,10 @@ export class ChangeFeed {
       // The notification is delivered when (and only if) the transaction commits.
       await sql`select pg_advisory_xact_lock(hashtextextended(${FEED_LOCK}, 0)), pg_notify(${NOTIFY_CHANNEL}, '')`.execute(trx);
     }
-    for (let i = 0; i < rows.length; i += INSERT_CHUNK) await trx.executeQuery(this.insertQuery(rows.slice(i, i + INSERT_CHUNK)));
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+      const insert = this.insertQuery(rows.slice(i, i + INSERT_CHUNK));
+      await executeCompiled(trx, insert.sql, insert.parameters);
+    }
     return true;
   }
 

@@ -7,9 +7,10 @@
 // `neutrino wiring` prints the whole graph as it runs.
 //
 // A veto throws a NeutronError: the whole request fails and changes nothing.
-import { CompiledQuery, sql } from 'kysely';
+import { sql } from 'kysely';
 import type { RequestContext } from '../foundation/context.ts';
 import type { Tx } from '../db/index.ts';
+import { executeCompiled } from '../db/prepared.ts';
 import type { ServiceLookup } from './lookup.ts';
 import type { Operation, RenderOptions } from './operation.ts';
 import type { Item, Query } from './repository.ts';
@@ -146,7 +147,7 @@ export class WiringGraph {
       this.probes.set(key, probe);
     }
     if (!probe) return undefined;
-    const { rows } = await trx.executeQuery<Record<string, unknown>>(CompiledQuery.raw(probe.text, new Array(probe.params).fill(id)));
+    const { rows } = await executeCompiled<Record<string, unknown>>(trx, probe.text, new Array(probe.params).fill(id));
     const row = rows[0] ?? {};
     const found = (g: number) => { const v = row[`g${g}`]; return v === true || v === 1 || v === '1'; }; // SQLite 0/1, PostgreSQL booleans
     return probe.of.map((guards) => !guards || guards.some(found));
