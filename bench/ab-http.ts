@@ -6,22 +6,23 @@
 // shared machine), and their ratios B/A.
 //   node --import tsx bench/ab-http.ts <rootA> <rootB> [runs=3]
 //   SCENARIOS=port_create_seq,port_delete N=500 node --import tsx bench/ab-http.ts …
+//   DB=postgres node --import tsx bench/ab-http.ts …   each run on a fresh PostgreSQL database
+//                                                       (127.0.0.1:5432) instead of SQLite
 import { spawn } from 'node:child_process';
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort, waitUp } from '../test/helpers/process.ts';
+import { freshDatabase, type TestDialect } from '../test/helpers/server.ts';
 
 const [a, b] = [path.resolve(process.argv[2]), path.resolve(process.argv[3])];
 const runs = Number(process.argv[4] ?? 3);
 const script = process.env.NEUTRON_BENCH ?? '/work/shared/bench/neutron-bench.mjs';
+const dialect = (process.env.DB ?? 'sqlite') as TestDialect;
 
 async function once(root: string): Promise<Record<string, { ops: number; cpu: number }>> {
-  const dbFile = path.join(os.tmpdir(), `neutrino-abhttp-${process.pid}.db`);
-  const clean = () => { for (const f of [dbFile, `${dbFile}-wal`, `${dbFile}-shm`]) fs.rmSync(f, { force: true }); };
-  clean();
+  const db = await freshDatabase(dialect);
   const port = await freePort();
-  const env: NodeJS.ProcessEnv = { ...process.env, NEUTRINO_API_PORT: String(port), NEUTRINO_DATABASE_URL: `sqlite:${dbFile}`, NEUTRINO_AUTH_STRATEGY: 'noauth', NEUTRINO_LOG_LEVEL: 'warn' };
+  const env: NodeJS.ProcessEnv = { ...process.env, NEUTRINO_API_PORT: String(port), NEUTRINO_DATABASE_URL: db.url, NEUTRINO_AUTH_STRATEGY: 'noauth', NEUTRINO_LOG_LEVEL: 'warn' };
   for (const q of ['NETWORK', 'SUBNET', 'PORT', 'ROUTER', 'SECURITY_GROUP', 'SECURITY_GROUP_RULE']) env[`NEUTRINO_QUOTAS_${q}`] = '-1';
   const server = spawn(process.execPath, ['--max-semi-space-size=1', 'dist/cli/main.js', 'serve'], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
   try {
@@ -47,7 +48,7 @@ async function once(root: string): Promise<Record<string, { ops: number; cpu: nu
   } finally {
     server.kill('SIGTERM');
     await new Promise((r) => server.once('exit', r));
-    clean();
+    await db.drop();
   }
 }
 
@@ -66,4 +67,4 @@ for (const k of Object.keys(results.A[0])) {
   const ca = median(results.A.map((x) => x[k]?.cpu)), cb = median(results.B.map((x) => x[k]?.cpu));
   console.log(`| ${k} | ${oa} | ${ob} | ${(ob / oa).toFixed(2)} | ${ca} | ${cb} | ${(cb / ca).toFixed(2)} |`);
 }
-console.log(`\nmedians of ${runs} interleaved runs each; A = ${a}, B = ${b}; load average at the end ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+console.log(`\nmedians of ${runs} interleaved runs each; A = ${a}, B = ${b}; ${dialect}; load average at the end ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);

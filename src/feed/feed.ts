@@ -4,12 +4,18 @@
 //
 // - While a transaction runs, services record changes in memory (record(); collapsed per
 //   object, see pending.ts). At its end, inside the transaction, flush() reads each changed
-//   object's revision/project/host and writes one multi-row insert. On PostgreSQL it first
-//   takes a transaction-scoped advisory lock dedicated to the feed, so across API servers
-//   cursors are drawn in commit order: a reader of `cursor > X` never sees a later cursor
-//   before an earlier one commits. SQLite serializes transactions anyway.
-// - Wake-ups: in-process after commit (committed()), PostgreSQL NOTIFY (sent by the
-//   transaction, delivered on commit) to every server LISTENing, and a slow poll.
+//   object's revision/project/host and writes one multi-row insert. SQLite serializes
+//   transactions, so cursors become visible in order.
+// - On PostgreSQL, writers of several API servers commit concurrently, so a cursor can
+//   become visible before a smaller one does. Writers take a transaction-scoped advisory
+//   lock dedicated to the feed in SHARED mode before drawing cursors (writers never wait for
+//   each other); a reader first takes it EXCLUSIVELY for one statement (safeHead): that waits
+//   for every writer holding a cursor, so every cursor up to the newest it then sees is
+//   final, and it reads only up to there. (An exclusive writer lock held through commit
+//   made every write transaction of the database wait for the previous one's commit.)
+// - Wake-ups: in-process after commit (committed()), PostgreSQL NOTIFY to every server
+//   LISTENing (sent after commit, coalesced: a NOTIFY inside the transaction would hold
+//   PostgreSQL's notification queue lock through the commit), and a slow poll.
 // - Retention: compact() deletes rows older than retention_seconds or more than max_rows
 //   cursors behind the head, and records the horizon; a reader behind it must relist.
 import pg from 'pg';
@@ -214,9 +220,8 @@ export class ChangeFeed {
     }
     if (rows.length === 0) return false;
     if (this.database.dialect === 'postgres') {
-      // Held until commit: the next writer draws its cursors only after these are visible.
-      // The notification is delivered when (and only if) the transaction commits.
-      await sql`select pg_advisory_xact_lock(hashtextextended(${FEED_LOCK}, 0)), pg_notify(${NOTIFY_CHANNEL}, '')`.execute(trx);
+      // Held (shared) until commit, taken before the cursors are drawn: safeHead waits for it.
+      await sql`select pg_advisory_xact_lock_shared(hashtextextended(${FEED_LOCK}, 0))`.execute(trx);
     }
     for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
       const insert = this.insertQuery(rows.slice(i, i + INSERT_CHUNK));
@@ -253,18 +258,59 @@ export class ChangeFeed {
     return CompiledQuery.raw(text, params);
   }
 
-  /** Called after a transaction that wrote changes committed: wakes this server's watchers. */
+  /** Called after a transaction that wrote changes committed: wakes this server's watchers and the other servers'. */
   committed(): void {
     this.wakeup.wake();
+    if (this.database.dialect === 'postgres') this.notifyServers();
+  }
+
+  private notifying = false;
+  private notifyAgain = false;
+
+  /** One NOTIFY at a time; commits meanwhile are covered by one more, sent after it. */
+  private notifyServers(): void {
+    if (this.stopped) return;
+    if (this.notifying) {
+      this.notifyAgain = true;
+      return;
+    }
+    this.notifying = true;
+    sql`select pg_notify(${NOTIFY_CHANNEL}, '')`
+      .execute(this.database.db)
+      .catch((err) => this.log.warn({ err }, 'change feed NOTIFY failed; other servers see the change at their next poll'))
+      .finally(() => {
+        this.notifying = false;
+        if (this.notifyAgain && !this.stopped) {
+          this.notifyAgain = false;
+          this.notifyServers();
+        }
+      });
   }
 
   // ------------------------------------------------------------------ reading
 
   /** The newest cursor (0 for an empty feed that was never compacted). */
-  async head(q: Tx = this.database.db): Promise<number> {
+  async head(): Promise<number> {
+    return (await this.safeHead()) || (await this.horizon());
+  }
+
+  /** The newest cursor written (some below it may still be uncommitted on PostgreSQL; see safeHead). */
+  private async newest(q: Tx): Promise<number> {
     const row = await feedTables(q).selectFrom('changes').select((eb) => eb.fn.max('cursor').as('c')).executeTakeFirst();
-    const max = row?.c == null ? 0 : Number(row.c);
-    return max || (await this.horizon(q));
+    return row?.c == null ? 0 : Number(row.c);
+  }
+
+  /**
+   * The newest cursor below which nothing can still appear. On PostgreSQL, one statement
+   * takes the feed lock exclusively (and releases it at its end): every writer that had drawn
+   * a cursor up to the newest one seen has then committed or rolled back, so a read that
+   * starts afterwards sees all of them. Not inside a transaction: the lock would be held.
+   */
+  private async safeHead(): Promise<number> {
+    const db = this.database.db;
+    if (this.database.dialect !== 'postgres') return this.newest(db);
+    const { rows } = await sql<{ c: string | null }>`select pg_advisory_xact_lock(hashtextextended(${FEED_LOCK}, 0))::text as l, (select max(${sql.ref('cursor')}) from changes) as c`.execute(db);
+    return rows[0]?.c == null ? 0 : Number(rows[0].c);
   }
 
   /** Cursors at or below the horizon may have been compacted away. */
@@ -277,8 +323,11 @@ export class ChangeFeed {
    * The changes after cursor since (oldest first, at most filter.limit). Throws
    * ResyncRequired when changes after since may have been compacted away.
    */
-  async read(since: number, filter: ReadFilter, q: Tx = this.database.db): Promise<ChangeRow[]> {
+  async read(since: number, filter: ReadFilter): Promise<ChangeRow[]> {
+    const q = this.database.db;
+    const upTo = this.database.dialect === 'postgres' ? await this.safeHead() : Infinity;
     let query = feedTables(q).selectFrom('changes').selectAll().where('cursor', '>', since);
+    if (upTo !== Infinity) query = query.where('cursor', '<=', upTo);
     if (filter.resources) query = query.where('resource', 'in', filter.resources);
     if (filter.host !== undefined) {
       const host = filter.host;
@@ -302,7 +351,7 @@ export class ChangeFeed {
     const cutoff = new Date(nowMs - retention_seconds * 1000).toISOString();
     const horizon = await this.database.transaction(async (trx) => {
       const horizon = await this.horizon(trx);
-      const head = await this.head(trx);
+      const head = (await this.newest(trx)) || horizon;
       const feed = feedTables(trx);
       const old = await feed.selectFrom('changes').select((eb) => eb.fn.max('cursor').as('c')).where('created_at', '<', cutoff).executeTakeFirst();
       const through = Math.max(old?.c == null ? 0 : Number(old.c), max_rows > 0 ? head - max_rows : 0);

@@ -291,3 +291,47 @@ for (const dialect of dialects()) {
     });
   });
 }
+
+if (dialects().includes('postgres')) {
+  describe('change feed: concurrent writers on PostgreSQL', () => {
+    let t: TestServer;
+    before(async () => {
+      t = await startTestServer('postgres');
+    });
+    after(async () => t?.close());
+
+    it('holds readers at a cursor drawn but not yet committed, then delivers both in cursor order', async () => {
+      const app = t.service.app;
+      const start = await app.feed.head();
+      // Writer A draws a cursor (its feed row is inserted) and stays open; writer B commits after it.
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      let drawn!: () => void;
+      const aDrew = new Promise<void>((r) => (drawn = r));
+      const writerA = app.database.transaction(async (trx) => {
+        app.feed.begin(trx);
+        app.feed.record(trx, 'networks', 'net-held-open', 'updated', undefined, { revision: 7, projectId: 'p', host: null });
+        await app.feed.flush(trx);
+        drawn();
+        await gate;
+      });
+      await aDrew;
+      const b = (await t.admin.post('/v2.0/networks', { network: { name: 'committed-after-a' } })).body.network;
+      // B's cursor is above A's and already committed: a reader must not see it before A's.
+      let settled = false;
+      const reading = app.feed.read(start, { resources: ['networks'], limit: 100 }).finally(() => (settled = true));
+      const head = app.feed.head();
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(settled, false, 'the read waits for the writer holding a smaller cursor');
+      release();
+      await writerA;
+      const rows = await reading;
+      assert.deepEqual(
+        rows.map((r) => r.resource_id),
+        ['net-held-open', b.id],
+      );
+      assert.ok(rows[0].cursor < rows[1].cursor);
+      assert.equal(await head, rows[1].cursor, 'the head is given once every smaller cursor is final');
+    });
+  });
+}
