@@ -3,6 +3,7 @@
 import { sql, type SelectQueryBuilder } from 'kysely';
 import { rowsAsArrays, type Dialect, type Tx } from '../db/index.ts';
 import { MAX_PREPARED_LIST, PreparedQueries } from '../db/prepared.ts';
+import { dbLockWait } from '../foundation/metrics.ts';
 import type { Resource } from './registry.ts';
 import { columnOf, storageOf, type AttributeDef } from './definitions.ts';
 import { badRequest } from '../foundation/errors.ts';
@@ -158,6 +159,19 @@ export class Repository {
 
   async findById(trx: Tx, id: string): Promise<Item | undefined> {
     const [item] = await this.selectItems(trx, 'byId', [id], (q, arg) => q.selectFrom(this.table).select(this.selectColumns).where('id', '=', arg(0)));
+    return item;
+  }
+
+  /**
+   * findById holding the row for the rest of the transaction: on PostgreSQL one
+   * `select … for update` (the lock and the read in one round trip); SQLite serializes
+   * transactions, so a plain read.
+   */
+  async findByIdForUpdate(trx: Tx, id: string): Promise<Item | undefined> {
+    if (this.dialect !== 'postgres') return this.findById(trx, id);
+    const start = performance.now();
+    const [item] = await this.selectItems(trx, 'byIdForUpdate', [id], (q, arg) => q.selectFrom(this.table).select(this.selectColumns).where('id', '=', arg(0)).forUpdate());
+    dbLockWait.observe({ dialect: this.dialect, kind: 'row' }, (performance.now() - start) / 1000); // the wait and the read
     return item;
   }
 

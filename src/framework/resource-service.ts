@@ -260,9 +260,9 @@ export class ResourceService {
     return item;
   }
 
-  /** The item in stored form, or 404 when it does not exist or ctx may not see it. */
-  async getVisible(trx: Tx, ctx: RequestContext, id: string): Promise<Item> {
-    const item = await this.repo.findById(trx, id);
+  /** The item in stored form, or 404 when it does not exist or ctx may not see it; forUpdate: its row held until the transaction ends. */
+  async getVisible(trx: Tx, ctx: RequestContext, id: string, forUpdate = false): Promise<Item> {
+    const item = forUpdate ? await this.repo.findByIdForUpdate(trx, id) : await this.repo.findById(trx, id);
     if (!item || (!ctx.isAdmin && !(await this.canSee(trx, ctx, [item]))[0])) throw this.notFound(id);
     return item;
   }
@@ -278,9 +278,9 @@ export class ResourceService {
     if (!item || item[parent.column] !== parentId) throw this.notFound(id);
   }
 
-  /** The item in stored form, or 404; no visibility check (for services' internal use). */
-  async get(trx: Tx, id: string): Promise<Item> {
-    const item = await this.repo.findById(trx, id);
+  /** The item in stored form, or 404; no visibility check (for services' internal use); forUpdate: as getVisible. */
+  async get(trx: Tx, id: string, forUpdate = false): Promise<Item> {
+    const item = forUpdate ? await this.repo.findByIdForUpdate(trx, id) : await this.repo.findById(trx, id);
     if (!item) throw this.notFound(id);
     return item;
   }
@@ -487,8 +487,8 @@ export class ResourceService {
    * as it would become), 412 on revision mismatch.
    */
   protected async loadForChange(trx: Tx, ctx: RequestContext, id: string, verb: 'update' | 'delete', ifMatch?: number[], internal = false, changes: Item = {}, parents?: ParentTargets): Promise<Item> {
-    await this.app.database.lock(trx, this.resource.table, 'id', id);
-    const current = internal ? await this.get(trx, id) : await this.getVisible(trx, ctx, id);
+    // The row is held (PostgreSQL) from the read on: concurrent changes of it queue here.
+    const current = internal ? await this.get(trx, id, true) : await this.getVisible(trx, ctx, id, true);
     if (!internal) {
       const [target] = await this.policyTargets(trx, ctx, [current], false, parents);
       Object.assign(target, changes);
