@@ -7,12 +7,13 @@
 //   object's revision/project/host and writes one multi-row insert. SQLite serializes
 //   transactions, so cursors become visible in order.
 // - On PostgreSQL, writers of several API servers commit concurrently, so a cursor can
-//   become visible before a smaller one does. Writers take a transaction-scoped advisory
-//   lock dedicated to the feed in SHARED mode before drawing cursors (writers never wait for
-//   each other); a reader first takes it EXCLUSIVELY for one statement (safeHead): that waits
-//   for every writer holding a cursor, so every cursor up to the newest it then sees is
-//   final, and it reads only up to there. (An exclusive writer lock held through commit
-//   made every write transaction of the database wait for the previous one's commit.)
+//   become visible before a smaller one does. Drawing a cursor takes a transaction-scoped
+//   advisory lock dedicated to the feed in SHARED mode (the cursor column's default,
+//   migration 0110; writers never wait for each other); a reader first takes it EXCLUSIVELY
+//   for one statement (safeHead): that waits for every writer holding a cursor, so every
+//   cursor up to the newest it then sees is final, and it reads only up to there. (An
+//   exclusive writer lock held through commit made every write transaction of the database
+//   wait for the previous one's commit.)
 // - Wake-ups: in-process after commit (committed()), PostgreSQL NOTIFY to every server
 //   LISTENing (sent after commit, coalesced: a NOTIFY inside the transaction would hold
 //   PostgreSQL's notification queue lock through the commit), and a slow poll.
@@ -75,6 +76,7 @@ export class ResyncRequired extends Error {
 }
 
 const NOTIFY_CHANNEL = 'neutrino_changes';
+/** The feed's advisory lock (PostgreSQL): also named by migration 0110, which takes it when a cursor is drawn. */
 const FEED_LOCK = 'neutrino:changes';
 const INSERT_CHUNK = 500;
 const INSERT_COLUMNS = ['resource', 'resource_id', 'revision', 'project_id', 'kind', 'host', 'previous_host', 'created_at'] as const;
@@ -219,10 +221,8 @@ export class ChangeFeed {
       if (c.kind !== 'status' && TIMED_RESOURCES.has(c.resource)) this.rememberCommit(c.resource, c.id, now.revision, Date.parse(at));
     }
     if (rows.length === 0) return false;
-    if (this.database.dialect === 'postgres') {
-      // Held (shared) until commit, taken before the cursors are drawn: safeHead waits for it.
-      await sql`select pg_advisory_xact_lock_shared(hashtextextended(${FEED_LOCK}, 0))`.execute(trx);
-    }
+    // On PostgreSQL drawing a cursor takes the feed lock (shared) until commit: the cursor
+    // column's default, migration 0110. safeHead waits for it.
     for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
       const insert = this.insertQuery(rows.slice(i, i + INSERT_CHUNK));
       await executeCompiled(trx, insert.sql, insert.parameters);

@@ -1,7 +1,9 @@
 // The change feed's schema versions (merged with the features' and the identity's by app.ts).
 import type { Migration } from 'kysely';
 import * as m0060 from './0060_change_feed.ts';
+import * as m0110 from './0110_feed_cursor_takes_lock.ts';
 
 export const feedMigrations: Record<string, Migration> = {
   '0060_change_feed': m0060,
+  '0110_feed_cursor_takes_lock': m0110,
 };

@@ -1,0 +1,28 @@
+import fs from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { loadConfig } from '../src/config/index.ts';
+import { createApp } from '../src/app.ts';
+import { buildServer } from '../src/api/server.ts';
+import { freshDatabase } from '../test/helpers/server.ts';
+const db = await freshDatabase('postgres');
+process.env.NEUTRINO_DATABASE_URL = db.url; process.env.NEUTRINO_AUTH_STRATEGY = 'noauth'; process.env.NEUTRINO_LOG_LEVEL = 'warn'; process.env.NEUTRINO_QUOTAS_PORT = '-1';
+const app = await createApp(loadConfig({}));
+const server = buildServer(app);
+const h = { 'content-type': 'application/json', 'x-project-id': 'p', 'x-roles': 'admin' };
+const call = async (method: string, url: string, body?: unknown) => {
+  const r = await server.inject({ method: method as any, url, headers: h, payload: body === undefined ? undefined : JSON.stringify(body) });
+  if (r.statusCode >= 300) throw new Error(r.body); return r.body;
+};
+const net = JSON.parse(await call('POST', '/v2.0/networks', { network: { name: 'x' } })).network;
+await call('POST', '/v2.0/subnets', { subnet: { network_id: net.id, ip_version: 4, cidr: '10.0.0.0/16' } });
+for (let i = 0; i < 20; i++) await call('POST', '/v2.0/ports', { ports: Array.from({ length: 100 }, () => ({ network_id: net.id })) });
+const ids = JSON.parse(await call('GET', '/v2.0/ports?fields=id')).ports.map((p: any) => p.id); for (let i = 0; i < 200; i++) await call('PUT', '/v2.0/ports/' + ids[i], { port: { name: 'w' } });
+const session = new Session(); session.connect();
+await session.post('Profiler.enable'); await session.post('Profiler.setSamplingInterval', { interval: 200 }); await session.post('Profiler.start');
+const c0 = process.cpuUsage(); const t0 = performance.now();
+for (let i = 0; i < 1500; i++) await call('PUT', '/v2.0/ports/' + ids[i], { port: { name: 'u' + i } });
+const cpu = process.cpuUsage(c0);
+console.log(`pg list: ${((performance.now() - t0) / 1500).toFixed(3)} ms/op ${((cpu.user + cpu.system) / 1500).toFixed(0)} µs CPU/op`);
+const { profile } = await session.post('Profiler.stop');
+fs.writeFileSync('/tmp/pgupdate.cpuprofile', JSON.stringify(profile));
+await app.close(); await db.drop();
