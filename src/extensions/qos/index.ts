@@ -18,6 +18,7 @@ import { qosRuleTypeDetails } from './definitions/qos-rule-type-details.ts';
 import { qosRuleTypeFilter } from './definitions/qos-rule-type-filter.ts';
 import { qosRulesAlias } from './definitions/qos-rules-alias.ts';
 import * as m0070 from './migrations/0070_qos.ts';
+import * as m0102 from './migrations/0102_qos_policy_partial_indexes.ts';
 import { qosRules } from './policy.ts';
 import { QosPolicyService } from './policy-service.ts';
 import { QosRuleService } from './rule-service.ts';
@@ -45,7 +46,7 @@ export default defineFeature({
     portResourceRequest,
     portResourceRequestGroups,
   ],
-  migrations: { '0070_qos': m0070 },
+  migrations: { '0070_qos': m0070, '0102_qos_policy_partial_indexes': m0102 },
   policy: qosRules,
   services: (deps) => ({
     qosPolicies: new QosPolicyService(deps),

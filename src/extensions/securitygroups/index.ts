@@ -4,6 +4,7 @@ import { defineFeature } from '../../framework/feature.ts';
 import * as m0040 from './migrations/0040_security_groups.ts';
 import * as m0041 from './migrations/0041_default_security_group_rules.ts';
 import * as m0042 from './migrations/0042_shared_groups.ts';
+import * as m0103 from './migrations/0103_rule_remote_partial_indexes.ts';
 import { securityGroupRules } from './policy.ts';
 import { AddressGroupService } from './address-group-service.ts';
 import { DefaultRuleService } from './default-rule-service.ts';
@@ -27,7 +28,7 @@ export default defineFeature({
   name: 'securitygroups',
   after: ['network', 'port', 'rbac'],
   extensions: [securityGroupExtension, statefulSecurityGroupExtension, securityGroupsNormalizedCidrExtension, securityGroupsRemoteAddressGroupExtension, portSecurityGroupsFilteringExtension, rbacSecurityGroupsExtension, securityGroupsSharedFilteringExtension, securityGroupsDefaultRulesExtension, securityGroupsRulesBelongsToDefaultSgExtension, addressGroupExtension, rbacAddressGroupExtension],
-  migrations: { '0040_security_groups': m0040, '0041_default_security_group_rules': m0041, '0042_shared_groups': m0042 },
+  migrations: { '0040_security_groups': m0040, '0041_default_security_group_rules': m0041, '0042_shared_groups': m0042, '0103_rule_remote_partial_indexes': m0103 },
   policy: securityGroupRules,
   // Rule rules read their group's fields as security_group:<attribute>.
   policyParents: [{ prefix: 'security_group', column: 'security_group_id', collection: 'security_groups' }],
