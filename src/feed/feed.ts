@@ -274,9 +274,14 @@ export class ChangeFeed {
       this.notifyAgain = true;
       return;
     }
+    // Sent on the LISTEN connection, whose commits do not wait for the WAL flush
+    // (synchronous_commit off, see listen()): a NOTIFY is a transaction with an id, and on a
+    // pool connection each would wait for a flush of its own, between the writers' flushes.
+    const client = this.listener;
+    if (!client) return; // not listening (yet, or reconnecting): the other servers poll
     this.notifying = true;
-    sql`select pg_notify(${NOTIFY_CHANNEL}, '')`
-      .execute(this.database.db)
+    client
+      .query(`select pg_notify('${NOTIFY_CHANNEL}', '')`)
       .catch((err) => this.log.warn({ err }, 'change feed NOTIFY failed; other servers see the change at their next poll'))
       .finally(() => {
         this.notifying = false;
@@ -401,6 +406,8 @@ export class ChangeFeed {
     client.on('end', retry);
     try {
       await client.connect();
+      // Only NOTIFYs commit on this connection: nothing durable waits for their flush.
+      await client.query('set synchronous_commit = off');
       await client.query(`LISTEN ${NOTIFY_CHANNEL}`);
     } catch (err) {
       this.log.warn({ err }, 'change feed LISTEN connection failed; polling until it reconnects');
