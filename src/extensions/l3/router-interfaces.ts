@@ -112,7 +112,7 @@ export class RouterInterfaces {
     if (request.port_id && request.subnet_id) throw badRequestFor('router', 'Cannot specify both subnet-id and port-id');
     const router = await this.routers.loadForAction(trx, ctx, routerId, 'add_router_interface');
     const port = request.port_id ? await this.attachPort(trx, ctx, router, request.port_id) : await this.attachSubnet(trx, ctx, router, request.subnet_id!);
-    await trx.insertInto('router_ports').values({ router_id: router.id, port_id: port.id }).execute();
+    await this.app.database.prepared.run(trx, 'routerPorts:insert', [router.id, port.id], (q, arg) => q.insertInto('router_ports').values({ router_id: arg(0), port_id: arg(1) }));
     await this.routers.touch(trx, router.id);
     return this.response(router, port, port.fixed_ips.map((ip: FixedIp) => ip.subnet_id));
   }
@@ -178,7 +178,7 @@ export class RouterInterfaces {
     const subnetIds = removed.map((c) => c.subnet.id);
     const remaining = (port.fixed_ips as FixedIp[]).filter((ip) => !subnetIds.includes(ip.subnet_id));
     if (request.port_id || remaining.length === 0) {
-      await trx.deleteFrom('router_ports').where('port_id', '=', port.id).execute();
+      await this.app.database.prepared.run(trx, 'routerPorts:delete', [port.id], (q, arg) => q.deleteFrom('router_ports').where('port_id', '=', arg(0)));
       await this.routers.ports.delete(trx, ctx, port.id);
     } else {
       // A port on several (IPv6) subnets of one network keeps the others.

@@ -7,8 +7,9 @@ import type { Transaction } from 'kysely';
 import type { ServiceDeps } from '../../framework/deps.ts';
 import type { RequestContext } from '../../foundation/context.ts';
 import type { Tx } from '../../db/index.ts';
+import { MAX_PREPARED_LIST } from '../../db/prepared.ts';
 import { ResourceService, type CreateOptions, type Item, type ListQuery } from '../../framework/resource-service.ts';
-import type { CreateOp, DeleteOp } from '../../framework/operation.ts';
+import { Batch, type CreateOp, type DeleteOp } from '../../framework/operation.ts';
 import type { Query } from '../../framework/repository.ts';
 import type { AddressGroupService } from './address-group-service.ts';
 import { normalizeRule, ruleFingerprint } from './rule-values.ts';
@@ -59,7 +60,11 @@ export class SecurityGroupRuleService extends ResourceService {
     const groupIds = [...new Set(items.map((i) => i.security_group_id))];
     const defaults = new Set<string>();
     for (let i = 0; i < groupIds.length; i += 500) {
-      const rows = await q.selectFrom('default_security_group').select('security_group_id').where('security_group_id', 'in', groupIds.slice(i, i + 500)).execute();
+      const chunk = groupIds.slice(i, i + 500);
+      const key = chunk.length > MAX_PREPARED_LIST ? null : `defaultGroupsAmong:${chunk.length}`;
+      const rows = await this.repo.prepared.run<{ security_group_id: string }>(q, key, chunk, (q, arg) =>
+        q.selectFrom('default_security_group').select('security_group_id').where('security_group_id', 'in', chunk.map((_, j) => arg(j))),
+      );
       for (const r of rows) defaults.add(r.security_group_id);
     }
     for (const item of items) item.belongs_to_default_sg = defaults.has(item.security_group_id);
@@ -93,7 +98,17 @@ export class SecurityGroupRuleService extends ResourceService {
    */
   override async createIn(trx: Transaction<any>, ctx: RequestContext, body: Item, options: CreateOptions = {}): Promise<Item> {
     if (body && typeof body === 'object' && typeof body.security_group_id === 'string') {
-      const group = await this.groups.repo.findById(trx, body.security_group_id);
+      // The group is the parent authorizeCreate checks: its policy target, kept in the request's
+      // batch, spares that a second read (and a bulk request's rules all but the first).
+      const batch = options.batch ?? new Batch();
+      options = { ...options, batch };
+      const key = `security_groups:${body.security_group_id}`;
+      let group = batch.parents.get(key);
+      if (!group) {
+        group = await this.groups.repo.findById(trx, body.security_group_id);
+        // Internal creates skip authorizeCreate: no target to build for it.
+        if (group && !options.internal) batch.parents.set(key, (group = (await this.groups.policyTargets(trx, ctx, [group]))[0]));
+      }
       if (group && body.project_id === undefined && body.tenant_id === undefined) body = { ...body, project_id: group.project_id };
       if (!options.internal && !ctx.isAdmin && (!group || group.project_id !== ctx.projectId)) throw securityGroupNotFound(body.security_group_id);
     }
