@@ -9,6 +9,52 @@ import type { RequestContext } from '../foundation/context.ts';
 import type { PolicyEngine, Target } from '../policy/index.ts';
 import type { Item } from './repository.ts';
 
+/** What TargetBatch.read answers for a key a target does not hold. */
+const ABSENT = Symbol('absent');
+
+/**
+ * A parent's fields as its children's targets hold them: `<prefix>:<name>` for each field
+ * of its target (later parts win where two give a key). Rules read a few keys, looked up in
+ * place; the prefixed object is built only for a whole target (prefixing the ~30 fields of
+ * each of a page's 50 networks cost 8 % of listing a router's ports).
+ */
+export class ParentFields {
+  private prefixed?: Target;
+
+  private constructor(private readonly parts: readonly { prefix: string; target: Target }[]) {}
+
+  static of(prefix: string, target: Target): ParentFields {
+    return new ParentFields([{ prefix, target }]);
+  }
+
+  /** These fields and other's, other's winning where both give a key. */
+  concat(other: ParentFields): ParentFields {
+    return new ParentFields([...this.parts, ...other.parts]);
+  }
+
+  /** The value under key, or ABSENT. */
+  read(key: string): unknown {
+    for (let j = this.parts.length - 1; j >= 0; j--) {
+      const { prefix, target } = this.parts[j];
+      if (key.length > prefix.length && key.charCodeAt(prefix.length) === 58 /* : */ && key.startsWith(prefix)) {
+        const name = key.slice(prefix.length + 1);
+        if (Object.hasOwn(target, name)) return target[name];
+      }
+    }
+    return ABSENT;
+  }
+
+  /** Every field under its prefixed name, as one object (built once). */
+  fields(): Target {
+    if (!this.prefixed) {
+      const fields: Target = {};
+      for (const { prefix, target } of this.parts) for (const [name, value] of Object.entries(target)) fields[`${prefix}:${name}`] = value;
+      this.prefixed = fields;
+    }
+    return this.prefixed;
+  }
+}
+
 /** One key's presence and value, as a string that differs whenever a check could tell them apart. */
 function keyState(has: boolean, value: unknown): string {
   if (!has) return '\u0001';
@@ -21,13 +67,13 @@ export class TargetBatch {
   private readonly built: (Target | undefined)[];
 
   /**
-   * items: the items (not changed while the batch is used); parentFields[i]: the prefixed
-   * fields of item i's parents (one object per parent, shared); grants[i]: for RBAC-shared
+   * items: the items (not changed while the batch is used); parentFields[i]: the fields of
+   * item i's parents (one ParentFields per parent, shared); grants[i]: for RBAC-shared
    * types, the actions granted to the caller on item i; flags[i]: its RBAC flags.
    */
   constructor(
     readonly items: Item[],
-    private readonly parentFields: (Target | undefined)[],
+    private readonly parentFields: (ParentFields | undefined)[],
     readonly grants: (Set<string> | undefined)[],
     readonly flags: (Target | undefined)[],
   ) {
@@ -38,7 +84,7 @@ export class TargetBatch {
   target(i: number): Target {
     let target = this.built[i];
     if (!target) {
-      target = { ...this.parentFields[i], ...this.items[i], ...this.flags[i] };
+      target = { ...this.parentFields[i]?.fields(), ...this.items[i], ...this.flags[i] };
       // An item being created holds project_id only; rules ask for tenant_id (`owner`, the
       // `default` rule of attributes without their own): the same value under Neutron's old name.
       if (!('tenant_id' in target) && 'project_id' in target) target.tenant_id = target.project_id;
@@ -64,14 +110,17 @@ export class TargetBatch {
     const keys = policy.keysRead(action);
     const memo = new Map<string, boolean>();
     return this.items.map((_, i) => {
-      const signature = keys.map((key) => this.keyStateOf(i, key)).join('\u0000');
+      const signature = keys.map((key) => {
+        const value = this.read(i, key);
+        return keyState(value !== ABSENT, value);
+      }).join('\u0000');
       let allowed = memo.get(signature);
       if (allowed === undefined) {
         // The rule reads nothing else: the keys it reads are target enough.
         const target: Target = {};
         for (const key of keys) {
-          const source = this.sourceOf(i, key);
-          if (source) target[key] = source[key === 'tenant_id' && !(key in source) ? 'project_id' : key];
+          const value = this.read(i, key);
+          if (value !== ABSENT) target[key] = value;
         }
         allowed = policy.enforce(ctx, action, target);
         memo.set(signature, allowed);
@@ -81,21 +130,19 @@ export class TargetBatch {
   }
 
   /**
-   * Where target(i)'s value of key comes from (undefined: it has no such key); tenant_id
-   * comes from project_id where no source has it (see target()).
+   * What target(i) holds under key, or ABSENT, without building it: its flags', its own or
+   * its parents' value, in that order; tenant_id is project_id where none gives it (see target()).
    */
-  private sourceOf(i: number, key: string): Target | undefined {
-    const sources = [this.flags[i], this.items[i], this.parentFields[i]];
-    for (const source of sources) {
-      if (source && key in source) return source;
-    }
-    if (key === 'tenant_id') return sources.find((source) => source && 'project_id' in source);
-    return undefined;
-  }
-
-  /** What target(i) holds under key, without building it. */
-  private keyStateOf(i: number, key: string): string {
-    const source = this.sourceOf(i, key);
-    return keyState(source !== undefined, source?.[key === 'tenant_id' && source && !(key in source) ? 'project_id' : key]);
+  private read(i: number, key: string): unknown {
+    const flags = this.flags[i];
+    const item = this.items[i];
+    if (flags && key in flags) return flags[key];
+    if (key in item) return item[key];
+    const parents = this.parentFields[i];
+    const value = parents ? parents.read(key) : ABSENT;
+    if (value !== ABSENT || key !== 'tenant_id') return value;
+    if (flags && 'project_id' in flags) return flags.project_id;
+    if ('project_id' in item) return item.project_id;
+    return ABSENT;
   }
 }

@@ -20,7 +20,7 @@ import { now } from '../foundation/time.ts';
 import { MAX_PREPARED_LIST } from '../db/prepared.ts';
 import type { Target } from '../policy/index.ts';
 import { grantsTo, ownedOrGranted } from './rbac/access.ts';
-import { TargetBatch } from './policy-targets.ts';
+import { ParentFields, TargetBatch } from './policy-targets.ts';
 
 export type { Item, ListQuery, ParentTargets, RenderOptions };
 
@@ -105,11 +105,17 @@ export class ResourceService {
     return (await this.targetBatch(q, ctx, items, mustSeeParents, parents)).all();
   }
 
-  /** The policy targets of items, built when needed (see policyTargets for the arguments). */
-  protected async targetBatch(q: Tx, ctx: RequestContext, items: Item[], mustSeeParents = false, parents: ParentTargets = new Map()): Promise<TargetBatch> {
-    // Each parent's prefixed fields are one object, shared by the targets of its children.
-    const parentFields: (Target | undefined)[] = items.map(() => undefined);
+  /**
+   * The policy targets of items, built when needed (see policyTargets for the arguments).
+   * rules, when given, are all the batch will be asked (enforceEach, no whole target): a
+   * parent none of them reads (`<prefix>:…`) is not loaded (an admin's list of ports reads no
+   * network's fields; the extensions load what they need themselves).
+   */
+  protected async targetBatch(q: Tx, ctx: RequestContext, items: Item[], mustSeeParents = false, parents: ParentTargets = new Map(), rules?: readonly string[]): Promise<TargetBatch> {
+    // Each parent's fields are one ParentFields, shared by the targets of its children.
+    const parentFields: (ParentFields | undefined)[] = items.map(() => undefined);
     for (const parent of this.policyParents()) {
+      if (rules && !rules.some((rule) => this.app.policy.keysRead(rule).some((key) => key.startsWith(`${parent.prefix}:`)))) continue;
       const service = this.app.services.get(parent.collection);
       const ids = [...new Set(items.map((t) => t[parent.column]).filter((v): v is string => typeof v === 'string'))];
       if (!service || ids.length === 0) continue;
@@ -126,17 +132,14 @@ export class ResourceService {
         }
         rows.forEach((row, i) => parents.set(key(row.id), loaded.target(i)));
       }
-      const prefixed = new Map<string, Target>();
+      const byId = new Map<string, ParentFields>();
       for (const id of ids) {
         const parentTarget = parents.get(key(id));
-        if (!parentTarget) continue;
-        const fields: Target = {};
-        for (const [name, value] of Object.entries(parentTarget)) fields[`${parent.prefix}:${name}`] = value;
-        prefixed.set(id, fields);
+        if (parentTarget) byId.set(id, ParentFields.of(parent.prefix, parentTarget));
       }
       items.forEach((item, i) => {
-        const fields = prefixed.get(item[parent.column]);
-        if (fields) parentFields[i] = parentFields[i] ? { ...parentFields[i], ...fields } : fields;
+        const fields = byId.get(item[parent.column]);
+        if (fields) parentFields[i] = parentFields[i]?.concat(fields) ?? fields;
       });
     }
     const grants: (Set<string> | undefined)[] = items.map(() => undefined);
@@ -233,7 +236,7 @@ export class ResourceService {
     let items = await this.repo.selectItems(db, null, [], () => built);
     if (query.pageReverse) items.reverse();
     const parents: ParentTargets = new Map();
-    let targets = await this.targetBatch(db, ctx, items, false, parents);
+    let targets = await this.targetBatch(db, ctx, items, false, parents, this.readRules(ctx));
     if (!ctx.isAdmin) {
       const visible = await this.canSee(db, ctx, items, targets);
       items = items.filter((_, i) => visible[i]);
@@ -255,9 +258,39 @@ export class ResourceService {
   }
 
   async showIn(trx: Tx, ctx: RequestContext, id: string): Promise<Item> {
-    const item = await this.getVisible(trx, ctx, id);
-    await this.render(trx, ctx, [item]);
+    // getVisible and render, on one batch of targets (as list does).
+    const item = await this.repo.findById(trx, id);
+    if (!item) throw this.notFound(id);
+    const parents: ParentTargets = new Map();
+    const targets = await this.targetBatch(trx, ctx, [item], false, parents, this.readRules(ctx));
+    if (!ctx.isAdmin && !(await this.canSee(trx, ctx, [item], targets))[0]) throw this.notFound(id);
+    await this.render(trx, ctx, [item], targets, { parents });
     return item;
+  }
+
+  /** The rules a read (list, show) asks of its items' targets: canSee's (but for admins) and render's. */
+  private readRules(ctx: RequestContext): string[] {
+    const rules = this.attributeRules().flatMap(([, rule]) => (rule === null ? [] : [rule]));
+    if (!ctx.isAdmin) rules.push(`get_${this.policyName}`);
+    return rules;
+  }
+
+  private attributeRuleList?: [string, string | null][];
+
+  /**
+   * The attributes render may hide, each with its `get_<member>:<attribute>` rule, or null
+   * for one never shown (visible: false). Fixed once the app is built (definitions, policy).
+   */
+  private attributeRules(): [string, string | null][] {
+    if (!this.attributeRuleList) {
+      this.attributeRuleList = [];
+      for (const [name, def] of Object.entries(this.resource.attributes)) {
+        const rule = `get_${this.policyName}:${name}`;
+        if (def.visible === false) this.attributeRuleList.push([name, null]);
+        else if (this.app.policy.hasRule(rule)) this.attributeRuleList.push([name, rule]);
+      }
+    }
+    return this.attributeRuleList;
   }
 
   /** The item in stored form, or 404 when it does not exist or ctx may not see it; forUpdate: its row held until the transaction ends. */
@@ -295,12 +328,7 @@ export class ResourceService {
     options = { ...options, parents: options.parents ?? new Map() };
     const batch = targets ?? (await this.targetBatch(q, ctx, items, false, options.parents));
     // Decided on the items as stored, before anything below changes them (the targets read the items).
-    const hidden: [string, boolean[] | null][] = [];
-    for (const [name, def] of Object.entries(this.resource.attributes)) {
-      const rule = `get_${this.policyName}:${name}`;
-      if (def.visible === false) hidden.push([name, null]);
-      else if (this.app.policy.hasRule(rule)) hidden.push([name, batch.enforceEach(this.app.policy, ctx, rule)]);
-    }
+    const hidden = this.attributeRules().map(([name, rule]): [string, boolean[] | null] => [name, rule === null ? null : batch.enforceEach(this.app.policy, ctx, rule)]);
     if (this.resource.hasTags) {
       if (options.created) for (const item of items) item.tags = []; // tags are not accepted on create
       else await this.loadTags(q, items);

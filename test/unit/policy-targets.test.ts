@@ -8,7 +8,7 @@ import { loadFeatures, policyRulesOf } from '../../src/framework/discovery.ts';
 
 // Neutron's default rules: the generic ones and every feature's (src/extensions/*/policy).
 const featureRules = policyRulesOf(await loadFeatures());
-import { TargetBatch } from '../../src/framework/policy-targets.ts';
+import { ParentFields, TargetBatch } from '../../src/framework/policy-targets.ts';
 import type { Item } from '../../src/framework/repository.ts';
 
 describe('keys a rule reads', () => {
@@ -41,7 +41,7 @@ describe('TargetBatch.enforceEach', () => {
     { id: 'n2', tenant_id: 'p2', project_id: 'p2', shared: true },
     { id: 'n3', tenant_id: 'p3', project_id: 'p3', shared: false },
   ];
-  const prefixed = networks.map((n) => Object.fromEntries(Object.entries(n).map(([k, v]) => [`network:${k}`, v])));
+  const prefixed = networks.map((n) => ParentFields.of('network', n));
   for (let i = 0; i < 60; i++) {
     const project = ['p1', 'p2', 'p3', null][i % 4];
     ports.push({ id: `port${i}`, project_id: project, tenant_id: project, network_id: networks[i % 3].id, device_owner: i % 5 === 0 ? 'network:dhcp' : 'compute:nova', 'binding:host_id': `h${i % 2}` });
@@ -88,11 +88,24 @@ describe('TargetBatch.enforceEach', () => {
   });
 
   it('keeps flags over item fields over parent fields', () => {
-    const b = new TargetBatch([{ shared: false, 'network:x': 'own' }], [{ 'network:x': 'parent', 'network:y': 'parent' }], [new Set(['access_as_shared'])], [{ shared: true }]);
+    const b = new TargetBatch([{ shared: false, 'network:x': 'own' }], [ParentFields.of('network', { x: 'parent', y: 'parent' })], [new Set(['access_as_shared'])], [{ shared: true }]);
     assert.deepEqual(b.target(0), { shared: true, 'network:x': 'own', 'network:y': 'parent' });
     const p = new RulePolicy({ r: 'field:networks:shared=True', own: "tenant_id:%(network:x)s" });
     assert.deepEqual(b.enforceEach(p, makeContext({ projectId: 'own', roles: [] }), 'r'), [true]);
     assert.deepEqual(b.enforceEach(p, makeContext({ projectId: 'own', roles: [] }), 'own'), [true]);
+  });
+
+  it('reads parent fields as their prefixed object holds them: later parents win, null is a value, inherited names are not fields', () => {
+    const fields = ParentFields.of('network', { tenant_id: 'p1', qos: null, 'router:external': true }).concat(ParentFields.of('ext_parent', { id: 'x' })).concat(ParentFields.of('network', { tenant_id: 'p2' }));
+    assert.deepEqual(fields.fields(), { 'network:tenant_id': 'p2', 'network:qos': null, 'network:router:external': true, 'ext_parent:id': 'x' });
+    const b = new TargetBatch([{ id: 'i' }], [fields], [undefined], [undefined]);
+    const p = new RulePolicy({ owner: 'tenant_id:%(network:tenant_id)s', q: '%(network:qos)s:None', proto: 'tenant_id:%(network:toString)s' });
+    const ctx = (projectId: string) => makeContext({ projectId, roles: [] });
+    for (const [action, projectId] of [['owner', 'p2'], ['owner', 'p1'], ['q', 'p1'], ['proto', 'p1']] as const) {
+      assert.equal(b.enforceEach(p, ctx(projectId), action)[0], p.enforce(ctx(projectId), action, b.target(0)), `${action} for ${projectId}`);
+    }
+    assert.deepEqual(b.enforceEach(p, ctx('p2'), 'owner'), [true]);
+    assert.deepEqual(b.enforceEach(p, ctx('p1'), 'owner'), [false]);
   });
 
   it('gives an item that holds only project_id (being created) its tenant_id, for the owner rule and attribute rules falling back to default', () => {

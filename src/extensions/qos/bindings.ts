@@ -14,6 +14,7 @@ import { policyRemoveNotAuthorized, ruleNotSupportedByNetwork, ruleNotSupportedB
 import { enforcedRuleTypes } from './rule-types.ts';
 import type { QosPolicyService } from './policy-service.ts';
 import { resourceRequests } from './resource-request.ts';
+import { MAX_PREPARED_LIST } from '../../db/prepared.ts';
 
 declare module '../../framework/lookup.ts' {
   interface ServiceLookup {
@@ -87,7 +88,9 @@ export class QosBindings {
     const known = networkIds.map((id) => parents?.get(`networks:${id}`));
     if (known.every((n) => n && 'qos_policy_id' in n)) known.forEach((n, i) => networkPolicy.set(networkIds[i], (n!.qos_policy_id as string | null) ?? null));
     for (let i = 0; i < networkIds.length && networkPolicy.size < networkIds.length; i += 500) {
-      const rows = await q.selectFrom('networks').select(['id', 'qos_policy_id']).where('id', 'in', networkIds.slice(i, i + 500)).execute();
+      const ids = networkIds.slice(i, i + 500);
+      const key = ids.length > MAX_PREPARED_LIST ? null : `qosOfNetworks:${ids.length}`;
+      const rows = await this.app.database.prepared.run(q, key, ids, (q, arg) => q.selectFrom('networks').select(['id', 'qos_policy_id']).where('id', 'in', ids.map((_, j) => arg(j))));
       for (const row of rows) networkPolicy.set(row.id, row.qos_policy_id ?? null);
     }
     const withNetwork = 'qos_network_policy_id' in this.app.registry.resource('ports').attributes;
