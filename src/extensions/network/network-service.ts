@@ -23,6 +23,8 @@ declare module '../../framework/lookup.ts' {
 
 export class NetworkService extends ResourceService {
   readonly segments: SegmentAllocator;
+  /** Segments stored by afterCreate, by transaction and network: the response shows them without reading them back. */
+  private readonly stored = new WeakMap<object, Map<string, SegmentSpec[]>>();
 
   constructor(app: ServiceDeps) {
     super(app, 'networks');
@@ -98,6 +100,9 @@ export class NetworkService extends ResourceService {
   protected override async afterCreate(op: CreateOp): Promise<void> {
     const { trx, item } = op;
     await this.segments.store(trx, item.id, item.project_id, item._segments);
+    let stored = this.stored.get(trx);
+    if (!stored) this.stored.set(trx, (stored = new Map()));
+    stored.set(item.id, item._segments);
     delete item._segments;
   }
 
@@ -135,7 +140,8 @@ export class NetworkService extends ResourceService {
 
   protected override async extend(q: Tx, _ctx: RequestContext, items: Item[], options: RenderOptions = {}): Promise<void> {
     const ids = items.map((i) => i.id);
-    const segments = await this.segments.segmentsOf(q as Transaction<any>, ids);
+    const stored = options.created ? this.stored.get(q) : undefined;
+    const segments = stored && ids.every((id) => stored.has(id)) ? stored : await this.segments.segmentsOf(q as Transaction<any>, ids);
     const subnets = new Map<string, string[]>();
     for (let i = 0; i < ids.length && !options.created; i += 500) { // a new network has no subnets
       const rows = await q.selectFrom('subnets').select(['id', 'network_id']).where('network_id', 'in', ids.slice(i, i + 500)).orderBy('created_at').execute();
