@@ -119,12 +119,13 @@ export class SecurityGroupRuleService extends ResourceService {
     const { trx, ctx, item } = op;
     item.remote_address_group_id ??= null;
     normalizeRule(item);
-    // Serializes rule changes of one group (PostgreSQL row lock; SQLite is serialized anyway).
-    await this.app.database.lock(trx, 'security_groups', 'id', item.security_group_id);
-    // Read again under the lock on PostgreSQL; on SQLite (one writer, no lock) the group the
-    // request loaded to authorize is still the current one.
-    const loaded = this.app.database.dialect === 'sqlite' ? this.createdParent(op, 'security_groups', item.security_group_id) : undefined;
-    const group = loaded ?? (await this.groups.repo.findById(trx, item.security_group_id));
+    // Serializes rule changes of one group: PostgreSQL reads it again under its row lock (one
+    // statement); on SQLite (one writer, no lock) the group the request loaded to authorize is
+    // still the current one.
+    const group =
+      this.app.database.dialect === 'sqlite'
+        ? (this.createdParent(op, 'security_groups', item.security_group_id) ?? (await this.groups.repo.findById(trx, item.security_group_id)))
+        : await this.groups.repo.findByIdForUpdate(trx, item.security_group_id);
     if (!group || (!ctx.isAdmin && group.project_id !== item.project_id)) throw securityGroupNotFound(item.security_group_id);
     if (item.remote_group_id !== null) await this.groups.usableGroups(trx, ctx, [item.remote_group_id], item.project_id);
     if (item.remote_address_group_id !== null) await this.addressGroups?.checkUsable(trx, ctx, item.remote_address_group_id, item.project_id);
