@@ -4,6 +4,7 @@
 //   node --import tsx bench/profile-phase.ts list
 //   node --import tsx bench/profile-phase.ts update|show|delete|netdelete 2000   (after as many creates, not profiled)
 //   node --import tsx bench/profile-phase.ts addif|removeif 500   (router interfaces to as many subnets of their own networks)
+//   node --import tsx bench/profile-phase.ts pages            (10 walks of 2,000 ports in pages of 100, per page)
 //   node --import tsx bench/profile-phase.ts sgrules 1000       (30 lists of a group's 1,000 rules)
 //   node --import tsx bench/profile-phase.ts routerports 50     (300 lists of a router's 50 interface ports)
 //   HEAP=1 node --import tsx bench/profile-phase.ts netcreate 500   (bytes allocated per op, by function)
@@ -73,7 +74,17 @@ const phases: Record<string, { setup: () => Promise<void>; run: () => Promise<vo
   routerports: { setup: async () => { await routerWithSubnets(); await addIf(); await listRouterPorts(); }, run: listRouterPorts, ops: 300 },
 };
 const list = async () => { for (let i = 0; i < 30; i++) await call('GET', '/v2.0/ports?limit=2000'); };
-if (phase === 'list') for (let i = 0; i < 20; i++) await call('POST', '/v2.0/ports', { ports: Array.from({ length: 100 }, () => ({ network_id: net.id })) });
+// Pagination walks as the shared bench's port_list/list_paginated_limit100 does them (following the next links).
+let pagesWalked = 0;
+const pages = async () => {
+  for (let i = 0; i < 10; i++) {
+    for (let next: string | undefined = '/v2.0/ports?limit=100'; next; pagesWalked++) {
+      const href: string | undefined = (await call('GET', next)).ports_links?.find((l: { rel: string }) => l.rel === 'next')?.href;
+      next = href && new URL(href).pathname + new URL(href).search;
+    }
+  }
+};
+if (phase === 'list' || phase === 'pages') for (let i = 0; i < 20; i++) await call('POST', '/v2.0/ports', { ports: Array.from({ length: 100 }, () => ({ network_id: net.id })) });
 else await phases[phase].setup(); // warm up (and the objects to update or delete)
 // HEAP=1: a sampling heap profile (bytes allocated, by function) instead, to $TMPDIR/<phase>.heapprofile.
 const heap = process.env.HEAP === '1';
@@ -90,10 +101,10 @@ if (heap) {
 }
 const t0 = performance.now();
 const cpu0 = process.cpuUsage();
-await (phase === 'list' ? list() : phases[phase].run());
+await (phase === 'list' ? list() : phase === 'pages' ? pages() : phases[phase].run());
 const ms = performance.now() - t0;
 const cpu = process.cpuUsage(cpu0);
-const ops = phase === 'list' ? 30 : (phases[phase].ops ?? n);
+const ops = phase === 'list' ? 30 : phase === 'pages' ? pagesWalked : (phases[phase].ops ?? n);
 if (heap) {
   const { profile } = await session.post('HeapProfiler.stopSampling');
   fs.writeFileSync(path.join(os.tmpdir(), `${phase}.heapprofile`), JSON.stringify(profile));

@@ -108,6 +108,11 @@ export class TargetBatch {
   /** policy.enforce(ctx, action, target(i)) for every item, evaluated once per distinct state of the keys the rule reads. */
   enforceEach(policy: PolicyEngine, ctx: RequestContext, action: string): boolean[] {
     const keys = policy.keysRead(action);
+    if (keys.length === 0) {
+      // A rule that reads no key (admin_only) answers alike for every item.
+      const allowed = this.items.length > 0 && policy.enforce(ctx, action, {});
+      return this.items.map(() => allowed);
+    }
     const memo = new Map<string, boolean>();
     return this.items.map((_, i) => {
       const signature = keys.map((key) => {

@@ -1,6 +1,6 @@
 // Generic SQL mapping between a resource's API form (attribute names, JS values) and its
 // table rows, and the list query (filters, tags, sorting, markers) built from definitions.
-import { sql, type SelectQueryBuilder } from 'kysely';
+import { sql, type Expression, type RawBuilder, type SelectQueryBuilder } from 'kysely';
 import { rowsAsArrays, type Dialect, type Tx } from '../db/index.ts';
 import { MAX_PREPARED_LIST, PreparedQueries } from '../db/prepared.ts';
 import { dbLockWait } from '../foundation/metrics.ts';
@@ -95,6 +95,19 @@ export class Repository {
   /** The columns of this.columns as a select list (qualified by the table, for joins). */
   get selectColumns(): string[] {
     return this.columns.map((c) => `${this.table}.${c}`);
+  }
+
+  private selectList?: RawBuilder<unknown>;
+
+  /**
+   * selectFrom(table) selecting selectColumns, from a select list built once: Kysely parses
+   * column names anew for every query it builds (~40 µs for the 31 of a port, per list).
+   */
+  selectFrom(q: Tx): Query {
+    const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
+    this.selectList ??= sql.raw(this.columns.map((c) => `${quote(this.table)}.${quote(c)}`).join(', '));
+    // A raw expression is a valid selection at run time; Kysely's types want an alias.
+    return q.selectFrom(this.table).select(this.selectList as unknown as Expression<unknown> as never);
   }
 
   /**
@@ -260,7 +273,7 @@ export class Repository {
       return { column: `${this.table}.${columnOf(k.key, def)}`, def, dir: query.pageReverse ? (k.dir === 'asc' ? 'desc' : 'asc') : k.dir };
     });
     if (query.marker) {
-      const marker = await trx.selectFrom(this.table).selectAll().where('id', '=', query.marker).executeTakeFirst();
+      const [marker] = await this.prepared.run(trx, 'marker', [query.marker], (q, arg) => q.selectFrom(this.table).selectAll().where('id', '=', arg(0)));
       if (marker) {
         q = q.where((eb) => {
           const ors = cols.map((c, i) => {

@@ -214,8 +214,7 @@ export class ResourceService {
 
   async list(ctx: RequestContext, query: ListQuery): Promise<Item[]> {
     const db = this.app.database.db;
-    const table = this.resource.table;
-    let q: Query = db.selectFrom(table).select(this.repo.selectColumns);
+    let q: Query = this.repo.selectFrom(db);
     // Like Neutron's queries, admins and advanced services (advsvc) are not scoped to a project.
     if (!this.isPrivileged(ctx)) q = this.scope(ctx, q);
     // Custom and hook filters win over plain column ones (`shared` as the caller sees it).
