@@ -311,9 +311,29 @@ export class ChangeFeed {
    * a cursor up to the newest one seen has then committed or rolled back, so a read that
    * starts afterwards sees all of them. Not inside a transaction: the lock would be held.
    */
-  private async safeHead(): Promise<number> {
+  private safeHead(): Promise<number> {
+    if (this.database.dialect !== 'postgres') return this.newest(this.database.db);
+    // Watchers read together after each wake-up: one query at a time serves every caller
+    // that arrived before it started, so N watchers take the lock once or twice, not N times.
+    if (!this.headInFlight) {
+      this.headInFlight = this.queryHead().finally(() => (this.headInFlight = undefined));
+      return this.headInFlight;
+    }
+    // The one in flight may have read the head before this caller arrived: wait for the next.
+    this.headNext ??= this.headInFlight
+      .catch(() => undefined)
+      .then(() => {
+        this.headNext = undefined;
+        return this.safeHead();
+      });
+    return this.headNext;
+  }
+
+  private headInFlight?: Promise<number>;
+  private headNext?: Promise<number>;
+
+  private async queryHead(): Promise<number> {
     const db = this.database.db;
-    if (this.database.dialect !== 'postgres') return this.newest(db);
     const { rows } = await sql<{ c: string | null }>`select pg_advisory_xact_lock(hashtextextended(${FEED_LOCK}, 0))::text as l, (select max(${sql.ref('cursor')}) from changes) as c`.execute(db);
     return rows[0]?.c == null ? 0 : Number(rows[0].c);
   }
