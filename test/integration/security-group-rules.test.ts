@@ -275,3 +275,44 @@ for (const dialect of dialects()) {
     });
   });
 }
+
+if (dialects().includes('postgres')) {
+  describe('security group rules: a duplicate racing its original (postgres)', () => {
+    let t: TestServer;
+    before(async () => {
+      // Without a rule quota: a limit's lock would make the loser wait before its check.
+      t = await startTestServer('postgres', { 'quotas.security_group_rule': -1 });
+    });
+    after(async () => t?.close());
+
+    it('answers the loser SecurityGroupRuleExists with the winner id, even when its check ran before the winner committed', async () => {
+      const app = t.service.app;
+      const rules = app.services.get('security_group_rules')!;
+      const ctx = { requestId: 'req-test', userId: null, projectId: 'project-a', roles: ['admin'], isAdmin: true };
+      const group = (await t.client.post('/v2.0/security-groups', { security_group: { name: 'race' } })).body.security_group;
+      const body = { security_group_id: group.id, direction: 'ingress', protocol: 'tcp', port_range_min: 7000, port_range_max: 7000 };
+      // The winner inserts its rule and stays open; the loser checks (sees nothing committed), then waits on the unique key.
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      let inserted!: (id: string) => void;
+      const winnerId = new Promise<string>((r) => (inserted = r));
+      const winner = app.database.transaction(async (trx) => {
+        app.feed.begin(trx);
+        inserted((await rules.createIn(trx, ctx, { ...body })).id);
+        await gate;
+      });
+      const id = await winnerId;
+      const loser = rules.create(ctx, [{ ...body }]).then(
+        () => assert.fail('the duplicate was created'),
+        (err) => err,
+      );
+      await new Promise((r) => setTimeout(r, 300));
+      release();
+      await winner;
+      const err = await loser;
+      assert.equal(err.status, 409, String(err.stack));
+      assert.equal(err.type, 'SecurityGroupRuleExists');
+      assert.match(err.message, new RegExp(id));
+    });
+  });
+}

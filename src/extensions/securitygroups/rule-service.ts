@@ -1,12 +1,12 @@
 // Security group rules: Neutron's conversions and validations (rule-values.ts), the
 // references a rule makes (its group, a remote group or address group, all of which the
 // rule's project must be able to use), and duplicates refused exactly once even under
-// concurrent creates: each create locks its group's row, then compares fingerprints,
-// with a unique key on the fingerprint as the last word.
+// concurrent creates: a create compares fingerprints, and the unique key on the fingerprint
+// decides a race (the loser's transaction is retried and then finds the winner's rule).
 import type { Transaction } from 'kysely';
 import type { ServiceDeps } from '../../framework/deps.ts';
 import type { RequestContext } from '../../foundation/context.ts';
-import type { Tx } from '../../db/index.ts';
+import { isUniqueViolation, RetryTransaction, type Tx } from '../../db/index.ts';
 import { MAX_PREPARED_LIST } from '../../db/prepared.ts';
 import { ResourceService, type CreateOptions, type Item, type ListQuery } from '../../framework/resource-service.ts';
 import { Batch, type CreateOp, type DeleteOp } from '../../framework/operation.ts';
@@ -112,20 +112,24 @@ export class SecurityGroupRuleService extends ResourceService {
       if (group && body.project_id === undefined && body.tenant_id === undefined) body = { ...body, project_id: group.project_id };
       if (!options.internal && !ctx.isAdmin && (!group || group.project_id !== ctx.projectId)) throw securityGroupNotFound(body.security_group_id);
     }
-    return super.createIn(trx, ctx, body, options);
+    try {
+      return await super.createIn(trx, ctx, body, options);
+    } catch (err) {
+      // A concurrent create of the same rule committed first (PostgreSQL): again, to answer RuleExists with its id.
+      if (isFingerprintTaken(err)) throw new RetryTransaction('security group rule created concurrently');
+      throw err;
+    }
   }
 
   protected override async beforeCreate(op: CreateOp): Promise<void> {
     const { trx, ctx, item } = op;
     item.remote_address_group_id ??= null;
     normalizeRule(item);
-    // Serializes rule changes of one group: PostgreSQL reads it again under its row lock (one
-    // statement); on SQLite (one writer, no lock) the group the request loaded to authorize is
-    // still the current one.
-    const group =
-      this.app.database.dialect === 'sqlite'
-        ? (this.createdParent(op, 'security_groups', item.security_group_id) ?? (await this.groups.repo.findById(trx, item.security_group_id)))
-        : await this.groups.repo.findByIdForUpdate(trx, item.security_group_id);
+    // The group the request loaded to authorize. No lock here: the group's row is locked by
+    // afterCreate's revision bump, as late as possible, since concurrent rule changes of one
+    // group wait for each other from there to commit (PostgreSQL); the rule's foreign key
+    // keeps the group from being deleted meanwhile.
+    const group = this.createdParent(op, 'security_groups', item.security_group_id) ?? (await this.groups.repo.findById(trx, item.security_group_id));
     if (!group || (!ctx.isAdmin && group.project_id !== item.project_id)) throw securityGroupNotFound(item.security_group_id);
     if (item.remote_group_id !== null) await this.groups.usableGroups(trx, ctx, [item.remote_group_id], item.project_id);
     if (item.remote_address_group_id !== null) await this.addressGroups?.checkUsable(trx, ctx, item.remote_address_group_id, item.project_id);
@@ -150,4 +154,9 @@ export class SecurityGroupRuleService extends ResourceService {
     const { trx, item: current } = op;
     await this.groups.touch(trx, current.security_group_id);
   }
+}
+
+/** The unique key on security_group_rules.fingerprint refused an insert. */
+function isFingerprintTaken(err: unknown): boolean {
+  return isUniqueViolation(err) && /fingerprint/.test(`${(err as { constraint?: string }).constraint ?? ''} ${(err as Error).message}`);
 }
