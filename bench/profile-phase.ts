@@ -6,6 +6,7 @@
 //   node --import tsx bench/profile-phase.ts addif|removeif 500   (router interfaces to as many subnets of their own networks)
 //   node --import tsx bench/profile-phase.ts pages            (10 walks of 2,000 ports in pages of 100, per page)
 //   node --import tsx bench/profile-phase.ts sgrules 1000       (30 lists of a group's 1,000 rules)
+//   node --import tsx bench/profile-phase.ts showsg 1000        (30 shows of a group with 1,000 rules inline)
 //   node --import tsx bench/profile-phase.ts routerports 50     (300 lists of a router's 50 interface ports)
 //   HEAP=1 node --import tsx bench/profile-phase.ts netcreate 500   (bytes allocated per op, by function)
 import fs from 'node:fs';
@@ -59,6 +60,7 @@ const sgRules = async () => {
   for (let i = 0; i < n; i++) await call('POST', '/v2.0/security-group-rules', { security_group_rule: { security_group_id: sg, direction: 'ingress', ethertype: 'IPv4', protocol: 'tcp', port_range_min: 1000 + i, port_range_max: 1000 + i, remote_ip_prefix: '10.0.0.0/8' } });
 };
 const listRules = async () => { for (let i = 0; i < 30; i++) await call('GET', `/v2.0/security-group-rules?security_group_id=${sg}`); };
+const showGroup = async () => { for (let i = 0; i < 30; i++) await call('GET', `/v2.0/security-groups/${sg}`); };
 // The router's interface ports listed by device_id (the shared bench's router/list_router_ports).
 const listRouterPorts = async () => { for (let i = 0; i < 300; i++) await call('GET', `/v2.0/ports?device_id=${router}`); };
 const phases: Record<string, { setup: () => Promise<void>; run: () => Promise<void>; ops?: number }> = {
@@ -71,6 +73,7 @@ const phases: Record<string, { setup: () => Promise<void>; run: () => Promise<vo
   addif: { setup: async () => { await routerWithSubnets(); await addIf(); await removeIf(); }, run: addIf },
   removeif: { setup: async () => { await routerWithSubnets(); await addIf(); await removeIf(); await addIf(); }, run: removeIf },
   sgrules: { setup: async () => { await sgRules(); await listRules(); }, run: listRules, ops: 30 },
+  showsg: { setup: async () => { await sgRules(); await showGroup(); }, run: showGroup, ops: 30 },
   routerports: { setup: async () => { await routerWithSubnets(); await addIf(); await listRouterPorts(); }, run: listRouterPorts, ops: 300 },
 };
 const list = async () => { for (let i = 0; i < 30; i++) await call('GET', '/v2.0/ports?limit=2000'); };

