@@ -350,9 +350,9 @@ export class ChangeFeed {
    */
   async read(since: number, filter: ReadFilter): Promise<ChangeRow[]> {
     const q = this.database.db;
-    const upTo = this.database.dialect === 'postgres' ? await this.safeHead() : Infinity;
     let query = feedTables(q).selectFrom('changes').selectAll().where('cursor', '>', since);
-    if (upTo !== Infinity) query = query.where('cursor', '<=', upTo);
+    // PostgreSQL: only up to the newest cursor no uncommitted writer can precede (safeHead).
+    if (this.database.dialect === 'postgres') query = query.where('cursor', '<=', await this.safeHead());
     if (filter.resources) query = query.where('resource', 'in', filter.resources);
     if (filter.host !== undefined) {
       const host = filter.host;

@@ -21,6 +21,8 @@ export interface RenderOptions {
   parents?: ParentTargets;
   /** The items were just created. */
   created?: boolean;
+  /** The request's Batch, when its write steps may have left what the response shows (Batch.shared). */
+  batch?: Batch;
 }
 
 /**

@@ -170,18 +170,16 @@ export class Repository {
     await trx.updateTable(this.table).set(row).where('id', '=', id).execute();
   }
 
-  async findById(trx: Tx, id: string): Promise<Item | undefined> {
-    const [item] = await this.selectItems(trx, 'byId', [id], (q, arg) => q.selectFrom(this.table).select(this.selectColumns).where('id', '=', arg(0)));
-    return item;
-  }
-
   /**
-   * findById holding the row for the rest of the transaction: on PostgreSQL one
-   * `select … for update` (the lock and the read in one round trip); SQLite serializes
-   * transactions, so a plain read.
+   * The item with this id. forUpdate: its row held for the rest of the transaction, on
+   * PostgreSQL by one `select … for update` (the lock and the read in one round trip);
+   * SQLite serializes transactions, so a plain read.
    */
-  async findByIdForUpdate(trx: Tx, id: string): Promise<Item | undefined> {
-    if (this.dialect !== 'postgres') return this.findById(trx, id);
+  async findById(trx: Tx, id: string, forUpdate = false): Promise<Item | undefined> {
+    if (!forUpdate || this.dialect !== 'postgres') {
+      const [item] = await this.selectItems(trx, 'byId', [id], (q, arg) => q.selectFrom(this.table).select(this.selectColumns).where('id', '=', arg(0)));
+      return item;
+    }
     const start = performance.now();
     const [item] = await this.selectItems(trx, 'byIdForUpdate', [id], (q, arg) => q.selectFrom(this.table).select(this.selectColumns).where('id', '=', arg(0)).forUpdate());
     dbLockWait.observe({ dialect: this.dialect, kind: 'row' }, (performance.now() - start) / 1000); // the wait and the read

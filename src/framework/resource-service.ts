@@ -294,7 +294,7 @@ export class ResourceService {
 
   /** The item in stored form, or 404 when it does not exist or ctx may not see it; forUpdate: its row held until the transaction ends. */
   async getVisible(trx: Tx, ctx: RequestContext, id: string, forUpdate = false): Promise<Item> {
-    const item = forUpdate ? await this.repo.findByIdForUpdate(trx, id) : await this.repo.findById(trx, id);
+    const item = await this.repo.findById(trx, id, forUpdate);
     if (!item || (!ctx.isAdmin && !(await this.canSee(trx, ctx, [item]))[0])) throw this.notFound(id);
     return item;
   }
@@ -312,7 +312,7 @@ export class ResourceService {
 
   /** The item in stored form, or 404; no visibility check (for services' internal use); forUpdate: as getVisible. */
   async get(trx: Tx, id: string, forUpdate = false): Promise<Item> {
-    const item = forUpdate ? await this.repo.findByIdForUpdate(trx, id) : await this.repo.findById(trx, id);
+    const item = await this.repo.findById(trx, id, forUpdate);
     if (!item) throw this.notFound(id);
     return item;
   }
@@ -487,7 +487,7 @@ export class ResourceService {
     await this.step('afterCreate', op);
     const rendered = await this.repo.findById(trx, item.id);
     this.app.feed.record(trx, this.resource.collection, item.id, 'created', undefined, this.app.feed.before(this.resource.collection, rendered!)); // change feed
-    await this.render(trx, ctx, [rendered!], undefined, { parents, created: true });
+    await this.render(trx, ctx, [rendered!], undefined, { parents, created: true, batch });
     this.app.queueEvent(trx, { resource: this.resource.collection, action: 'created', id: item.id, body: rendered!, context: ctx });
     return rendered!;
   }

@@ -6,7 +6,7 @@ import type { RequestContext } from '../../foundation/context.ts';
 import { conflict, invalidInput } from '../../foundation/errors.ts';
 import type { Tx } from '../../db/index.ts';
 import { ResourceService, type Item, type RenderOptions } from '../../framework/resource-service.ts';
-import type { CreateOp, DeleteOp, UpdateOp } from '../../framework/operation.ts';
+import type { Batch, CreateOp, DeleteOp, UpdateOp } from '../../framework/operation.ts';
 import type { Query } from '../../framework/repository.ts';
 import { SegmentAllocator, type SegmentSpec } from './segment-allocator.ts';
 
@@ -23,8 +23,6 @@ declare module '../../framework/lookup.ts' {
 
 export class NetworkService extends ResourceService {
   readonly segments: SegmentAllocator;
-  /** Segments stored by afterCreate, by transaction and network: the response shows them without reading them back. */
-  private readonly stored = new WeakMap<object, Map<string, SegmentSpec[]>>();
 
   constructor(app: ServiceDeps) {
     super(app, 'networks');
@@ -100,9 +98,8 @@ export class NetworkService extends ResourceService {
   protected override async afterCreate(op: CreateOp): Promise<void> {
     const { trx, item } = op;
     await this.segments.store(trx, item.id, item.project_id, item._segments);
-    let stored = this.stored.get(trx);
-    if (!stored) this.stored.set(trx, (stored = new Map()));
-    stored.set(item.id, item._segments);
+    // The response shows them without reading them back (extend).
+    storedSegments(op.batch).set(item.id, item._segments);
     delete item._segments;
   }
 
@@ -140,7 +137,7 @@ export class NetworkService extends ResourceService {
 
   protected override async extend(q: Tx, _ctx: RequestContext, items: Item[], options: RenderOptions = {}): Promise<void> {
     const ids = items.map((i) => i.id);
-    const stored = options.created ? this.stored.get(q) : undefined;
+    const stored = options.created && options.batch ? storedSegments(options.batch) : undefined;
     const segments = stored && ids.every((id) => stored.has(id)) ? stored : await this.segments.segmentsOf(q as Transaction<any>, ids);
     const subnets = new Map<string, string[]>();
     for (let i = 0; i < ids.length && !options.created; i += 500) { // a new network has no subnets
@@ -167,3 +164,6 @@ export class NetworkService extends ResourceService {
     }
   }
 }
+
+/** The segments afterCreate stored in this request, by network id. */
+const storedSegments = (batch: Batch) => batch.shared('networks:storedSegments', () => new Map<string, SegmentSpec[]>());
