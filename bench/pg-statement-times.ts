@@ -1,6 +1,6 @@
 // Wall time of each SQL statement typical requests run on PostgreSQL (in-process, a fresh
 // database on 127.0.0.1:5432, 2,000 ports on one network): list, list by network, show and
-// update of a port (10 each), 50 network creates and deletes; per statement text its mean
+// update of a port (10 each), 20 port deletes, 50 network creates and deletes; per statement text its mean
 // and count, slowest first. Round trips are what PostgreSQL requests pay for.
 //   node --import tsx bench/pg-statement-times.ts
 import pg from 'pg';
@@ -37,6 +37,9 @@ for (const [label, fn] of [
 ] as [string, () => Promise<unknown>][]) {
   await fn(); rec = []; const t = performance.now(); for (let i = 0; i < 10; i++) await fn(); console.log(`${label}: ${((performance.now() - t) / 10).toFixed(2)} ms/op`); sum(label); rec = null;
 }
+rec = [];
+for (const { id } of ports.slice(20, 40)) await call('DELETE', `/v2.0/ports/${id}`);
+sum('port delete');
 const nets: string[] = []; rec = [];
 for (let i = 0; i < 50; i++) nets.push((await call('POST', '/v2.0/networks', { network: { name: 'n' } })).network.id); sum('net create'); rec = [];
 for (const id of nets) await call('DELETE', `/v2.0/networks/${id}`); sum('net delete'); rec = null;

@@ -76,7 +76,8 @@ const phases: Record<string, { setup: () => Promise<void>; run: () => Promise<vo
   showsg: { setup: async () => { await sgRules(); await showGroup(); }, run: showGroup, ops: 30 },
   routerports: { setup: async () => { await routerWithSubnets(); await addIf(); await listRouterPorts(); }, run: listRouterPorts, ops: 300 },
 };
-const list = async () => { for (let i = 0; i < 30; i++) await call('GET', '/v2.0/ports?limit=2000'); };
+// LIST_QUERY: another query string (e.g. fields=id&fields=name).
+const list = async () => { for (let i = 0; i < 30; i++) await call('GET', `/v2.0/ports?${process.env.LIST_QUERY ?? 'limit=2000'}`); };
 // Pagination walks as the shared bench's port_list/list_paginated_limit100 does them (following the next links).
 let pagesWalked = 0;
 const pages = async () => {

@@ -134,6 +134,6 @@ export async function allMigrations(): Promise<Record<string, Migration>> {
 export async function createApp(config: NeutrinoConfig, options: { log?: Logger } = {}): Promise<App> {
   const log = options.log ?? createLogger(config);
   const features = await loadFeatures();
-  const database = await openDatabase(config.database.url, { poolSize: config.database.pool_size, migrations: await allMigrations() });
+  const database = await openDatabase(config.database.url, { poolSize: config.database.pool_size, preparedStatements: config.database.prepared_statements, migrations: await allMigrations() });
   return new App(config, database, log, features);
 }

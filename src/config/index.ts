@@ -26,6 +26,8 @@ export interface NeutrinoConfig {
     /** `sqlite:<path>` (embedded default) or `postgres://user@host:port/db`. */
     url: string;
     pool_size: number;
+    /** PostgreSQL: run hot statements as named prepared statements (off behind a pooler in transaction mode that does not support them). */
+    prepared_statements: boolean;
   };
   auth: {
     /** `noauth` (trust X-Project-Id / X-Roles headers), `embedded` (built-in Keystone v3), `keystone` (external). */
@@ -136,7 +138,7 @@ const DEFAULT_CONFIG: NeutrinoConfig = {
     max_tags_per_resource: 100,
     body_timeout: 30,
   },
-  database: { url: 'sqlite:./data/neutrino.db', pool_size: 10 },
+  database: { url: 'sqlite:./data/neutrino.db', pool_size: 10, prepared_statements: true },
   auth: {
     strategy: 'embedded',
     token_ttl_seconds: 3600,

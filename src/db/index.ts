@@ -8,13 +8,13 @@ import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { Kysely, PostgresDialect, SqliteAdapter, SqliteDialect, sql, type DialectAdapter, type Migration, type Transaction } from 'kysely';
 import { migrateToLatest } from './migrate.ts';
-import { ARRAY_ROWS, directSqlite, PreparedQueries, type SqliteHandle } from './prepared.ts';
+import { ARRAY_ROWS, directSqlite, PreparedQueries, statementNames, type Dialect, type SqliteHandle } from './prepared.ts';
 import { dbLockWait, dbTransactionRetries } from '../foundation/metrics.ts';
 
 // PostgreSQL returns int8/numeric as strings by default; our counts fit in a JS number.
 pg.types.setTypeParser(20, (v) => Number(v));
 
-export type Dialect = 'sqlite' | 'postgres';
+export type { Dialect };
 // Tables are created by migrations and addressed by name from resource definitions,
 // so the generic layer works with an untyped schema.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -26,14 +26,16 @@ export class Database {
   /** The schema's migrations this database was opened with (readiness reports pending ones). */
   migrations?: Record<string, Migration>;
   /** Hot statements compiled once per shape (prepared.ts); keys name their tables. */
-  readonly prepared = new PreparedQueries();
+  readonly prepared: PreparedQueries;
 
   constructor(
     readonly db: Db,
     readonly dialect: Dialect,
     /** SQLite: the connection, on which a running transaction's prepared statements run directly (prepared.ts). */
     private readonly sqlite?: SqliteHandle,
-  ) {}
+  ) {
+    this.prepared = new PreparedQueries(dialect);
+  }
 
   /**
    * Runs fn in one transaction. On PostgreSQL, serialization failures and deadlocks
@@ -159,6 +161,19 @@ function cachePreparedStatements(sqlite: SQLite.Database): void {
 }
 
 /**
+ * A pg client that runs the SQL texts of PreparedQueries' shapes (statementNames) as named
+ * prepared statements: pg parses one once per connection and then only binds and executes
+ * it, and PostgreSQL keeps its plan. Kysely passes a query as (text, values); anything else
+ * (transaction control, one-off queries) runs as before.
+ */
+class PreparingClient extends pg.Client {}
+PreparingClient.prototype.query = function (this: pg.Client, config: unknown, values?: unknown, callback?: unknown) {
+  const query = pg.Client.prototype.query as (...args: unknown[]) => unknown;
+  const name = typeof config === 'string' && Array.isArray(values) && callback === undefined ? statementNames.get(config) : undefined;
+  return name ? query.call(this, { name, text: config, values }) : query.call(this, config, values, callback);
+} as typeof pg.Client.prototype.query;
+
+/**
  * SQLite runs DDL inside transactions; Kysely's adapter just does not claim it. Claiming it
  * makes the migrator run pending migrations and their bookkeeping in one transaction, so a
  * crash (kill -9) mid-migration leaves the previous schema, never half of a new one.
@@ -179,7 +194,10 @@ class NeutrinoSqliteDialect extends SqliteDialect {
  * Opens the database named by url and, given the schema's migrations (every feature's,
  * gathered by the composition root), brings it to the latest one.
  */
-export async function openDatabase(url: string, options: { poolSize?: number; migrate?: boolean; migrations?: Record<string, Migration> } = {}): Promise<Database> {
+export async function openDatabase(
+  url: string,
+  options: { poolSize?: number; migrate?: boolean; migrations?: Record<string, Migration>; preparedStatements?: boolean } = {},
+): Promise<Database> {
   const dialect = dialectOf(url);
   let db: Db | undefined;
   let handle: SqliteHandle | undefined;
@@ -196,7 +214,8 @@ export async function openDatabase(url: string, options: { poolSize?: number; mi
       handle = sqlite;
       db = new Kysely({ dialect: new NeutrinoSqliteDialect({ database: sqlite }) });
     } else {
-      const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
+      // Named statements need a session per client: a pooler in transaction mode that does not track them (PgBouncer before 1.21) wants preparedStatements off.
+      const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, Client: options.preparedStatements === false ? pg.Client : PreparingClient });
       // A connection the server drops (restart, network loss) emits 'error' on its client,
       // idle or checked out; pg-pool listens only while a client is idle and Kysely never
       // does, so without these listeners the process would crash. The query in flight

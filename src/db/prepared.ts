@@ -3,11 +3,13 @@
 // compiling a query costs more CPU than SQLite takes to run the simple ones. The SQL text is
 // compiled with markers in place of the arguments; each call binds the arguments in the
 // order the markers took.
-import { CompiledQuery, type Compilable, type Kysely, type QueryResult, type Transaction } from 'kysely';
+import { CompiledQuery, sql, type Compilable, type Expression, type Kysely, type QueryResult, type SqlBool, type Transaction } from 'kysely';
 
 // index.ts's Tx, named here too (index.ts imports this file; cycles are refused).
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Tx = Transaction<any> | Kysely<any>;
+/** The database engines (index.ts re-exports it). */
+export type Dialect = 'sqlite' | 'postgres';
 
 interface Shape {
   sql: string;
@@ -43,6 +45,30 @@ export async function executeCompiled<R>(q: Tx, sql: string, params: readonly un
 const MAX_SHAPES = 2000;
 
 /**
+ * PostgreSQL statement names for the SQL texts of shapes (db/index.ts runs a text that has
+ * one as a named prepared statement: parsed and planned once per connection instead of per
+ * call; a port by id: ~110 µs less of the server's CPU and ~170 µs less wall per query).
+ * A name is never given to another text (a connection that parsed it would refuse the new
+ * one), so past the cap new texts just run unnamed.
+ */
+export class StatementNames {
+  private readonly names = new Map<string, string>();
+  constructor(private readonly cap: number) {}
+
+  /** Gives text a name unless it has one or the cap is reached. */
+  add(text: string): void {
+    if (this.names.size < this.cap && !this.names.has(text)) this.names.set(text, `neutrino_${this.names.size}`);
+  }
+
+  get(text: string): string | undefined {
+    return this.names.get(text);
+  }
+}
+
+/** The names of every PreparedQueries' shapes (a process has a few hundred texts). */
+export const statementNames = new StatementNames(5000);
+
+/**
  * Marks a select's SQL text for rows as arrays of the selected columns' values, in select
  * order (index.ts: SQLite answers such a statement in better-sqlite3's raw mode). Only for
  * dialects where rowsAsArrays holds; elsewhere the text would run unmarked.
@@ -50,6 +76,24 @@ const MAX_SHAPES = 2000;
 export const ARRAY_ROWS = '/* rows as arrays */ ';
 /** `in` lists longer than this are not kept as shapes (each length would be one). */
 export const MAX_PREPARED_LIST = 16;
+/** Values of one `in` list at most (SQLite's limit on a statement's parameters is far above). */
+const IN_LIST_CHUNK = 500;
+
+/** Array elements PostgreSQL reads unquoted as themselves: letters, digits and `_.:-`, but not the word NULL. */
+const PLAIN_ELEMENT = /^(?!null$)[\w.:-]+$/i;
+
+/**
+ * values as one PostgreSQL array parameter: when every value is a string that needs no
+ * quoting (ids), the array literal itself, joined once (pg's own conversion quotes and
+ * escapes each element: ~0.5 ms and 0.3 MB for the 2,000 ids of a page); else the array.
+ */
+export function arrayParameter(values: readonly unknown[]): unknown {
+  for (const v of values) if (typeof v !== 'string' || !PLAIN_ELEMENT.test(v)) return values;
+  return `{${values.join(',')}}`;
+}
+
+/** The condition "column is one of the values" that runIn hands its build function. */
+export type OneOf = (column: string) => Expression<SqlBool>;
 
 /**
  * Compiled query shapes of one database (dialects differ in placeholders and quoting, so
@@ -58,6 +102,9 @@ export const MAX_PREPARED_LIST = 16;
  */
 export class PreparedQueries {
   private readonly shapes = new Map<string, Shape>();
+
+  /** dialect: needed by runIn only. */
+  constructor(private readonly dialect?: Dialect) {}
 
   /**
    * Runs the query build(arg) describes with args. build receives arg(i), a stand-in for
@@ -74,6 +121,38 @@ export class PreparedQueries {
    */
   async arrays(q: Tx, key: string | null, args: readonly unknown[], build: (q: Tx, arg: (i: number) => any) => Compilable<any>): Promise<unknown[][]> {
     return (await this.exec<unknown[]>(q, key, args, build, ARRAY_ROWS)).rows;
+  }
+
+  /**
+   * run() for a query about many values of one column (the ids of a page of items), in as
+   * few statements as the dialect allows. build(q, arg, oneOf) builds it with oneOf(column)
+   * as the condition on the values and arg(i) standing for args[i] (its other arguments).
+   * PostgreSQL takes the values as one array parameter (`column = any($n)`): one statement
+   * and one prepared shape whatever their number. SQLite has no arrays: an `in` list per
+   * 500 values, one statement each, kept as a shape while short.
+   */
+  async runIn<R = Record<string, any>>(
+    q: Tx,
+    key: string,
+    args: readonly unknown[],
+    values: readonly unknown[],
+    build: (q: Tx, arg: (i: number) => any, oneOf: OneOf) => Compilable<any>,
+  ): Promise<R[]> {
+    if (!this.dialect) throw new Error(`prepared query ${key}: runIn needs the PreparedQueries' dialect`);
+    if (values.length === 0) return [];
+    const n = args.length;
+    if (this.dialect === 'postgres') {
+      return this.run<R>(q, `${key}:any`, [...args, arrayParameter(values)], (q, arg) => build(q, arg, (column) => sql<SqlBool>`${sql.ref(column)} = any(${arg(n)})`));
+    }
+    const out: R[] = [];
+    for (let i = 0; i < values.length; i += IN_LIST_CHUNK) {
+      const chunk = values.slice(i, i + IN_LIST_CHUNK);
+      const rows = await this.run<R>(q, chunk.length > MAX_PREPARED_LIST ? null : `${key}:in${chunk.length}`, [...args, ...chunk], (q, arg) =>
+        build(q, arg, (column) => sql<SqlBool>`${sql.ref(column)} in (${sql.join(chunk.map((_, j) => arg(n + j)))})`),
+      );
+      for (const row of rows) out.push(row);
+    }
+    return out;
   }
 
   /** run() with the whole result (numAffectedRows of a write); prefix goes before the SQL text (ARRAY_ROWS). */
@@ -94,6 +173,7 @@ export class PreparedQueries {
         return i;
       });
       shape = { sql: prefix + compiled.sql, slots };
+      statementNames.add(shape.sql);
       if (this.shapes.size >= MAX_SHAPES) this.shapes.clear();
       this.shapes.set(key, shape);
     }

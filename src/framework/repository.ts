@@ -2,7 +2,7 @@
 // table rows, and the list query (filters, tags, sorting, markers) built from definitions.
 import { sql, type Expression, type RawBuilder, type SelectQueryBuilder } from 'kysely';
 import { rowsAsArrays, type Dialect, type Tx } from '../db/index.ts';
-import { MAX_PREPARED_LIST, PreparedQueries } from '../db/prepared.ts';
+import { arrayParameter, MAX_PREPARED_LIST, PreparedQueries } from '../db/prepared.ts';
 import { dbLockWait } from '../foundation/metrics.ts';
 import type { Resource } from './registry.ts';
 import { columnOf, storageOf, type AttributeDef } from './definitions.ts';
@@ -79,7 +79,7 @@ export class Repository {
   /** Whether selects of this.columns answer rows as arrays here (db: rowsAsArrays). */
   private readonly arrays: boolean;
   /** The statements every request runs on this table, compiled once per shape (db/prepared.ts). */
-  readonly prepared = new PreparedQueries();
+  readonly prepared: PreparedQueries;
 
   constructor(
     readonly resource: Resource,
@@ -90,6 +90,7 @@ export class Repository {
     this.rowMapper = this.compileRowMapper((column) => `row[${JSON.stringify(column)}]`);
     this.arrayMapper = this.compileRowMapper((column) => `row[${this.columns.indexOf(column)}]`);
     this.arrays = rowsAsArrays(dialect);
+    this.prepared = new PreparedQueries(dialect);
   }
 
   /** The columns of this.columns as a select list (qualified by the table, for joins). */
@@ -186,9 +187,12 @@ export class Repository {
     return item;
   }
 
-  /** Rows where each given column equals the value (an array means any of). */
+  /**
+   * Rows where each given column equals the value (an array means any of: on PostgreSQL one
+   * array parameter, `= any($n)`, so one shape for any number of values).
+   */
   async findWhere(trx: Tx, where: Record<string, unknown>): Promise<Item[]> {
-    // The shape: each condition's column and form (= value, is null, in a list of n values).
+    // The shape: each condition's column and form (= value, is null, in a list of n values, any of an array).
     const conditions: { column: string; form: string; values: unknown[] }[] = [];
     for (const [name, value] of Object.entries(where)) {
       const def = this.resource.attributes[name];
@@ -196,7 +200,8 @@ export class Repository {
       const db = (v: unknown) => (def ? toDb(this.dialect, def, v) : v);
       if (Array.isArray(value)) {
         if (value.length === 0) return [];
-        conditions.push({ column, form: `in${value.length}`, values: value.map(db) });
+        if (this.dialect === 'postgres') conditions.push({ column, form: 'any', values: [arrayParameter(value.map(db))] });
+        else conditions.push({ column, form: `in${value.length}`, values: value.map(db) });
       } else if (value === null) {
         conditions.push({ column, form: 'null', values: [] });
       } else {
@@ -211,6 +216,7 @@ export class Repository {
       for (const c of conditions) {
         if (c.form === 'null') query = query.where(c.column, 'is', null);
         else if (c.form === '=') query = query.where(c.column, '=', arg(n++));
+        else if (c.form === 'any') query = query.where(sql<boolean>`${sql.ref(c.column)} = any(${arg(n++)})`);
         else query = query.where(c.column, 'in', c.values.map(() => arg(n++)));
       }
       return query;

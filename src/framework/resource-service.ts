@@ -17,7 +17,6 @@ import { OWNER_FIRST, type Phase } from './wiring.ts';
 import { Repository, type Item, type ListQuery, type Query } from './repository.ts';
 import { storageOf } from './definitions.ts';
 import { now } from '../foundation/time.ts';
-import { MAX_PREPARED_LIST } from '../db/prepared.ts';
 import type { Target } from '../policy/index.ts';
 import { grantsTo, ownedOrGranted } from './rbac/access.ts';
 import { ParentFields, TargetBatch } from './policy-targets.ts';
@@ -350,13 +349,8 @@ export class ResourceService {
       item.tags = [];
       byId.set(item.id, item);
     }
-    const ids = [...byId.keys()];
-    for (let i = 0; i < ids.length; i += 500) {
-      const chunk = ids.slice(i, i + 500);
-      const key = chunk.length > MAX_PREPARED_LIST ? null : `tags:${chunk.length}`;
-      const rows = await this.repo.prepared.run(q, key, chunk, (q, arg) => q.selectFrom('tags').select(['resource_id', 'tag']).where('resource_id', 'in', chunk.map((_, j) => arg(j))).orderBy('tag'));
-      for (const r of rows) byId.get(r.resource_id)!.tags.push(r.tag);
-    }
+    const rows = await this.repo.prepared.runIn(q, 'tags', [], [...byId.keys()], (q, _arg, oneOf) => q.selectFrom('tags').select(['resource_id', 'tag']).where(oneOf('resource_id')).orderBy('tag'));
+    for (const r of rows) byId.get(r.resource_id)!.tags.push(r.tag);
   }
 
   // ------------------------------------------------------------------ write

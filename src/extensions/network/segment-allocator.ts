@@ -7,7 +7,6 @@ import type { Transaction } from 'kysely';
 import type { ServiceDeps } from '../../framework/deps.ts';
 import { conflict, invalidInput, NeutronError } from '../../foundation/errors.ts';
 import { now } from '../../foundation/time.ts';
-import { MAX_PREPARED_LIST } from '../../db/prepared.ts';
 
 export interface SegmentSpec {
   network_type: string;
@@ -214,21 +213,13 @@ export class SegmentAllocator {
   async segmentsOf(q: Transaction<any> | ServiceDeps['database']['db'], networkIds: string[]): Promise<Map<string, SegmentSpec[]>> {
     const map = new Map<string, SegmentSpec[]>();
     if (networkIds.length === 0) return map;
-    for (let i = 0; i < networkIds.length; i += 500) {
-      const chunk = networkIds.slice(i, i + 500);
-      const key = chunk.length > MAX_PREPARED_LIST ? null : `segments:of:${chunk.length}`;
-      const rows = await this.app.database.prepared.run(q, key, chunk, (q, arg) =>
-        q
-          .selectFrom('network_segments')
-          .select(['network_id', 'network_type', 'physical_network', 'segmentation_id'])
-          .where('network_id', 'in', chunk.map((_, j) => arg(j)))
-          .orderBy('segment_index'),
-      );
-      for (const r of rows) {
-        const list = map.get(r.network_id) ?? [];
-        list.push({ network_type: r.network_type, physical_network: r.physical_network ?? null, segmentation_id: r.segmentation_id ?? null });
-        map.set(r.network_id, list);
-      }
+    const rows = await this.app.database.prepared.runIn(q, 'segments:of', [], networkIds, (q, _arg, oneOf) =>
+      q.selectFrom('network_segments').select(['network_id', 'network_type', 'physical_network', 'segmentation_id']).where(oneOf('network_id')).orderBy('segment_index'),
+    );
+    for (const r of rows) {
+      const list = map.get(r.network_id) ?? [];
+      list.push({ network_type: r.network_type, physical_network: r.physical_network ?? null, segmentation_id: r.segmentation_id ?? null });
+      map.set(r.network_id, list);
     }
     return map;
   }

@@ -14,7 +14,6 @@ import { policyRemoveNotAuthorized, ruleNotSupportedByNetwork, ruleNotSupportedB
 import { enforcedRuleTypes } from './rule-types.ts';
 import type { QosPolicyService } from './policy-service.ts';
 import { resourceRequests } from './resource-request.ts';
-import { MAX_PREPARED_LIST } from '../../db/prepared.ts';
 
 declare module '../../framework/lookup.ts' {
   interface ServiceLookup {
@@ -60,7 +59,7 @@ export class QosBindings {
   private async accessible(trx: Tx, ctx: RequestContext, policyId: string): Promise<boolean> {
     const policy = await this.policies.repo.findById(trx, policyId);
     if (!policy) return true; // already gone: nothing to protect
-    return policy.project_id === ctx.projectId || ((await grantsTo(trx, 'qos_policy', [policyId], ctx.projectId)).get(policyId)?.size ?? 0) > 0;
+    return policy.project_id === ctx.projectId || ((await grantsTo(trx, 'qos_policy', [policyId], ctx.projectId, this.app.database.prepared)).get(policyId)?.size ?? 0) > 0;
   }
 
   /**
@@ -87,10 +86,8 @@ export class QosBindings {
     // The networks this request loaded already (to authorize a port's create or update) tell their policy.
     const known = networkIds.map((id) => parents?.get(`networks:${id}`));
     if (known.every((n) => n && 'qos_policy_id' in n)) known.forEach((n, i) => networkPolicy.set(networkIds[i], (n!.qos_policy_id as string | null) ?? null));
-    for (let i = 0; i < networkIds.length && networkPolicy.size < networkIds.length; i += 500) {
-      const ids = networkIds.slice(i, i + 500);
-      const key = ids.length > MAX_PREPARED_LIST ? null : `qosOfNetworks:${ids.length}`;
-      const rows = await this.app.database.prepared.run(q, key, ids, (q, arg) => q.selectFrom('networks').select(['id', 'qos_policy_id']).where('id', 'in', ids.map((_, j) => arg(j))));
+    if (networkPolicy.size < networkIds.length) {
+      const rows = await this.app.database.prepared.runIn(q, 'qosOfNetworks', [], networkIds, (q, _arg, oneOf) => q.selectFrom('networks').select(['id', 'qos_policy_id']).where(oneOf('id')));
       for (const row of rows) networkPolicy.set(row.id, row.qos_policy_id ?? null);
     }
     const withNetwork = 'qos_network_policy_id' in this.app.registry.resource('ports').attributes;

@@ -57,7 +57,7 @@ export class AddressGroupService extends ResourceService {
   /** 404 unless projectId may reference the address group from its rules. */
   async checkUsable(q: Tx, ctx: RequestContext, id: string, projectId: string): Promise<void> {
     const group = await this.repo.findById(q, id);
-    const usable = group && (ctx.isAdmin || group.project_id === projectId || !!(await grantsTo(q, 'address_group', [id], projectId)).get(id)?.has('access_as_shared'));
+    const usable = group && (ctx.isAdmin || group.project_id === projectId || !!(await grantsTo(q, 'address_group', [id], projectId, this.app.database.prepared)).get(id)?.has('access_as_shared'));
     if (!usable) throw addressGroupNotFound(id);
   }
 

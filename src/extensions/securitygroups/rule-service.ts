@@ -7,7 +7,6 @@ import type { Transaction } from 'kysely';
 import type { ServiceDeps } from '../../framework/deps.ts';
 import type { RequestContext } from '../../foundation/context.ts';
 import { isUniqueViolation, RetryTransaction, type Tx } from '../../db/index.ts';
-import { MAX_PREPARED_LIST } from '../../db/prepared.ts';
 import { ResourceService, type CreateOptions, type Item, type ListQuery } from '../../framework/resource-service.ts';
 import { Batch, type CreateOp, type DeleteOp } from '../../framework/operation.ts';
 import type { Query } from '../../framework/repository.ts';
@@ -59,14 +58,10 @@ export class SecurityGroupRuleService extends ResourceService {
     if (!('belongs_to_default_sg' in this.resource.attributes)) return;
     const groupIds = [...new Set(items.map((i) => i.security_group_id))];
     const defaults = new Set<string>();
-    for (let i = 0; i < groupIds.length; i += 500) {
-      const chunk = groupIds.slice(i, i + 500);
-      const key = chunk.length > MAX_PREPARED_LIST ? null : `defaultGroupsAmong:${chunk.length}`;
-      const rows = await this.repo.prepared.run<{ security_group_id: string }>(q, key, chunk, (q, arg) =>
-        q.selectFrom('default_security_group').select('security_group_id').where('security_group_id', 'in', chunk.map((_, j) => arg(j))),
-      );
-      for (const r of rows) defaults.add(r.security_group_id);
-    }
+    const rows = await this.repo.prepared.runIn<{ security_group_id: string }>(q, 'defaultGroupsAmong', [], groupIds, (q, _arg, oneOf) =>
+      q.selectFrom('default_security_group').select('security_group_id').where(oneOf('security_group_id')),
+    );
+    for (const r of rows) defaults.add(r.security_group_id);
     for (const item of items) item.belongs_to_default_sg = defaults.has(item.security_group_id);
   }
 

@@ -167,7 +167,7 @@ export class SecurityGroupService extends ResourceService {
   /** May a resource of projectId use this group (as a port's group or a rule's remote)? */
   async usableBy(q: Tx, ctx: RequestContext, group: Item, projectId: string): Promise<boolean> {
     if (ctx.isAdmin || group.project_id === projectId) return true;
-    return !!(await grantsTo(q, 'security_group', [group.id], projectId)).get(group.id)?.has('access_as_shared');
+    return !!(await grantsTo(q, 'security_group', [group.id], projectId, this.app.database.prepared)).get(group.id)?.has('access_as_shared');
   }
 
   /** The groups by id; throws SecurityGroupNotFound naming those missing or not usable by projectId. */

@@ -12,7 +12,6 @@ import { badRequest, invalidInput, NeutronError, notAuthorized } from '../../fou
 import { isUuid } from '../../foundation/validation.ts';
 import type { Tx } from '../../db/index.ts';
 import { isUniqueViolation } from '../../db/index.ts';
-import { MAX_PREPARED_LIST } from '../../db/prepared.ts';
 import { ResourceService, type Item } from '../../framework/resource-service.ts';
 import type { CreateOp, DeleteOp, Operation, WriteOptions } from '../../framework/operation.ts';
 import {
@@ -298,11 +297,8 @@ export class TrunkService extends ResourceService {
   async extendPorts(q: Tx, ports: Item[]): Promise<void> {
     if (!ports.length) return;
     const byPort = new Map<string, string>();
-    for (let i = 0; i < ports.length; i += 500) {
-      const ids = ports.slice(i, i + 500).map((p) => p.id);
-      const rows = await this.repo.prepared.run(q, ids.length > MAX_PREPARED_LIST ? null : `trunksOfPorts:${ids.length}`, ids, (q, arg) => q.selectFrom('trunks').select(['id', 'port_id']).where('port_id', 'in', ids.map((_, j) => arg(j))));
-      for (const r of rows) byPort.set(r.port_id, r.id);
-    }
+    const rows = await this.repo.prepared.runIn(q, 'trunksOfPorts', [], ports.map((p) => p.id), (q, _arg, oneOf) => q.selectFrom('trunks').select(['id', 'port_id']).where(oneOf('port_id')));
+    for (const r of rows) byPort.set(r.port_id, r.id);
     if (!byPort.size) return;
     const subports = await this.subportsOf(q, [...byPort.values()]);
     const subIds = [...subports.values()].flat().map((s) => s.port_id);

@@ -2,7 +2,7 @@
 // generic layer's visibility (list scope, show) and the per-caller `shared` attribute.
 import type { ExpressionBuilder } from 'kysely';
 import type { Tx } from '../../db/index.ts';
-import { MAX_PREPARED_LIST, type PreparedQueries } from '../../db/prepared.ts';
+import type { PreparedQueries } from '../../db/prepared.ts';
 
 export const WILDCARD = '*';
 
@@ -26,23 +26,17 @@ export function ownedOrGranted(eb: ExpressionBuilder<any, any>, table: string, o
 }
 
 /** For each of ids (of objectType), the actions RBAC policies grant on it to projectId or everyone. */
-export async function grantsTo(q: Tx, objectType: string, ids: string[], projectId: string | null, prepared?: PreparedQueries): Promise<Map<string, Set<string>>> {
+export async function grantsTo(q: Tx, objectType: string, ids: string[], projectId: string | null, prepared: PreparedQueries): Promise<Map<string, Set<string>>> {
   const out = new Map<string, Set<string>>(ids.map((id) => [id, new Set<string>()]));
   const targets = targetsOf(projectId);
-  for (let i = 0; i < ids.length; i += 500) {
-    const chunk = ids.slice(i, i + 500);
-    const build = (q: Tx, arg: (i: number) => any) =>
-      q
-        .selectFrom('rbac_policies')
-        .select(['object_id', 'action'])
-        .where('object_type', '=', arg(0))
-        .where('object_id', 'in', chunk.map((_, j) => arg(1 + j)))
-        .where('target_project', 'in', targets.map((_, j) => arg(1 + chunk.length + j)));
-    const args = [objectType, ...chunk, ...targets];
-    const rows = prepared
-      ? await prepared.run(q, chunk.length > MAX_PREPARED_LIST ? null : `grants:${chunk.length}:${targets.length}`, args, build)
-      : await build(q, (j) => args[j]).execute();
-    for (const row of rows) out.get(row.object_id)?.add(row.action);
-  }
+  const rows = await prepared.runIn(q, `grants:${targets.length}`, [objectType, ...targets], ids, (q, arg, oneOf) =>
+    q
+      .selectFrom('rbac_policies')
+      .select(['object_id', 'action'])
+      .where('object_type', '=', arg(0))
+      .where('target_project', 'in', targets.map((_, j) => arg(1 + j)))
+      .where(oneOf('object_id')),
+  );
+  for (const row of rows) out.get(row.object_id)?.add(row.action);
   return out;
 }
