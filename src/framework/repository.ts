@@ -223,7 +223,18 @@ export class Repository {
     });
   }
 
-  async deleteById(trx: Tx, id: string): Promise<void> {
+  /**
+   * Deletes the row of id and, with tags, the item's tags: on PostgreSQL in one statement (a
+   * data-modifying `with`: one round trip less per delete), on SQLite in two.
+   */
+  async deleteById(trx: Tx, id: string, tags = false): Promise<void> {
+    if (tags && this.dialect === 'postgres') {
+      await this.prepared.run(trx, 'deleteWithTags', [id], (q, arg) =>
+        q.with('deleted_tags', (q) => q.deleteFrom('tags').where('resource_id', '=', arg(0))).deleteFrom(this.table).where('id', '=', arg(0)),
+      );
+      return;
+    }
+    if (tags) await this.prepared.run(trx, 'deleteTags', [id], (q, arg) => q.deleteFrom('tags').where('resource_id', '=', arg(0)));
     await this.prepared.run(trx, 'deleteById', [id], (q, arg) => q.deleteFrom(this.table).where('id', '=', arg(0)));
   }
 

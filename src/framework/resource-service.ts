@@ -581,8 +581,7 @@ export class ResourceService {
     // Other features first release or veto what they hold on the item (L3 deletes a
     // network's unassociated floating IPs); then the owner checks what is left.
     await this.step('beforeDelete', op);
-    if (this.resource.hasTags) await this.repo.prepared.run(trx, 'deleteTags', [id], (q, arg) => q.deleteFrom('tags').where('resource_id', '=', arg(0)));
-    await this.repo.deleteById(trx, id);
+    await this.repo.deleteById(trx, id, this.resource.hasTags);
     this.app.feed.record(trx, this.resource.collection, id, 'deleted', this.app.feed.before(this.resource.collection, current)); // change feed
     this.app.queueEvent(trx, { resource: this.resource.collection, action: 'deleted', id, body: current, context: ctx });
   }

@@ -160,6 +160,21 @@ for (const dialect of dialects()) {
       assert.equal(list.body.networks.length, 0);
     });
 
+    it("deleting a tagged network deletes its tags and nobody else's", async () => {
+      const doomed = (await t.client.post('/v2.0/networks', { network: { name: 'tagged-doomed' } })).body.network;
+      const kept = (await t.client.post('/v2.0/networks', { network: { name: 'tagged-kept' } })).body.network;
+      try {
+        for (const n of [doomed, kept]) assert.equal((await t.client.put(`/v2.0/networks/${n.id}/tags`, { tags: ['gone', 'x'] })).status, 200);
+        assert.equal((await t.client.del(`/v2.0/networks/${doomed.id}`)).status, 204);
+        const db = t.service.app.database.db;
+        const tagsOf = async (id: string) => (await db.selectFrom('tags').select('tag').where('resource_id', '=', id).orderBy('tag').execute()).map((r: { tag: string }) => r.tag);
+        assert.deepEqual(await tagsOf(doomed.id), []);
+        assert.deepEqual(await tagsOf(kept.id), ['gone', 'x']);
+      } finally {
+        await t.client.del(`/v2.0/networks/${kept.id}`);
+      }
+    });
+
     it('manages tags and filters by them', async () => {
       const a = (await t.client.post('/v2.0/networks', { network: { name: 'ta' } })).body.network;
       const b = (await t.client.post('/v2.0/networks', { network: { name: 'tb' } })).body.network;

@@ -96,8 +96,7 @@ export class NdpProxyService extends ResourceService {
   /** Wiring (ports beforeDelete): a port's proxies go with it. */
   async deleteForPort(op: Operation): Promise<void> {
     for (const proxy of await this.repo.findWhere(op.trx, { port_id: op.item.id })) {
-      if (this.resource.hasTags) await op.trx.deleteFrom('tags').where('resource_id', '=', proxy.id).execute();
-      await this.repo.deleteById(op.trx, proxy.id);
+      await this.repo.deleteById(op.trx, proxy.id, this.resource.hasTags);
       this.app.feed.record(op.trx, 'ndp_proxies', proxy.id, 'deleted', this.app.feed.before('ndp_proxies', proxy)); // change feed
     }
   }
