@@ -23,7 +23,7 @@ import pg from 'pg';
 import { CompiledQuery, sql, type Selectable } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database, Tx } from '../db/index.ts';
-import { executeCompiled } from '../db/prepared.ts';
+import { executeCompiled, statementNames } from '../db/prepared.ts';
 import { PendingChanges, type Before, type ChangeKind } from './pending.ts';
 import { Wakeup } from './wakeup.ts';
 import { feedTables, type ChangesTable } from './schema.ts';
@@ -251,7 +251,10 @@ export class ChangeFeed {
       const pg = this.database.dialect === 'postgres';
       const tuples = rows.map((_, r) => `(${INSERT_COLUMNS.map((_, c) => (pg ? `$${r * INSERT_COLUMNS.length + c + 1}` : '?')).join(', ')})`);
       text = `insert into changes (${INSERT_COLUMNS.join(', ')}) values ${tuples.join(', ')}`;
-      if (this.insertSql.size < 64) this.insertSql.set(rows.length, text);
+      if (this.insertSql.size < 64) {
+        this.insertSql.set(rows.length, text);
+        statementNames.add(text); // a prepared statement on PostgreSQL (db/prepared.ts)
+      }
     }
     const params: unknown[] = [];
     for (const row of rows) for (const c of INSERT_COLUMNS) params.push(row[c]);

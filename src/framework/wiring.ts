@@ -10,7 +10,7 @@
 import { sql } from 'kysely';
 import type { RequestContext } from '../foundation/context.ts';
 import type { Tx } from '../db/index.ts';
-import { executeCompiled } from '../db/prepared.ts';
+import { executeCompiled, statementNames } from '../db/prepared.ts';
 import type { ServiceLookup } from './lookup.ts';
 import type { Operation, RenderOptions } from './operation.ts';
 import type { Item, Query } from './repository.ts';
@@ -143,6 +143,7 @@ export class WiringGraph {
         });
         const compiled = sql`select ${sql.join(exists)}`.compile(trx);
         probe = { text: compiled.sql, params: compiled.parameters.length, of: edges.map((e) => e.when?.map((g) => index.get(name(g))!)) };
+        statementNames.add(probe.text); // a prepared statement on PostgreSQL (db/prepared.ts)
       }
       this.probes.set(key, probe);
     }
