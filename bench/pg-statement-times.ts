@@ -1,6 +1,6 @@
 // Wall time of each SQL statement typical requests run on PostgreSQL (in-process, a fresh
 // database on 127.0.0.1:5432, 2,000 ports on one network): list, list by network, show and
-// update of a port (10 each), 20 port deletes, 50 network creates and deletes; per statement text its mean
+// update of a port (10 each), 20 port creates and deletes, 50 network creates and deletes; per statement text its mean
 // and count, slowest first. Round trips are what PostgreSQL requests pay for.
 //   node --import tsx bench/pg-statement-times.ts
 import pg from 'pg';
@@ -28,7 +28,7 @@ const net = (await call('POST', '/v2.0/networks', { network: { name: 'x' } })).n
 await call('POST', '/v2.0/subnets', { subnet: { network_id: net.id, ip_version: 4, cidr: '10.0.0.0/16' } });
 for (let i = 0; i < 20; i++) await call('POST', '/v2.0/ports', { ports: Array.from({ length: 100 }, () => ({ network_id: net.id })) });
 const ports = (await call('GET', '/v2.0/ports?fields=id')).ports;
-const sum = (label: string) => { const m = new Map<string, [number, number]>(); for (const [s, t] of rec!) { const e = m.get(s) ?? [0, 0]; e[0]++; e[1] += t; m.set(s, e); } console.log(`--- ${label}`); for (const [s, [n, t]] of [...m].sort((a, b) => b[1][1] - a[1][1]).slice(0, 12)) console.log(`${(t / n).toFixed(2).padStart(8)} ms x${n}  ${s.slice(0, 150)}`); };
+const sum = (label: string) => { const m = new Map<string, [number, number]>(); for (const [s, t] of rec!) { const e = m.get(s) ?? [0, 0]; e[0]++; e[1] += t; m.set(s, e); } console.log(`--- ${label}`); for (const [s, [n, t]] of [...m].sort((a, b) => b[1][1] - a[1][1]).slice(0, Number(process.env.TOP ?? 12))) console.log(`${(t / n).toFixed(2).padStart(8)} ms x${n}  ${s.slice(0, 150)}`); };
 for (const [label, fn] of [
   ['list all', () => call('GET', '/v2.0/ports')],
   ['list by network', () => call('GET', `/v2.0/ports?network_id=${net.id}`)],
@@ -37,6 +37,9 @@ for (const [label, fn] of [
 ] as [string, () => Promise<unknown>][]) {
   await fn(); rec = []; const t = performance.now(); for (let i = 0; i < 10; i++) await fn(); console.log(`${label}: ${((performance.now() - t) / 10).toFixed(2)} ms/op`); sum(label); rec = null;
 }
+rec = [];
+for (let i = 0; i < 20; i++) await call('POST', '/v2.0/ports', { port: { network_id: net.id, name: `c${i}` } });
+sum('port create');
 rec = [];
 for (const { id } of ports.slice(20, 40)) await call('DELETE', `/v2.0/ports/${id}`);
 sum('port delete');
