@@ -92,6 +92,11 @@ export function arrayParameter(values: readonly unknown[]): unknown {
   return `{${values.join(',')}}`;
 }
 
+/** PostgreSQL: "column is one of the elements of the array parameter" (give it arrayParameter(values)). */
+export function anyOf(column: string, array: unknown): Expression<SqlBool> {
+  return sql<SqlBool>`${sql.ref(column)} = any(${array})`;
+}
+
 /** The condition "column is one of the values" that runIn hands its build function. */
 export type OneOf = (column: string) => Expression<SqlBool>;
 
@@ -142,7 +147,7 @@ export class PreparedQueries {
     if (values.length === 0) return [];
     const n = args.length;
     if (this.dialect === 'postgres') {
-      return this.run<R>(q, `${key}:any`, [...args, arrayParameter(values)], (q, arg) => build(q, arg, (column) => sql<SqlBool>`${sql.ref(column)} = any(${arg(n)})`));
+      return this.run<R>(q, `${key}:any`, [...args, arrayParameter(values)], (q, arg) => build(q, arg, (column) => anyOf(column, arg(n))));
     }
     const out: R[] = [];
     for (let i = 0; i < values.length; i += IN_LIST_CHUNK) {

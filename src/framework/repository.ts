@@ -2,7 +2,7 @@
 // table rows, and the list query (filters, tags, sorting, markers) built from definitions.
 import { sql, type Expression, type RawBuilder, type SelectQueryBuilder } from 'kysely';
 import { rowsAsArrays, type Dialect, type Tx } from '../db/index.ts';
-import { arrayParameter, MAX_PREPARED_LIST, PreparedQueries } from '../db/prepared.ts';
+import { anyOf, arrayParameter, MAX_PREPARED_LIST, PreparedQueries } from '../db/prepared.ts';
 import { dbLockWait } from '../foundation/metrics.ts';
 import type { Resource } from './registry.ts';
 import { columnOf, storageOf, type AttributeDef } from './definitions.ts';
@@ -216,7 +216,7 @@ export class Repository {
       for (const c of conditions) {
         if (c.form === 'null') query = query.where(c.column, 'is', null);
         else if (c.form === '=') query = query.where(c.column, '=', arg(n++));
-        else if (c.form === 'any') query = query.where(sql<boolean>`${sql.ref(c.column)} = any(${arg(n++)})`);
+        else if (c.form === 'any') query = query.where(anyOf(c.column, arg(n++)));
         else query = query.where(c.column, 'in', c.values.map(() => arg(n++)));
       }
       return query;
