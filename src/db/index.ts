@@ -208,6 +208,7 @@ export async function openDatabase(
       const sqlite = new SQLite(file);
       sqlite.pragma('journal_mode = WAL');
       sqlite.pragma('synchronous = NORMAL');
+      sqlite.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_FRAMES}`);
       sqlite.pragma('foreign_keys = ON');
       sqlite.pragma('busy_timeout = 10000');
       cachePreparedStatements(sqlite);
@@ -234,6 +235,15 @@ export async function openDatabase(
     throw new DatabaseOpenError(url, err);
   }
 }
+
+/**
+ * WAL frames (4 KiB pages) after which a commit checkpoints them into the database file.
+ * SQLite's default, 1,000, made every ~65th port delete (~15 frames each) copy ~1,000 pages
+ * and fsync twice inside its commit, on the server's only thread: ~45 µs per write request.
+ * At 10,000 the pages that every request rewrites (an index's last leaf, the change feed's)
+ * are copied once per checkpoint instead of ten times, for a WAL of at most ~40 MiB.
+ */
+const WAL_CHECKPOINT_FRAMES = 10_000;
 
 const sqliteFile = (url: string) => url.slice('sqlite:'.length).replace(/^\/\//, '') || ':memory:';
 
