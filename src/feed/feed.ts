@@ -18,7 +18,8 @@
 //   LISTENing (sent after commit, coalesced: a NOTIFY inside the transaction would hold
 //   PostgreSQL's notification queue lock through the commit), and a slow poll.
 // - Retention: compact() deletes rows older than retention_seconds or more than max_rows
-//   cursors behind the head, and records the horizon; a reader behind it must relist.
+//   cursors behind the head (never the newest row), and records the horizon; a reader behind
+//   it must relist.
 import pg from 'pg';
 import { CompiledQuery, sql, type Selectable } from 'kysely';
 import type { Logger } from 'pino';
@@ -382,7 +383,8 @@ export class ChangeFeed {
       const head = (await this.newest(trx)) || horizon;
       const feed = feedTables(trx);
       const old = await feed.selectFrom('changes').select((eb) => eb.fn.max('cursor').as('c')).where('created_at', '<', cutoff).executeTakeFirst();
-      const through = Math.max(old?.c == null ? 0 : Number(old.c), max_rows > 0 ? head - max_rows : 0);
+      // The newest row stays: SQLite draws the next cursor as the largest present plus one.
+      const through = Math.min(Math.max(old?.c == null ? 0 : Number(old.c), max_rows > 0 ? head - max_rows : 0), head - 1);
       if (through <= horizon) return horizon;
       await feed.deleteFrom('changes').where('cursor', '<=', through).execute();
       await feed.updateTable('feed_state').set({ compacted_through: through }).where('id', '=', 1).where('compacted_through', '<', through).execute();

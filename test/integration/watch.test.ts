@@ -290,6 +290,32 @@ for (const dialect of dialects()) {
       assert.equal(again.status, 200);
     });
   });
+
+  describe(`change feed retention by age (${dialect})`, () => {
+    let t: TestServer;
+    before(async () => {
+      t = await startTestServer(dialect, { 'feed.retention_seconds': 1, 'feed.compact_seconds': 1 });
+    });
+    after(async () => t?.close());
+
+    it('never draws a cursor twice, even when every change has aged out', async () => {
+      await t.admin.post('/v2.0/networks', { network: { name: 'aged' } });
+      const head = (await t.admin.get('/v2.0/watch')).body.cursor;
+      // Compaction (every second) removes everything older than a second but the newest row.
+      let res = await t.admin.get('/v2.0/watch?since=0&timeout=0');
+      for (let i = 0; i < 50 && res.status === 200; i++) {
+        await new Promise((r) => setTimeout(r, 200));
+        res = await t.admin.get('/v2.0/watch?since=0&timeout=0');
+      }
+      assert.equal(res.status, 410, 'the old changes were compacted');
+      const net = (await t.admin.post('/v2.0/networks', { network: { name: 'after-compaction' } })).body.network;
+      const next = await t.admin.get(`/v2.0/watch?since=${head}&timeout=0&resources=networks`);
+      assert.equal(next.status, 200, JSON.stringify(next.body));
+      const change = next.body.changes.find((c: Change) => c.id === net.id);
+      assert.ok(change, `the change after compaction has a cursor above ${head}: ${JSON.stringify(next.body)}`);
+      assert.ok(change.cursor > head);
+    });
+  });
 }
 
 if (dialects().includes('postgres')) {
