@@ -93,6 +93,16 @@ export class TargetBatch {
     return target;
   }
 
+  /** Item i's target restricted to keys (what a rule reads: policy.keysRead). */
+  partial(i: number, keys: Iterable<string>): Target {
+    const target: Target = {};
+    for (const key of keys) {
+      const value = this.read(i, key);
+      if (value !== ABSENT) target[key] = value;
+    }
+    return target;
+  }
+
   all(): Target[] {
     return this.items.map((_, i) => this.target(i));
   }
@@ -122,12 +132,7 @@ export class TargetBatch {
       let allowed = memo.get(signature);
       if (allowed === undefined) {
         // The rule reads nothing else: the keys it reads are target enough.
-        const target: Target = {};
-        for (const key of keys) {
-          const value = this.read(i, key);
-          if (value !== ABSENT) target[key] = value;
-        }
-        allowed = policy.enforce(ctx, action, target);
+        allowed = policy.enforce(ctx, action, this.partial(i, keys));
         memo.set(signature, allowed);
       }
       return allowed;

@@ -444,24 +444,29 @@ export class ResourceService {
    * list/dict values. 403 on the first refusal.
    */
   protected enforceWithAttributes(ctx: RequestContext, action: string, target: Target, attributes: string[]): void {
-    const policy = this.app.policy;
-    if (!policy.enforce(ctx, action, target)) throw notAuthorized(action);
+    for (const rule of this.policyChecksOf(action, target, attributes)) if (!this.app.policy.enforce(ctx, rule, target)) throw notAuthorized(rule);
+  }
+
+  /**
+   * The rules a change is checked against, in order: the action, then `<action>:<attribute>`
+   * for each policy-enforced attribute it sets, then `<action>:<attribute>:<key>` where the
+   * policy names a key of the attribute's value (Neutron's sub-attribute rules).
+   */
+  private *policyChecksOf(action: string, values: Target, attributes: string[]): Generator<string> {
+    yield action;
     for (const name of attributes) {
-      const def = this.resource.attributes[name];
+      if (!this.resource.attributes[name]?.enforcePolicy) continue;
       const rule = `${action}:${name}`;
-      if (!def?.enforcePolicy) continue;
-      if (!policy.enforce(ctx, rule, target)) throw notAuthorized(rule);
-      const value = target[name];
+      yield rule;
+      const value = values[name];
       const entries = Array.isArray(value) ? value : value && typeof value === 'object' ? [value] : [];
       for (const entry of entries) {
         if (!entry || typeof entry !== 'object') continue;
-        for (const key of Object.keys(entry)) {
-          const subRule = `${rule}:${key}`;
-          if (policy.hasRule(subRule) && !policy.enforce(ctx, subRule, target)) throw notAuthorized(subRule);
-        }
+        for (const key of Object.keys(entry)) if (this.app.policy.hasRule(`${rule}:${key}`)) yield `${rule}:${key}`;
       }
     }
   }
+
 
   async createIn(trx: Transaction<any>, ctx: RequestContext, body: Item, options: CreateOptions = {}): Promise<Item> {
     const item = this.parseCreate(ctx, body);
@@ -513,9 +518,13 @@ export class ResourceService {
     // The row is held (PostgreSQL) from the read on: concurrent changes of it queue here.
     const current = internal ? await this.get(trx, id, true) : await this.getVisible(trx, ctx, id, true);
     if (!internal) {
-      const [target] = await this.policyTargets(trx, ctx, [current], false, parents);
-      Object.assign(target, changes);
-      this.enforceWithAttributes(ctx, `${verb}_${this.policyName}`, target, Object.keys(changes));
+      // The rules see the item as changed; they get only the keys they read (building the whole
+      // target, the item's fields and its parents' under their prefixes, is ~50 µs a port).
+      const action = `${verb}_${this.policyName}`;
+      const rules = [...this.policyChecksOf(action, changes, Object.keys(changes))];
+      const batch = await this.targetBatch(trx, ctx, [current], false, parents);
+      const target = { ...batch.partial(0, rules.flatMap((rule) => this.app.policy.keysRead(rule))), ...changes };
+      for (const rule of rules) if (!this.app.policy.enforce(ctx, rule, target)) throw notAuthorized(rule);
     }
     if (ifMatch?.length && this.resource.hasRevision && !ifMatch.includes(current.revision_number)) {
       throw revisionMismatch(ifMatch[0], current.revision_number);
