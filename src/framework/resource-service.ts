@@ -444,7 +444,11 @@ export class ResourceService {
    * list/dict values. 403 on the first refusal.
    */
   protected enforceWithAttributes(ctx: RequestContext, action: string, target: Target, attributes: string[]): void {
-    for (const rule of this.policyChecksOf(action, target, attributes)) if (!this.app.policy.enforce(ctx, rule, target)) throw notAuthorized(rule);
+    this.enforceAll(ctx, this.policyChecksOf(action, target, attributes), target);
+  }
+
+  private enforceAll(ctx: RequestContext, rules: Iterable<string>, target: Target): void {
+    for (const rule of rules) if (!this.app.policy.enforce(ctx, rule, target)) throw notAuthorized(rule);
   }
 
   /**
@@ -466,7 +470,6 @@ export class ResourceService {
       }
     }
   }
-
 
   async createIn(trx: Transaction<any>, ctx: RequestContext, body: Item, options: CreateOptions = {}): Promise<Item> {
     const item = this.parseCreate(ctx, body);
@@ -524,7 +527,7 @@ export class ResourceService {
       const rules = [...this.policyChecksOf(action, changes, Object.keys(changes))];
       const batch = await this.targetBatch(trx, ctx, [current], false, parents);
       const target = { ...batch.partial(0, rules.flatMap((rule) => this.app.policy.keysRead(rule))), ...changes };
-      for (const rule of rules) if (!this.app.policy.enforce(ctx, rule, target)) throw notAuthorized(rule);
+      this.enforceAll(ctx, rules, target);
     }
     if (ifMatch?.length && this.resource.hasRevision && !ifMatch.includes(current.revision_number)) {
       throw revisionMismatch(ifMatch[0], current.revision_number);
