@@ -23,6 +23,30 @@ for (const dialect of dialects()) {
     });
     after(async () => t?.close());
 
+    it("checks an update's and a delete's rules, those reading the port's network included", async () => {
+      // project-a owns a shared network; project-b's member has a port on it.
+      const { net, subnet } = await network(t.admin, '10.78.0.0/24', { shared: true, project_id: 'project-a' });
+      const owner = t.client;
+      const other = t.client.as({ project: 'project-b' });
+      const created = await other.post('/v2.0/ports', { port: { network_id: net.id, name: 'b-port' } });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      const port = created.body.port;
+      const denied = async (res: { status: number; body: any }, rule: string) => {
+        assert.equal(res.status, 403, JSON.stringify(res.body));
+        assert.equal(res.body.NeutronError.type, 'PolicyNotAuthorized');
+        assert.match(res.body.NeutronError.message, new RegExp(`\\(rule:${rule}\\)`));
+      };
+      assert.equal((await other.put(`/v2.0/ports/${port.id}`, { port: { name: 'renamed' } })).status, 200);
+      // fixed_ips on a shared network is allowed; choosing the address is the network owner's.
+      await denied(await other.put(`/v2.0/ports/${port.id}`, { port: { fixed_ips: [{ subnet_id: subnet.id, ip_address: '10.78.0.50' }] } }), 'update_port:fixed_ips:ip_address');
+      await denied(await other.put(`/v2.0/ports/${port.id}`, { port: { mac_address: 'fa:16:3e:00:00:01' } }), 'update_port:mac_address');
+      // The network's owner sees the port but may not update it; it may delete it (rule:network_owner reads network:tenant_id).
+      await denied(await owner.put(`/v2.0/ports/${port.id}`, { port: { name: 'x' } }), 'update_port');
+      assert.equal((await owner.get(`/v2.0/ports/${port.id}`)).body.port.name, 'renamed', 'refused changes left the port as it was');
+      assert.equal((await owner.del(`/v2.0/ports/${port.id}`)).status, 204);
+      assert.equal((await t.admin.get(`/v2.0/ports/${port.id}`)).status, 404);
+    });
+
     it('creates a port with a generated MAC, one IPv4 address and Neutron defaults', async () => {
       const { net, subnet } = await network(t.client, '10.20.0.0/24');
       const res = await t.client.post('/v2.0/ports', { port: { network_id: net.id, name: 'p1' } });
