@@ -1,8 +1,8 @@
 // Pages a write request makes SQLite write: 4 KiB WAL frames per request (each a write of its
 // own at commit, the bulk of a small transaction's commit cost), and by table or index, for
-// port, security group rule and network creates and port deletes, in-process on a file database with automatic
-// checkpoints off while measuring. Deterministic, unlike CPU time on a shared machine: an
-// index that every insert touches shows as ~1 frame per request.
+// port, security group rule and network creates and port deletes, in-process on a file
+// database with automatic checkpoints off while measuring. Deterministic, unlike CPU time on a
+// shared machine: an index that every insert touches shows as ~1 frame per request.
 //   node --import tsx bench/wal-frames.ts [root=this checkout] [n=200]
 import path from 'node:path';
 import fs from 'node:fs';
@@ -28,16 +28,14 @@ const call = async (method: string, url: string, body?: unknown) => { const r = 
 const net = (await call('POST', '/v2.0/networks', { network: { name: 'x' } })).network;
 await call('POST', '/v2.0/subnets', { subnet: { network_id: net.id, ip_version: 4, cidr: '10.0.0.0/16' } });
 const sg = (await call('POST', '/v2.0/security-groups', { security_group: { name: 'sg' } })).security_group;
+const portIds: string[] = [];
 const ops: Record<string, (i: number) => Promise<unknown>> = {
-  port: (i) => call('POST', '/v2.0/ports', { port: { network_id: net.id, name: 'p' + i } }),
+  port: async (i) => portIds.push((await call('POST', '/v2.0/ports', { port: { network_id: net.id, name: 'p' + i } })).port.id),
   rule: (i) => call('POST', '/v2.0/security-group-rules', { security_group_rule: { security_group_id: sg.id, direction: 'ingress', protocol: 'tcp', port_range_min: i + 1, port_range_max: i + 1 } }),
   net: (i) => call('POST', '/v2.0/networks', { network: { name: 'n' + i } }),
   // Deletes the ports the port phase created (2n of them: n before measuring, n while).
   port_delete: (i) => call('DELETE', `/v2.0/ports/${portIds[i]}`),
 };
-const portIds: string[] = [];
-const createPort = ops.port;
-ops.port = async (i) => portIds.push(((await createPort(i)) as { port: { id: string } }).port.id);
 for (const name of ['port', 'rule', 'net', 'port_delete']) {
   for (let i = 0; i < n; i++) await ops[name](i); // not measured: tables of some size first
   handle.pragma('wal_checkpoint(TRUNCATE)');
